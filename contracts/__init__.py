@@ -1,0 +1,1 @@
+"""Published facts of the complaint platform: envelope, domain events, topics."""
