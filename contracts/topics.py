@@ -34,7 +34,9 @@ INBOUND = TopicSpec(
     retention_ms=7 * DAY_MS,
 )
 INTAKE_EVENTS = TopicSpec("intake.events.v1", "complaint id", "intake", "Intake domain events.")
-DISPATCH_EVENTS = TopicSpec("dispatch.events.v1", "complaint id", "dispatch", "Dispatch domain events.")
+DISPATCH_EVENTS = TopicSpec(
+    "dispatch.events.v1", "complaint id", "dispatch", "Dispatch domain events."
+)
 SLA_EVENTS = TopicSpec("sla.events.v1", "complaint id", "sla", "SLA domain events.")
 RESOLUTION_EVENTS = TopicSpec(
     "resolution.events.v1", "complaint id", "resolution", "Resolution domain events."

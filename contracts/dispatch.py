@@ -1,0 +1,83 @@
+"""Events published by dispatch on `dispatch.events.v1`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from contracts.envelope import DomainEvent
+
+
+class AssignmentStrategy(StrEnum):
+    SKILL_BASED = "skill_based"
+    LEAST_LOADED = "least_loaded"
+    ROUND_ROBIN = "round_robin"
+    STICKY = "sticky"
+    MANUAL = "manual"
+
+
+class ComplaintAssigned(DomainEvent):
+    """A routing rule gave the complaint to a queue and, when one was free, an agent."""
+
+    event_type = "complaint.assigned.v1"
+    complaint_id: str
+    queue: str
+    agent_id: str | None = Field(None, description="None while the queue has not picked an agent")
+    department: str
+    rule_id: str = Field(description="The routing rule that matched")
+    rule_set_version: str = Field(
+        min_length=1, description="Version of the routing rule file in force"
+    )
+    strategy: AssignmentStrategy = Field(description="How the agent was chosen within the queue")
+    reason: str = Field(description="Human-readable explanation of the decision")
+
+
+class ComplaintQueued(DomainEvent):
+    """No agent could take the complaint yet; it waits in a queue."""
+
+    event_type = "complaint.queued.v1"
+    complaint_id: str
+    queue: str
+    department: str
+    rule_id: str = Field(description="The routing rule that matched")
+    rule_set_version: str = Field(
+        min_length=1, description="Version of the routing rule file in force"
+    )
+    reason: str = Field(description="Why no agent was assigned, e.g. all agents at capacity")
+
+
+class ComplaintTransferred(DomainEvent):
+    """The complaint moved to another queue, department or agent."""
+
+    event_type = "complaint.transferred.v1"
+    complaint_id: str
+    from_queue: str
+    to_queue: str
+    from_department: str
+    to_department: str
+    from_agent_id: str | None = None
+    to_agent_id: str | None = None
+    reason: str
+    transfer_count: int = Field(
+        ge=1, description="Transfers of this complaint so far, this one included"
+    )
+    actor: str = Field(description="User id of who transferred it, or `system`")
+
+
+class CollaboratorAdded(DomainEvent):
+    """Another department was asked to help with part of the complaint."""
+
+    event_type = "complaint.collaborator_added.v1"
+    complaint_id: str
+    department: str
+    task: str = Field(min_length=1, description="What the collaborating department is asked to do")
+    actor: str = Field(description="User id of who asked, or `system`")
+
+
+EVENTS: tuple[type[DomainEvent], ...] = (
+    ComplaintAssigned,
+    ComplaintQueued,
+    ComplaintTransferred,
+    CollaboratorAdded,
+)

@@ -1,0 +1,47 @@
+"""What channel adapters publish on `complaints.inbound.v1`, before intake accepts it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from contracts.envelope import DomainEvent
+from contracts.intake import Attachment, Channel, CustomerTier
+
+
+class ComplaintSubmitted(DomainEvent):
+    """A customer submitted a complaint on a channel; intake has not yet accepted it."""
+
+    event_type = "complaint.submitted.v1"
+    submission_id: str = Field(
+        min_length=1, description="Adapter-assigned id; the Kafka key of complaints.inbound.v1"
+    )
+    channel: Channel
+    customer_id: str = Field(
+        min_length=1, description="The channel's customer identifier (account, phone, open id)"
+    )
+    customer_name: str | None = Field(None, description="Personal data")
+    customer_contact: str | None = Field(None, description="Personal data: phone or email")
+    customer_tier: CustomerTier = CustomerTier.STANDARD
+    region: str | None = Field(None, description="Province, state or sales region")
+    subject: str = Field(min_length=1)
+    text: str = Field(min_length=1, description="The complaint in the customer's words")
+    occurred_at: datetime | None = Field(None, description="When the problem happened, if known")
+    external_reference: str | None = Field(
+        None, description="The channel's own reference, e.g. a ticket or CFPB complaint number"
+    )
+    idempotency_key: str = Field(
+        min_length=1,
+        description="Stable across resends of the same submission; intake accepts a key once",
+    )
+    product: str | None = None
+    company: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    raw: dict[str, Any] = Field(
+        default_factory=dict, description="Channel-specific payload, passed through untouched"
+    )
+
+
+EVENTS: tuple[type[DomainEvent], ...] = (ComplaintSubmitted,)

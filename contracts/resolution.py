@@ -1,0 +1,220 @@
+"""Events published by resolution on `resolution.events.v1`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
+
+from contracts.envelope import DomainEvent
+from contracts.intake import Channel
+
+# Money travels as a decimal string ("120.00"), never a float, so no cent is lost in transit.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, decimal_places=2),
+    PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["120.00"]}),
+]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the content")]
+
+
+class NoteVisibility(StrEnum):
+    CUSTOMER = "customer"
+    INTERNAL = "internal"
+
+
+class EvidenceKind(StrEnum):
+    IMAGE = "image"
+    DOCUMENT = "document"
+    VOICE = "voice"
+
+
+class ResolutionKind(StrEnum):
+    REFUND = "refund"
+    REPLACEMENT = "replacement"
+    COMPENSATION = "compensation"
+    TECHNICAL_SUPPORT = "technical_support"
+    EXPLANATION_APOLOGY = "explanation_apology"
+
+
+class MessageKind(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    PROGRESS_UPDATE = "progress_update"
+    RESOLUTION = "resolution"
+    SURVEY = "survey"
+    CLOSURE = "closure"
+
+
+class CaseOpened(DomainEvent):
+    """Resolution opened a case for the complaint."""
+
+    event_type = "resolution.case_opened.v1"
+    complaint_id: str
+    case_id: str
+    owner_agent_id: str | None = None
+    owner_queue: str | None = None
+
+
+class InvestigationStarted(DomainEvent):
+    """An agent began investigating the complaint."""
+
+    event_type = "resolution.investigation_started.v1"
+    complaint_id: str
+    investigator: str = Field(description="User id of the investigating agent")
+
+
+class InvestigationNoteAdded(DomainEvent):
+    """A note was added to the investigation, free-form or from a template."""
+
+    event_type = "resolution.investigation_note_added.v1"
+    complaint_id: str
+    note_id: str
+    author: str
+    text: str
+    template: str | None = Field(None, description="Id of the note template used, if any")
+    fields: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="Values of the template's fields by field name"
+    )
+    visibility: NoteVisibility = Field(description="Whether the customer may see the note")
+
+
+class EvidenceAttached(DomainEvent):
+    """A file was attached to the investigation as evidence."""
+
+    event_type = "resolution.evidence_attached.v1"
+    complaint_id: str
+    evidence_id: str
+    filename: str
+    content_type: str
+    sha256: Sha256
+    size_bytes: int = Field(ge=0)
+    kind: EvidenceKind
+    attached_by: str
+
+
+class ResolutionProposed(DomainEvent):
+    """A way to resolve the complaint was proposed; it may need approval."""
+
+    event_type = "resolution.resolution_proposed.v1"
+    complaint_id: str
+    proposal_id: str
+    kind: ResolutionKind
+    amount: Money | None = Field(None, description="Money to pay or refund, if any")
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217, with amount")
+    description: str
+    proposed_by: str
+
+    @model_validator(mode="after")
+    def check_currency(self) -> ResolutionProposed:
+        if (self.amount is None) != (self.currency is None):
+            raise ValueError("amount and currency go together")
+        return self
+
+
+class ApprovalRequested(DomainEvent):
+    """A proposal awaits approval at one step of its approval chain."""
+
+    event_type = "resolution.approval_requested.v1"
+    complaint_id: str
+    proposal_id: str
+    approver_role: str = Field(description="Role that must approve, e.g. team_lead, finance")
+    step: int = Field(ge=1, description="Position in the approval chain, from 1")
+
+
+class ProposalApproved(DomainEvent):
+    """One approval step accepted the proposal."""
+
+    event_type = "resolution.proposal_approved.v1"
+    complaint_id: str
+    proposal_id: str
+    approver: str
+    step: int = Field(ge=1)
+
+
+class ProposalRejected(DomainEvent):
+    """An approver turned the proposal down; it will not be executed."""
+
+    event_type = "resolution.proposal_rejected.v1"
+    complaint_id: str
+    proposal_id: str
+    approver: str
+    reason: str
+
+
+class ResolutionExecuted(DomainEvent):
+    """The approved resolution was carried out (refund paid, part shipped, ...)."""
+
+    event_type = "resolution.resolution_executed.v1"
+    complaint_id: str
+    proposal_id: str
+    executed_by: str
+    evidence_ids: tuple[str, ...] = Field((), description="Evidence that proves the execution")
+
+
+class CustomerNotified(DomainEvent):
+    """The customer was told about the complaint on a channel."""
+
+    event_type = "resolution.customer_notified.v1"
+    complaint_id: str
+    channel: Channel
+    message_kind: MessageKind
+
+
+class FeedbackReceived(DomainEvent):
+    """The customer answered the satisfaction survey."""
+
+    event_type = "resolution.feedback_received.v1"
+    complaint_id: str
+    csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (poor) to 5 (excellent)")
+    nps: int | None = Field(None, ge=0, le=10, description="Likelihood to recommend, 0 to 10")
+    comment: str | None = None
+
+
+class ComplaintClosed(DomainEvent):
+    """The complaint was closed with its root cause."""
+
+    event_type = "complaint.closed.v1"
+    complaint_id: str
+    closed_by: str
+    root_cause_category: str
+    why_chain: tuple[str, ...] = Field(
+        (), description="Five-whys answers, from the symptom down to the root cause"
+    )
+    exception_reason: str | None = Field(
+        None, description="Why it was closed without a root-cause analysis, e.g. unreachable"
+    )
+
+    @model_validator(mode="after")
+    def check_root_cause(self) -> ComplaintClosed:
+        if not self.why_chain and not self.exception_reason:
+            raise ValueError("a closure needs a why_chain or an exception_reason")
+        return self
+
+
+class ComplaintReopened(DomainEvent):
+    """A closed complaint was reopened."""
+
+    event_type = "complaint.reopened.v1"
+    complaint_id: str
+    reason: str
+    reopened_by: str = Field(description="User id, or `customer` when the customer reopened it")
+
+
+EVENTS: tuple[type[DomainEvent], ...] = (
+    CaseOpened,
+    InvestigationStarted,
+    InvestigationNoteAdded,
+    EvidenceAttached,
+    ResolutionProposed,
+    ApprovalRequested,
+    ProposalApproved,
+    ProposalRejected,
+    ResolutionExecuted,
+    CustomerNotified,
+    FeedbackReceived,
+    ComplaintClosed,
+    ComplaintReopened,
+)
