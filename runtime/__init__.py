@@ -1,0 +1,1 @@
+"""Shared runtime of every service: settings, logging, metrics, event store, bus wiring."""

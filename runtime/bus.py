@@ -1,0 +1,40 @@
+"""Kafka clients: the idempotent producer and the faust app, built from settings."""
+
+from __future__ import annotations
+
+import faust
+from aiokafka import AIOKafkaProducer
+
+from runtime.settings import Settings
+
+
+def build_producer(settings: Settings) -> AIOKafkaProducer:
+    """An idempotent producer that waits for every in-sync replica (acks=all)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        client_id=f"{settings.service}-producer",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        request_timeout_ms=30_000,
+    )
+
+
+def build_faust_app(settings: Settings) -> faust.App:
+    """The service's stream processor: one consumer group per service."""
+    datadir = settings.data_dir / "faust" / settings.service
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        f"complaints-{settings.service}",
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        web_enabled=False,
+        store="memory://",
+        datadir=str(datadir),
+        topic_partitions=12,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+    )

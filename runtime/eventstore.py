@@ -1,0 +1,89 @@
+"""Event-sourced applications on SQLite (default) or PostgreSQL, chosen by URL."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, ProcessRecorder
+
+from contracts.envelope import NAMESPACE
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment for a `sqlite:///path` or `postgresql://` URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = Path(unquote(parsed.path.removeprefix("/")) if parsed.netloc == "" else parsed.path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    if parsed.scheme in ("postgres", "postgresql"):
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parsed.path.lstrip("/"),
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+        }
+    raise ValueError(f"unsupported event store URL scheme {parsed.scheme!r}: {url}")
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The consumed event that a change is the effect of."""
+
+    event_id: uuid.UUID
+    consumer: str
+
+
+class Processed(Aggregate):
+    """Marks that a consumer has applied the effects of one incoming event."""
+
+    @staticmethod
+    def create_id(consumer: str, event_id: uuid.UUID) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"processed/{consumer}/{event_id}")
+
+    @event("Recorded")
+    def __init__(self, consumer: str, event_id: uuid.UUID) -> None:
+        self.consumer = consumer
+        self.event_id = event_id
+
+
+class ServiceApplication(Application[uuid.UUID]):
+    """An application whose saves can carry the record of the event that caused them."""
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        """The recorder, which also keeps tracking positions (e.g. the outbox relay's)."""
+        return self.recorder  # type: ignore[return-value]
+
+    def save(self, *objs: Any, cause: Cause | None = None, **kwargs: Any) -> Any:
+        """Save aggregates; with a cause, atomically with the record that it was processed."""
+        if cause is not None:
+            objs = (Processed(cause.consumer, cause.event_id), *objs)
+        return super().save(*objs, **kwargs)
+
+    def acknowledge(self, cause: Cause) -> None:
+        """Record that an event was processed and deliberately had no effect."""
+        self.save(cause=cause)
+
+    def has_processed(self, cause: Cause) -> bool:
+        """Whether the effects of this event are already stored."""
+        return Processed.create_id(cause.consumer, cause.event_id) in self.repository
+
+
+__all__ = ["Cause", "IntegrityError", "Processed", "ServiceApplication", "persistence_env"]

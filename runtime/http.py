@@ -1,0 +1,51 @@
+"""The FastAPI application of a service, with /metrics, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from fastapi import APIRouter, FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from runtime.service import ServiceRuntime
+
+
+def create_http_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    routers: Iterable[APIRouter] = (),
+    extra_lifespan: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
+    """Compose a service's routers with the operational endpoints every service serves."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan():
+                    yield
+
+    api = FastAPI(title=title, lifespan=lifespan)
+    for router in routers:
+        api.include_router(router)
+
+    @api.get("/healthz", summary="Liveness: the process serves requests", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.get("/readyz", summary="Readiness: dependencies answer", tags=["operations"])
+    def readyz(response: Response) -> dict[str, object]:
+        checks = runtime.readiness()
+        ready = all(checks.values())
+        response.status_code = 200 if ready else 503
+        return {"ready": ready, "checks": checks}
+
+    @api.get("/metrics", summary="Prometheus metrics", tags=["operations"])
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return api

@@ -1,0 +1,57 @@
+"""Applies consumed events to a service exactly once, routed by event type."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from contracts.envelope import DomainEvent, Envelope
+from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from runtime.logs import bound
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, DomainEvent, Envelope, Cause], None]
+
+
+class Rejected(Exception):
+    """The event can never be applied (invalid content); retrying will not help."""
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+class Inbox:
+    """Routes each consumed event to its handlers; a repeat of an event changes nothing."""
+
+    def __init__(
+        self, *, app: ServiceApplication, consumer: str, handlers: Mapping[type[DomainEvent], Handler]
+    ) -> None:
+        self.app = app
+        self.consumer = consumer
+        self.handlers = handlers
+
+    def process(self, envelope: Envelope, event: DomainEvent) -> Outcome:
+        """Apply one event; its effects and the record of processing it commit together."""
+        handler = self.handlers.get(type(event))
+        if handler is None:
+            return Outcome.IGNORED
+        cause = Cause(event_id=envelope.id, consumer=self.consumer)
+        with bound(complaint_id=envelope.subject, correlation_id=envelope.correlationid):
+            if self.app.has_processed(cause):
+                return Outcome.DUPLICATE
+            try:
+                handler(self.app, event, envelope, cause)
+            except IntegrityError:
+                if self.app.has_processed(cause):
+                    return Outcome.DUPLICATE
+                raise
+            if not self.app.has_processed(cause):
+                self.app.acknowledge(cause)
+            log.info("applied %s", envelope.type, extra={"event_id": str(envelope.id)})
+            return Outcome.HANDLED

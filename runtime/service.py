@@ -1,0 +1,89 @@
+"""Everything a service runs besides its own code: producer, relay, agents, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+
+from faust.contrib.asgi import faust_app_running
+
+from contracts.envelope import DomainEvent, Envelope
+from contracts.topics import TopicSpec
+from runtime.bus import build_faust_app, build_producer
+from runtime.deadletters import DeadLetters
+from runtime.eventstore import ServiceApplication
+from runtime.inbox import Handler, Inbox
+from runtime.outbox import OutboxRelay
+from runtime.settings import Settings
+from runtime.stream import Subscription
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """A service's event store, its outbox relay and its subscriptions, started together."""
+
+    settings: Settings
+    app: ServiceApplication
+    topic: TopicSpec
+    translate: Callable[[object], Envelope | None]
+    subscriptions: Mapping[TopicSpec, Mapping[type[DomainEvent], Handler]] = field(
+        default_factory=dict
+    )
+    started: bool = False
+
+    def __post_init__(self) -> None:
+        # aiokafka binds clients to the running loop, so the producer is made in `running`.
+        self.relay = OutboxRelay(
+            app=self.app, translate=self.translate, producer=None, topic=self.topic,
+            service=self.settings.service, batch_size=self.settings.relay_batch_size,
+            interval_s=self.settings.relay_interval_s,
+        )
+        self.faust_app = build_faust_app(self.settings)
+        self.dead_letters = dead_letters = DeadLetters(producer=None, service=self.settings.service)
+        for topic, handlers in self.subscriptions.items():
+            inbox = Inbox(app=self.app, consumer=self.settings.service, handlers=handlers)
+            Subscription(
+                topic=topic, inbox=inbox, dead_letters=dead_letters, service=self.settings.service,
+                max_attempts=self.settings.consumer_max_attempts,
+                backoff_s=self.settings.consumer_retry_backoff_s,
+            ).attach(self.faust_app)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Start the producer, the relay and the agents; stop them in reverse order."""
+        self.producer = self.relay.producer = self.dead_letters.producer = build_producer(
+            self.settings
+        )
+        await self.producer.start()
+        relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        try:
+            if self.subscriptions:
+                async with faust_app_running(self.faust_app, stop_timeout=10):
+                    self.started = True
+                    yield
+            else:
+                self.started = True
+                yield
+        finally:
+            self.started = False
+            relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+            await self.producer.stop()
+            self.app.close()
+
+    def readiness(self) -> dict[str, bool]:
+        """Checks that decide whether this replica should receive traffic."""
+        checks = {"started": self.started, "relay": self.relay.healthy()}
+        try:
+            self.app.recorder.max_notification_id()
+            checks["event_store"] = True
+        except Exception:
+            log.exception("event store not reachable")
+            checks["event_store"] = False
+        return checks

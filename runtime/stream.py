@@ -1,0 +1,94 @@
+"""Faust agents that feed consumed topics into a service's inbox, with retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import faust
+from pydantic import ValidationError
+
+from contracts.deadletter import DeadLetterReason
+from contracts.registry import UnknownEventType, parse
+from contracts.topics import TopicSpec
+from runtime.deadletters import DeadLetters
+from runtime.inbox import Inbox, Rejected
+from runtime.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
+
+log = logging.getLogger(__name__)
+
+
+class Subscription:
+    """Consumes one topic into an inbox; what cannot be processed becomes a dead letter."""
+
+    def __init__(
+        self,
+        *,
+        topic: TopicSpec,
+        inbox: Inbox,
+        dead_letters: DeadLetters,
+        service: str,
+        max_attempts: int = 3,
+        backoff_s: float = 0.2,
+    ) -> None:
+        self.topic = topic
+        self.inbox = inbox
+        self.dead_letters = dead_letters
+        self.service = service
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+
+    def attach(self, app: faust.App) -> None:
+        """Register this subscription as an agent of the faust app."""
+        channel = app.topic(self.topic.name, value_serializer="raw", key_serializer="raw")
+        app.agent(channel, name=f"{self.service}.{self.topic.name}")(self._consume)
+
+    async def _consume(self, stream: Any) -> None:
+        async for event in stream.events():
+            await self.handle(event.message)
+
+    async def handle(self, message: Any) -> None:
+        """Parse, apply with bounded retries, or dead-letter: never drop silently."""
+        try:
+            envelope, event = parse(message.value)
+        except UnknownEventType as error:
+            await self.dead_letters.send(
+                message, reason=DeadLetterReason.UNKNOWN_TYPE, error=error, attempts=1
+            )
+            return
+        except ValidationError as error:
+            await self.dead_letters.send(
+                message, reason=DeadLetterReason.SCHEMA_INVALID, error=error, attempts=1
+            )
+            return
+        except (ValueError, TypeError, json.JSONDecodeError) as error:
+            await self.dead_letters.send(
+                message, reason=DeadLetterReason.UNPARSEABLE, error=error, attempts=1
+            )
+            return
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                with HANDLER_SECONDS.labels(self.service, self.topic.name).time():
+                    outcome = await asyncio.to_thread(self.inbox.process, envelope, event)
+            except Rejected as error:
+                await self.dead_letters.send(
+                    message, reason=DeadLetterReason.REJECTED, error=error, attempts=attempt
+                )
+                return
+            except Exception as error:
+                log.warning(
+                    "handler failed",
+                    extra={"attempt": attempt, "error": repr(error), "event_id": str(envelope.id)},
+                )
+                if attempt == self.max_attempts:
+                    await self.dead_letters.send(
+                        message, reason=DeadLetterReason.HANDLER_FAILED, error=error,
+                        attempts=attempt,
+                    )
+                    return
+                await asyncio.sleep(self.backoff_s * attempt)
+            else:
+                EVENTS_CONSUMED.labels(self.service, self.topic.name, outcome.value).inc()
+                return

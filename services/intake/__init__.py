@@ -1,0 +1,1 @@
+"""Intake: the single front door for complaints from every channel."""

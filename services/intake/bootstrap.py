@@ -1,0 +1,30 @@
+"""The one place intake is wired together from its settings."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from contracts.topics import INTAKE_EVENTS
+from runtime import logs
+from runtime.eventstore import persistence_env
+from runtime.http import create_http_app
+from runtime.service import ServiceRuntime
+from services.intake import api, handlers, published
+from services.intake.application import IntakeApplication
+from services.intake.config import IntakeSettings
+
+
+def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
+    """Build intake's HTTP app and runtime; nothing connects until the app starts."""
+    settings = settings or IntakeSettings()
+    logs.configure(settings.service, settings.log_level)
+    app = IntakeApplication(env=persistence_env(settings.event_store_url))
+    runtime = ServiceRuntime(
+        settings=settings,
+        app=app,
+        topic=INTAKE_EVENTS,
+        translate=published.translator(source=settings.source, tenant=settings.tenant),
+        subscriptions=handlers.SUBSCRIPTIONS,
+    )
+    router = api.build_router(app, tenant=settings.tenant, on_saved=runtime.relay.wake)
+    return create_http_app(runtime, title="Complaint intake", routers=[router]), runtime

@@ -1,0 +1,42 @@
+"""What intake does with the events it consumes: submissions from channel adapters."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from contracts.envelope import Envelope
+from contracts.inbound import ComplaintSubmitted
+from contracts.topics import INBOUND
+from runtime.eventstore import Cause
+from runtime.inbox import Rejected
+from services.intake.application import IntakeApplication
+from services.intake.domain import Customer, Submission
+
+
+def file_submission(
+    app: IntakeApplication, event: ComplaintSubmitted, envelope: Envelope, cause: Cause
+) -> None:
+    """A channel adapter's submission gets the same validation as an HTTP one."""
+    try:
+        submission = Submission(
+            channel=event.channel,
+            customer=Customer(
+                id=event.customer_id, name=event.customer_name, contact=event.customer_contact,
+                tier=event.customer_tier, region=event.region,
+            ),
+            subject=event.subject,
+            text=event.text,
+            occurred_at=event.occurred_at,
+            external_reference=event.external_reference,
+            product=event.product,
+            company=event.company,
+            attachments=event.attachments,
+        )
+    except ValidationError as error:
+        raise Rejected(str(error)) from error
+    app.file_complaint(
+        submission, tenant=envelope.tenant, idempotency_key=event.idempotency_key, cause=cause
+    )
+
+
+SUBSCRIPTIONS = {INBOUND: {ComplaintSubmitted: file_submission}}

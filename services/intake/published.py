@@ -1,0 +1,36 @@
+"""Maps intake's aggregate events to the published contracts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.intake import ComplaintReceived
+from runtime.translation import Translator
+from services.intake.domain import Complaint
+
+
+def received(stored: Any) -> ComplaintReceived:
+    customer = stored.customer
+    return ComplaintReceived(
+        complaint_id=str(stored.originator_id),
+        channel=stored.channel,
+        customer_id=customer["id"],
+        customer_name=customer.get("name"),
+        customer_contact=customer.get("contact"),
+        customer_tier=customer.get("tier", "standard"),
+        region=customer.get("region"),
+        subject=stored.subject,
+        text=stored.text,
+        occurred_at=stored.occurred_at,
+        received_at=stored.received_at,
+        external_reference=stored.external_reference,
+        product=stored.product,
+        company=stored.company,
+        attachments=tuple(stored.attachments),
+        historical=stored.historical,
+    )
+
+
+def translator(*, source: str, tenant: str) -> Translator:
+    """The translator the outbox relay publishes intake's events with."""
+    return Translator(source=source, tenant=tenant, mappings={Complaint.Received: received})
