@@ -147,8 +147,9 @@ def render() -> dict[str, str]:
     return files
 
 
-def stale(root: Path = ROOT) -> list[str]:
+def stale(root: Path | None = None) -> list[str]:
     """Generated files that differ from, are missing in, or are obsolete in `root`."""
+    root = root or ROOT
     files = render()
     out = [path for path, text in files.items() if _read(root / path) != text]
     obsolete = [
@@ -158,8 +159,9 @@ def stale(root: Path = ROOT) -> list[str]:
     return sorted(out + obsolete)
 
 
-def write(root: Path = ROOT) -> list[str]:
+def write(root: Path | None = None) -> list[str]:
     """Bring `root` up to date; return what changed."""
+    root = root or ROOT
     changed = stale(root)
     files = render()
     for path in changed:
