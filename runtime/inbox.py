@@ -30,7 +30,11 @@ class Inbox:
     """Routes each consumed event to its handlers; a repeat of an event changes nothing."""
 
     def __init__(
-        self, *, app: ServiceApplication, consumer: str, handlers: Mapping[type[DomainEvent], Handler]
+        self,
+        *,
+        app: ServiceApplication,
+        consumer: str,
+        handlers: Mapping[type[DomainEvent], Handler],
     ) -> None:
         self.app = app
         self.consumer = consumer
@@ -51,6 +55,7 @@ class Inbox:
                 if self.app.has_processed(cause):
                     return Outcome.DUPLICATE
                 raise
+            # A handler that decided the event needs no effect saved nothing: record that.
             if not self.app.has_processed(cause):
                 self.app.acknowledge(cause)
             log.info("applied %s", envelope.type, extra={"event_id": str(envelope.id)})

@@ -10,7 +10,9 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("log_context", default={})
+_context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "log_context", default=None
+)
 
 
 class JsonFormatter(logging.Formatter):
@@ -29,7 +31,7 @@ class JsonFormatter(logging.Formatter):
             "service": self.service,
             "logger": record.name,
             "message": record.getMessage(),
-            **_context.get(),
+            **(_context.get() or {}),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in self.RESERVED})
         if record.exc_info:
@@ -51,7 +53,8 @@ def configure(service: str, level: str = "INFO") -> None:
 @contextlib.contextmanager
 def bound(**fields: object) -> Iterator[None]:
     """Attach fields (complaint_id, correlation_id, ...) to every log line in this block."""
-    token = _context.set({**_context.get(), **{k: str(v) for k, v in fields.items() if v}})
+    current = _context.get() or {}
+    token = _context.set({**current, **{k: str(v) for k, v in fields.items() if v}})
     try:
         yield
     finally:

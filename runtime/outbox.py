@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -94,10 +95,8 @@ class OutboxRelay:
                 self._failing = False
             except Exception:
                 self._failing = True
-                log.exception("outbox relay batch failed; retrying", extra={"topic": self.topic.name})
+                log.exception("outbox relay batch failed", extra={"topic": self.topic.name})
                 await asyncio.sleep(1)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
-            except TimeoutError:
-                pass
             self._wake.clear()
