@@ -74,3 +74,8 @@ def wrap(
         tenant=tenant,
         data=event.model_dump(mode="json"),
     )
+
+
+def correlation_for(complaint_id: str) -> uuid.UUID:
+    """Every event about one complaint shares this correlation id, across services."""
+    return uuid.uuid5(NAMESPACE, f"complaint/{complaint_id}")
