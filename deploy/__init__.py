@@ -1,0 +1,1 @@
+"""Deployment of the complaint platform: Kubernetes manifests and the no-Docker local stack."""

@@ -1,0 +1,199 @@
+"""A single-node KRaft Kafka broker from Maven Central jars, run with the installed JDK."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from deploy.local import support
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+HOME = support.LOCAL / "kafka"
+LIBS = HOME / "libs"
+FILES = Path(__file__).with_name("kafka")  # pom.xml, server.properties template, log4j.properties
+
+# Brokers started by this process. Their pid is trusted without reading /proc/<pid>/cmdline,
+# which can still show the pre-exec command line for a few milliseconds after the spawn.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class BrokerError(RuntimeError):
+    """The local broker did not come up."""
+
+
+@dataclass(frozen=True)
+class Broker:
+    """A local broker: where it keeps its state and where it listens."""
+
+    home: Path
+    port: int
+    controller_port: int
+
+    @property
+    def bootstrap(self) -> str:
+        """The bootstrap address clients connect to."""
+        return f"{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """See broker_pid."""
+        return broker_pid(self.home)
+
+def broker_pid(home: Path) -> int | None:
+    """The pid of the broker process started in home, or None when it does not run."""
+    try:
+        pid = int((home / "broker.pid").read_text())
+    except (OSError, ValueError):
+        return None
+    if pid in _children:
+        return pid if _children[pid].poll() is None else None
+    # The command line names this home's config, so a recycled pid is not mistaken for it.
+    ours = str(home.resolve() / "server.properties") in support.process_cmdline(pid)
+    return pid if ours and support.process_alive(pid) else None
+
+
+def resolve_jars(libs: Path = LIBS) -> Path:
+    """Fetch the broker jars with Maven into libs unless they are already there."""
+    if any(libs.glob("kafka_2.13-*.jar")):
+        return libs
+    staging = libs.with_name(libs.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    log.info("resolving Kafka jars with Maven into %s", libs)
+    pom = str(FILES / "pom.xml")
+    support.run_checked(["mvn", "-q", "-B", "-f", pom, "dependency:copy-dependencies",
+                         f"-DoutputDirectory={staging}", "-DincludeScope=runtime"])
+    shutil.rmtree(libs, ignore_errors=True)
+    staging.rename(libs)
+    return libs
+
+
+def broker_answers(bootstrap: str, timeout: float = 5.0) -> bool:
+    """Whether a Kafka broker at bootstrap answers a metadata request within timeout seconds."""
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    if not support.port_open(host, int(port), timeout):
+        return False  # spares aiokafka's connection-error logging while a broker boots
+    return support.run_sync(_answers(bootstrap, timeout))
+
+
+async def _answers(bootstrap: str, timeout: float) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        async with asyncio.timeout(timeout):
+            await admin.start()
+            return bool((await admin.describe_cluster())["brokers"])
+    except (KafkaError, OSError, TimeoutError):
+        return False
+    finally:
+        await admin.close()
+
+
+def start_broker(home: Path, port: int, controller_port: int, *, timeout: float = 90.0) -> Broker:
+    """Start a KRaft broker with its state in home, or reuse the one already answering there."""
+    broker = Broker(home.resolve(), port, controller_port)
+    if broker.pid is None:
+        if broker_answers(broker.bootstrap):
+            log.info("reusing the broker already answering at %s", broker.bootstrap)
+            return broker
+        _spawn(broker)
+    _wait_until_ready(broker, timeout)
+    return broker
+
+
+def _spawn(broker: Broker) -> None:
+    classpath = f"{resolve_jars()}/*"
+    home = broker.home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "server.properties"
+    config.write_text((FILES / "server.properties").read_text().format(
+        host=HOST, port=broker.port, controller_port=broker.controller_port, data=home / "data"))
+    java_home = os.environ.get("JAVA_HOME")
+    java = [f"{java_home}/bin/java" if java_home else "java",
+            f"-Dlog4j.configuration=file:{FILES / 'log4j.properties'}", "-cp", classpath]
+    if not (home / "data" / "meta.properties").exists():
+        fmt = ["kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config)]
+        support.run_checked([*java, *fmt])
+    log.info("starting Kafka broker at %s in %s", broker.bootstrap, home)
+    with (home / "broker.log").open("wb") as out:
+        proc = subprocess.Popen(
+            [*java, "-Xmx512m", "kafka.Kafka", str(config)], cwd=home, stdin=subprocess.DEVNULL,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    _children[proc.pid] = proc
+    (home / "broker.pid").write_text(f"{proc.pid}\n")
+
+
+def _wait_until_ready(broker: Broker, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while broker.pid is not None and time.monotonic() < deadline:
+        if broker_answers(broker.bootstrap):
+            log.info("Kafka broker ready at %s (pid %s)", broker.bootstrap, broker.pid)
+            return
+        time.sleep(0.5)
+    problem = "exited while starting" if broker.pid is None else f"did not answer in {timeout}s"
+    tail = support.log_tail(broker.home / "broker.log")
+    stop_broker(broker.home)
+    raise BrokerError(f"broker at {broker.bootstrap} in {broker.home} {problem}; log:\n{tail}")
+
+
+def stop_broker(home: Path, timeout: float = 30.0) -> bool:
+    """Stop the broker started in home (SIGTERM, then SIGKILL); False when none was running."""
+    pid = broker_pid(home)
+    if pid is not None:
+        log.info("stopping Kafka broker pid %d in %s", pid, home)
+        support.terminate(pid, timeout)
+        _children.pop(pid, None)
+    (home / "broker.pid").unlink(missing_ok=True)
+    return pid is not None
+
+
+def _cluster_id() -> str:
+    """A cluster id as Kafka's Uuid.randomUuid() makes it (no '-' first), without a JVM start."""
+    cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    return cid if cid[0] != "-" else _cluster_id()
+
+
+def local_broker() -> Broker:
+    """The developer's broker: .local/kafka, KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093)."""
+    port = int(os.environ.get("KAFKA_PORT", "9092"))
+    return Broker(HOME, port, int(os.environ.get("KAFKA_CONTROLLER_PORT", "9093")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: start, stop or report the developer's local broker (KAFKA_BOOTSTRAP: use that one)."""
+    parser = argparse.ArgumentParser(prog="python -m deploy.local.kafka", description=__doc__)
+    parser.add_argument("command", choices=["start", "stop", "status"])
+    command = parser.parse_args(argv).command
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    external, local = os.environ.get("KAFKA_BOOTSTRAP"), local_broker()
+    if command == "stop":
+        print("stopped" if not external and stop_broker(local.home) else "nothing to stop")
+        return 0
+    try:
+        if command == "start" and not external:
+            start_broker(local.home, local.port, local.controller_port)
+    except (BrokerError, support.CommandError) as error:
+        print(f"could not start the broker: {error}", file=sys.stderr)
+        return 1
+    bootstrap, pid = external or local.bootstrap, None if external else local.pid
+    answers = broker_answers(bootstrap)
+    print(f"Kafka broker {'answers' if answers else 'does not answer'} at {bootstrap}, pid {pid}")
+    return 0 if answers else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
