@@ -52,7 +52,14 @@ class Subscription:
     async def handle(self, message: Any) -> None:
         """Parse, apply with bounded retries, or dead-letter: never drop silently."""
         try:
-            envelope, event = parse(message.value)
+            raw = json.loads(message.value)
+        except (ValueError, TypeError) as error:
+            await self.dead_letters.send(
+                message, reason=DeadLetterReason.UNPARSEABLE, error=error, attempts=1
+            )
+            return
+        try:
+            envelope, event = parse(raw)
         except UnknownEventType as error:
             await self.dead_letters.send(
                 message, reason=DeadLetterReason.UNKNOWN_TYPE, error=error, attempts=1
@@ -61,11 +68,6 @@ class Subscription:
         except ValidationError as error:
             await self.dead_letters.send(
                 message, reason=DeadLetterReason.SCHEMA_INVALID, error=error, attempts=1
-            )
-            return
-        except (ValueError, TypeError, json.JSONDecodeError) as error:
-            await self.dead_letters.send(
-                message, reason=DeadLetterReason.UNPARSEABLE, error=error, attempts=1
             )
             return
         for attempt in range(1, self.max_attempts + 1):

@@ -1,0 +1,84 @@
+"""The relay publishes stored events in order and records progress only after acks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from contracts.topics import INTAKE_EVENTS
+from runtime.eventstore import persistence_env
+from runtime.outbox import OutboxRelay
+from services.intake.application import IntakeApplication
+from services.intake.domain import Customer, Submission
+from services.intake.published import translator
+
+
+class FakeProducer:
+    """Acknowledges sends, or fails them, as a broker would."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.sent: list[tuple[str, bytes, bytes]] = []
+
+    async def send(self, topic: str, *, value: bytes, key: bytes) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        if self.fail:
+            future.set_exception(ConnectionError("broker unreachable"))
+        else:
+            self.sent.append((topic, key, value))
+            future.set_result(None)
+        return future
+
+
+def submission(n: int) -> Submission:
+    return Submission(
+        channel="web", customer=Customer(id=f"c{n}"), subject=f"s{n}", text=f"text {n}"
+    )
+
+
+@pytest.fixture
+def app(tmp_path):
+    return IntakeApplication(env=persistence_env(f"sqlite:///{tmp_path}/intake.sqlite"))
+
+
+def relay(app, producer) -> OutboxRelay:
+    return OutboxRelay(
+        app=app, translate=translator(source="/services/intake", tenant="t"),
+        producer=producer, topic=INTAKE_EVENTS, service="intake",
+    )
+
+
+async def test_publishes_in_store_order_keyed_by_complaint(app):
+    ids = [app.file_complaint(submission(n), tenant="t").complaint_id for n in range(3)]
+    producer = FakeProducer()
+    assert await relay(app, producer).publish_pending() == 3
+    assert [key.decode() for _, key, _ in producer.sent] == [str(i) for i in ids]
+    assert {topic for topic, _, _ in producer.sent} == {"intake.events.v1"}
+    assert [json.loads(v)["type"] for _, _, v in producer.sent] == ["complaint.received.v1"] * 3
+
+
+async def test_position_advances_only_after_acks_and_resumes(app):
+    app.file_complaint(submission(1), tenant="t")
+    failing = relay(app, FakeProducer(fail=True))
+    with pytest.raises(ConnectionError):
+        await failing.publish_pending()
+    assert failing.position() == 0
+
+    producer = FakeProducer()
+    resumed = relay(app, producer)
+    assert await resumed.publish_pending() == 1
+    assert resumed.position() == 1
+    assert await resumed.publish_pending() == 0
+    assert len(producer.sent) == 1
+
+
+async def test_republished_event_keeps_its_id(app):
+    app.file_complaint(submission(1), tenant="t")
+    first, second = FakeProducer(), FakeProducer()
+    await relay(app, first).publish_pending()
+    replay = relay(app, second)
+    replay.position_name = "outbox:replay"  # as if the first ack was never recorded
+    await replay.publish_pending()
+    assert json.loads(first.sent[0][2])["id"] == json.loads(second.sent[0][2])["id"]
