@@ -14,7 +14,8 @@ from runtime.inbox import Inbox, Outcome, Rejected
 from services.intake.application import IntakeApplication
 from services.intake.handlers import SUBSCRIPTIONS
 
-SAMPLE = Path(__file__).resolve().parents[3] / "contracts" / "samples" / "complaint.submitted.v1.json"
+SAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "samples"
+SAMPLE = SAMPLES / "complaint.submitted.v1.json"
 
 
 @pytest.fixture
