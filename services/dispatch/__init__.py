@@ -1,0 +1,1 @@
+"""Dispatch: gives every complaint an owner (queue, department and, once picked, an agent)."""
