@@ -69,7 +69,7 @@ def start_cluster(
     throwaway = home is None
     home = Path(tempfile.mkdtemp(prefix="complaints-pg-")) if home is None else home.resolve()
     running = running_port(home)
-    cluster = Cluster(home, running or port or support.free_port(), database=database)
+    cluster = Cluster(home, running or port or support.free_ports()[0], database=database)
     if running is None:
         try:
             _start(cluster, timeout)

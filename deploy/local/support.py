@@ -21,11 +21,13 @@ REPO = Path(__file__).resolve().parents[2]
 LOCAL = REPO / ".local"
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(count: int = 1) -> list[int]:
+    """count distinct TCP ports on 127.0.0.1 that nothing listens on right now."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:  # all bound at once, so the kernel cannot hand out one port twice
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
