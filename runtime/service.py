@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
+from aiokafka.admin import AIOKafkaAdminClient
 from faust.contrib.asgi import faust_app_running
 
 from contracts.envelope import DomainEvent, Envelope
@@ -16,6 +17,7 @@ from runtime.bus import build_faust_app, build_producer
 from runtime.deadletters import DeadLetters
 from runtime.eventstore import ServiceApplication
 from runtime.inbox import Handler, Inbox
+from runtime.lag import LagMonitor
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
 from runtime.stream import Subscription
@@ -45,12 +47,18 @@ class ServiceRuntime:
         )
         self.faust_app = build_faust_app(self.settings)
         self.dead_letters = dead_letters = DeadLetters(producer=None, service=self.settings.service)
+        self.lag = LagMonitor(
+            service=self.settings.service,
+            topics=[topic.name for topic in self.subscriptions],
+            stall_after_s=self.settings.consumer_stall_after_s,
+        )
         for topic, handlers in self.subscriptions.items():
             inbox = Inbox(app=self.app, consumer=self.settings.service, handlers=handlers)
             Subscription(
                 topic=topic, inbox=inbox, dead_letters=dead_letters, service=self.settings.service,
                 max_attempts=self.settings.consumer_max_attempts,
                 backoff_s=self.settings.consumer_retry_backoff_s,
+                on_progress=self.lag.advanced,
             ).attach(self.faust_app)
 
     @contextlib.asynccontextmanager
@@ -65,7 +73,8 @@ class ServiceRuntime:
             if self.subscriptions:
                 async with faust_app_running(self.faust_app, stop_timeout=10):
                     self.started = True
-                    yield
+                    async with self._watching_lag():
+                        yield
             else:
                 self.started = True
                 yield
@@ -77,9 +86,40 @@ class ServiceRuntime:
             await self.producer.stop()
             self.app.close()
 
+    @contextlib.asynccontextmanager
+    async def _watching_lag(self) -> AsyncIterator[None]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        await admin.start()
+        group = self.faust_app.conf.id
+
+        async def offsets() -> tuple[dict, dict]:
+            assigned = [tp for tp in self.faust_app.consumer.assignment()
+                        if tp.topic in self.lag.topics]
+            ends = await self.faust_app.consumer.highwaters(*assigned) if assigned else {}
+            committed = await admin.list_consumer_group_offsets(group)
+            return (
+                {(tp.topic, tp.partition): end for tp, end in ends.items()},
+                {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()},
+            )
+
+        task = asyncio.create_task(
+            self.lag.watch(offsets, self.settings.consumer_lag_interval_s), name="lag-monitor"
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await admin.close()
+
     def readiness(self) -> dict[str, bool]:
         """Checks that decide whether this replica should receive traffic."""
-        checks = {"started": self.started, "relay": self.relay.healthy()}
+        checks = {
+            "started": self.started,
+            "relay": self.relay.healthy(),
+            "consuming": not self.lag.stalled,
+        }
         try:
             self.app.recorder.max_notification_id()
             checks["event_store"] = True

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     relay_batch_size: int = 500
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
+    consumer_stall_after_s: float = 30.0
+    consumer_lag_interval_s: float = 5.0
 
     @property
     def event_store_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -32,6 +33,7 @@ class Subscription:
         service: str,
         max_attempts: int = 3,
         backoff_s: float = 0.2,
+        on_progress: Callable[[str, int, int], None] = lambda topic, partition, offset: None,
     ) -> None:
         self.topic = topic
         self.inbox = inbox
@@ -39,6 +41,7 @@ class Subscription:
         self.service = service
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
+        self.on_progress = on_progress
 
     def attach(self, app: faust.App) -> None:
         """Register this subscription as an agent of the faust app."""
@@ -47,7 +50,9 @@ class Subscription:
 
     async def _consume(self, stream: Any) -> None:
         async for event in stream.events():
-            await self.handle(event.message)
+            message = event.message
+            await self.handle(message)
+            self.on_progress(message.topic, message.partition, message.offset)
 
     async def handle(self, message: Any) -> None:
         """Parse, apply with bounded retries, or dead-letter: never drop silently."""
