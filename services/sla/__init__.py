@@ -1,0 +1,1 @@
+"""SLA: deadline clocks for every live complaint, their warnings, breaches and escalations."""
