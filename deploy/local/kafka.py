@@ -24,11 +24,9 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 HOME = support.LOCAL / "kafka"
-LIBS = HOME / "libs"
 FILES = Path(__file__).with_name("kafka")  # pom.xml, server.properties template, log4j.properties
 
-# Brokers started by this process. Their pid is trusted without reading /proc/<pid>/cmdline,
-# which can still show the pre-exec command line for a few milliseconds after the spawn.
+# Brokers started here: trusted without /proc/<pid>/cmdline, stale for a moment after spawning.
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
@@ -54,6 +52,7 @@ class Broker:
         """See broker_pid."""
         return broker_pid(self.home)
 
+
 def broker_pid(home: Path) -> int | None:
     """The pid of the broker process started in home, or None when it does not run."""
     try:
@@ -67,7 +66,7 @@ def broker_pid(home: Path) -> int | None:
     return pid if ours and support.process_alive(pid) else None
 
 
-def resolve_jars(libs: Path = LIBS) -> Path:
+def resolve_jars(libs: Path = HOME / "libs") -> Path:
     """Fetch the broker jars with Maven into libs unless they are already there."""
     if any(libs.glob("kafka_2.13-*.jar")):
         return libs
@@ -191,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     bootstrap, pid = external or local.bootstrap, None if external else local.pid
     answers = broker_answers(bootstrap)
-    print(f"Kafka broker {'answers' if answers else 'does not answer'} at {bootstrap}, pid {pid}")
+    where = f"{bootstrap} (pid {pid})" if pid else bootstrap
+    print(f"Kafka broker {'answers' if answers else 'does not answer'} at {where}")
     return 0 if answers else 3
 
 
