@@ -1,0 +1,1 @@
+"""Resolution: the case of a complaint, from investigation to closure."""
