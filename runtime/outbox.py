@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from eventsourcing.persistence import Tracking
@@ -25,7 +26,7 @@ class OutboxRelay:
         self,
         *,
         app: ServiceApplication,
-        translate: Callable[[object], Envelope | None],
+        translate: Callable[[Any, str | None], Envelope | None],
         producer: AIOKafkaProducer | None,
         topic: TopicSpec,
         service: str,
@@ -43,6 +44,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failing = False
+        self._tenants: dict[Any, str | None] = {}
 
     def position(self) -> int:
         """The last notification id the broker has acknowledged."""
@@ -68,7 +70,8 @@ class OutboxRelay:
             return 0
         acks = []
         for notification in notifications:
-            envelope = self.translate(self.app.mapper.to_domain_event(notification))
+            stored = self.app.mapper.to_domain_event(notification)
+            envelope = self.translate(stored, self._tenant_of(stored))
             if envelope is None:
                 continue
             acks.append(
@@ -84,6 +87,17 @@ class OutboxRelay:
         EVENTS_PUBLISHED.labels(self.service, self.topic.name).inc(len(acks))
         OUTBOX_LAG.labels(self.service).set((self.app.recorder.max_notification_id() or 0) - last)
         return len(notifications)
+
+    def _tenant_of(self, stored: Any) -> str | None:
+        """Only an aggregate's first event names its tenant; later ones inherit it."""
+        tenant = getattr(stored, "tenant", None)
+        if tenant:
+            self._tenants[stored.originator_id] = tenant
+            return tenant
+        if stored.originator_id not in self._tenants:
+            first = next(iter(self.app.events.get(stored.originator_id, lte=1)), None)
+            self._tenants[stored.originator_id] = getattr(first, "tenant", None)
+        return self._tenants[stored.originator_id]
 
     async def run(self) -> None:
         """Relay until cancelled; a failed batch is retried from the recorded position."""

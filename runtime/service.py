@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.contrib.asgi import faust_app_running
@@ -32,7 +33,7 @@ class ServiceRuntime:
     settings: Settings
     app: ServiceApplication
     topic: TopicSpec
-    translate: Callable[[object], Envelope | None]
+    translate: Callable[[Any, str | None], Envelope | None]
     subscriptions: Mapping[TopicSpec, Mapping[type[DomainEvent], Handler]] = field(
         default_factory=dict
     )
@@ -58,8 +59,12 @@ class ServiceRuntime:
                 topic=topic, inbox=inbox, dead_letters=dead_letters, service=self.settings.service,
                 max_attempts=self.settings.consumer_max_attempts,
                 backoff_s=self.settings.consumer_retry_backoff_s,
-                on_progress=self.lag.advanced,
+                on_progress=self._progressed,
             ).attach(self.faust_app)
+
+    def _progressed(self, topic: str, partition: int, offset: int) -> None:
+        self.lag.advanced(topic, partition, offset)
+        self.relay.wake()  # publish the effects now rather than at the next poll
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

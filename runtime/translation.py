@@ -19,7 +19,8 @@ class Translator:
         self.tenant = tenant
         self.mappings = mappings
 
-    def __call__(self, stored: Any) -> Envelope | None:
+    def __call__(self, stored: Any, tenant: str | None = None) -> Envelope | None:
+        """The envelope of a stored event; `tenant` is the aggregate's, when the event lacks it."""
         to_contract = self.mappings.get(type(stored))
         if to_contract is None:
             return None
@@ -31,7 +32,7 @@ class Translator:
             source=self.source,
             subject=subject,
             sequence=stored.originator_version,
-            tenant=getattr(stored, "tenant", None) or self.tenant,
+            tenant=getattr(stored, "tenant", None) or tenant or self.tenant,
             correlation_id=correlation_for(subject),
             causation_id=uuid.UUID(str(cause)) if cause else None,
             aggregate_id=stored.originator_id,
