@@ -1,0 +1,1 @@
+"""Analytics: every domain event projected into ClickHouse, counted and trended."""

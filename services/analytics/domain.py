@@ -1,0 +1,72 @@
+"""What of an event analytics keeps: everything but personal data, as one ClickHouse row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC
+from typing import Any, NamedTuple
+
+from contracts.envelope import DomainEvent, Envelope
+
+# Keys that carry personal data in some event payload, at any depth. ClickHouse is shared by
+# analysts and never erased per customer, so these values must not reach it at all.
+PERSONAL_DATA_KEYS = frozenset({"customer_name", "customer_contact", "text"})
+
+EVENT_COLUMNS = (
+    "event_id", "type", "complaint_id", "tenant", "source", "time", "sequence",
+    "correlation_id", "data",
+)
+
+
+class Consumed(NamedTuple):
+    """One event as it arrived: the envelope and its validated payload."""
+
+    envelope: Envelope
+    event: DomainEvent
+
+
+def without_personal_data(value: Any) -> Any:
+    """A copy of a JSON value with every personal-data key removed, however deeply nested."""
+    if isinstance(value, Mapping):
+        return {
+            key: without_personal_data(item)
+            for key, item in value.items()
+            if key not in PERSONAL_DATA_KEYS
+        }
+    if isinstance(value, list | tuple):
+        return [without_personal_data(item) for item in value]
+    return value
+
+
+def event_row(consumed: Consumed) -> dict[str, Any]:
+    """The `events` row of a consumed event; `data` holds only the contract's known fields."""
+    envelope = consumed.envelope
+    return {
+        "event_id": str(envelope.id),
+        "type": envelope.type,
+        "complaint_id": envelope.subject,
+        "tenant": envelope.tenant,
+        "source": envelope.source,
+        "time": envelope.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+        "sequence": envelope.sequence,
+        "correlation_id": str(envelope.correlationid),
+        "data": json.dumps(
+            without_personal_data(consumed.event.model_dump(mode="json")),
+            ensure_ascii=False, separators=(",", ":"),
+        ),
+    }
+
+
+def first_of_each(batch: Iterable[Consumed]) -> list[Consumed]:
+    """The batch without repeats of an event id (a redelivery inside one batch)."""
+    seen: dict[str, Consumed] = {}
+    for consumed in batch:
+        seen.setdefault(str(consumed.envelope.id), consumed)
+    return list(seen.values())
+
+
+def unseen(batch: Sequence[Consumed], stored_ids: Iterable[str]) -> list[Consumed]:
+    """The events of a batch whose ids are not among those already stored."""
+    stored = set(stored_ids)
+    return [consumed for consumed in batch if str(consumed.envelope.id) not in stored]
