@@ -60,10 +60,12 @@ def run_checked(cmd: list[str], **kwargs: Any) -> str:
 
 
 def log_tail(path: Path, lines: int = 40) -> str:
-    """The last lines of a log file, or a note that it is missing."""
+    """The last lines of a log file without Java stack frames, or a note that it is missing."""
     if not path.exists():
         return f"(no log at {path})"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    # Stack frames would crowd out the lines that say what went wrong.
+    text = path.read_text(errors="replace").splitlines()
+    return "\n".join([line for line in text if not line.startswith("\tat ")][-lines:])
 
 
 def process_alive(pid: int) -> bool:
