@@ -17,6 +17,8 @@ from contracts.envelope import NAMESPACE
 
 def persistence_env(url: str) -> dict[str, str]:
     """The eventsourcing environment for a `sqlite:///path` or `postgresql://` URL."""
+    # Both process recorders seal every event into the audit chain in the transaction that
+    # stores it, and create the tables append-only (runtime.sealed_store).
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = Path(unquote(parsed.path.removeprefix("/")) if parsed.netloc == "" else parsed.path)
@@ -26,6 +28,7 @@ def persistence_env(url: str) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "10",
+            "PROCESS_RECORDER_TOPIC": "runtime.sealed_store:SealingSQLiteProcessRecorder",
         }
     if parsed.scheme in ("postgres", "postgresql"):
         return {
@@ -35,6 +38,7 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_PORT": str(parsed.port or 5432),
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "PROCESS_RECORDER_TOPIC": "runtime.sealed_store:SealingPostgresProcessRecorder",
         }
     raise ValueError(f"unsupported event store URL scheme {parsed.scheme!r}: {url}")
 
