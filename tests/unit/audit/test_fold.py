@@ -1,0 +1,171 @@
+"""A complaint's state folded from its published events: exact, step by step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audit.fold import APPLY, fold
+from contracts import dispatch, intake, resolution, sla
+from contracts.envelope import Envelope
+
+SAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "samples"
+COMPLAINT = "201e730e-1186-5080-a083-198a2bc06e90"
+
+# The golden samples tell one complaint's story; queued is left out (it is the alternative to
+# assigned) and so is the duplicate mark (it is about another complaint).
+STORY = [
+    "complaint.received.v1", "complaint.classified.v1", "complaint.assigned.v1",
+    "resolution.case_opened.v1", "sla.clock_started.v1", "complaint.transferred.v1",
+    "resolution.investigation_started.v1", "resolution.investigation_note_added.v1",
+    "complaint.collaborator_added.v1", "sla.clock_paused.v1", "resolution.evidence_attached.v1",
+    "sla.clock_resumed.v1", "sla.warning_raised.v1", "resolution.resolution_proposed.v1",
+    "resolution.approval_requested.v1", "sla.breached.v1", "sla.escalated.v1",
+    "resolution.proposal_approved.v1", "resolution.proposal_rejected.v1",
+    "resolution.resolution_executed.v1", "resolution.customer_notified.v1",
+    "complaint.closed.v1", "sla.clock_stopped.v1", "resolution.feedback_received.v1",
+    "complaint.reopened.v1",
+]
+
+
+def sample(event_type: str) -> Envelope:
+    return Envelope.model_validate_json((SAMPLES / f"{event_type}.json").read_text())
+
+
+def story(until: str | None = None) -> list[Envelope]:
+    names = STORY if until is None else STORY[: STORY.index(until) + 1]
+    return [sample(name) for name in names]
+
+
+def last(name: str, sequence: int) -> dict:
+    envelope = sample(name)
+    return {
+        "id": str(envelope.id), "type": name, "source": envelope.source,
+        "time": envelope.time.isoformat().replace("+00:00", "Z"), "sequence": sequence,
+    }
+
+
+EMPTY = {
+    "complaint_id": COMPLAINT, "status": None, "channel": None, "customer_id": None,
+    "customer_tier": None, "region": None, "historical": None, "received_at": None,
+    "category": None, "severity": None, "duplicate_of": None, "owner": None, "transfers": 0,
+    "collaborators": [], "sla": {}, "escalation_level": None, "case_id": None,
+    "investigator": None, "notes": 0, "evidence": 0, "proposal": None,
+    "customer_notifications": 0, "csat": None, "nps": None, "closed_by": None,
+    "root_cause_category": None, "reopen_count": 0, "event_count": 0, "last_event": None,
+}
+RECEIVED = {
+    **EMPTY, "status": "received", "channel": "web", "customer_id": "cust-958-20417",
+    "customer_tier": "standard", "region": "CA", "historical": False,
+    "received_at": "2023-06-27T16:02:43Z", "event_count": 1,
+    "last_event": last("complaint.received.v1", 1),
+}
+CLOCK = {
+    "clock_id": "clk-201e730e-resolution", "severity": "P2", "policy_id": "cfpb-credit-reporting",
+    "policy_version": "3", "status": "running", "started_at": "2023-06-27T16:02:43Z",
+    "warn_at": "2023-07-18T16:51:02Z", "deadline_at": "2023-07-12T16:02:43Z", "warned": False,
+    "breached_at": None, "stopped_at": None, "met": None,
+}
+
+
+def test_no_events_is_the_empty_state():
+    assert fold(COMPLAINT, []).model_dump(mode="json") == EMPTY
+
+
+def test_received_complaint():
+    assert fold(COMPLAINT, story("complaint.received.v1")).model_dump(mode="json") == RECEIVED
+
+
+def test_assigned_case_opened_and_clock_running():
+    state = fold(COMPLAINT, story("sla.clock_started.v1")).model_dump(mode="json")
+    started = sample("sla.clock_started.v1").data
+    assert state == {
+        **RECEIVED, "status": "case_opened", "category": "credit_reporting.incorrect_information",
+        "severity": "P2",
+        "owner": {"queue": "credit-report-disputes", "department": "consumer-disputes",
+                  "agent_id": "agent-0142"},
+        "case_id": "case-2023-061944",
+        "sla": {"resolution": {**CLOCK, "started_at": started["started_at"],
+                               "warn_at": started["warn_at"],
+                               "deadline_at": started["deadline_at"]}},
+        "event_count": 5, "last_event": last("sla.clock_started.v1", 1),
+    }
+
+
+def test_paused_clock_then_resumed_with_the_new_deadline():
+    paused = fold(COMPLAINT, story("sla.clock_paused.v1")).sla["resolution"]
+    assert paused.status == "paused"
+    resumed = fold(COMPLAINT, story("sla.clock_resumed.v1")).sla["resolution"]
+    assert (resumed.status, resumed.deadline_at.isoformat()) == (
+        "running", "2023-07-21T17:27:53+00:00"
+    )
+
+
+def test_whole_story_ends_reopened():
+    state = fold(COMPLAINT, story()).model_dump(mode="json")
+    started = sample("sla.clock_started.v1").data
+    assert state == {
+        **RECEIVED, "status": "reopened", "category": "credit_reporting.incorrect_information",
+        "severity": "P2",
+        "owner": {"queue": "identity-theft", "department": "fraud-operations",
+                  "agent_id": "agent-0387"},
+        "transfers": 1, "collaborators": ["data-furnisher-relations"],
+        "sla": {"resolution": {
+            **CLOCK, "started_at": started["started_at"], "warn_at": started["warn_at"],
+            "status": "stopped", "deadline_at": "2023-07-21T17:27:53Z", "warned": True,
+            "breached_at": "2023-07-21T17:27:54Z", "stopped_at": "2023-07-24T10:12:30Z",
+            "met": False,
+        }},
+        "escalation_level": "team_lead", "case_id": "case-2023-061944",
+        "investigator": "agent-0387", "notes": 1, "evidence": 1,
+        "proposal": {"proposal_id": "prop-0001", "kind": "compensation", "amount": "25.00",
+                     "currency": "USD", "approvals": 1, "executed": True, "rejected": True},
+        "customer_notifications": 1, "csat": 4, "nps": 8, "closed_by": "agent-0387",
+        "root_cause_category": "data_furnisher_error", "reopen_count": 1,
+        "event_count": len(STORY), "last_event": last("complaint.reopened.v1", 13),
+    }
+
+
+@pytest.mark.parametrize(
+    ("until", "status"),
+    [
+        ("resolution.investigation_started.v1", "investigating"),
+        ("resolution.resolution_proposed.v1", "resolution_proposed"),
+        ("resolution.approval_requested.v1", "awaiting_approval"),
+        ("resolution.proposal_approved.v1", "approved"),
+        ("resolution.proposal_rejected.v1", "proposal_rejected"),
+        ("resolution.resolution_executed.v1", "resolved"),
+        ("complaint.closed.v1", "closed"),
+    ],
+)
+def test_status_along_the_story(until, status):
+    assert fold(COMPLAINT, story(until)).status == status
+
+
+def test_queued_complaint_waits_in_its_queue_without_agent():
+    state = fold(COMPLAINT, [sample("complaint.received.v1"), sample("complaint.queued.v1")])
+    assert state.status == "queued"
+    assert state.owner.model_dump() == {
+        "queue": "credit-report-disputes", "department": "consumer-disputes", "agent_id": None
+    }
+
+
+def test_duplicate_points_at_the_original():
+    state = fold("9e8fba4d-317e-5b33-8935-590fb12e0689", [sample("complaint.duplicate_marked.v1")])
+    assert (state.status, state.duplicate_of) == ("duplicate", COMPLAINT)
+
+
+def test_event_without_a_fold_still_counts_as_the_last_event():
+    spike = sample("analytics.spike_detected.v1")
+    state = fold(COMPLAINT, [sample("complaint.received.v1"), spike])
+    assert state.model_dump(mode="json") == {
+        **RECEIVED, "event_count": 2, "last_event": last("analytics.spike_detected.v1", 1),
+    }
+
+
+def test_every_complaint_lifecycle_event_type_has_a_fold():
+    lifecycle = {*dispatch.EVENTS, *sla.EVENTS, *resolution.EVENTS, *intake.EVENTS}
+    # An erasure's subject is the customer, not a complaint; it has no place in this fold.
+    about_customers = {cls for cls in intake.EVENTS if cls.event_type == "customer.erased.v1"}
+    assert set(APPLY) == lifecycle - about_customers
