@@ -8,10 +8,12 @@ from datetime import UTC
 from typing import Any, NamedTuple
 
 from contracts.envelope import DomainEvent, Envelope
+from runtime.vault import is_sealed
 
 # Keys that carry personal data in some event payload, at any depth. ClickHouse is shared by
-# analysts and never erased per customer, so these values must not reach it at all.
-PERSONAL_DATA_KEYS = frozenset({"customer_name", "customer_contact", "text"})
+# analysts and never erased per customer, so these values must not reach it at all: neither
+# in plaintext (events published before sealing, kept forever on the topics) nor sealed.
+PERSONAL_DATA_KEYS = frozenset({"customer_name", "customer_contact", "subject", "text"})
 
 EVENT_COLUMNS = (
     "event_id", "type", "complaint_id", "tenant", "source", "time", "sequence",
@@ -27,21 +29,23 @@ class Consumed(NamedTuple):
 
 
 def without_personal_data(value: Any) -> Any:
-    """A copy of a JSON value with every personal-data key removed, however deeply nested."""
+    """A copy of a JSON value without personal-data keys or sealed values, at any depth."""
     if isinstance(value, Mapping):
         return {
             key: without_personal_data(item)
             for key, item in value.items()
-            if key not in PERSONAL_DATA_KEYS
+            if key not in PERSONAL_DATA_KEYS and not is_sealed(item)
         }
     if isinstance(value, list | tuple):
-        return [without_personal_data(item) for item in value]
+        return [without_personal_data(item) for item in value if not is_sealed(item)]
     return value
 
 
 def event_row(consumed: Consumed) -> dict[str, Any]:
     """The `events` row of a consumed event; `data` holds only the contract's known fields."""
     envelope = consumed.envelope
+    # For the few events that are not about one complaint (customer.erased, analytics alerts)
+    # the envelope subject is their own record id; it still goes to `complaint_id`.
     return {
         "event_id": str(envelope.id),
         "type": envelope.type,

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from services.analytics import api
 from services.analytics.application import AnalyticsApplication
-from tests.unit.analytics.conftest import domain_samples
+from tests.unit.analytics.samples import domain_samples
 
 
 def client(app: AnalyticsApplication) -> TestClient:

@@ -15,7 +15,7 @@ from services.analytics.application import AnalyticsApplication, Projected
 from services.analytics.domain import Consumed
 from services.analytics.handlers import ProjectionConsumer
 from services.analytics.store import ClickHouseStore
-from tests.unit.analytics.conftest import raw_sample
+from tests.unit.analytics.samples import raw_sample
 
 
 @dataclass(frozen=True)
