@@ -7,6 +7,8 @@ them on purpose; what such an administrator then does is left to the audit chain
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from psycopg import Connection, sql
 
 MESSAGE = "append-only"
@@ -49,12 +51,14 @@ def postgres_triggers(schema: str, table: str) -> list[sql.Composed]:
 
 
 def grant_service_role(
-    conn: Connection, role: str, password: str, *, prefix: str, schema: str = "public"
+    conn: Connection, role: str, password: str, *, prefix: str, schema: str = "public",
+    writable: Sequence[str] = (),
 ) -> None:
     """Create (or narrow) a login role that may read and append a service's tables, no more."""
     # prefix: the service's table prefix (its application name in lower case). The tracking
     # table stays writable: relay and consumer positions are single-row upserts. The role
     # cannot create tables, so the service runs with CREATE_TABLE=no once the owner made them.
+    # writable: tables that are deliberately not append-only (e.g. the vault's customer_keys).
     ident = sql.Identifier(role)
     events, chain, tracking = (
         sql.Identifier(schema, f"{prefix}_{suffix}")
@@ -77,3 +81,6 @@ def grant_service_role(
             schema=sql.Identifier(schema), role=ident, events=events, chain=chain,
             tracking=tracking, sequence=sequence,
         ))
+    for table in writable:
+        conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+            sql.Identifier(schema, table), ident))
