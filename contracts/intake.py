@@ -9,6 +9,11 @@ from pydantic import Field
 
 from contracts.envelope import DomainEvent
 
+SEALED = (
+    "sealed with the customer's key: a `pii:v1:<key-id>:<base64>` string that only intake "
+    "opens (GET /v1/complaints/{id}), unreadable for good once the customer is erased"
+)
+
 
 class Channel(StrEnum):
     PHONE = "phone"
@@ -47,12 +52,14 @@ class ComplaintReceived(DomainEvent):
     complaint_id: str
     channel: Channel
     customer_id: str
-    customer_name: str | None = Field(None, description="Personal data")
-    customer_contact: str | None = Field(None, description="Personal data: phone or email")
+    customer_name: str | None = Field(None, description=f"Personal data, {SEALED}")
+    customer_contact: str | None = Field(
+        None, description=f"Personal data (phone or email), {SEALED}"
+    )
     customer_tier: CustomerTier = CustomerTier.STANDARD
     region: str | None = None
-    subject: str
-    text: str = Field(description="Free text; encrypted per customer once erasure is supported")
+    subject: str = Field(description=f"Free text written by the customer, {SEALED}")
+    text: str = Field(description=f"Free text written by the customer, {SEALED}")
     occurred_at: datetime | None = None
     received_at: datetime
     external_reference: str | None = None
@@ -84,8 +91,23 @@ class ComplaintMarkedDuplicate(DomainEvent):
     reason: str
 
 
+class CustomerErased(DomainEvent):
+    """A customer's key was destroyed: everything sealed with it is unreadable from now on."""
+
+    event_type = "customer.erased.v1"
+    customer_id: str = Field(
+        description="Whose data is erased; the envelope's subject (and Kafka key) is not a "
+        "complaint id here but the customer's erasure record id, stable per tenant and customer"
+    )
+    erased_at: datetime
+    reason: str = Field(
+        description="customer_request, consent_withdrawn, retention_expired or legal_obligation"
+    )
+
+
 EVENTS: tuple[type[DomainEvent], ...] = (
     ComplaintReceived,
     ComplaintClassified,
     ComplaintMarkedDuplicate,
+    CustomerErased,
 )

@@ -1,4 +1,4 @@
-"""Intake's HTTP API: file complaints and read back what was filed."""
+"""Intake's HTTP API: file complaints, read back what was filed, erase a customer."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Annotated
 
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import APIRouter, Header, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, Path, status
 from pydantic import BaseModel
 
 from services.intake.application import IntakeApplication
-from services.intake.domain import Submission
+from services.intake.domain import ErasureReason, Submission
 
 
 class Accepted(BaseModel):
@@ -24,17 +24,34 @@ class ComplaintView(BaseModel):
     complaint_id: uuid.UUID
     status: str
     channel: str
+    customer_id: str
+    customer_name: str | None
+    customer_contact: str | None
     subject: str
+    text: str
+    personal_data_erased: bool
     received_at: str
+
+
+class ErasureRequest(BaseModel):
+    reason: ErasureReason
+
+
+class ErasureView(BaseModel):
+    customer_id: str
+    recorded: bool
+
+
+CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 def build_router(app: IntakeApplication, *, tenant: str, on_saved: Callable[[], None]) -> APIRouter:
     """Routes over the intake application."""
-    router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
+    router = APIRouter(prefix="/v1")
 
     @router.post(
-        "", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
-        summary="File a complaint from any channel",
+        "/complaints", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
+        summary="File a complaint from any channel", tags=["complaints"],
     )
     def file_complaint(
         submission: Submission,
@@ -48,15 +65,33 @@ def build_router(app: IntakeApplication, *, tenant: str, on_saved: Callable[[], 
             created=filed.created,
         )
 
-    @router.get("/{complaint_id}", response_model=ComplaintView, summary="A filed complaint")
+    @router.get(
+        "/complaints/{complaint_id}", response_model=ComplaintView, tags=["complaints"],
+        summary="A filed complaint, its personal fields in plaintext or [erased]",
+    )
     def get_complaint(complaint_id: uuid.UUID) -> ComplaintView:
         try:
             complaint = app.get_complaint(complaint_id)
         except (AggregateNotFoundError, TypeError) as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "complaint not found") from error
+        disclosed = app.disclose(complaint)
         return ComplaintView(
             complaint_id=complaint.id, status=complaint.status, channel=complaint.channel,
-            subject=complaint.subject, received_at=complaint.received_at.isoformat(),
+            customer_id=complaint.customer["id"], customer_name=disclosed.customer_name,
+            customer_contact=disclosed.customer_contact, subject=disclosed.subject,
+            text=disclosed.text, personal_data_erased=disclosed.erased,
+            received_at=complaint.received_at.isoformat(),
         )
+
+    @router.post(
+        "/customers/{customer_id}/erasure", response_model=ErasureView, tags=["customers"],
+        summary="Erase a customer's personal data for good (destroys their key)",
+    )
+    def erase_customer(customer_id: CustomerId, request: ErasureRequest) -> ErasureView:
+        erasure = app.erase_customer(
+            tenant=tenant, customer_id=customer_id, reason=request.reason.value
+        )
+        on_saved()
+        return ErasureView(customer_id=erasure.customer_id, recorded=erasure.recorded)
 
     return router

@@ -1,13 +1,25 @@
-"""Intake's use cases: file a complaint exactly once, look it up."""
+"""Intake's use cases: file a complaint exactly once, look it up, erase a customer."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
-from services.intake.domain import Complaint, Submission, SubmissionKey
+from runtime.vault import KeyVault
+from services.intake.domain import (
+    Complaint,
+    Customer,
+    PersonalData,
+    Submission,
+    SubmissionKey,
+)
+
+ERASED = "[erased]"
 
 
 @dataclass(frozen=True)
@@ -18,8 +30,31 @@ class Filed:
     created: bool
 
 
+@dataclass(frozen=True)
+class Disclosed:
+    """A complaint's personal fields in plaintext, or ERASED once the customer's key is gone."""
+
+    customer_name: str | None
+    customer_contact: str | None
+    subject: str
+    text: str
+    erased: bool
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """The outcome of erasing: whether this call recorded it (False: already on record)."""
+
+    customer_id: str
+    recorded: bool
+
+
 class IntakeApplication(ServiceApplication):
-    """Accepts submissions from every channel into complaints."""
+    """Accepts submissions from every channel into complaints; personal data stays sealed."""
+
+    def __init__(self, *, vault: KeyVault, env: Any = None) -> None:
+        super().__init__(env=env)
+        self.vault = vault
 
     def file_complaint(
         self,
@@ -34,12 +69,13 @@ class IntakeApplication(ServiceApplication):
         existing = self._already_filed(tenant, keys)
         if existing:
             return Filed(existing, created=False)
+        seal = partial(self.vault.seal, tenant, submission.customer.id)
         complaint = Complaint(
             tenant=tenant,
             channel=submission.channel.value,
-            customer=submission.customer.model_dump(mode="json"),
-            subject=submission.subject,
-            text=submission.text,
+            customer=sealed_customer(submission.customer, seal),
+            subject=seal(submission.subject),
+            text=seal(submission.text),
             received_at=datetime.now(UTC),
             occurred_at=submission.occurred_at,
             external_reference=submission.external_reference,
@@ -66,6 +102,48 @@ class IntakeApplication(ServiceApplication):
             raise TypeError(f"{complaint_id} is not a complaint")
         return complaint
 
+    def disclose(self, complaint: Complaint) -> Disclosed:
+        """The complaint's personal fields opened with its customer's key, unless erased."""
+        tenant, customer = complaint.tenant, complaint.customer
+
+        def open_(sealed: str) -> str:
+            plaintext = self.vault.open(tenant, customer["id"], sealed)
+            return ERASED if plaintext is None else plaintext
+
+        name, contact = customer.get("name"), customer.get("contact")
+        text = self.vault.open(tenant, customer["id"], complaint.text)
+        return Disclosed(
+            customer_name=None if name is None else open_(name),
+            customer_contact=None if contact is None else open_(contact),
+            subject=open_(complaint.subject),
+            text=ERASED if text is None else text,
+            erased=text is None,
+        )
+
+    def erase_customer(self, *, tenant: str, customer_id: str, reason: str) -> Erasure:
+        """Destroy the customer's key after recording why; asking again changes nothing."""
+        key_id = self.vault.key_id(tenant, customer_id)
+        record_id = PersonalData.create_id(tenant, customer_id)
+        record = (
+            self.repository.get(record_id) if record_id in self.repository
+            else PersonalData(tenant, customer_id)
+        )
+        recorded = not record.is_erased(key_id)
+        if recorded:
+            # The record is saved first so that a crash before the key is gone is retried.
+            record.erase(key_id=key_id, erased_at=datetime.now(UTC), reason=reason)
+            try:
+                self.save(record)
+            except IntegrityError:
+                recorded = False  # another replica recorded it at the same moment
+        self.vault.erase(tenant, customer_id)
+        return Erasure(customer_id, recorded)
+
+    def close(self) -> None:
+        """Close the event store and the key vault."""
+        super().close()
+        self.vault.close()
+
     def _already_filed(self, tenant: str, keys: list[str]) -> uuid.UUID | None:
         for key in keys:
             key_id = SubmissionKey.create_id(tenant, key)
@@ -82,3 +160,12 @@ def submission_keys(submission: Submission, idempotency_key: str | None) -> list
     if submission.external_reference:
         keys.append(f"external:{submission.channel.value}:{submission.external_reference}")
     return keys
+
+
+def sealed_customer(customer: Customer, seal: Callable[[str], str]) -> dict[str, Any]:
+    """The customer as stored: name and contact sealed; id, tier and region as given."""
+    fields = customer.model_dump(mode="json")
+    for name in ("name", "contact"):
+        if fields[name] is not None:
+            fields[name] = seal(fields[name])
+    return fields

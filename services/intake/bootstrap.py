@@ -9,6 +9,7 @@ from runtime import logs
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
+from runtime.vault import KeyVault
 from services.intake import api, handlers, published
 from services.intake.application import IntakeApplication
 from services.intake.config import IntakeSettings
@@ -18,7 +19,10 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     """Build intake's HTTP app and runtime; nothing connects until the app starts."""
     settings = settings or IntakeSettings()
     logs.configure(settings.service, settings.log_level)
-    app = IntakeApplication(env=persistence_env(settings.event_store_url))
+    app = IntakeApplication(
+        env=persistence_env(settings.event_store_url),
+        vault=KeyVault.from_url(settings.event_store_url),
+    )
     runtime = ServiceRuntime(
         settings=settings,
         app=app,

@@ -1,9 +1,14 @@
-"""The complaint as intake records it, and the index that makes filing idempotent."""
+"""The complaint as intake records it, the index that makes filing idempotent, and erasures.
+
+Personal fields (customer name and contact, subject, text) reach the domain already sealed by
+the application: the domain never sees plaintext and never needs to.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from eventsourcing.domain import Aggregate, event
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -15,7 +20,7 @@ MAX_TEXT_LENGTH = 20_000
 
 
 class Complaint(Aggregate):
-    """A complaint accepted through one channel."""
+    """A complaint accepted through one channel; personal fields are sealed `pii:v1:` strings."""
 
     @event("Received")
     def __init__(
@@ -60,6 +65,56 @@ class SubmissionKey(Aggregate):
     @event("Claimed")
     def __init__(self, tenant: str, key: str, complaint_id: uuid.UUID) -> None:
         self.complaint_id = complaint_id
+
+
+class PersonalData(Aggregate):
+    """One customer's personal data held by intake: which of their keys were erased, when."""
+
+    @staticmethod
+    def create_id(tenant: str, customer_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"personal-data/{tenant}/{customer_id}")
+
+    @event("Registered")
+    def __init__(self, tenant: str, customer_id: str) -> None:
+        self.tenant = tenant
+        self.customer_id = customer_id
+        self.erased_keys: list[str | None] = []
+
+    def is_erased(self, key_id: str | None) -> bool:
+        """Whether erasing this key (None: no key is held) is already on record."""
+        return key_id in self.erased_keys if key_id else bool(self.erased_keys)
+
+    def erase(self, *, key_id: str | None, erased_at: datetime, reason: str) -> None:
+        """Record that the key sealing this customer's data is (being) destroyed."""
+        self.check_not_erased(key_id)
+        self._erased(
+            tenant=self.tenant, customer_id=self.customer_id, key_id=key_id,
+            erased_at=erased_at, reason=reason,
+        )
+
+    @event("Erased")
+    def _erased(
+        self, *, tenant: str, customer_id: str, key_id: str | None, erased_at: datetime,
+        reason: str,
+    ) -> None:
+        self.erased_keys.append(key_id)
+
+    def check_not_erased(self, key_id: str | None) -> None:
+        if self.is_erased(key_id):
+            raise AlreadyErased(f"{self.id} already records this erasure")
+
+
+class ErasureReason(StrEnum):
+    """Why a customer is erased; a fixed list, as the reason is published unsealed."""
+
+    CUSTOMER_REQUEST = "customer_request"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    RETENTION_EXPIRED = "retention_expired"
+    LEGAL_OBLIGATION = "legal_obligation"
+
+
+class AlreadyErased(Exception):
+    """The erasure of this key is already recorded."""
 
 
 class Customer(BaseModel):

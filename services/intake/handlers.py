@@ -33,9 +33,17 @@ def file_submission(
             attachments=event.attachments,
         )
     except ValidationError as error:
-        raise Rejected(str(error)) from error
+        raise Rejected(reasons(error)) from error
     app.file_complaint(
         submission, tenant=envelope.tenant, idempotency_key=event.idempotency_key, cause=cause
+    )
+
+
+def reasons(error: ValidationError) -> str:
+    """What is wrong, by field, without the input: it may be personal data."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+        for e in error.errors(include_url=False, include_input=False)
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.intake import ComplaintReceived
+from contracts.intake import ComplaintReceived, CustomerErased
 from runtime.translation import Translator
-from services.intake.domain import Complaint
+from services.intake.domain import Complaint, PersonalData
 
 
 def received(stored: Any) -> ComplaintReceived:
+    """Personal fields leave intake as sealed as they are stored (Kafka keeps them forever)."""
     customer = stored.customer
     return ComplaintReceived(
         complaint_id=str(stored.originator_id),
@@ -31,6 +32,15 @@ def received(stored: Any) -> ComplaintReceived:
     )
 
 
+def erased(stored: Any) -> CustomerErased:
+    return CustomerErased(
+        customer_id=stored.customer_id, erased_at=stored.erased_at, reason=stored.reason
+    )
+
+
 def translator(*, source: str, tenant: str) -> Translator:
     """The translator the outbox relay publishes intake's events with."""
-    return Translator(source=source, tenant=tenant, mappings={Complaint.Received: received})
+    return Translator(
+        source=source, tenant=tenant,
+        mappings={Complaint.Received: received, PersonalData.Erased: erased},
+    )

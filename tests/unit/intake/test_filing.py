@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from runtime.eventstore import persistence_env
+from runtime.vault import KeyVault
 from services.intake.api import build_router
 from services.intake.application import IntakeApplication
 from services.intake.domain import MAX_TEXT_LENGTH
@@ -22,7 +23,8 @@ VALID = {
 
 @pytest.fixture
 def app(tmp_path):
-    return IntakeApplication(env=persistence_env(f"sqlite:///{tmp_path}/intake.sqlite"))
+    url = f"sqlite:///{tmp_path}/intake.sqlite"
+    return IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
 
 
 @pytest.fixture

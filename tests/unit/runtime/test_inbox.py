@@ -11,6 +11,7 @@ from contracts.registry import parse
 from contracts.topics import INBOUND
 from runtime.eventstore import persistence_env
 from runtime.inbox import Inbox, Outcome, Rejected
+from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
 from services.intake.handlers import SUBSCRIPTIONS
 
@@ -20,7 +21,8 @@ SAMPLE = SAMPLES / "complaint.submitted.v1.json"
 
 @pytest.fixture
 def app(tmp_path):
-    return IntakeApplication(env=persistence_env(f"sqlite:///{tmp_path}/intake.sqlite"))
+    url = f"sqlite:///{tmp_path}/intake.sqlite"
+    return IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
 
 
 def stored_count(app) -> int:

@@ -10,6 +10,7 @@ import pytest
 from contracts.topics import INTAKE_EVENTS
 from runtime.eventstore import persistence_env
 from runtime.outbox import OutboxRelay
+from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
 from services.intake.domain import Customer, Submission
 from services.intake.published import translator
@@ -40,7 +41,8 @@ def submission(n: int) -> Submission:
 
 @pytest.fixture
 def app(tmp_path):
-    return IntakeApplication(env=persistence_env(f"sqlite:///{tmp_path}/intake.sqlite"))
+    url = f"sqlite:///{tmp_path}/intake.sqlite"
+    return IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
 
 
 def relay(app, producer) -> OutboxRelay:
