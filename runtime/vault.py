@@ -213,7 +213,10 @@ class PostgresKeys(_SqlKeys):
             },
             min_size=1, max_size=4, open=True, name="customer-keys",
         )
-        self._run(_TABLE.format(blob="BYTEA", time="TIMESTAMPTZ"), ())
+        # A service role without CREATE on the schema still starts once the owner made it.
+        [(exists,)], _ = self._run("SELECT to_regclass('customer_keys') IS NOT NULL", ())
+        if not exists:
+            self._run(_TABLE.format(blob="BYTEA", time="TIMESTAMPTZ"), ())
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple], int]:
         with self._pool.connection() as connection:
