@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -131,3 +132,17 @@ def test_a_service_role_may_append_and_read_but_never_change(postgres_store):
         with psycopg.connect(postgres_store, autocommit=True) as owner:
             owner.execute(f"DROP OWNED BY {role}")
             owner.execute(f"DROP ROLE {role}")
+
+
+def test_replicas_filing_concurrently_leave_one_unbroken_chain(store_url):
+    replicas = [intake(store_url) for _ in range(2)]
+    batches = [(replicas[n % 2], range(n * 5, n * 5 + 5)) for n in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda batch: file_complaints(*batch), batches))
+        report = verify(replicas[0])
+    finally:
+        for replica in replicas:
+            replica.close()
+
+    assert (report.result, report.head, report.entries) == ("ok", 40, 40)
