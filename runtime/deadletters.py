@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -38,9 +39,7 @@ class DeadLetters:
             attempts=attempts,
             failed_at=datetime.now(UTC),
         )
-        await self.producer.send_and_wait(
-            DEAD_LETTER.name, value=letter.model_dump_json().encode(), key=message.key
-        )
+        await self._publish(letter, message.key)
         DEAD_LETTERS.labels(self.service, message.topic, reason.value).inc()
         log.warning(
             "dead-lettered message",
@@ -48,6 +47,22 @@ class DeadLetters:
                    "partition": message.partition, "offset": message.offset},
         )
         return letter
+
+    async def _publish(self, letter: DeadLetter, key: bytes | None) -> None:
+        value = letter.model_dump_json().encode()
+        await _retrying(lambda: self.producer.send_and_wait(DEAD_LETTER.name, value=value, key=key))
+
+
+async def _retrying(send, *, backoff_s: float = 1.0, max_backoff_s: float = 30.0) -> None:
+    """Keep trying: a message is only acknowledged once its dead letter is on the broker."""
+    while True:
+        try:
+            await send()
+            return
+        except Exception:
+            log.exception("could not publish dead letter; retrying")
+            await asyncio.sleep(backoff_s)
+            backoff_s = min(backoff_s * 2, max_backoff_s)
 
 
 def _text(raw: bytes | str | None) -> str | None:
