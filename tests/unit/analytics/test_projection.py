@@ -51,11 +51,6 @@ def test_the_samples_cover_every_event_of_the_domain_topics_and_nothing_else() -
     assert "complaint.submitted.v1" not in types
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contracts/samples: complaint.queued.v1 reuses the envelope id of "
-    "complaint.assigned.v1 (42efb06c-...); analytics keeps one event per id",
-)
 def test_every_domain_sample_is_counted_once_under_its_type(app: AnalyticsApplication) -> None:
     samples = domain_samples()
 

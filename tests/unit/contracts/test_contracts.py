@@ -55,6 +55,11 @@ def test_every_event_type_has_a_sample_a_schema_and_a_topic() -> None:
     assert set(registry.TOPIC_EVENTS) == set(ALL_TOPICS)
 
 
+def test_every_sample_has_its_own_event_id() -> None:
+    ids = [load_sample(event_type)["id"] for event_type in EVENT_TYPES]
+    assert len(set(ids)) == len(ids)
+
+
 def test_event_types_are_past_tense_and_versioned() -> None:
     for event_type in EVENT_TYPES:
         *_, name, version = event_type.split(".")
