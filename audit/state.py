@@ -79,6 +79,7 @@ class ComplaintState(Frozen):
     """A complaint as its events left it; None/empty where no event has said anything yet."""
 
     complaint_id: str
+    as_of: datetime | None = None
     status: Status | None = None
     channel: str | None = None
     customer_id: str | None = None

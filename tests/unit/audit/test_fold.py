@@ -47,7 +47,7 @@ def last(name: str, sequence: int) -> dict:
 
 
 EMPTY = {
-    "complaint_id": COMPLAINT, "status": None, "channel": None, "customer_id": None,
+    "complaint_id": COMPLAINT, "as_of": None, "status": None, "channel": None, "customer_id": None,
     "customer_tier": None, "region": None, "historical": None, "received_at": None,
     "category": None, "severity": None, "duplicate_of": None, "owner": None, "transfers": 0,
     "collaborators": [], "sla": {}, "escalation_level": None, "case_id": None,

@@ -1,0 +1,48 @@
+"""A complaint's history across every service, and its state as of any instant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from audit.fold import fold
+from audit.stores import Record, ServiceStore
+from contracts.envelope import Envelope
+
+
+class UnknownComplaint(LookupError):
+    """No service stored any event about this complaint."""
+
+
+class AuditTrail:
+    """Reads complaints' histories from the services' stores; never writes."""
+
+    def __init__(self, stores: Sequence[ServiceStore]) -> None:
+        self.stores = stores
+        self._rank = {store.name: i for i, store in enumerate(stores)}
+
+    def records(self, complaint_id: str) -> list[Record]:
+        """The complaint's stored events with their envelopes, in history order."""
+        found = [r for s in self.stores for r in s.records(complaint_id, s.rows())]
+        if not found:
+            raise UnknownComplaint(complaint_id)
+        return self.in_history_order(found)
+
+    def in_history_order(self, records: list[Record]) -> list[Record]:
+        """By time, then service (causes first), then aggregate sequence, then position."""
+        return sorted(records, key=lambda r: (
+            r.envelope.time, self._rank[r.service], r.envelope.sequence, r.position
+        ))
+
+    def history(self, complaint_id: str) -> list[Envelope]:
+        """The complaint's published events from every service, in order."""
+        return [r.envelope for r in self.records(complaint_id)]
+
+    def state_as_of(self, complaint_id: str, instant: datetime) -> dict[str, Any]:
+        """The complaint's state folded from the events recorded up to and at the instant."""
+        if instant.tzinfo is None:
+            raise ValueError("the instant needs a time zone, e.g. 2026-01-01T00:00:00Z")
+        upto = [e for e in self.history(complaint_id) if e.time <= instant]
+        state = fold(complaint_id, upto).model_copy(update={"as_of": instant})
+        return state.model_dump(mode="json")

@@ -1,0 +1,193 @@
+"""Each service's event store, opened read-only with the service's own application class and
+translator, so a stored event reads exactly as the service published it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import resolve_topic
+
+from audit.config import AuditSettings
+from contracts.envelope import Envelope
+from runtime.chain import ChainEntry
+from runtime.eventstore import ServiceApplication, persistence_env
+from runtime.sealed_store import Row
+from runtime.settings import Settings
+from runtime.translation import Translator
+from runtime.vault import KeyVault
+from services.dispatch import published as dispatch_published
+from services.dispatch.application import DispatchApplication
+from services.dispatch.config import DispatchSettings
+from services.intake import published as intake_published
+from services.intake.application import IntakeApplication
+from services.intake.config import IntakeSettings
+from services.resolution import published as resolution_published
+from services.resolution.application import ResolutionApplication
+from services.resolution.config import ResolutionSettings
+from services.sla import published as sla_published
+from services.sla.application import SlaApplication
+from services.sla.config import SlaSettings
+
+PAGE = 1000
+
+
+class StoreMissing(LookupError):
+    """A service's event store does not exist where its URL points."""
+
+
+class NoKeys:
+    """The key store of an auditor, who reads personal data only as it is stored: sealed."""
+
+    def _refuse(self, *_: Any) -> Any:
+        raise PermissionError("the audit trail holds no customer key")
+
+    current = by_id = add = delete = _refuse
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Service:
+    """How to open one service's store: its settings, application class and translator."""
+
+    name: str
+    settings: type[Settings]
+    application: Callable[[Mapping[str, str]], ServiceApplication]
+    translator: Callable[..., Translator]
+
+
+# The order breaks ties in a history: an event's causes come from services listed earlier.
+SERVICES: tuple[Service, ...] = (
+    Service(
+        "intake", IntakeSettings,
+        lambda env: IntakeApplication(env=env, vault=KeyVault(NoKeys())),
+        intake_published.translator,
+    ),
+    Service(
+        "dispatch", DispatchSettings, lambda env: DispatchApplication(env=env),
+        dispatch_published.translator,
+    ),
+    Service("sla", SlaSettings, lambda env: SlaApplication(env=env), sla_published.translator),
+    Service(
+        "resolution", ResolutionSettings, lambda env: ResolutionApplication(env=env),
+        resolution_published.translator,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored event of a complaint: its raw row as sealed, and its published envelope."""
+
+    service: str
+    row: Row
+    envelope: Envelope
+
+    @property
+    def position(self) -> int:
+        return self.row[0]
+
+
+def read_only_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment of an existing store, which it may read and never write."""
+    env = {**persistence_env(url), "CREATE_TABLE": "no"}
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        path = Path(env["SQLITE_DBNAME"])
+        if not path.is_file():
+            raise StoreMissing(f"no event store at {path}")
+        env["SQLITE_DBNAME"] = f"{path.resolve().as_uri()}?mode=ro"
+    return env
+
+
+class ServiceStore:
+    """A service's events and audit chain, read through the service's own mapper."""
+
+    def __init__(self, service: Service, url: str, translate: Translator) -> None:
+        self.name = service.name
+        self.url = url
+        self.app = service.application(read_only_env(url))
+        self.translate = translate
+        self._published: dict[str, bool] = {}
+        datastore = self.app.recorder.datastore
+        if isinstance(datastore, PostgresDatastore):  # SQLite's URL says mode=ro instead
+            datastore.pool.kwargs["options"] = "-c default_transaction_read_only=on"
+
+    def rows(self) -> Iterator[Row]:
+        """Every stored event in position order, read page by page."""
+        start = None
+        while notifications := self.app.recorder.select_notifications(
+            start, PAGE, inclusive_of_start=False
+        ):
+            for n in notifications:
+                yield n.id, str(n.originator_id), n.originator_version, n.topic, n.state
+            start = notifications[-1].id
+
+    def snapshot(self) -> tuple[list[Row], list[ChainEntry]]:
+        """Every stored event and every chain entry, from one consistent read."""
+        return self.app.recorder.select_chain()
+
+    def envelope(self, row: Row) -> Envelope | None:
+        """The envelope the service published for this row; None for internal events."""
+        position, originator_id, version, topic, state = row
+        if not self._is_published(topic):
+            return None
+        stored = Notification(
+            id=position, originator_id=_as_id(originator_id), originator_version=version,
+            topic=topic, state=bytes(state),
+        )
+        return self.translate(self.app.mapper.to_domain_event(stored))
+
+    def records(self, complaint_id: str, rows: Iterator[Row] | list[Row]) -> list[Record]:
+        """The rows about one complaint, with their envelopes, in position order."""
+        found = []
+        for row in rows:
+            envelope = self.envelope(row)
+            if envelope is not None and envelope.subject == complaint_id:
+                found.append(Record(self.name, row, envelope))
+        return found
+
+    def close(self) -> None:
+        self.app.close()
+
+    def _is_published(self, topic: str) -> bool:
+        # Internal events (processed markers, idempotency keys) are never decoded.
+        if topic not in self._published:
+            self._published[topic] = resolve_topic(topic) in self.translate.mappings
+        return self._published[topic]
+
+
+def _as_id(originator_id: str) -> uuid.UUID | str:
+    try:
+        return uuid.UUID(originator_id)
+    except ValueError:
+        return originator_id
+
+
+def open_stores(settings: AuditSettings) -> list[ServiceStore]:
+    """Every service's store, at the URL and with the translator that service itself uses."""
+    stores: list[ServiceStore] = []
+    try:
+        for service in SERVICES:
+            own = service.settings(
+                database_url=settings.database_url_of(service.name),
+                data_dir=settings.data_dir, tenant=settings.tenant,
+            )
+            translate = service.translator(source=own.source, tenant=own.tenant)
+            stores.append(ServiceStore(service, own.event_store_url, translate))
+    except BaseException:
+        close_stores(stores)
+        raise
+    return stores
+
+
+def close_stores(stores: list[ServiceStore]) -> None:
+    """Release every store's connections."""
+    for store in stores:
+        store.close()

@@ -1,0 +1,392 @@
+"""Replay for auditors, on the services' real event stores (SQLite files) and real handlers:
+one complaint flows intake -> dispatch and sla -> resolution, then is replayed from the stores."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from audit.bundle import export
+from audit.config import AuditSettings
+from audit.history import AuditTrail, UnknownComplaint
+from audit.stores import StoreMissing, close_stores, open_stores
+from contracts.envelope import Envelope
+from contracts.registry import parse
+from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS
+from runtime import chain
+from runtime.eventstore import ServiceApplication, persistence_env
+from runtime.inbox import Inbox, Outcome
+from runtime.sealing import digest as sealing_digest
+from runtime.sealing import open_factory
+from runtime.translation import Translator
+from runtime.vault import KeyVault
+from services.dispatch import handlers as dispatch_handlers
+from services.dispatch import published as dispatch_published
+from services.dispatch.application import DispatchApplication
+from services.intake import handlers as intake_handlers
+from services.intake import published as intake_published
+from services.intake.application import IntakeApplication
+from services.resolution import handlers as resolution_handlers
+from services.resolution import published as resolution_published
+from services.resolution.application import ResolutionApplication
+from services.sla import handlers as sla_handlers
+from services.sla import published as sla_published
+from services.sla.application import SlaApplication
+
+pytestmark = pytest.mark.integration
+
+SUBMITTED = Path(__file__).resolve().parents[2] / "contracts/samples/complaint.submitted.v1.json"
+TENANT = "experian-us"
+
+
+@dataclass
+class Flow:
+    """The stores' directory, the complaint, and instants before and after each step."""
+
+    data_dir: Path
+    complaint_id: str
+    before: datetime
+    after_intake: datetime
+    after_dispatch: datetime
+    after_sla: datetime
+    after_resolution: datetime
+
+
+def url(data_dir: Path, service: str) -> str:
+    return f"sqlite:///{data_dir / service}.sqlite"
+
+
+def published(app: ServiceApplication, translate: Translator) -> list[Envelope]:
+    """What the service's outbox relay would publish: every stored event, translated."""
+    envelopes = (translate(app.mapper.to_domain_event(n))
+                 for n in app.recorder.select_notifications(None, 1000))
+    return [e for e in envelopes if e is not None]
+
+
+def deliver(app: ServiceApplication, consumer: str, handlers, envelopes: list[Envelope]) -> None:
+    inbox = Inbox(app=app, consumer=consumer, handlers=handlers)
+    for envelope in envelopes:
+        assert inbox.process(*parse(envelope.model_dump(mode="json"))) is Outcome.HANDLED
+
+
+def flow_one_complaint(data_dir: Path) -> Flow:
+    """Each service handles, through its subscriptions, what the one before it published."""
+    intake_url = url(data_dir, "intake")
+    intake = IntakeApplication(env=persistence_env(intake_url), vault=KeyVault.from_url(intake_url))
+    dispatch = DispatchApplication(env=persistence_env(url(data_dir, "dispatch")))
+    sla = SlaApplication(env=persistence_env(url(data_dir, "sla")))
+    resolution = ResolutionApplication(env=persistence_env(url(data_dir, "resolution")))
+    translators = {
+        name: module.translator(source=f"/services/{name}", tenant=TENANT)
+        for name, module in [("intake", intake_published), ("dispatch", dispatch_published),
+                             ("sla", sla_published), ("resolution", resolution_published)]
+    }
+    before = datetime.now(UTC)
+    deliver(intake, "intake", intake_handlers.SUBSCRIPTIONS[INBOUND],
+            [Envelope.model_validate_json(SUBMITTED.read_text())])
+    after_intake = datetime.now(UTC)
+    received = published(intake, translators["intake"])
+    deliver(dispatch, "dispatch", dispatch_handlers.SUBSCRIPTIONS[INTAKE_EVENTS], received)
+    after_dispatch = datetime.now(UTC)
+    deliver(sla, "sla", sla_handlers.SUBSCRIPTIONS[INTAKE_EVENTS], received)
+    after_sla = datetime.now(UTC)
+    assigned = published(dispatch, translators["dispatch"])
+    deliver(resolution, "resolution", resolution_handlers.SUBSCRIPTIONS[DISPATCH_EVENTS], assigned)
+    after_resolution = datetime.now(UTC)
+    for app in (intake, dispatch, sla, resolution):
+        app.close()
+    intake.vault.close()
+    return Flow(data_dir, received[0].subject, before, after_intake, after_dispatch, after_sla,
+                after_resolution)
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory) -> Flow:
+    return flow_one_complaint(tmp_path_factory.mktemp("stores"))
+
+
+@pytest.fixture(scope="module")
+def settings(flow) -> AuditSettings:
+    # database_url="" so that a DATABASE_URL in the environment cannot redirect the test.
+    return AuditSettings(data_dir=flow.data_dir, database_url="", tenant=TENANT)
+
+
+@pytest.fixture(scope="module")
+def trail(settings):
+    stores = open_stores(settings)
+    yield AuditTrail(stores)
+    close_stores(stores)
+
+
+TYPES = [
+    "complaint.received.v1", "complaint.assigned.v1", "sla.clock_started.v1",
+    "resolution.case_opened.v1",
+]
+
+
+def test_history_is_every_services_events_in_order(trail, flow):
+    history = trail.history(flow.complaint_id)
+    assert [e.type for e in history] == TYPES
+    assert [e.source for e in history] == [
+        "/services/intake", "/services/dispatch", "/services/sla", "/services/resolution"
+    ]
+    assert {e.subject for e in history} == {flow.complaint_id}
+    assert [e.time for e in history] == sorted(e.time for e in history)
+    # Each effect names the event that caused it.
+    received, assigned, started, opened = history
+    assert (assigned.causationid, started.causationid, opened.causationid) == (
+        received.id, received.id, assigned.id
+    )
+
+
+def test_history_envelopes_are_the_published_ones(trail, flow):
+    received = trail.history(flow.complaint_id)[0]
+    assert received.data["customer_id"] == "cust-958-20417"
+    # Personal data stays as stored: sealed, never opened by the audit trail.
+    assert received.data["customer_name"].startswith("pii:v1:")
+
+
+def test_unknown_complaint(trail):
+    with pytest.raises(UnknownComplaint):
+        trail.history("00000000-0000-4000-8000-000000000000")
+
+
+def last(envelope: Envelope) -> dict:
+    return {"id": str(envelope.id), "type": envelope.type, "source": envelope.source,
+            "time": iso(envelope.time), "sequence": envelope.sequence}
+
+
+def iso(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def test_state_as_of_before_and_after_each_step(trail, flow):
+    received, assigned, started, opened = trail.history(flow.complaint_id)
+    at = {
+        "before": flow.before, "intake": flow.after_intake, "dispatch": flow.after_dispatch,
+        "sla": flow.after_sla, "resolution": flow.after_resolution,
+    }
+    states = {step: trail.state_as_of(flow.complaint_id, instant) for step, instant in at.items()}
+    empty = {
+        "complaint_id": flow.complaint_id, "as_of": iso(flow.before), "status": None,
+        "channel": None, "customer_id": None, "customer_tier": None, "region": None,
+        "historical": None, "received_at": None, "category": None, "severity": None,
+        "duplicate_of": None, "owner": None, "transfers": 0, "collaborators": [], "sla": {},
+        "escalation_level": None, "case_id": None, "investigator": None, "notes": 0,
+        "evidence": 0, "proposal": None, "customer_notifications": 0, "csat": None, "nps": None,
+        "closed_by": None, "root_cause_category": None, "reopen_count": 0, "event_count": 0,
+        "last_event": None,
+    }
+    assert states["before"] == empty
+    after_intake = {
+        **empty, "as_of": iso(flow.after_intake), "status": "received", "channel": "web",
+        "customer_id": "cust-958-20417", "customer_tier": "standard", "region": "CA",
+        "historical": False, "received_at": received.data["received_at"], "event_count": 1,
+        "last_event": last(received),
+    }
+    assert states["intake"] == after_intake
+    after_dispatch = {
+        **after_intake, "as_of": iso(flow.after_dispatch), "status": "assigned",
+        "owner": {"queue": "general", "department": "customer_service", "agent_id": None},
+        "event_count": 2, "last_event": last(assigned),
+    }
+    assert states["dispatch"] == after_dispatch
+    received_at = datetime.fromisoformat(received.data["received_at"])
+    after_sla = {
+        **after_dispatch, "as_of": iso(flow.after_sla),
+        "sla": {"resolution": {
+            "clock_id": started.data["clock_id"], "severity": "P3", "policy_id": "default",
+            "policy_version": "0", "status": "running", "started_at": iso(received_at),
+            "warn_at": iso(received_at + timedelta(hours=72 * 0.8)),
+            "deadline_at": iso(received_at + timedelta(hours=72)), "warned": False,
+            "breached_at": None, "stopped_at": None, "met": None,
+        }},
+        "event_count": 3, "last_event": last(started),
+    }
+    assert states["sla"] == after_sla
+    assert states["resolution"] == {
+        **after_sla, "as_of": iso(flow.after_resolution), "status": "case_opened",
+        "case_id": opened.data["case_id"], "event_count": 4, "last_event": last(opened),
+    }
+
+
+def test_state_at_the_exact_instant_of_an_event_includes_it(trail, flow):
+    assigned = trail.history(flow.complaint_id)[1]
+    just_before = assigned.time - timedelta(microseconds=1)
+    assert trail.state_as_of(flow.complaint_id, just_before)["status"] == "received"
+    assert trail.state_as_of(flow.complaint_id, assigned.time)["status"] == "assigned"
+
+
+def test_state_needs_a_time_zone(trail, flow):
+    with pytest.raises(ValueError, match="time zone"):
+        trail.state_as_of(flow.complaint_id, datetime(2026, 1, 1))
+
+
+def test_stores_are_opened_read_only(settings, flow):
+    stores = open_stores(settings)
+    try:
+        intake = stores[0]
+        with (pytest.raises(Exception, match="readonly"),
+              intake.app.recorder.datastore.transaction(commit=True) as c):
+            c.execute("CREATE TABLE intruder (x)")
+    finally:
+        close_stores(stores)
+
+
+def test_a_missing_store_is_named(tmp_path):
+    with pytest.raises(StoreMissing, match=str(tmp_path / "intake.sqlite")):
+        open_stores(AuditSettings(data_dir=tmp_path, database_url=""))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(trail, flow, tmp_path_factory) -> Path:
+    return export(trail, flow.complaint_id, tmp_path_factory.mktemp("export") / "bundle")
+
+
+def run_verifier(bundle: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *flags, "audit_verify.py"], cwd=bundle, capture_output=True, text=True,
+        timeout=60,
+    )
+
+
+def tampered(bundle: Path, tmp_path: Path, name: str, line: int, field: str) -> Path:
+    """A copy of the bundle with one byte changed: the first of a field's value on a line."""
+    copy = tmp_path / "tampered"
+    shutil.copytree(bundle, copy)
+    path = copy / name
+    content = bytearray(path.read_bytes())
+    start = sum(len(x) + 1 for x in content.split(b"\n")[: line - 1])
+    at = content.index(f'"{field}":'.encode(), start) + len(field) + 3
+    at += content[at] == ord('"')
+    content[at] = {ord("9"): ord("8"), ord("A"): ord("B")}.get(content[at], ord("9"))
+    path.write_bytes(bytes(content))
+    return copy
+
+
+def bundled(bundle: Path, name: str) -> list[dict]:
+    return [json.loads(x) for x in (bundle / name).read_text().splitlines()]
+
+
+def test_bundle_holds_the_complaints_events_raw_and_as_published(bundle_dir, trail, flow):
+    lines = [json.loads(x) for x in (bundle_dir / "events.jsonl").read_text().splitlines()]
+    history = trail.history(flow.complaint_id)
+    assert [x["envelope"] for x in lines] == [e.model_dump(mode="json") for e in history]
+    assert [x["service"] for x in lines] == ["intake", "dispatch", "sla", "resolution"]
+    digest = json.loads((bundle_dir / "digest.json").read_text())
+    assert sorted(digest["heads"]) == ["dispatch", "intake", "resolution", "sla"]
+    for service, head in digest["heads"].items():
+        chain = [json.loads(x) for x in (bundle_dir / service / "chain.jsonl").read_text()
+                 .splitlines()]
+        assert (chain[-1]["position"], chain[-1]["entry_hash"]) == (
+            head["position"], head["entry_hash"]
+        )
+        assert chain[0]["position"] == min(x["position"] for x in lines if x["service"] == service)
+
+
+def test_bundle_head_is_the_stores_own_digest(bundle_dir, flow):
+    digest = json.loads((bundle_dir / "digest.json").read_text())
+    for service in ("intake", "dispatch", "sla", "resolution"):
+        factory = open_factory(url(flow.data_dir, service), service)
+        try:
+            live = sealing_digest(factory.process_recorder(), service=service)
+        finally:
+            factory.close()
+        assert digest["heads"][service] == live
+
+
+def test_bundle_verifies_with_the_standard_library_alone(bundle_dir):
+    # -S -E: no site-packages and no PYTHONPATH, so nothing of the platform is importable.
+    result = run_verifier(bundle_dir, "-S", "-E")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "OK\n", "")
+
+
+def test_bundle_verifies(bundle_dir):
+    result = run_verifier(bundle_dir)
+    assert (result.returncode, result.stdout) == (0, "OK\n")
+
+
+def test_verifier_ships_the_platforms_hash_arithmetic(bundle_dir):
+    assert (bundle_dir / "hashchain.py").read_bytes() == Path(chain.__file__).read_bytes()
+    hashchain = runpy.run_path(str(bundle_dir / "hashchain.py"))
+    args = (7, "4f3c2a8e-3b7d-4a52-9a0e-0c5d3e2f7b10", 3, "services.sla.domain:SlaClock.Started",
+            b'{"a":"\xc3\xa9"}')
+    assert hashchain["event_hash"](*args) == chain.event_hash(*args)
+    assert hashchain["link"](chain.GENESIS, "ab" * 32) == chain.link(chain.GENESIS, "ab" * 32)
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "reason"),
+    [
+        (1, "state", "not the event its chain sealed"),
+        (2, "topic", "not the event its chain sealed"),
+        (3, "originator_version", "not the event its chain sealed"),
+        (4, "position", "no chain entry seals it"),
+        (4, "source", "the line differs from the export"),
+    ],
+)
+def test_one_changed_byte_of_events_fails_naming_the_line(bundle_dir, tmp_path, line, field,
+                                                          reason):
+    event = bundled(bundle_dir, "events.jsonl")[line - 1]
+    changed = tampered(bundle_dir, tmp_path, "events.jsonl", line, field)
+    position = bundled(changed, "events.jsonl")[line - 1]["position"]
+    assert position == event["position"] or field == "position"
+    result = run_verifier(changed)
+    assert (result.returncode, result.stdout) == (
+        1, f"FAIL events.jsonl:{line}: position {position} ({event['service']}): {reason}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "reason"),
+    [
+        (1, "event_hash", "does not link to the entry before it"),
+        (2, "entry_hash", "does not link to the entry before it"),
+        (1, "position", "the chain should start at position {original}"),
+        (3, "position", "the line differs from the export"),
+    ],
+)
+def test_one_changed_byte_of_a_chain_fails_naming_the_line(bundle_dir, tmp_path, line, field,
+                                                           reason):
+    original = bundled(bundle_dir, "intake/chain.jsonl")[line - 1]["position"]
+    changed = tampered(bundle_dir, tmp_path, "intake/chain.jsonl", line, field)
+    position = bundled(changed, "intake/chain.jsonl")[line - 1]["position"]
+    result = run_verifier(changed)
+    assert (result.returncode, result.stdout) == (
+        1, f"FAIL intake/chain.jsonl:{line}: position {position} (intake): "
+        f"{reason.format(original=original)}\n"
+    )
+
+
+def test_a_removed_chain_entry_fails_where_the_link_breaks(bundle_dir, tmp_path):
+    copy = tmp_path / "cut"
+    shutil.copytree(bundle_dir, copy)
+    path = copy / "intake" / "chain.jsonl"
+    entries = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(entries[:1] + entries[2:]))
+    third = json.loads(entries[2])["position"]
+    result = run_verifier(copy)
+    assert (result.returncode, result.stdout) == (
+        1, f"FAIL intake/chain.jsonl:2: position {third} (intake): "
+        "does not link to the entry before it\n"
+    )
+
+
+def test_a_removed_last_event_line_fails(bundle_dir, tmp_path):
+    copy = tmp_path / "cut"
+    shutil.copytree(bundle_dir, copy)
+    path = copy / "events.jsonl"
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:-1]))
+    result = run_verifier(copy)
+    assert (result.returncode, result.stdout) == (
+        1, "FAIL events.jsonl: 3 lines, digest.json lists 4\n"
+    )
