@@ -81,7 +81,8 @@ class SealingSQLiteProcessRecorder(SQLiteProcessRecorder):
                       f"FROM {self.events_table_name} ORDER BY rowid")
             events = [(r[0], str(self.convert_originator_id(r[1])), r[2], r[3], r[4])
                       for r in c.fetchall()]
-            c.execute(f"SELECT * FROM {self.chain_table_name} ORDER BY position")
+            c.execute(f"SELECT position, event_hash, entry_hash FROM {self.chain_table_name} "
+                      "ORDER BY position")
             return events, [ChainEntry(*r) for r in c.fetchall()]
 
     def _as_read(self, originator_id: UUID | str) -> str:
@@ -125,12 +126,14 @@ class SealingPostgresProcessRecorder(PostgresProcessRecorder):
                              "topic, state FROM {} ORDER BY notification_id").format(self.events))
             events = [(r["notification_id"], str(r["originator_id"]), r["originator_version"],
                        r["topic"], bytes(r["state"])) for r in curs.fetchall()]
-            curs.execute(SQL("SELECT * FROM {} ORDER BY position").format(self.chain))
+            curs.execute(SQL("SELECT position, event_hash, entry_hash FROM {} ORDER BY position")
+                         .format(self.chain))
             return events, [ChainEntry(**r) for r in curs.fetchall()]
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Replicas starting together must not race on CREATE OR REPLACE of one function.
-        curs.execute(SQL("SELECT pg_advisory_xact_lock({})").format(advisory_key("ddl")))
+        key = advisory_key("complaint-platform:ddl")
+        curs.execute(SQL("SELECT pg_advisory_xact_lock({})").format(key))
         super()._create_table(curs)
 
     def _fetch_ids_after_insert_events(
