@@ -37,4 +37,7 @@ def build_faust_app(settings: Settings) -> faust.App:
         producer_acks=-1,
         broker_commit_every=100,
         broker_commit_interval=1.0,
+        # A crashed replica's partitions move to the others after this long, not a minute.
+        broker_session_timeout=settings.consumer_session_timeout_s,
+        broker_heartbeat_interval=settings.consumer_session_timeout_s / 3,
     )

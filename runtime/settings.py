@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     consumer_retry_backoff_s: float = 0.2
     consumer_stall_after_s: float = 30.0
     consumer_lag_interval_s: float = 5.0
+    consumer_session_timeout_s: float = 10.0
 
     @property
     def event_store_url(self) -> str:

@@ -40,14 +40,16 @@ class ServiceProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start(name: str, *, env: dict[str, str], workdir: Path) -> ServiceProcess:
+def start(
+    name: str, *, env: dict[str, str], workdir: Path, port: int | None = None
+) -> ServiceProcess:
     """Start `python -m services.<name>` with its own port and data directory."""
-    port = free_port()
+    port = port or free_port()
     log_path = workdir / f"{name}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", f"services.{name}"],
         env={**os.environ, **env, "HTTP_PORT": str(port), "DATA_DIR": str(workdir / "data")},
-        stdout=log_path.open("wb"),
+        stdout=log_path.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )

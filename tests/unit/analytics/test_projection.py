@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
 from contracts.intake import ComplaintReceived
 from contracts.registry import TOPIC_EVENTS, parse
 from contracts.topics import DOMAIN_TOPICS
