@@ -4,16 +4,21 @@ one complaint flows intake -> dispatch and sla -> resolution, then is replayed f
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from audit.bootstrap import bootstrap
 from audit.bundle import export
 from audit.config import AuditSettings
 from audit.history import AuditTrail, UnknownComplaint
@@ -21,6 +26,7 @@ from audit.stores import StoreMissing, close_stores, open_stores
 from contracts.envelope import Envelope
 from contracts.registry import parse
 from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS
+from deploy.local.support import free_ports, port_open
 from runtime import chain
 from runtime.eventstore import ServiceApplication, persistence_env
 from runtime.inbox import Inbox, Outcome
@@ -390,3 +396,145 @@ def test_a_removed_last_event_line_fails(bundle_dir, tmp_path):
     assert (result.returncode, result.stdout) == (
         1, "FAIL events.jsonl: 3 lines, digest.json lists 4\n"
     )
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(flow: Flow, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATA_DIR": str(flow.data_dir), "DATABASE_URL": "", "TENANT": TENANT}
+    return subprocess.run(
+        [sys.executable, "-m", "audit", *args], cwd=REPO, env=env, capture_output=True,
+        text=True, timeout=120,
+    )
+
+
+def test_cli_history_prints_one_envelope_per_line(flow, trail):
+    result = cli(flow, "history", flow.complaint_id)
+    assert result.returncode == 0, result.stderr
+    printed = [Envelope.model_validate_json(line) for line in result.stdout.splitlines()]
+    assert printed == trail.history(flow.complaint_id)
+
+
+def test_cli_state_at_an_instant(flow, trail):
+    result = cli(flow, "state", flow.complaint_id, "--at", iso(flow.after_dispatch))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == trail.state_as_of(flow.complaint_id, flow.after_dispatch)
+
+
+def test_cli_state_refuses_an_instant_without_zone(flow):
+    result = cli(flow, "state", flow.complaint_id, "--at", "2026-01-01T00:00:00")
+    assert result.returncode == 2
+    assert "has no time zone" in result.stderr
+
+
+def test_cli_export_zip_verifies_after_unpacking(flow, tmp_path):
+    out = tmp_path / "bundle.zip"
+    result = cli(flow, "export", flow.complaint_id, "--out", str(out))
+    assert (result.returncode, result.stdout) == (0, f"{out}\n"), result.stderr
+    shutil.unpack_archive(out, tmp_path / "unpacked")
+    verified = run_verifier(tmp_path / "unpacked" / f"audit-{flow.complaint_id}")
+    assert (verified.returncode, verified.stdout) == (0, "OK\n")
+    again = cli(flow, "export", flow.complaint_id, "--out", str(out))
+    assert (again.returncode, again.stderr) == (
+        1, f"error: {out} exists; an export never overwrites evidence\n"
+    )
+
+
+def test_cli_unknown_complaint(flow):
+    result = cli(flow, "history", "00000000-0000-4000-8000-000000000000")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "error: no service stored an event about 00000000-0000-4000-8000-000000000000\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def client(settings):
+    with TestClient(bootstrap(settings)) as client:
+        yield client
+
+
+def test_api_history(client, trail, flow):
+    response = client.get(f"/v1/audit/complaints/{flow.complaint_id}/history")
+    assert response.status_code == 200
+    assert response.json() == {
+        "complaint_id": flow.complaint_id,
+        "events": [e.model_dump(mode="json") for e in trail.history(flow.complaint_id)],
+    }
+
+
+def test_api_state_as_of(client, trail, flow):
+    response = client.get(f"/v1/audit/complaints/{flow.complaint_id}/state",
+                          params={"at": iso(flow.after_intake)})
+    assert response.status_code == 200
+    assert response.json() == trail.state_as_of(flow.complaint_id, flow.after_intake)
+    assert response.json()["status"] == "received"
+
+
+def test_api_state_without_instant_is_now(client, flow):
+    response = client.get(f"/v1/audit/complaints/{flow.complaint_id}/state")
+    assert (response.status_code, response.json()["status"]) == (200, "case_opened")
+
+
+def test_api_state_refuses_an_instant_without_zone(client, flow):
+    response = client.get(f"/v1/audit/complaints/{flow.complaint_id}/state",
+                          params={"at": "2026-01-01T00:00:00"})
+    assert response.status_code == 422
+
+
+def test_api_bundle_is_a_zip_that_verifies(client, flow, tmp_path):
+    response = client.get(f"/v1/audit/complaints/{flow.complaint_id}/bundle")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="audit-{flow.complaint_id}.zip"'
+    )
+    (tmp_path / "b.zip").write_bytes(response.content)
+    shutil.unpack_archive(tmp_path / "b.zip", tmp_path)
+    verified = run_verifier(tmp_path / f"audit-{flow.complaint_id}")
+    assert (verified.returncode, verified.stdout) == (0, "OK\n")
+
+
+@pytest.mark.parametrize("route", ["history", "state", "bundle"])
+def test_api_unknown_complaint_is_404(client, route):
+    response = client.get(f"/v1/audit/complaints/00000000-0000-4000-8000-000000000000/{route}")
+    assert response.status_code == 404
+
+
+def test_api_has_no_write_route(client):
+    methods = {
+        method for path in client.app.openapi()["paths"].values() for method in path
+    }
+    assert methods == {"get"}
+    assert client.post("/v1/audit/complaints/x/history").status_code == 405
+
+
+def test_api_is_ready_when_every_store_answers(client):
+    response = client.get("/readyz")
+    assert response.json() == {"ready": True, "checks": {
+        "started": True, "intake_store": True, "dispatch_store": True, "sla_store": True,
+        "resolution_store": True,
+    }}
+
+
+def test_serve_runs_the_api_on_its_port(flow):
+    port = free_ports(1)[0]
+    env = {**os.environ, "DATA_DIR": str(flow.data_dir), "DATABASE_URL": "", "TENANT": TENANT}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "audit", "serve", "--port", str(port)], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not port_open("127.0.0.1", port):
+            assert server.poll() is None, server.stderr.read().decode()
+            assert time.monotonic() < deadline, "the audit API did not start"
+            time.sleep(0.1)
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/v1/audit/complaints/{flow.complaint_id}/history", timeout=10
+        )
+        assert [e["type"] for e in response.json()["events"]] == TYPES
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,63 @@
+"""The auditors' read-only HTTP API: history, state as of an instant, and the bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import AwareDatetime, BaseModel
+
+from audit import bundle
+from audit.history import AuditTrail, UnknownComplaint
+from audit.state import ComplaintState
+from contracts.envelope import Envelope
+
+T = TypeVar("T")
+UNKNOWN = "no service stored an event about this complaint"
+
+
+class History(BaseModel):
+    complaint_id: str
+    events: list[Envelope]
+
+
+def build_router(trail: Callable[[], AuditTrail]) -> APIRouter:
+    """GET routes only: nothing here can change a store."""
+    router = APIRouter(prefix="/v1/audit/complaints/{complaint_id}", tags=["audit"])
+
+    def known(read: Callable[[], T]) -> T:
+        try:
+            return read()
+        except UnknownComplaint as error:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, UNKNOWN) from error
+
+    @router.get("/history", response_model=History,
+                summary="Every service's published events about a complaint, in order")
+    def history(complaint_id: str) -> History:
+        events = known(lambda: trail().history(complaint_id))
+        return History(complaint_id=complaint_id, events=events)
+
+    @router.get("/state", response_model=ComplaintState,
+                summary="The complaint's state folded from its events up to an instant")
+    def state(
+        complaint_id: str,
+        at: Annotated[AwareDatetime | None, Query(description="ISO 8601 with zone; default now")]
+        = None,
+    ) -> dict:
+        instant = at or datetime.now(UTC)
+        return known(lambda: trail().state_as_of(complaint_id, instant))
+
+    @router.get("/bundle", response_class=Response,
+                responses={200: {"content": {"application/zip": {}}}},
+                summary="A zip the auditor verifies alone: python3 audit_verify.py")
+    def export(complaint_id: str) -> Response:
+        files = known(lambda: bundle.build(trail(), complaint_id))
+        folder = f"audit-{complaint_id}"
+        return Response(
+            bundle.to_zip(files, folder=folder), media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{folder}.zip"'},
+        )
+
+    return router

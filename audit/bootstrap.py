@@ -1,0 +1,66 @@
+"""The one place the audit API is wired together from its settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+
+from audit import api
+from audit.config import AuditSettings
+from audit.history import AuditTrail
+from audit.stores import close_stores, open_stores
+from runtime import logs
+from runtime.http import create_http_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AuditRuntime:
+    """The services' stores, open while the API runs.
+
+    It offers what runtime.http.create_http_app uses of a ServiceRuntime (`running`,
+    `readiness`): the audit API only reads, so it has no relay and no subscriptions.
+    """
+
+    settings: AuditSettings
+    stores: list = field(default_factory=list)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Open every service's store read-only; close them on the way out."""
+        self.stores = await asyncio.to_thread(open_stores, self.settings)
+        try:
+            yield
+        finally:
+            close_stores(self.stores)
+            self.stores = []
+
+    def trail(self) -> AuditTrail:
+        return AuditTrail(self.stores)
+
+    def readiness(self) -> dict[str, bool]:
+        """Whether each service's store answers."""
+        checks = {"started": bool(self.stores)}
+        for store in self.stores:
+            try:
+                store.app.recorder.max_notification_id()
+                checks[f"{store.name}_store"] = True
+            except Exception:
+                log.exception("event store not reachable", extra={"store": store.name})
+                checks[f"{store.name}_store"] = False
+        return checks
+
+
+def bootstrap(settings: AuditSettings | None = None) -> FastAPI:
+    """Build the audit API; the stores open when the app starts."""
+    settings = settings or AuditSettings()
+    logs.configure(settings.service, settings.log_level)
+    runtime = AuditRuntime(settings)
+    router = api.build_router(runtime.trail)
+    return create_http_app(runtime, title="Complaint audit (read-only)", routers=[router])
