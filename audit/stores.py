@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Notification
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.utils import resolve_topic
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import Environment, get_topic, resolve_topic
 
 from audit.config import AuditSettings
 from contracts.envelope import Envelope
@@ -95,6 +95,15 @@ class Record:
         return self.row[0]
 
 
+class ReadOnlyPostgresFactory(PostgresFactory):
+    """PostgreSQL persistence whose every session refuses to write."""
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        # Set before the pool opens (lazily, on first use), so no session is made without it.
+        self.datastore.pool.kwargs["options"] = "-c default_transaction_read_only=on"
+
+
 def read_only_env(url: str) -> dict[str, str]:
     """The eventsourcing environment of an existing store, which it may read and never write."""
     env = {**persistence_env(url), "CREATE_TABLE": "no"}
@@ -103,6 +112,8 @@ def read_only_env(url: str) -> dict[str, str]:
         if not path.is_file():
             raise StoreMissing(f"no event store at {path}")
         env["SQLITE_DBNAME"] = f"{path.resolve().as_uri()}?mode=ro"
+    else:
+        env["PERSISTENCE_MODULE"] = get_topic(ReadOnlyPostgresFactory)
     return env
 
 
@@ -115,9 +126,6 @@ class ServiceStore:
         self.app = service.application(read_only_env(url))
         self.translate = translate
         self._published: dict[str, bool] = {}
-        datastore = self.app.recorder.datastore
-        if isinstance(datastore, PostgresDatastore):  # SQLite's URL says mode=ro instead
-            datastore.pool.kwargs["options"] = "-c default_transaction_read_only=on"
 
     def rows(self) -> Iterator[Row]:
         """Every stored event in position order, read page by page."""

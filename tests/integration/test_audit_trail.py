@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,28 +47,36 @@ from services.resolution.application import ResolutionApplication
 from services.sla import handlers as sla_handlers
 from services.sla import published as sla_published
 from services.sla.application import SlaApplication
+from tests.integration.event_stores import RogueAdmin, fresh_postgres_database
 
 pytestmark = pytest.mark.integration
 
 SUBMITTED = Path(__file__).resolve().parents[2] / "contracts/samples/complaint.submitted.v1.json"
 TENANT = "experian-us"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+APPS = {"intake": IntakeApplication, "dispatch": DispatchApplication, "sla": SlaApplication,
+        "resolution": ResolutionApplication}
 
 
 @dataclass
 class Flow:
-    """The stores' directory, the complaint, and instants before and after each step."""
+    """Where the stores are, the complaint, and instants before and after each step."""
 
     data_dir: Path
-    complaint_id: str
-    before: datetime
-    after_intake: datetime
-    after_dispatch: datetime
-    after_sla: datetime
-    after_resolution: datetime
+    database_url: str  # "" for a SQLite file per service in data_dir
+    complaint_id: str = ""
+    before: datetime = EPOCH
+    after_intake: datetime = EPOCH
+    after_dispatch: datetime = EPOCH
+    after_sla: datetime = EPOCH
+    after_resolution: datetime = EPOCH
+    def url(self, service: str) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / service}.sqlite"
 
-
-def url(data_dir: Path, service: str) -> str:
-    return f"sqlite:///{data_dir / service}.sqlite"
+    def env(self) -> dict[str, str]:
+        """The environment a service (or the audit CLI) reads its store URL from."""
+        return {"DATA_DIR": str(self.data_dir), "DATABASE_URL": self.database_url,
+                "TENANT": TENANT}
 
 
 def published(app: ServiceApplication, translate: Translator) -> list[Envelope]:
@@ -83,13 +92,13 @@ def deliver(app: ServiceApplication, consumer: str, handlers, envelopes: list[En
         assert inbox.process(*parse(envelope.model_dump(mode="json"))) is Outcome.HANDLED
 
 
-def flow_one_complaint(data_dir: Path) -> Flow:
+def flow_one_complaint(flow: Flow) -> Flow:
     """Each service handles, through its subscriptions, what the one before it published."""
-    intake_url = url(data_dir, "intake")
+    intake_url = flow.url("intake")
     intake = IntakeApplication(env=persistence_env(intake_url), vault=KeyVault.from_url(intake_url))
-    dispatch = DispatchApplication(env=persistence_env(url(data_dir, "dispatch")))
-    sla = SlaApplication(env=persistence_env(url(data_dir, "sla")))
-    resolution = ResolutionApplication(env=persistence_env(url(data_dir, "resolution")))
+    dispatch = DispatchApplication(env=persistence_env(flow.url("dispatch")))
+    sla = SlaApplication(env=persistence_env(flow.url("sla")))
+    resolution = ResolutionApplication(env=persistence_env(flow.url("resolution")))
     translators = {
         name: module.translator(source=f"/services/{name}", tenant=TENANT)
         for name, module in [("intake", intake_published), ("dispatch", dispatch_published),
@@ -110,19 +119,27 @@ def flow_one_complaint(data_dir: Path) -> Flow:
     for app in (intake, dispatch, sla, resolution):
         app.close()
     intake.vault.close()
-    return Flow(data_dir, received[0].subject, before, after_intake, after_dispatch, after_sla,
-                after_resolution)
+    flow.complaint_id = received[0].subject
+    flow.before, flow.after_intake, flow.after_dispatch = before, after_intake, after_dispatch
+    flow.after_sla, flow.after_resolution = after_sla, after_resolution
+    return flow
 
 
-@pytest.fixture(scope="module")
-def flow(tmp_path_factory) -> Flow:
-    return flow_one_complaint(tmp_path_factory.mktemp("stores"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def flow(request, tmp_path_factory) -> Iterator[Flow]:
+    """The same scenario on a SQLite file per service, or on one PostgreSQL database."""
+    data_dir = tmp_path_factory.mktemp("stores")
+    if request.param == "sqlite":
+        yield flow_one_complaint(Flow(data_dir, ""))
+        return
+    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as database_url:
+        yield flow_one_complaint(Flow(data_dir, database_url))
 
 
 @pytest.fixture(scope="module")
 def settings(flow) -> AuditSettings:
     # database_url="" so that a DATABASE_URL in the environment cannot redirect the test.
-    return AuditSettings(data_dir=flow.data_dir, database_url="", tenant=TENANT)
+    return AuditSettings(data_dir=flow.data_dir, database_url=flow.database_url, tenant=TENANT)
 
 
 @pytest.fixture(scope="module")
@@ -240,9 +257,9 @@ def test_stores_are_opened_read_only(settings, flow):
     stores = open_stores(settings)
     try:
         intake = stores[0]
-        with (pytest.raises(Exception, match="readonly"),
+        with (pytest.raises(Exception, match=r"read-?only"),
               intake.app.recorder.datastore.transaction(commit=True) as c):
-            c.execute("CREATE TABLE intruder (x)")
+            c.execute("CREATE TABLE intruder (x INTEGER)")
     finally:
         close_stores(stores)
 
@@ -302,7 +319,7 @@ def test_bundle_holds_the_complaints_events_raw_and_as_published(bundle_dir, tra
 def test_bundle_head_is_the_stores_own_digest(bundle_dir, flow):
     digest = json.loads((bundle_dir / "digest.json").read_text())
     for service in ("intake", "dispatch", "sla", "resolution"):
-        factory = open_factory(url(flow.data_dir, service), service)
+        factory = open_factory(flow.url(service), APPS[service].name)
         try:
             live = sealing_digest(factory.process_recorder(), service=service)
         finally:
@@ -402,7 +419,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(flow: Flow, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATA_DIR": str(flow.data_dir), "DATABASE_URL": "", "TENANT": TENANT}
+    env = {**os.environ, **flow.env()}
     return subprocess.run(
         [sys.executable, "-m", "audit", *args], cwd=REPO, env=env, capture_output=True,
         text=True, timeout=120,
@@ -520,7 +537,7 @@ def test_api_is_ready_when_every_store_answers(client):
 
 def test_serve_runs_the_api_on_its_port(flow):
     port = free_ports(1)[0]
-    env = {**os.environ, "DATA_DIR": str(flow.data_dir), "DATABASE_URL": "", "TENANT": TENANT}
+    env = {**os.environ, **flow.env()}
     server = subprocess.Popen(
         [sys.executable, "-m", "audit", "serve", "--port", str(port)], cwd=REPO, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -538,3 +555,57 @@ def test_serve_runs_the_api_on_its_port(flow):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_flow(request, tmp_path) -> Iterator[Flow]:
+    """A flow of its own, for a test that tampers with the stores."""
+    if request.param == "sqlite":
+        yield flow_one_complaint(Flow(tmp_path, ""))
+        return
+    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as database_url:
+        yield flow_one_complaint(Flow(tmp_path, database_url))
+
+
+def export_of(flow: Flow, out: Path) -> Path:
+    stores = open_stores(AuditSettings(data_dir=flow.data_dir, database_url=flow.database_url))
+    try:
+        return export(AuditTrail(stores), flow.complaint_id, out)
+    finally:
+        close_stores(stores)
+
+
+def received_position(flow: Flow, admin: RogueAdmin) -> int:
+    return next(p for p, o, _, t, _ in admin.events()
+                if o == flow.complaint_id and t.endswith("Complaint.Received"))
+
+
+def test_an_event_changed_in_the_store_fails_the_bundle_at_its_position(own_flow, tmp_path):
+    admin = RogueAdmin(own_flow.url("intake"))
+    try:
+        position = received_position(own_flow, admin)
+        admin.modify(position, b'"web"', b'"app"')
+    finally:
+        admin.close()
+    bundle = export_of(own_flow, tmp_path / "bundle")
+    assert bundled(bundle, "events.jsonl")[0]["envelope"]["data"]["channel"] == "app"
+    result = run_verifier(bundle)
+    assert (result.returncode, result.stdout) == (
+        1, f"FAIL events.jsonl:1: position {position} (intake): not the event its chain sealed\n"
+    )
+
+
+def test_a_consistent_rewrite_shows_as_a_head_that_differs_from_the_one_kept(own_flow, tmp_path):
+    kept = json.loads((export_of(own_flow, tmp_path / "before") / "digest.json").read_text())
+    admin = RogueAdmin(own_flow.url("intake"))
+    try:
+        admin.rewrite_from(received_position(own_flow, admin), b'"web"', b'"app"')
+    finally:
+        admin.close()
+    after = export_of(own_flow, tmp_path / "after")
+    # The bundle is consistent in itself; only the head an auditor kept earlier exposes it.
+    assert run_verifier(after).stdout == "OK\n"
+    digest = json.loads((after / "digest.json").read_text())
+    assert digest["heads"]["intake"]["position"] == kept["heads"]["intake"]["position"]
+    assert digest["heads"]["intake"]["entry_hash"] != kept["heads"]["intake"]["entry_hash"]
+    assert digest["heads"]["dispatch"] == kept["heads"]["dispatch"]
