@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from contracts.envelope import DomainEvent
-from contracts.intake import Attachment, Channel, CustomerTier
+from contracts.intake import CHANNEL_DETAIL, Attachment, Channel, CustomerTier, RecordedHistory
 
 
 class ComplaintSubmitted(DomainEvent):
@@ -39,6 +39,18 @@ class ComplaintSubmitted(DomainEvent):
     product: str | None = None
     company: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    channel_detail: str | None = Field(None, description=CHANNEL_DETAIL)
+    sub_product: str | None = None
+    issue: str | None = None
+    historical: bool = Field(
+        False, description="Imported history: filed with its original dates, no SLA clock"
+    )
+    received_at: datetime | None = Field(
+        None, description="When it was originally received; accepted for historical ones only"
+    )
+    history: RecordedHistory | None = Field(
+        None, description="Its past lifecycle; accepted for historical ones only"
+    )
     raw: dict[str, Any] = Field(
         default_factory=dict, description="Channel-specific payload, passed through untouched"
     )

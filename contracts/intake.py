@@ -9,6 +9,10 @@ from pydantic import Field
 
 from contracts.envelope import DomainEvent
 
+CHANNEL_DETAIL = (
+    "Where within the channel it came: CFPB's 'Submitted via', the store, the social platform, "
+    "the WeChat account, the call-centre agent"
+)
 SEALED = (
     "sealed with the customer's key: a `pii:v1:<key-id>:<base64>` string that only intake "
     "opens (GET /v1/complaints/{id}), unreadable for good once the customer is erased"
@@ -67,6 +71,31 @@ class ComplaintReceived(DomainEvent):
     company: str | None = None
     attachments: tuple[Attachment, ...] = ()
     historical: bool = Field(False, description="Imported history: no SLA alarm may fire")
+    channel_detail: str | None = Field(None, description=CHANNEL_DETAIL)
+    sub_product: str | None = None
+    issue: str | None = Field(None, description="The issue as the channel categorised it")
+
+
+class RecordedHistory(DomainEvent):
+    """How another system (e.g. the CFPB) says a past complaint went, with the original dates."""
+
+    sent_to_company_at: datetime | None = None
+    company_response: str | None = Field(
+        None, description="e.g. Closed with explanation, Closed with monetary relief, In progress"
+    )
+    company_public_response: str | None = None
+    timely: bool | None = Field(None, description="Whether the company answered in time")
+    consumer_disputed: bool | None = Field(None, description="None where it was not recorded")
+    tags: tuple[str, ...] = Field((), description="e.g. Older American, Servicemember")
+    issue: str | None = None
+    sub_issue: str | None = None
+
+
+class ComplaintHistoryRecorded(RecordedHistory):
+    """An imported complaint's past lifecycle was recorded; it is history, no clock runs."""
+
+    event_type = "complaint.history_recorded.v1"
+    complaint_id: str
 
 
 class ComplaintClassified(DomainEvent):
@@ -107,6 +136,7 @@ class CustomerErased(DomainEvent):
 
 EVENTS: tuple[type[DomainEvent], ...] = (
     ComplaintReceived,
+    ComplaintHistoryRecorded,
     ComplaintClassified,
     ComplaintMarkedDuplicate,
     CustomerErased,
