@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts.envelope import Envelope
 from contracts.topics import TopicSpec
@@ -83,7 +83,12 @@ class OutboxRelay:
             )
         await asyncio.gather(*acks)
         last = notifications[-1].id
-        self.app.process_recorder.insert_tracking(Tracking(self.position_name, last))
+        try:
+            self.app.process_recorder.insert_tracking(Tracking(self.position_name, last))
+        except IntegrityError:
+            # Another replica's relay recorded a position at or past ours: it published these
+            # too, and consumers drop the second copy by event id.
+            log.info("another relay is ahead", extra={"position": last})
         EVENTS_PUBLISHED.labels(self.service, self.topic.name).inc(len(acks))
         OUTBOX_LAG.labels(self.service).set((self.app.recorder.max_notification_id() or 0) - last)
         return len(notifications)

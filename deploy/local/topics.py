@@ -17,13 +17,18 @@ from deploy.local.kafka import local_broker
 
 log = logging.getLogger(__name__)
 
-REPLICATION = 1  # the local broker is a single node
-
-
 async def create_missing_topics(
-    bootstrap: str, topics: Sequence[TopicSpec] = ALL_TOPICS, *, timeout: float = 30.0
+    bootstrap: str,
+    topics: Sequence[TopicSpec] = ALL_TOPICS,
+    *,
+    timeout: float = 30.0,
+    replication: int = 1,
 ) -> list[str]:
-    """Create the registry topics the broker lacks (replication 1); return the names created."""
+    """Create the registry topics the broker lacks; return the names created.
+
+    Replication defaults to 1 (the local broker is a single node); a production cluster
+    passes its own (TOPIC_REPLICATION or --replication).
+    """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     await admin.start()
     try:
@@ -32,7 +37,7 @@ async def create_missing_topics(
         if not missing:
             return []
         response = await admin.create_topics([
-            NewTopic(spec.name, spec.partitions, REPLICATION, topic_configs=spec.config())
+            NewTopic(spec.name, spec.partitions, replication, topic_configs=spec.config())
             for spec in missing
         ])
     finally:
@@ -48,10 +53,16 @@ async def create_missing_topics(
 
 
 def ensure_topics(
-    bootstrap: str, topics: Sequence[TopicSpec] = ALL_TOPICS, *, timeout: float = 30.0
+    bootstrap: str,
+    topics: Sequence[TopicSpec] = ALL_TOPICS,
+    *,
+    timeout: float = 30.0,
+    replication: int = 1,
 ) -> list[str]:
     """Blocking form of create_missing_topics, for fixtures and the CLI."""
-    return support.run_sync(create_missing_topics(bootstrap, topics, timeout=timeout))
+    return support.run_sync(
+        create_missing_topics(bootstrap, topics, timeout=timeout, replication=replication)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,9 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.local.topics", description=__doc__)
     default = os.environ.get("KAFKA_BOOTSTRAP") or local_broker().bootstrap
     parser.add_argument("--bootstrap", default=default, help="default: %(default)s")
-    bootstrap = parser.parse_args(argv).bootstrap
+    parser.add_argument(
+        "--replication", type=int, default=int(os.environ.get("TOPIC_REPLICATION", "1")),
+        help="replication factor of new topics (TOPIC_REPLICATION); default: %(default)s",
+    )
+    args = parser.parse_args(argv)
+    bootstrap = args.bootstrap
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    created = ensure_topics(bootstrap)
+    created = ensure_topics(bootstrap, replication=args.replication)
     print(f"{len(ALL_TOPICS)} registry topics present on {bootstrap}; created now: "
           f"{', '.join(created) or 'none'}")
     return 0

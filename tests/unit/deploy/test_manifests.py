@@ -549,7 +549,10 @@ def test_k8s_topic_job_runs_the_topic_module_against_the_configured_broker(
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["image"] == APP_IMAGE_K8S
     assert container["command"] == TOPICS_COMMAND
-    assert container_env(container, k8s) == {"KAFKA_BOOTSTRAP": configmap["KAFKA_BOOTSTRAP"]}
+    assert container_env(container, k8s) == {
+        "KAFKA_BOOTSTRAP": configmap["KAFKA_BOOTSTRAP"],
+        "TOPIC_REPLICATION": "3",
+    }
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "OnFailure"
 
 
@@ -561,15 +564,18 @@ def test_topic_command_is_the_module_whose_cli_reads_kafka_bootstrap(
 ) -> None:
     """`python -m deploy.local.topics` with only KAFKA_BOOTSTRAP set targets that broker."""
     assert TOPICS_COMMAND[2] == topics_module.__name__
-    calls: list[str] = []
+    calls: list[tuple[str, int]] = []
 
-    def ensure_topics(bootstrap: str) -> list[str]:
-        calls.append(bootstrap)
+    def ensure_topics(bootstrap: str, *, replication: int) -> list[str]:
+        calls.append((bootstrap, replication))
         return ["intake.events.v1"]
 
     monkeypatch.setattr(topics_module, "ensure_topics", ensure_topics)
     monkeypatch.setattr(topics_module.logging, "basicConfig", lambda **_: None)  # keep pytest's
     monkeypatch.setenv("KAFKA_BOOTSTRAP", "kafka.example:9092")
+    monkeypatch.delenv("TOPIC_REPLICATION", raising=False)
     assert topics_module.main([]) == 0
-    assert calls == ["kafka.example:9092"]
+    monkeypatch.setenv("TOPIC_REPLICATION", "3")
+    assert topics_module.main([]) == 0
+    assert calls == [("kafka.example:9092", 1), ("kafka.example:9092", 3)]
     assert "on kafka.example:9092; created now: intake.events.v1" in capsys.readouterr().out

@@ -84,3 +84,13 @@ async def test_republished_event_keeps_its_id(app):
     replay.position_name = "outbox:replay"  # as if the first ack was never recorded
     await replay.publish_pending()
     assert json.loads(first.sent[0][2])["id"] == json.loads(second.sent[0][2])["id"]
+
+
+async def test_a_second_replica_relaying_the_same_events_is_not_a_failure(app):
+    for n in range(3):
+        app.file_complaint(submission(n), tenant="t")
+    first, second = relay(app, FakeProducer()), relay(app, FakeProducer())
+    assert await first.publish_pending() == 3
+    second.position = lambda: 0  # it read the position before the first replica recorded it
+    assert await second.publish_pending() == 3
+    assert first.position() == 3
