@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -46,6 +47,20 @@ class MessageKind(StrEnum):
     RESOLUTION = "resolution"
     SURVEY = "survey"
     CLOSURE = "closure"
+
+
+class RefusedAction(StrEnum):
+    HANDLE = "handle"
+    APPROVE = "approve"
+    REJECT = "reject"
+    EXECUTE = "execute"
+
+
+class RefusalRule(StrEnum):
+    FOUR_EYES = "four_eyes"
+    RECUSAL = "recusal"
+    APPROVER_ROLE = "approver_role"
+    APPROVAL_REQUIRED = "approval_required"
 
 
 class CaseOpened(DomainEvent):
@@ -132,6 +147,8 @@ class ProposalApproved(DomainEvent):
     proposal_id: str
     approver: str
     step: int = Field(ge=1)
+    approver_role: str | None = Field(None, description="The role this step required")
+    final: bool = Field(False, description="True when no approval step is left: executable")
 
 
 class ProposalRejected(DomainEvent):
@@ -161,6 +178,11 @@ class CustomerNotified(DomainEvent):
     complaint_id: str
     channel: Channel
     message_kind: MessageKind
+    message: str | None = Field(None, description="Text for the customer, written by an agent")
+    link: str | None = Field(
+        None, description="A link for the customer, e.g. the survey (expires, answers once)"
+    )
+    notified_by: str | None = Field(None, description="User id, or `system`")
 
 
 class FeedbackReceived(DomainEvent):
@@ -186,6 +208,10 @@ class ComplaintClosed(DomainEvent):
     exception_reason: str | None = Field(
         None, description="Why it was closed without a root-cause analysis, e.g. unreachable"
     )
+    resolution_kind: ResolutionKind | None = Field(
+        None, description="Kind of the executed resolution, None when closed by exception"
+    )
+    automatic: bool = Field(False, description="Closed by the service (survey answered, silence)")
 
     @model_validator(mode="after")
     def check_root_cause(self) -> ComplaintClosed:
@@ -201,6 +227,101 @@ class ComplaintReopened(DomainEvent):
     complaint_id: str
     reason: str
     reopened_by: str = Field(description="User id, or `customer` when the customer reopened it")
+    previous_owner_agent_id: str | None = Field(
+        None, description="Who owned it when it closed; dispatch gives it back to them"
+    )
+    previous_owner_queue: str | None = None
+    reopen_count: int = Field(
+        1, ge=1, description="Reopenings of this complaint, this one included"
+    )
+
+
+class FirstResponseSent(DomainEvent):
+    """The customer got the first response from a person: stops the first-response clock."""
+
+    event_type = "resolution.first_response_sent.v1"
+    complaint_id: str
+    responder: str = Field(description="User id of the agent who responded")
+    channel: Channel | None = Field(None, description="Where the customer was answered")
+    sent_at: datetime
+
+
+class CustomerWaitStarted(DomainEvent):
+    """The complaint waits on the customer (information, a document): pauses SLA clocks."""
+
+    event_type = "resolution.customer_wait_started.v1"
+    complaint_id: str
+    actor: str = Field(description="User id of who put the complaint on hold")
+    reason: str
+    started_at: datetime
+
+
+class CustomerReplied(DomainEvent):
+    """The customer answered while the complaint waited on them: SLA clocks resume."""
+
+    event_type = "resolution.customer_replied.v1"
+    complaint_id: str
+    recorded_by: str = Field(description="User id of who recorded the reply, or `system`")
+    channel: Channel | None = None
+    replied_at: datetime
+
+
+class ProgressUpdated(DomainEvent):
+    """An agent recorded progress; customer-visible updates are also sent to the customer."""
+
+    event_type = "resolution.progress_updated.v1"
+    complaint_id: str
+    update_id: str
+    author: str
+    text: str
+    visibility: NoteVisibility
+
+
+class ConflictDeclared(DomainEvent):
+    """A person is conflicted on this complaint (回避): may neither handle nor approve it."""
+
+    event_type = "resolution.conflict_declared.v1"
+    complaint_id: str
+    person: str = Field(description="User id of the conflicted person")
+    declared_by: str
+    reason: str
+
+
+class ActionRefused(DomainEvent):
+    """An action was refused by a control (four eyes, recusal, approval); kept for auditors."""
+
+    event_type = "resolution.action_refused.v1"
+    complaint_id: str
+    actor: str = Field(description="User id of who attempted the action")
+    action: RefusedAction
+    rule: RefusalRule
+    detail: str
+    proposal_id: str | None = None
+
+
+class TaskAssigned(DomainEvent):
+    """A task carrying out an approved proposal was given to someone, with a due time."""
+
+    event_type = "resolution.task_assigned.v1"
+    complaint_id: str
+    proposal_id: str
+    task_id: str
+    title: str
+    assignee: str
+    due_at: datetime
+    assigned_by: str
+
+
+class TaskCompleted(DomainEvent):
+    """A task was done; the evidence proves it."""
+
+    event_type = "resolution.task_completed.v1"
+    complaint_id: str
+    proposal_id: str
+    task_id: str
+    completed_by: str
+    evidence_ids: tuple[str, ...] = Field(description="Evidence attached to the complaint")
+    note: str | None = None
 
 
 EVENTS: tuple[type[DomainEvent], ...] = (
@@ -217,4 +338,12 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     FeedbackReceived,
     ComplaintClosed,
     ComplaintReopened,
+    FirstResponseSent,
+    CustomerWaitStarted,
+    CustomerReplied,
+    ProgressUpdated,
+    ConflictDeclared,
+    ActionRefused,
+    TaskAssigned,
+    TaskCompleted,
 )
