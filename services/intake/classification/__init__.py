@@ -1,0 +1,5 @@
+"""Understanding a complaint on arrival: category, product, severity, sentiment, crisis."""
+
+from services.intake.classification.classifier import Classification, Classifier
+
+__all__ = ["Classification", "Classifier"]

@@ -1,0 +1,115 @@
+"""Language detection, tokens (jieba for Chinese, lower-cased words for English), phrases."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jieba
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN = re.compile(r"[A-Za-z]")
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+_lock = threading.Lock()
+_segmenter: jieba.Tokenizer | None = None
+_known: set[str] = set()
+
+
+def language(text: str) -> str:
+    """"zh" when Chinese characters carry the text (one is worth about four Latin letters)."""
+    cjk = len(CJK.findall(text))
+    return "zh" if cjk >= 2 and cjk * 4 >= len(LATIN.findall(text)) else "en"
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens; runs of Chinese characters are segmented with jieba."""
+    text = text.lower().translate(APOSTROPHES)
+    if not CJK.search(text):
+        return WORD.findall(text)
+    out: list[str] = []
+    for piece in segmenter().lcut(text):
+        piece = piece.strip()
+        if CJK.search(piece):
+            out.append(piece)
+        else:
+            out.extend(WORD.findall(piece))
+    return out
+
+
+def segmenter() -> jieba.Tokenizer:
+    """The one jieba tokenizer, built on first use (it loads a dictionary of 350,000 words)."""
+    global _segmenter
+    with _lock:
+        if _segmenter is None:
+            jieba.setLogLevel(logging.WARNING)
+            _segmenter = jieba.Tokenizer()
+        return _segmenter
+
+
+def teach(words: Iterable[str]) -> None:
+    """Make jieba keep these Chinese words whole, so rule keywords match as single tokens."""
+    new = [w for w in words if CJK.search(w) and w not in _known]
+    if not new:
+        return
+    tokenizer = segmenter()
+    with _lock:
+        for word in new:
+            tokenizer.add_word(word, freq=100_000)
+            _known.add(word)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A keyword as a token sequence; a pattern ending in `*` matches any token it begins."""
+
+    term: str
+    parts: tuple[str, ...]
+    weight: float = 1.0
+
+    @classmethod
+    def of(cls, term: str, weight: float = 1.0) -> Phrase:
+        teach([term])
+        stem = term.rstrip("*")
+        parts = tuple(tokens(stem)) or (stem.lower(),)
+        if term.endswith("*"):
+            parts = (*parts[:-1], parts[-1] + "*")
+        return cls(term, parts, weight)
+
+    def occurs_at(self, words: list[str], start: int) -> bool:
+        if start + len(self.parts) > len(words):
+            return False
+        return all(_fits(p, w) for p, w in zip(self.parts, words[start:], strict=False))
+
+
+def _fits(pattern: str, word: str) -> bool:
+    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
+
+
+class PhraseIndex:
+    """Finds which of many phrases occur in a token list, indexed by their first token."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.exact: dict[str, list[Phrase]] = {}
+        self.prefixed: list[Phrase] = []
+        for phrase in phrases:
+            if phrase.parts[0].endswith("*"):
+                self.prefixed.append(phrase)
+            else:
+                self.exact.setdefault(phrase.parts[0], []).append(phrase)
+
+    def found(self, words: list[str]) -> set[Phrase]:
+        """The phrases that occur at least once."""
+        hits: set[Phrase] = set()
+        for i, word in enumerate(words):
+            for phrase in self.exact.get(word, ()):
+                if phrase.occurs_at(words, i):
+                    hits.add(phrase)
+            for phrase in self.prefixed:
+                if phrase not in hits and phrase.occurs_at(words, i):
+                    hits.add(phrase)
+        return hits
