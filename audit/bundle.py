@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import runtime.chain
-from audit.history import AuditTrail, UnknownComplaint
+from audit.history import AuditTrail, about, candidates
 from audit.stores import Record
 from runtime.chain import GENESIS, ChainEntry
 
@@ -48,16 +48,16 @@ class Unsealed(RuntimeError):
 
 def build(trail: AuditTrail, complaint_id: str) -> dict[str, bytes]:
     """The bundle's files by relative path."""
-    records: list[Record] = []
-    chains: dict[str, tuple[str, list[ChainEntry]]] = {}
+    wanted, found, seals_of = candidates(complaint_id), [], {}
     for store in trail.stores:
-        rows, seals = store.snapshot()
-        found = store.records(complaint_id, rows)
-        if found:
-            records += found
-            chains[store.name] = excerpt(store.name, seals, found)
-    if not records:
-        raise UnknownComplaint(complaint_id)
+        rows, seals_of[store.name] = store.snapshot()  # events and seals read together
+        found += store.records(rows, wanted)
+    records = about(complaint_id, found)
+    chains = {
+        service: excerpt(service, seals, [r for r in records if r.service == service])
+        for service, seals in seals_of.items()
+        if any(r.service == service for r in records)
+    }
     exported_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     files = {"events.jsonl": jsonl(event_line(r) for r in trail.in_history_order(records))}
     for service, (_, entries) in chains.items():

@@ -17,7 +17,9 @@ from audit.state import (
     LastEvent,
     Owner,
     Proposal,
+    RecordedOutcome,
     Status,
+    Task,
 )
 from contracts import dispatch, intake, resolution, sla
 from contracts.envelope import DomainEvent, Envelope
@@ -40,6 +42,18 @@ def classified(state: ComplaintState, e: intake.ComplaintClassified) -> Changes:
 
 def marked_duplicate(state: ComplaintState, e: intake.ComplaintMarkedDuplicate) -> Changes:
     return {"status": Status.DUPLICATE, "duplicate_of": e.original_complaint_id}
+
+
+def history_recorded(state: ComplaintState, e: intake.ComplaintHistoryRecorded) -> Changes:
+    outcome = RecordedOutcome(
+        company_response=e.company_response, sent_to_company_at=e.sent_to_company_at,
+        timely=e.timely, consumer_disputed=e.consumer_disputed,
+    )
+    return {"recorded_outcome": outcome}
+
+
+def customer_erased(state: ComplaintState, e: intake.CustomerErased) -> Changes:
+    return {"personal_data_erased_at": e.erased_at}
 
 
 def assigned(state: ComplaintState, e: dispatch.ComplaintAssigned) -> Changes:
@@ -111,6 +125,30 @@ def investigation_started(state: ComplaintState, e: resolution.InvestigationStar
     return {"status": Status.INVESTIGATING, "investigator": e.investigator}
 
 
+def first_response_sent(state: ComplaintState, e: resolution.FirstResponseSent) -> Changes:
+    return {"first_response_at": e.sent_at}
+
+
+def customer_wait_started(state: ComplaintState, e: resolution.CustomerWaitStarted) -> Changes:
+    return {"waiting_on_customer_since": e.started_at}
+
+
+def customer_replied(state: ComplaintState, e: resolution.CustomerReplied) -> Changes:
+    return {"waiting_on_customer_since": None}
+
+
+def progress_updated(state: ComplaintState, e: resolution.ProgressUpdated) -> Changes:
+    return {"progress_updates": state.progress_updates + 1}
+
+
+def conflict_declared(state: ComplaintState, e: resolution.ConflictDeclared) -> Changes:
+    return {"recused": (*state.recused, e.person)}
+
+
+def action_refused(state: ComplaintState, e: resolution.ActionRefused) -> Changes:
+    return {"refused_actions": state.refused_actions + 1}
+
+
 def note_added(state: ComplaintState, e: resolution.InvestigationNoteAdded) -> Changes:
     return {"notes": state.notes + 1}
 
@@ -137,7 +175,7 @@ def approval_requested(state: ComplaintState, e: resolution.ApprovalRequested) -
 
 
 def approved(state: ComplaintState, e: resolution.ProposalApproved) -> Changes:
-    proposal = _proposal(state, e.proposal_id, approvals=e.step)
+    proposal = _proposal(state, e.proposal_id, approvals=e.step, fully_approved=e.final)
     return {"status": Status.APPROVED, "proposal": proposal}
 
 
@@ -148,6 +186,18 @@ def rejected(state: ComplaintState, e: resolution.ProposalRejected) -> Changes:
 
 def executed(state: ComplaintState, e: resolution.ResolutionExecuted) -> Changes:
     return {"status": Status.RESOLVED, "proposal": _proposal(state, e.proposal_id, executed=True)}
+
+
+def task_assigned(state: ComplaintState, e: resolution.TaskAssigned) -> Changes:
+    task = Task(proposal_id=e.proposal_id, title=e.title, assignee=e.assignee, due_at=e.due_at)
+    return {"tasks": {**state.tasks, e.task_id: task}}
+
+
+def task_completed(state: ComplaintState, e: resolution.TaskCompleted) -> Changes:
+    tasks = dict(state.tasks)
+    if e.task_id in tasks:
+        tasks[e.task_id] = tasks[e.task_id].model_copy(update={"completed_by": e.completed_by})
+    return {"tasks": tasks}
 
 
 def customer_notified(state: ComplaintState, e: resolution.CustomerNotified) -> Changes:
@@ -173,6 +223,8 @@ APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
     intake.ComplaintReceived: received,
     intake.ComplaintClassified: classified,
     intake.ComplaintMarkedDuplicate: marked_duplicate,
+    intake.ComplaintHistoryRecorded: history_recorded,
+    intake.CustomerErased: customer_erased,
     dispatch.ComplaintAssigned: assigned,
     dispatch.ComplaintQueued: queued,
     dispatch.ComplaintTransferred: transferred,
@@ -197,6 +249,14 @@ APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
     resolution.FeedbackReceived: feedback_received,
     resolution.ComplaintClosed: closed,
     resolution.ComplaintReopened: reopened,
+    resolution.FirstResponseSent: first_response_sent,
+    resolution.CustomerWaitStarted: customer_wait_started,
+    resolution.CustomerReplied: customer_replied,
+    resolution.ProgressUpdated: progress_updated,
+    resolution.ConflictDeclared: conflict_declared,
+    resolution.ActionRefused: action_refused,
+    resolution.TaskAssigned: task_assigned,
+    resolution.TaskCompleted: task_completed,
 }
 
 

@@ -63,8 +63,26 @@ class Proposal(Frozen):
     amount: Decimal | None = None
     currency: str | None = None
     approvals: int = 0
+    fully_approved: bool = False
     executed: bool = False
     rejected: bool = False
+
+
+class Task(Frozen):
+    proposal_id: str
+    title: str
+    assignee: str
+    due_at: datetime
+    completed_by: str | None = None
+
+
+class RecordedOutcome(Frozen):
+    """How another system (e.g. the CFPB) says an imported complaint went."""
+
+    company_response: str | None = None
+    sent_to_company_at: datetime | None = None
+    timely: bool | None = None
+    consumer_disputed: bool | None = None
 
 
 class LastEvent(Frozen):
@@ -83,6 +101,7 @@ class ComplaintState(Frozen):
     status: Status | None = None
     channel: str | None = None
     customer_id: str | None = None
+    personal_data_erased_at: datetime | None = None
     customer_tier: str | None = None
     region: str | None = None
     historical: bool | None = None
@@ -90,6 +109,7 @@ class ComplaintState(Frozen):
     category: str | None = None
     severity: str | None = None
     duplicate_of: str | None = None
+    recorded_outcome: RecordedOutcome | None = None
     owner: Owner | None = None
     transfers: int = 0
     collaborators: tuple[str, ...] = ()
@@ -97,9 +117,15 @@ class ComplaintState(Frozen):
     escalation_level: str | None = None
     case_id: str | None = None
     investigator: str | None = None
+    first_response_at: datetime | None = None
+    waiting_on_customer_since: datetime | None = None
     notes: int = 0
+    progress_updates: int = 0
     evidence: int = 0
+    recused: tuple[str, ...] = ()
+    refused_actions: int = 0
     proposal: Proposal | None = None
+    tasks: dict[str, Task] = {}
     customer_notifications: int = 0
     csat: int | None = None
     nps: int | None = None

@@ -4,7 +4,7 @@ translator, so a stored event reads exactly as the service published it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,12 +152,14 @@ class ServiceStore:
         )
         return self.translate(self.app.mapper.to_domain_event(stored))
 
-    def records(self, complaint_id: str, rows: Iterator[Row] | list[Row]) -> list[Record]:
-        """The rows about one complaint, with their envelopes, in position order."""
+    def records(
+        self, rows: Iterable[Row], wanted: Callable[[Envelope], bool]
+    ) -> list[Record]:
+        """The rows whose envelopes are wanted, with their envelopes, in position order."""
         found = []
         for row in rows:
             envelope = self.envelope(row)
-            if envelope is not None and envelope.subject == complaint_id:
+            if envelope is not None and wanted(envelope):
                 found.append(Record(self.name, row, envelope))
         return found
 

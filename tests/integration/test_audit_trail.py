@@ -200,11 +200,15 @@ def test_state_as_of_before_and_after_each_step(trail, flow):
     states = {step: trail.state_as_of(flow.complaint_id, instant) for step, instant in at.items()}
     empty = {
         "complaint_id": flow.complaint_id, "as_of": iso(flow.before), "status": None,
-        "channel": None, "customer_id": None, "customer_tier": None, "region": None,
+        "channel": None, "customer_id": None, "personal_data_erased_at": None,
+        "customer_tier": None, "region": None,
         "historical": None, "received_at": None, "category": None, "severity": None,
-        "duplicate_of": None, "owner": None, "transfers": 0, "collaborators": [], "sla": {},
-        "escalation_level": None, "case_id": None, "investigator": None, "notes": 0,
-        "evidence": 0, "proposal": None, "customer_notifications": 0, "csat": None, "nps": None,
+        "duplicate_of": None, "recorded_outcome": None, "owner": None, "transfers": 0,
+        "collaborators": [], "sla": {},
+        "escalation_level": None, "case_id": None, "investigator": None,
+        "first_response_at": None, "waiting_on_customer_since": None, "notes": 0,
+        "progress_updates": 0, "evidence": 0, "recused": [], "refused_actions": 0,
+        "proposal": None, "tasks": {}, "customer_notifications": 0, "csat": None, "nps": None,
         "closed_by": None, "root_cause_category": None, "reopen_count": 0, "event_count": 0,
         "last_event": None,
     }
@@ -609,3 +613,34 @@ def test_a_consistent_rewrite_shows_as_a_head_that_differs_from_the_one_kept(own
     assert digest["heads"]["intake"]["position"] == kept["heads"]["intake"]["position"]
     assert digest["heads"]["intake"]["entry_hash"] != kept["heads"]["intake"]["entry_hash"]
     assert digest["heads"]["dispatch"] == kept["heads"]["dispatch"]
+
+
+def test_erasing_the_customer_joins_the_history_and_the_bundle(own_flow, tmp_path):
+    intake_url = own_flow.url("intake")
+    intake = IntakeApplication(env=persistence_env(intake_url), vault=KeyVault.from_url(intake_url))
+    try:
+        intake.erase_customer(tenant=TENANT, customer_id="someone-else", reason="customer_request")
+        intake.erase_customer(tenant=TENANT, customer_id="cust-958-20417",
+                              reason="retention_expired")
+    finally:
+        intake.close()
+        intake.vault.close()
+    stores = open_stores(AuditSettings(data_dir=own_flow.data_dir,
+                                       database_url=own_flow.database_url))
+    try:
+        trail = AuditTrail(stores)
+        history = trail.history(own_flow.complaint_id)
+        state = trail.state_as_of(own_flow.complaint_id, datetime.now(UTC))
+    finally:
+        close_stores(stores)
+    assert [e.type for e in history] == [*TYPES, "customer.erased.v1"]
+    assert (history[-1].data["customer_id"], history[-1].data["reason"]) == (
+        "cust-958-20417", "retention_expired"
+    )
+    assert state["personal_data_erased_at"] == history[-1].data["erased_at"]
+    assert state["status"] == "case_opened"
+    bundle = export_of(own_flow, tmp_path / "bundle")
+    assert [x["envelope"]["type"] for x in bundled(bundle, "events.jsonl")][-1] == (
+        "customer.erased.v1"
+    )
+    assert run_verifier(bundle).stdout == "OK\n"

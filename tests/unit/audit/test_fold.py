@@ -18,14 +18,17 @@ COMPLAINT = "201e730e-1186-5080-a083-198a2bc06e90"
 STORY = [
     "complaint.received.v1", "complaint.classified.v1", "complaint.assigned.v1",
     "resolution.case_opened.v1", "sla.clock_started.v1", "complaint.transferred.v1",
-    "resolution.investigation_started.v1", "resolution.investigation_note_added.v1",
-    "complaint.collaborator_added.v1", "sla.clock_paused.v1", "resolution.evidence_attached.v1",
-    "sla.clock_resumed.v1", "sla.warning_raised.v1", "resolution.resolution_proposed.v1",
-    "resolution.approval_requested.v1", "sla.breached.v1", "sla.escalated.v1",
-    "resolution.proposal_approved.v1", "resolution.proposal_rejected.v1",
-    "resolution.resolution_executed.v1", "resolution.customer_notified.v1",
-    "complaint.closed.v1", "sla.clock_stopped.v1", "resolution.feedback_received.v1",
-    "complaint.reopened.v1",
+    "resolution.investigation_started.v1", "resolution.first_response_sent.v1",
+    "resolution.progress_updated.v1", "resolution.investigation_note_added.v1",
+    "complaint.collaborator_added.v1", "resolution.customer_wait_started.v1",
+    "sla.clock_paused.v1", "resolution.customer_replied.v1", "resolution.evidence_attached.v1",
+    "sla.clock_resumed.v1", "resolution.conflict_declared.v1", "sla.warning_raised.v1",
+    "resolution.resolution_proposed.v1", "resolution.approval_requested.v1", "sla.breached.v1",
+    "sla.escalated.v1", "resolution.action_refused.v1", "resolution.proposal_approved.v1",
+    "resolution.proposal_rejected.v1", "resolution.task_assigned.v1",
+    "resolution.task_completed.v1", "resolution.resolution_executed.v1",
+    "resolution.customer_notified.v1", "complaint.closed.v1", "sla.clock_stopped.v1",
+    "resolution.feedback_received.v1", "complaint.reopened.v1",
 ]
 
 
@@ -47,11 +50,15 @@ def last(name: str, sequence: int) -> dict:
 
 
 EMPTY = {
-    "complaint_id": COMPLAINT, "as_of": None, "status": None, "channel": None, "customer_id": None,
-    "customer_tier": None, "region": None, "historical": None, "received_at": None,
-    "category": None, "severity": None, "duplicate_of": None, "owner": None, "transfers": 0,
+    "complaint_id": COMPLAINT, "as_of": None, "status": None, "channel": None,
+    "customer_id": None, "personal_data_erased_at": None, "customer_tier": None, "region": None,
+    "historical": None, "received_at": None,
+    "category": None, "severity": None, "duplicate_of": None, "recorded_outcome": None,
+    "owner": None, "transfers": 0,
     "collaborators": [], "sla": {}, "escalation_level": None, "case_id": None,
-    "investigator": None, "notes": 0, "evidence": 0, "proposal": None,
+    "investigator": None, "first_response_at": None, "waiting_on_customer_since": None,
+    "notes": 0, "progress_updates": 0, "evidence": 0, "recused": [], "refused_actions": 0,
+    "proposal": None, "tasks": {},
     "customer_notifications": 0, "csat": None, "nps": None, "closed_by": None,
     "root_cause_category": None, "reopen_count": 0, "event_count": 0, "last_event": None,
 }
@@ -118,9 +125,17 @@ def test_whole_story_ends_reopened():
             "met": False,
         }},
         "escalation_level": "team_lead", "case_id": "case-2023-061944",
-        "investigator": "agent-0387", "notes": 1, "evidence": 1,
+        "investigator": "agent-0387", "first_response_at": "2023-06-28T10:52:40Z",
+        "notes": 1, "progress_updates": 1, "evidence": 1, "recused": ["sup-0044"],
+        "refused_actions": 1,
         "proposal": {"proposal_id": "prop-0001", "kind": "compensation", "amount": "25.00",
-                     "currency": "USD", "approvals": 1, "executed": True, "rejected": True},
+                     "currency": "USD", "approvals": 1, "fully_approved": True,
+                     "executed": True, "rejected": True},
+        "tasks": {"task-0001": {
+            "proposal_id": "prop-0001", "title": "Send the deletion request to the three bureaus",
+            "assignee": "agent-0512", "due_at": "2023-07-24T18:00:00Z",
+            "completed_by": "agent-0512",
+        }},
         "customer_notifications": 1, "csat": 4, "nps": 8, "closed_by": "agent-0387",
         "root_cause_category": "data_furnisher_error", "reopen_count": 1,
         "event_count": len(STORY), "last_event": last("complaint.reopened.v1", 13),
@@ -141,6 +156,18 @@ def test_whole_story_ends_reopened():
 )
 def test_status_along_the_story(until, status):
     assert fold(COMPLAINT, story(until)).status == status
+
+
+def test_waiting_on_the_customer_until_they_reply():
+    waiting = fold(COMPLAINT, story("resolution.customer_wait_started.v1"))
+    assert waiting.model_dump(mode="json")["waiting_on_customer_since"] == "2023-06-29T09:15:00Z"
+    replied = fold(COMPLAINT, story("resolution.customer_replied.v1"))
+    assert replied.waiting_on_customer_since is None
+
+
+def test_assigned_task_is_open_until_completed():
+    task = fold(COMPLAINT, story("resolution.task_assigned.v1")).tasks["task-0001"]
+    assert (task.assignee, task.completed_by) == ("agent-0512", None)
 
 
 def test_queued_complaint_waits_in_its_queue_without_agent():
@@ -164,8 +191,23 @@ def test_event_without_a_fold_still_counts_as_the_last_event():
     }
 
 
-def test_every_complaint_lifecycle_event_type_has_a_fold():
-    lifecycle = {*dispatch.EVENTS, *sla.EVENTS, *resolution.EVENTS, *intake.EVENTS}
-    # An erasure's subject is the customer, not a complaint; it has no place in this fold.
-    about_customers = {cls for cls in intake.EVENTS if cls.event_type == "customer.erased.v1"}
-    assert set(APPLY) == lifecycle - about_customers
+def test_imported_history_keeps_the_outcome_another_system_recorded():
+    recorded = sample("complaint.history_recorded.v1")
+    state = fold(recorded.subject, [recorded])
+    assert state.model_dump(mode="json")["recorded_outcome"] == {
+        "company_response": "Closed with explanation", "sent_to_company_at": "2013-01-17T00:00:00Z",
+        "timely": True, "consumer_disputed": True,
+    }
+
+
+def test_erasing_the_customer_is_part_of_the_complaints_state():
+    erased = sample("customer.erased.v1")
+    state = fold(COMPLAINT, [sample("complaint.received.v1"), erased])
+    assert state.model_dump(mode="json") == {
+        **RECEIVED, "personal_data_erased_at": "2024-02-12T09:30:00Z", "event_count": 2,
+        "last_event": last("customer.erased.v1", 2),
+    }
+
+
+def test_every_event_type_about_complaints_and_their_customers_has_a_fold():
+    assert set(APPLY) == {*intake.EVENTS, *dispatch.EVENTS, *sla.EVENTS, *resolution.EVENTS}
