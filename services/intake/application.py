@@ -18,6 +18,7 @@ from services.intake.domain import (
     Submission,
     SubmissionKey,
 )
+from services.intake.metrics import RECEIVED
 
 ERASED = "[erased]"
 
@@ -76,7 +77,7 @@ class IntakeApplication(ServiceApplication):
             customer=sealed_customer(submission.customer, seal),
             subject=seal(submission.subject),
             text=seal(submission.text),
-            received_at=datetime.now(UTC),
+            received_at=submission.received_at or datetime.now(UTC),
             occurred_at=submission.occurred_at,
             external_reference=submission.external_reference,
             product=submission.product,
@@ -84,7 +85,12 @@ class IntakeApplication(ServiceApplication):
             attachments=[a.model_dump(mode="json") for a in submission.attachments],
             historical=submission.historical,
             cause=str(cause.event_id) if cause else None,
+            channel_detail=submission.channel_detail,
+            sub_product=submission.sub_product,
+            issue=submission.issue,
         )
+        if submission.history is not None:
+            complaint.record_history(submission.history)
         claims = [SubmissionKey(tenant, key, complaint.id) for key in keys]
         try:
             self.save(complaint, *claims, cause=cause)
@@ -93,6 +99,7 @@ class IntakeApplication(ServiceApplication):
             if existing is None:
                 raise
             return Filed(existing, created=False)
+        RECEIVED.labels(submission.channel.value).inc()
         return Filed(complaint.id, created=True)
 
     def get_complaint(self, complaint_id: uuid.UUID) -> Complaint:

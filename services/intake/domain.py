@@ -11,10 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from eventsourcing.domain import Aggregate, event
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from contracts.envelope import NAMESPACE
-from contracts.intake import Attachment, Channel, CustomerTier
+from contracts.intake import Attachment, Channel, CustomerTier, RecordedHistory
 
 MAX_TEXT_LENGTH = 20_000
 
@@ -39,6 +39,9 @@ class Complaint(Aggregate):
         attachments: list[dict] | None = None,
         historical: bool = False,
         cause: str | None = None,
+        channel_detail: str | None = None,
+        sub_product: str | None = None,
+        issue: str | None = None,
     ) -> None:
         self.tenant = tenant
         self.channel = channel
@@ -52,7 +55,34 @@ class Complaint(Aggregate):
         self.company = company
         self.attachments = attachments or []
         self.historical = historical
+        self.channel_detail = channel_detail
+        self.sub_product = sub_product
+        self.issue = issue
+        self.history: dict | None = None
         self.status = "received"
+
+    def record_history(self, history: History) -> None:
+        """Record how an imported complaint went before intake knew it (history only)."""
+        self.check_historical()
+        self._history_recorded(**{**history.model_dump(), "tags": list(history.tags)})
+
+    @event("HistoryRecorded")
+    def _history_recorded(
+        self, *, sent_to_company_at: datetime | None, company_response: str | None,
+        company_public_response: str | None, timely: bool | None,
+        consumer_disputed: bool | None, tags: list[str], issue: str | None,
+        sub_issue: str | None,
+    ) -> None:
+        self.history = {
+            "sent_to_company_at": sent_to_company_at, "company_response": company_response,
+            "company_public_response": company_public_response, "timely": timely,
+            "consumer_disputed": consumer_disputed, "tags": tags, "issue": issue,
+            "sub_issue": sub_issue,
+        }
+
+    def check_historical(self) -> None:
+        if not self.historical:
+            raise NotHistorical(f"{self.id} is live: only imported history has a past")
 
 
 class SubmissionKey(Aggregate):
@@ -117,6 +147,10 @@ class AlreadyErased(Exception):
     """The erasure of this key is already recorded."""
 
 
+class NotHistorical(Exception):
+    """A live complaint was given a past lifecycle."""
+
+
 class Customer(BaseModel):
     """Who complains; name and contact are personal data."""
 
@@ -127,6 +161,12 @@ class Customer(BaseModel):
     contact: str | None = Field(None, max_length=200)
     tier: CustomerTier = CustomerTier.STANDARD
     region: str | None = Field(None, max_length=64)
+
+
+class History(RecordedHistory):
+    """A past lifecycle handed over with a historical submission."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Submission(BaseModel):
@@ -143,11 +183,24 @@ class Submission(BaseModel):
     product: str | None = Field(None, max_length=200)
     company: str | None = Field(None, max_length=200)
     attachments: tuple[Attachment, ...] = Field((), max_length=20)
+    channel_detail: str | None = Field(None, max_length=200)
+    sub_product: str | None = Field(None, max_length=200)
+    issue: str | None = Field(None, max_length=200)
     historical: bool = False
+    received_at: AwareDatetime | None = None
+    history: History | None = None
 
     @field_validator("subject", "text")
     @classmethod
     def not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
+        return value
+
+    @field_validator("received_at", "history")
+    @classmethod
+    def only_for_history(cls, value: object, info: ValidationInfo) -> object:
+        # A live complaint may not backdate itself: its SLA clock starts when intake gets it.
+        if value is not None and not info.data.get("historical"):
+            raise ValueError("accepted for historical submissions only")
         return value

@@ -31,6 +31,12 @@ def file_submission(
             product=event.product,
             company=event.company,
             attachments=event.attachments,
+            channel_detail=event.channel_detail,
+            sub_product=event.sub_product,
+            issue=event.issue,
+            historical=event.historical,
+            received_at=event.received_at,
+            history=event.history and event.history.model_dump(),
         )
     except ValidationError as error:
         raise Rejected(reasons(error)) from error

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.intake import ComplaintReceived, CustomerErased
+from contracts.intake import (
+    ComplaintHistoryRecorded,
+    ComplaintReceived,
+    CustomerErased,
+    RecordedHistory,
+)
 from runtime.translation import Translator
 from services.intake.domain import Complaint, PersonalData
 
@@ -29,6 +34,17 @@ def received(stored: Any) -> ComplaintReceived:
         company=stored.company,
         attachments=tuple(stored.attachments),
         historical=stored.historical,
+        # Events stored before these fields existed do not carry them.
+        channel_detail=getattr(stored, "channel_detail", None),
+        sub_product=getattr(stored, "sub_product", None),
+        issue=getattr(stored, "issue", None),
+    )
+
+
+def history_recorded(stored: Any) -> ComplaintHistoryRecorded:
+    return ComplaintHistoryRecorded(
+        complaint_id=str(stored.originator_id),
+        **{name: getattr(stored, name) for name in RecordedHistory.model_fields},
     )
 
 
@@ -42,5 +58,9 @@ def translator(*, source: str, tenant: str) -> Translator:
     """The translator the outbox relay publishes intake's events with."""
     return Translator(
         source=source, tenant=tenant,
-        mappings={Complaint.Received: received, PersonalData.Erased: erased},
+        mappings={
+            Complaint.Received: received,
+            Complaint.HistoryRecorded: history_recorded,
+            PersonalData.Erased: erased,
+        },
     )

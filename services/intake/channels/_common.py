@@ -1,0 +1,67 @@
+"""What the channel normalisers share: the rejection, pseudonyms, subjects, payload models."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+SUBJECT_LENGTH = 80
+# Chinese runs on with commas; its sentence ends are unambiguous, unlike "." in "No. 5".
+CJK_SENTENCE = re.compile(r"^.{4,}?[。！？]")
+
+
+class Unreadable(ValueError):
+    """The payload cannot be understood as a complaint at all (not one bad field)."""
+
+
+class Payload(BaseModel):
+    """A channel's JSON payload: unknown fields are ignored, as adapters send more than needed."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+
+def pseudonym(kind: str, address: str) -> str:
+    """A stable customer id for an address (email, phone, handle) that does not spell it out.
+
+    The address itself travels sealed as the customer's contact; the id is published in clear.
+    """
+    digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:24]
+    return f"{kind}:{digest}"
+
+
+def subject_from(text: str) -> str:
+    """A subject for channels that have none: the first sentence of the first line, shortened."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    line = CJK_SENTENCE.match(line)[0] if CJK_SENTENCE.match(line) else line
+    if len(line) <= SUBJECT_LENGTH:
+        return line
+    return line[: SUBJECT_LENGTH - 1].rstrip() + "…"
+
+
+def as_mapping(raw: Any, channel: str) -> Mapping[str, Any]:
+    """The raw payload of a JSON channel, or a clear rejection."""
+    if not isinstance(raw, Mapping):
+        raise Unreadable(f"a {channel} payload is a JSON object, not {type(raw).__name__}")
+    return raw
+
+
+def as_text(raw: bytes | str, what: str) -> str:
+    """A text payload decoded as UTF-8, or a clear rejection."""
+    if isinstance(raw, bytes | bytearray):
+        try:
+            raw = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise Unreadable(f"{what} is not UTF-8 text") from error
+    if not isinstance(raw, str) or not raw.strip():
+        raise Unreadable(f"{what} is empty")
+    return raw
+
+
+def start_of(day: date | None) -> datetime | None:
+    """Midnight UTC of a calendar date (channels that only know the day)."""
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)

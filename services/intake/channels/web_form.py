@@ -1,0 +1,69 @@
+"""Web and app forms: the form's JSON -> Submission."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import Field
+
+from contracts.intake import Attachment, Channel, CustomerTier
+from services.intake.channels._common import (
+    Payload,
+    Unreadable,
+    as_mapping,
+    pseudonym,
+    start_of,
+    subject_from,
+)
+from services.intake.domain import Customer, Submission
+
+
+class FormPayload(Payload):
+    """What the web site's and the app's complaint forms post."""
+
+    form_id: str | None = Field(None, description="The form submission's own id")
+    account_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    tier: CustomerTier = CustomerTier.STANDARD
+    region: str | None = None
+    subject: str | None = None
+    message: str
+    product: str | None = None
+    occurred_on: date | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+def normalise(raw: Any, channel: Channel = Channel.WEB) -> Submission:
+    """A form post; the customer is their account, else their email, else their phone."""
+    form = FormPayload.model_validate(as_mapping(raw, f"{channel} form"))
+    return Submission(
+        channel=channel,
+        customer=Customer(
+            id=customer_id(form), name=form.name, contact=form.email or form.phone,
+            tier=form.tier, region=form.region,
+        ),
+        subject=form.subject or subject_from(form.message),
+        text=form.message,
+        occurred_at=start_of(form.occurred_on),
+        external_reference=form.form_id,
+        product=form.product,
+        attachments=form.attachments,
+    )
+
+
+def normalise_app(raw: Any) -> Submission:
+    """An app form post (the same form as the web site's)."""
+    return normalise(raw, Channel.APP)
+
+
+def customer_id(form: FormPayload) -> str:
+    if form.account_id:
+        return form.account_id
+    if form.email:
+        return pseudonym("email", form.email)
+    if form.phone:
+        return pseudonym("phone", "".join(ch for ch in form.phone if ch.isdigit() or ch == "+"))
+    raise Unreadable("the form names no account_id, email or phone: whose complaint is it?")

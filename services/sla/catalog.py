@@ -1,0 +1,175 @@
+"""Every version of the policies and calendars a clock may have started under, and which is active.
+
+A running clock keeps counting in the calendar version it started with, so versions are never
+forgotten; reusing a version number for different content is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.sla.calendar import ELAPSED, Calendar, build_week, parse_span
+from services.sla.policy import Policy
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_POLICY_FILE = HERE / "policies" / "default.yaml"
+DEFAULT_CALENDAR_DIR = HERE / "calendars"
+
+
+class VersionReused(ValueError):
+    """A policy or calendar changed but kept its version number."""
+
+
+class CalendarFile(BaseModel):
+    """A business calendar as declared in YAML."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    timezone: str
+    week: dict[str, list[str]]
+    holidays: list[date] = []
+    extra_working_days: list[date] = Field([], description="Weekend days worked (调休)")
+    extra_day_hours: list[str] = ["09:00-18:00"]
+
+    @field_validator("timezone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    def build(self) -> Calendar:
+        return Calendar(
+            calendar_id=self.id, version=self.version, timezone=self.timezone,
+            week=build_week(self.week), holidays=frozenset(self.holidays),
+            extra_working_days=frozenset(self.extra_working_days),
+            extra_day_hours=tuple(sorted(parse_span(s) for s in self.extra_day_hours)),
+        )
+
+
+def digest(document: Mapping[str, Any]) -> str:
+    """Content hash of a parsed document, independent of key order and formatting."""
+    canonical = json.dumps(document, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping from a file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top")
+    return data
+
+
+@dataclass(frozen=True)
+class Document:
+    """A policy or calendar as read, with its content hash (kept in the event store)."""
+
+    kind: str  # "policy" or "calendar"
+    doc_id: str
+    version: str
+    content: dict[str, Any]
+    sha256: str
+
+
+def policy_document(data: dict[str, Any]) -> Document:
+    policy = Policy.model_validate(data)
+    return Document("policy", policy.policy_id, policy.version, data, digest(data))
+
+
+def calendar_document(data: dict[str, Any]) -> Document:
+    calendar = CalendarFile.model_validate(data)
+    return Document("calendar", calendar.id, calendar.version, data, digest(data))
+
+
+def read_documents(policy_file: Path, calendar_dirs: Iterable[Path]) -> list[Document]:
+    """Validated documents of a policy file and the calendar files (*.yaml) of directories."""
+    documents = [policy_document(read_yaml(policy_file))]
+    for directory in calendar_dirs:
+        documents += [calendar_document(read_yaml(p)) for p in sorted(directory.glob("*.yaml"))]
+    return documents
+
+
+@dataclass
+class Catalog:
+    """Known versions by (id, version) and which one of each is in force."""
+
+    policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
+    calendars: dict[tuple[str, str], Calendar] = field(default_factory=dict)
+    digests: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    active_policy_key: tuple[str, str] | None = None
+    active_calendars: dict[str, str] = field(default_factory=lambda: {"24x7": "1"})
+
+    def __post_init__(self) -> None:
+        self.calendars.setdefault(("24x7", "1"), ELAPSED)
+
+    def remember(self, document: Document) -> bool:
+        """Keep a version; True if it is new. The same version with other content is refused."""
+        key = (document.kind, document.doc_id, document.version)
+        known = self.digests.get(key)
+        if known is not None:
+            if known != document.sha256:
+                raise VersionReused(
+                    f"{document.kind} {document.doc_id!r} version {document.version!r} was "
+                    "changed without a new version number"
+                )
+            return False
+        self.digests[key] = document.sha256
+        if document.kind == "policy":
+            self.policies[document.doc_id, document.version] = Policy.model_validate(
+                document.content
+            )
+        else:
+            calendar = CalendarFile.model_validate(document.content).build()
+            self.calendars[calendar.calendar_id, calendar.version] = calendar
+        return True
+
+    def activate(self, documents: list[Document]) -> None:
+        """Put these versions in force (all remembered first); the policy's calendars must exist."""
+        for document in documents:
+            self.remember(document)
+        [policy] = [d for d in documents if d.kind == "policy"]
+        calendars = dict(self.active_calendars)
+        calendars.update({d.doc_id: d.version for d in documents if d.kind == "calendar"})
+        missing = self.policies[policy.doc_id, policy.version].calendars() - set(calendars)
+        if missing:
+            raise ValueError(f"policy {policy.doc_id!r} names unknown calendars {sorted(missing)}")
+        self.active_policy_key = (policy.doc_id, policy.version)
+        self.active_calendars = calendars
+
+    def active_policy(self) -> Policy:
+        if self.active_policy_key is None:
+            raise LookupError("no policy is active")
+        return self.policies[self.active_policy_key]
+
+    def policy(self, policy_id: str, version: str) -> Policy:
+        return self.policies[policy_id, version]
+
+    def calendar(self, calendar_id: str, version: str | None = None) -> Calendar:
+        """A calendar version; without a version, the one in force."""
+        return self.calendars[calendar_id, version or self.active_calendars[calendar_id]]
+
+    def counting(self, calendar_id: str, version: str, business_time: bool) -> Calendar:
+        """The calendar a clock counts its time in: its own, or plain elapsed time."""
+        return self.calendar(calendar_id, version) if business_time else ELAPSED
+
+
+def load_catalog(policy_file: Path, calendar_dirs: Iterable[Path]) -> Catalog:
+    """A catalog with the files' versions in force (used by tools; the service adds history)."""
+    catalog = Catalog()
+    catalog.activate(read_documents(policy_file, calendar_dirs))
+    return catalog
