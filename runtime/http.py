@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from runtime.auth.wiring import AccessControl, install
 from runtime.service import ServiceRuntime
+from runtime.settings import Settings
 
 
 def create_http_app(
@@ -17,8 +19,13 @@ def create_http_app(
     title: str,
     routers: Iterable[APIRouter] = (),
     extra_lifespan: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
+    access: AccessControl | None = None,
 ) -> FastAPI:
-    """Compose a service's routers with the operational endpoints every service serves."""
+    """Compose a service's routers with the operational endpoints every service serves.
+
+    Access control (runtime.auth) is always installed: `access`, or the one the runtime's
+    settings describe (AUTH_MODE=dev by default). Routes opt in with `require(scope)`.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -30,6 +37,9 @@ def create_http_app(
                     yield
 
     api = FastAPI(title=title, lifespan=lifespan)
+    settings = getattr(runtime, "settings", None)
+    install(api, access or AccessControl.from_settings(
+        settings if isinstance(settings, Settings) else Settings()))
     for router in routers:
         api.include_router(router)
 
