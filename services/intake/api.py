@@ -1,23 +1,24 @@
-"""Intake's HTTP API: file complaints, read back what was filed, erase a customer."""
+"""Intake's HTTP API: file complaints one by one or in batches, track them, erase a customer."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Header, HTTPException, Path, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.intake.application import IntakeApplication
-from services.intake.domain import ErasureReason, Submission
-
-
-class Accepted(BaseModel):
-    complaint_id: uuid.UUID
-    status_url: str
-    created: bool
+from services.intake.channel_api import build_channel_router
+from services.intake.domain import Complaint, ErasureReason, Submission
+from services.intake.filing import Accepted, Filer
+from services.intake.metrics import BATCH_SIZE
+from services.intake.refusals import count, field_errors, refuse
+from services.intake.tracking import TrackingTokens
 
 
 class ComplaintView(BaseModel):
@@ -33,6 +34,43 @@ class ComplaintView(BaseModel):
     received_at: str
 
 
+class TrackingView(BaseModel):
+    """What a customer may see with their token: no personal data, no complaint id."""
+
+    status: str
+    channel: str
+    received_on: date
+    last_updated_at: datetime
+
+
+class BatchItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=1, max_length=128)
+    submission: Submission
+
+
+class BatchRequest(BaseModel):
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        description="Each {idempotency_key, submission}; validated one by one, so a bad item "
+        "is refused alone",
+    )
+
+
+class ItemResult(BaseModel):
+    index: int
+    status: int = Field(description="202 accepted, 422 refused (see errors)")
+    accepted: Accepted | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    refused: int
+    results: list[ItemResult]
+
+
 class ErasureRequest(BaseModel):
     reason: ErasureReason
 
@@ -45,9 +83,18 @@ class ErasureView(BaseModel):
 CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
-def build_router(app: IntakeApplication, *, tenant: str, on_saved: Callable[[], None]) -> APIRouter:
-    """Routes over the intake application."""
+def build_router(
+    app: IntakeApplication,
+    *,
+    tenant: str,
+    on_saved: Callable[[], None],
+    tracking: TrackingTokens | None = None,
+    max_batch_items: int = 500,
+) -> APIRouter:
+    """Routes over the intake application (without `tracking`, tokens last one process)."""
     router = APIRouter(prefix="/v1")
+    tokens = tracking or TrackingTokens(os.urandom(32))
+    filer = Filer(app=app, tenant=tenant, on_saved=on_saved, tokens=tokens)
 
     @router.post(
         "/complaints", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
@@ -57,12 +104,31 @@ def build_router(app: IntakeApplication, *, tenant: str, on_saved: Callable[[], 
         submission: Submission,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> Accepted:
-        filed = app.file_complaint(submission, tenant=tenant, idempotency_key=idempotency_key)
-        on_saved()
-        return Accepted(
-            complaint_id=filed.complaint_id,
-            status_url=f"/v1/complaints/{filed.complaint_id}",
-            created=filed.created,
+        return filer.file(submission, idempotency_key)
+
+    @router.post(
+        "/complaints:batch", response_model=BatchResult, tags=["complaints"],
+        summary="File many complaints, each with its own idempotency key and its own result",
+    )
+    def file_batch(batch: BatchRequest) -> BatchResult:
+        if len(batch.items) > max_batch_items:
+            refuse([{"loc": ["body", "items"], "type": "batch_too_large",
+                     "msg": f"at most {max_batch_items} items per batch"}])
+        BATCH_SIZE.observe(len(batch.items))
+        results = []
+        for index, raw in enumerate(batch.items):
+            try:
+                item = BatchItem.model_validate(raw)
+            except ValidationError as error:
+                errors = field_errors(error)
+                count(errors)
+                results.append(ItemResult(index=index, status=422, errors=errors))
+                continue
+            filed = filer.file(item.submission, item.idempotency_key)
+            results.append(ItemResult(index=index, status=202, accepted=filed))
+        accepted_count = sum(r.status == 202 for r in results)
+        return BatchResult(
+            accepted=accepted_count, refused=len(results) - accepted_count, results=results
         )
 
     @router.get(
@@ -70,10 +136,7 @@ def build_router(app: IntakeApplication, *, tenant: str, on_saved: Callable[[], 
         summary="A filed complaint, its personal fields in plaintext or [erased]",
     )
     def get_complaint(complaint_id: uuid.UUID) -> ComplaintView:
-        try:
-            complaint = app.get_complaint(complaint_id)
-        except (AggregateNotFoundError, TypeError) as error:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "complaint not found") from error
+        complaint = find(app, complaint_id)
         disclosed = app.disclose(complaint)
         return ComplaintView(
             complaint_id=complaint.id, status=complaint.status, channel=complaint.channel,
@@ -81,6 +144,23 @@ def build_router(app: IntakeApplication, *, tenant: str, on_saved: Callable[[], 
             customer_contact=disclosed.customer_contact, subject=disclosed.subject,
             text=disclosed.text, personal_data_erased=disclosed.erased,
             received_at=complaint.received_at.isoformat(),
+        )
+
+    @router.get(
+        "/track/{token}", response_model=TrackingView, tags=["customers"],
+        summary="A complaint's status by the customer's tracking token (no personal data)",
+    )
+    def track(token: str) -> TrackingView:
+        complaint_id = tokens.resolve(token)
+        try:
+            complaint = app.get_complaint(complaint_id) if complaint_id else None
+        except (AggregateNotFoundError, TypeError):
+            complaint = None
+        if complaint is None or complaint.tenant != tenant:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no complaint has this token")
+        return TrackingView(
+            status=complaint.status, channel=complaint.channel,
+            received_on=complaint.received_at.date(), last_updated_at=complaint.modified_on,
         )
 
     @router.post(
@@ -94,4 +174,13 @@ def build_router(app: IntakeApplication, *, tenant: str, on_saved: Callable[[], 
         on_saved()
         return ErasureView(customer_id=erasure.customer_id, recorded=erasure.recorded)
 
+    router.include_router(build_channel_router(filer))
     return router
+
+
+def find(app: IntakeApplication, complaint_id: uuid.UUID) -> Complaint:
+    """The complaint, or 404."""
+    try:
+        return app.get_complaint(complaint_id)
+    except (AggregateNotFoundError, TypeError) as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "complaint not found") from error

@@ -10,9 +10,10 @@ from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
 from runtime.vault import KeyVault
-from services.intake import api, handlers, published
+from services.intake import api, handlers, published, refusals
 from services.intake.application import IntakeApplication
 from services.intake.config import IntakeSettings
+from services.intake.tracking import TrackingTokens, tracking_key
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
@@ -30,5 +31,15 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         translate=published.translator(source=settings.source, tenant=settings.tenant),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
-    router = api.build_router(app, tenant=settings.tenant, on_saved=runtime.relay.wake)
-    return create_http_app(runtime, title="Complaint intake", routers=[router]), runtime
+    secret = settings.tracking_secret
+    tracking = TrackingTokens(tracking_key(
+        secret.get_secret_value() if secret else None,
+        settings.data_dir / f"{settings.service}-tracking.key",
+    ))
+    router = api.build_router(
+        app, tenant=settings.tenant, on_saved=runtime.relay.wake, tracking=tracking,
+        max_batch_items=settings.max_batch_items,
+    )
+    http = create_http_app(runtime, title="Complaint intake", routers=[router])
+    refusals.install(http, max_body_bytes=settings.max_body_bytes)
+    return http, runtime

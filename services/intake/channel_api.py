@@ -1,0 +1,58 @@
+"""`POST /v1/channels/{channel}`: a channel's raw payload, normalised and filed."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, status
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from contracts.intake import Channel
+from services.intake.channels import NORMALISERS, Unreadable
+from services.intake.domain import Submission
+from services.intake.filing import Accepted, Filer
+from services.intake.refusals import field_errors, refuse
+
+RAW_BODY = {"requestBody": {"required": True, "content": {
+    "message/rfc822": {"schema": {"type": "string"}, "example": "From: ...\r\n\r\n..."},
+    "application/xml": {"schema": {"type": "string"}, "example": "<xml>...</xml>"},
+    "text/plain": {"schema": {"type": "string"}, "example": "Call-ID: ...\n\nCustomer: ..."},
+    "application/json": {"schema": {"type": "object"}},
+}}}
+
+
+def build_channel_router(filer: Filer) -> APIRouter:
+    """The raw channel entry; normalisers are routed by channel."""
+    router = APIRouter()
+
+    @router.post(
+        "/channels/{channel}", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
+        tags=["channels"], openapi_extra=RAW_BODY,
+        summary="File a channel's raw payload: email as message/rfc822, WeChat as XML, a call "
+        "transcript as text/plain, the other channels as JSON",
+    )
+    async def file_raw(
+        channel: Channel,
+        request: Request,
+        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    ) -> Accepted:
+        submission = normalised(channel, await request.body())
+        return await run_in_threadpool(filer.file, submission, idempotency_key)
+
+    return router
+
+
+def normalised(channel: Channel, body: bytes) -> Submission:
+    """The body as a submission, or 422 naming what is wrong with it."""
+    normaliser = NORMALISERS[channel]
+    malformed = f"malformed_{channel.value}"
+    try:
+        payload = json.loads(body) if normaliser.takes_json else body
+        return normaliser.normalise(payload)
+    except ValidationError as error:
+        where = "submission" if error.title == Submission.__name__ else "body"
+        refuse(field_errors(error, where))
+    except (Unreadable, ValueError) as error:  # json.JSONDecodeError is a ValueError
+        refuse([{"loc": ["body"], "msg": str(error), "type": malformed}])

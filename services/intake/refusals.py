@@ -1,0 +1,62 @@
+"""How intake's HTTP API refuses input: field-level reasons, 413 for big bodies, all counted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from runtime.body_limit import BodySizeLimit
+from services.intake.metrics import REJECTED
+
+FieldError = dict[str, Any]
+
+
+def field_errors(error: ValidationError, *prefix: str | int) -> list[FieldError]:
+    """Where and what is wrong; never the input itself, which may be personal data."""
+    return [
+        {"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]}
+        for e in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def reason_of(error: FieldError) -> str:
+    """The metric label of one refusal: the error type, named plainly where it matters."""
+    loc = tuple(error["loc"])
+    if error["type"] == "string_too_long" and loc[-1:] == ("text",):
+        return "text_too_long"
+    if loc == ("path", "channel"):
+        return "unknown_channel"
+    return error["type"]
+
+
+def count(errors: Iterable[FieldError]) -> None:
+    """Count each distinct reason of one refused submission once."""
+    for reason in {reason_of(e) for e in errors}:
+        REJECTED.labels(reason).inc()
+
+
+def refuse(errors: Sequence[FieldError]) -> NoReturn:
+    """Answer 422 with these field errors (through the counting handler)."""
+    raise RequestValidationError(list(errors))
+
+
+async def counted_refusal(request: Request, exc: Exception) -> Response:
+    """FastAPI's 422 answer, counted by reason."""
+    assert isinstance(exc, RequestValidationError)
+    count(exc.errors())
+    return await request_validation_exception_handler(request, exc)
+
+
+def install(http: FastAPI, *, max_body_bytes: int) -> None:
+    """Guard an app: bodies over the limit get 413 before parsing; every 4xx is counted."""
+    http.add_middleware(
+        BodySizeLimit, max_bytes=max_body_bytes,
+        on_refused=lambda: REJECTED.labels("body_too_large").inc(),
+    )
+    http.add_exception_handler(RequestValidationError, counted_refusal)
