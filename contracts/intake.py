@@ -37,6 +37,11 @@ class Severity(StrEnum):
     P3 = "P3"
 
 
+class Language(StrEnum):
+    EN = "en"
+    ZH = "zh"
+
+
 class CustomerTier(StrEnum):
     STANDARD = "standard"
     VIP = "vip"
@@ -108,6 +113,16 @@ class ComplaintClassified(DomainEvent):
     confidence: float = Field(ge=0, le=1)
     rules_fired: tuple[str, ...] = ()
     crisis_signals: tuple[str, ...] = ()
+    # Added within v1 (optional), so dispatch can route on this event alone. No personal data:
+    # keywords are the taxonomy's own terms that matched, never the customer's words.
+    product: str | None = Field(None, description="The product named, or the one predicted")
+    language: Language | None = None
+    channel: Channel | None = None
+    customer_tier: CustomerTier = CustomerTier.STANDARD
+    region: str | None = None
+    keywords: tuple[str, ...] = Field((), description="Taxonomy keywords found in the text")
+    sentiment: float | None = Field(None, ge=-1, le=1, description="-1 very negative .. 1")
+    historical: bool = Field(False, description="Imported history: no SLA alarm may fire")
 
 
 class ComplaintMarkedDuplicate(DomainEvent):

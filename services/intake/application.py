@@ -11,6 +11,7 @@ from typing import Any
 
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
 from runtime.vault import KeyVault
+from services.intake.classification import Classifier
 from services.intake.domain import (
     Complaint,
     Customer,
@@ -18,9 +19,15 @@ from services.intake.domain import (
     Submission,
     SubmissionKey,
 )
-from services.intake.metrics import RECEIVED
+from services.intake.metrics import RECEIVED, count_understood
+from services.intake.understanding import DuplicatePolicy, Understanding
 
 ERASED = "[erased]"
+
+
+def utcnow() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,17 @@ class Erasure:
 class IntakeApplication(ServiceApplication):
     """Accepts submissions from every channel into complaints; personal data stays sealed."""
 
-    def __init__(self, *, vault: KeyVault, env: Any = None) -> None:
+    def __init__(
+        self, *, vault: KeyVault, env: Any = None, classifier: Classifier | None = None,
+        duplicates: DuplicatePolicy | None = None, clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         super().__init__(env=env)
         self.vault = vault
+        self.clock = clock
+        self.understanding = Understanding(
+            classifier=classifier or Classifier(), policy=duplicates or DuplicatePolicy(),
+            vault=vault, repository=self.repository,
+        )
 
     def file_complaint(
         self,
@@ -64,12 +79,14 @@ class IntakeApplication(ServiceApplication):
         tenant: str,
         idempotency_key: str | None = None,
         cause: Cause | None = None,
+        retries: int = 2,
     ) -> Filed:
         """File a submission; the same idempotency key or external reference files it once."""
         keys = submission_keys(submission, idempotency_key)
         existing = self._already_filed(tenant, keys)
         if existing:
             return Filed(existing, created=False)
+        reading = self.understanding.read(submission)  # plaintext: before anything is sealed
         seal = partial(self.vault.seal, tenant, submission.customer.id)
         complaint = Complaint(
             tenant=tenant,
@@ -77,7 +94,7 @@ class IntakeApplication(ServiceApplication):
             customer=sealed_customer(submission.customer, seal),
             subject=seal(submission.subject),
             text=seal(submission.text),
-            received_at=submission.received_at or datetime.now(UTC),
+            received_at=submission.received_at or self.clock(),
             occurred_at=submission.occurred_at,
             external_reference=submission.external_reference,
             product=submission.product,
@@ -88,18 +105,26 @@ class IntakeApplication(ServiceApplication):
             channel_detail=submission.channel_detail,
             sub_product=submission.sub_product,
             issue=submission.issue,
+            language=reading.language,
         )
+        index = self.understanding.record(complaint, reading)  # Classified or DuplicateMarked
         if submission.history is not None:
             complaint.record_history(submission.history)
         claims = [SubmissionKey(tenant, key, complaint.id) for key in keys]
         try:
-            self.save(complaint, *claims, cause=cause)
+            self.save(complaint, *index, *claims, cause=cause)
         except IntegrityError:
             existing = self._already_filed(tenant, keys)
+            if existing is None and retries:  # lost a race on the customer's duplicate index
+                return self.file_complaint(
+                    submission, tenant=tenant, idempotency_key=idempotency_key, cause=cause,
+                    retries=retries - 1,
+                )
             if existing is None:
                 raise
             return Filed(existing, created=False)
         RECEIVED.labels(submission.channel.value).inc()
+        count_understood(complaint.understanding, complaint.duplicate_of)
         return Filed(complaint.id, created=True)
 
     def get_complaint(self, complaint_id: uuid.UUID) -> Complaint:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from contracts.topics import INTAKE_EVENTS
@@ -12,8 +14,10 @@ from runtime.service import ServiceRuntime
 from runtime.vault import KeyVault
 from services.intake import api, handlers, published, refusals
 from services.intake.application import IntakeApplication
+from services.intake.classification import Classifier
 from services.intake.config import IntakeSettings
 from services.intake.tracking import TrackingTokens, tracking_key
+from services.intake.understanding import DuplicatePolicy
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
@@ -23,6 +27,14 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     app = IntakeApplication(
         env=persistence_env(settings.event_store_url),
         vault=KeyVault.from_url(settings.event_store_url),
+        classifier=Classifier(
+            rules_dir=settings.classification_rules_dir,
+            model_path=settings.classification_model,
+        ),
+        duplicates=DuplicatePolicy(
+            window=timedelta(hours=settings.duplicate_window_hours),
+            threshold=settings.duplicate_threshold,
+        ),
     )
     runtime = ServiceRuntime(
         settings=settings,

@@ -1,8 +1,12 @@
 """Intake's settings."""
 
-from pydantic import SecretStr
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 
 from runtime.settings import Settings
+
+CLASSIFICATION = Path(__file__).resolve().parent / "classification"
 
 
 class IntakeSettings(Settings):
@@ -14,3 +18,8 @@ class IntakeSettings(Settings):
     max_batch_items: int = 500
     # Shared by every replica; unset, a key is generated in DATA_DIR (one machine only).
     tracking_secret: SecretStr | None = None
+    # taxonomy.yaml, severity.yaml and sentiment.yaml: reloaded when edited, no deploy needed.
+    classification_rules_dir: Path = CLASSIFICATION
+    classification_model: Path = CLASSIFICATION / "model.joblib"
+    duplicate_window_hours: float = Field(72.0, gt=0)
+    duplicate_threshold: float = Field(0.45, gt=0, le=1)

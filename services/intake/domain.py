@@ -7,6 +7,7 @@ the application: the domain never sees plaintext and never needs to.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -17,12 +18,58 @@ from contracts.envelope import NAMESPACE
 from contracts.intake import Attachment, Channel, CustomerTier, RecordedHistory
 
 MAX_TEXT_LENGTH = 20_000
+UNDETERMINED = "und"  # ISO 639-2: the language of complaints received before it was detected
+
+
+@dataclass(frozen=True)
+class Understood:
+    """Intake's reading of a complaint: rule ids and taxonomy terms only, never its text."""
+
+    category: str
+    product: str | None
+    confidence: float
+    severity: str
+    rules_fired: tuple[str, ...]
+    crisis_signals: tuple[str, ...]
+    keywords: tuple[str, ...]
+    sentiment: float
+
+    def as_event(self) -> dict:
+        fields = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
 
 
 class Complaint(Aggregate):
     """A complaint accepted through one channel; personal fields are sealed `pii:v1:` strings."""
 
-    @event("Received")
+    class Received(Aggregate.Created):
+        """Version 2 added `language`; events stored before it are upcast as undetermined."""
+
+        class_version = 2
+        tenant: str
+        channel: str
+        customer: dict
+        subject: str
+        text: str
+        received_at: datetime
+        occurred_at: datetime | None = None
+        external_reference: str | None = None
+        product: str | None = None
+        company: str | None = None
+        attachments: list[dict] | None = None
+        historical: bool = False
+        cause: str | None = None
+        channel_detail: str | None = None
+        sub_product: str | None = None
+        issue: str | None = None
+        language: str = UNDETERMINED
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            # The text is sealed, so the language of an old complaint cannot be found out now.
+            state["language"] = UNDETERMINED
+
+    @event(Received)
     def __init__(
         self,
         *,
@@ -42,6 +89,7 @@ class Complaint(Aggregate):
         channel_detail: str | None = None,
         sub_product: str | None = None,
         issue: str | None = None,
+        language: str = UNDETERMINED,
     ) -> None:
         self.tenant = tenant
         self.channel = channel
@@ -59,7 +107,42 @@ class Complaint(Aggregate):
         self.sub_product = sub_product
         self.issue = issue
         self.history: dict | None = None
+        self.language = language
+        self.understanding: dict | None = None
+        self.duplicate_of: str | None = None
         self.status = "received"
+
+    def classify(self, *, classification: Understood) -> None:
+        """Record what intake understood from the plaintext: category, severity, reasons."""
+        self.check_not_understood()
+        customer = self.customer
+        self._classified(
+            **classification.as_event(), language=self.language, channel=self.channel,
+            customer_tier=customer.get("tier", CustomerTier.STANDARD.value),
+            region=customer.get("region"), historical=self.historical,
+        )
+
+    @event("Classified")
+    def _classified(
+        self, *, category: str, product: str | None, confidence: float, severity: str,
+        rules_fired: list[str], crisis_signals: list[str], keywords: list[str],
+        sentiment: float, language: str, channel: str, customer_tier: str,
+        region: str | None, historical: bool,
+    ) -> None:
+        self.understanding = {"category": category, "severity": severity}
+
+    def mark_duplicate(self, *, original_id: uuid.UUID, similarity: float, reason: str) -> None:
+        """Link this complaint to the earlier one it repeats, instead of understanding it anew."""
+        self.check_not_understood()
+        self._marked_duplicate(original_id=str(original_id), similarity=similarity, reason=reason)
+
+    @event("DuplicateMarked")
+    def _marked_duplicate(self, *, original_id: str, similarity: float, reason: str) -> None:
+        self.duplicate_of = original_id
+
+    def check_not_understood(self) -> None:
+        if self.understanding is not None or self.duplicate_of is not None:
+            raise AlreadyUnderstood(f"{self.id} is already classified or marked a duplicate")
 
     def record_history(self, history: History) -> None:
         """Record how an imported complaint went before intake knew it (history only)."""
@@ -145,6 +228,10 @@ class ErasureReason(StrEnum):
 
 class AlreadyErased(Exception):
     """The erasure of this key is already recorded."""
+
+
+class AlreadyUnderstood(Exception):
+    """A complaint is classified, or marked a duplicate, once."""
 
 
 class NotHistorical(Exception):

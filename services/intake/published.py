@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.intake import (
+    ComplaintClassified,
     ComplaintHistoryRecorded,
+    ComplaintMarkedDuplicate,
     ComplaintReceived,
     CustomerErased,
     RecordedHistory,
@@ -48,6 +50,25 @@ def history_recorded(stored: Any) -> ComplaintHistoryRecorded:
     )
 
 
+def classified(stored: Any) -> ComplaintClassified:
+    return ComplaintClassified(
+        complaint_id=str(stored.originator_id), category=stored.category,
+        severity=stored.severity, confidence=stored.confidence,
+        rules_fired=tuple(stored.rules_fired), crisis_signals=tuple(stored.crisis_signals),
+        product=stored.product, language=stored.language, channel=stored.channel,
+        customer_tier=stored.customer_tier, region=stored.region,
+        keywords=tuple(stored.keywords), sentiment=stored.sentiment,
+        historical=stored.historical,
+    )
+
+
+def marked_duplicate(stored: Any) -> ComplaintMarkedDuplicate:
+    return ComplaintMarkedDuplicate(
+        complaint_id=str(stored.originator_id), original_complaint_id=stored.original_id,
+        similarity=stored.similarity, reason=stored.reason,
+    )
+
+
 def erased(stored: Any) -> CustomerErased:
     return CustomerErased(
         customer_id=stored.customer_id, erased_at=stored.erased_at, reason=stored.reason
@@ -61,6 +82,8 @@ def translator(*, source: str, tenant: str) -> Translator:
         mappings={
             Complaint.Received: received,
             Complaint.HistoryRecorded: history_recorded,
+            Complaint.Classified: classified,
+            Complaint.DuplicateMarked: marked_duplicate,
             PersonalData.Erased: erased,
         },
     )

@@ -45,7 +45,7 @@ def test_same_idempotency_key_five_times_is_one_complaint_and_one_set_of_events(
                for _ in range(5)]
     assert [a.status_code for a in answers] == [202] * 5
     assert len({a.json()["complaint_id"] for a in answers}) == 1
-    assert stored_types(app) == ["Received", "Claimed"]
+    assert stored_types(app) == ["Received", "Classified", "Opened", "Noted", "Claimed"]
 
 
 def test_same_external_reference_on_same_channel_is_one_complaint(client, app):

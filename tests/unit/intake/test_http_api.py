@@ -96,7 +96,9 @@ def test_the_same_batch_five_times_files_each_item_once(intake):
     assert all(i == ids[0] for i in ids)
     created = [[r["accepted"]["created"] for r in a["results"]] for a in answers]
     assert created == [[True, True]] + [[False, False]] * 4
-    assert sorted(stored_types(app)) == ["Claimed", "Claimed", "Received", "Received"]
+    assert sorted(stored_types(app)) == sorted(
+        ["Received", "Classified", "Opened", "Noted", "Claimed"] * 2
+    )
 
 
 def test_a_batch_over_the_limit_is_refused_whole(client):
@@ -212,7 +214,7 @@ def test_an_email_posted_raw_is_filed_once_by_its_message_id(intake):
     assert [a.status_code for a in answers] == [202] * 5
     assert len({a.json()["complaint_id"] for a in answers}) == 1
     assert [a.json()["created"] for a in answers] == [True, False, False, False, False]
-    assert sorted(stored_types(app)) == ["Claimed", "Received"]
+    assert sorted(stored_types(app)) == ["Claimed", "Classified", "Noted", "Opened", "Received"]
     view = client.get(answers[0].json()["status_url"]).json()
     assert (view["channel"], view["customer_contact"], view["subject"]) == (
         "email", "Maria.Hernandez@example.com", "Unauthorized charge on my card ending 4432"

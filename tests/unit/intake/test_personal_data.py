@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from contracts.intake import ComplaintReceived, CustomerErased
+from contracts.intake import ComplaintClassified, ComplaintReceived, CustomerErased
 from contracts.registry import parse
 from contracts.topics import INBOUND
 from runtime.eventstore import persistence_env
@@ -112,13 +112,14 @@ def test_the_stored_event_holds_sealed_values(client, app):
 def test_published_received_event_carries_the_sealed_values(client, app):
     complaint_id = file(client)
 
-    [(envelope, event)] = published(app)
+    [(envelope, event), (classified_envelope, classified)] = published(app)
 
     assert isinstance(event, ComplaintReceived)
+    assert isinstance(classified, ComplaintClassified)
     assert envelope.subject == complaint_id
     for value in (event.customer_name, event.customer_contact, event.subject, event.text):
         assert is_sealed(value), value
-    text = envelope.model_dump_json()
+    text = envelope.model_dump_json() + classified_envelope.model_dump_json()
     for plaintext in PERSONAL:
         assert plaintext not in text
 
