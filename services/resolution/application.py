@@ -1,32 +1,265 @@
-"""Resolution's use cases: open a complaint's case once, look it up."""
+"""Resolution's use cases: each loads the case, asks the domain to change it, saves it."""
 
 from __future__ import annotations
 
+import secrets
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from contracts.intake import Channel
+from contracts.resolution import MessageKind, NoteVisibility
 from runtime.eventstore import Cause, ServiceApplication
+from services.resolution.decisions import DecisionUseCases
 from services.resolution.domain import Case
+from services.resolution.domain.errors import NotAllowed
+from services.resolution.domain.feedback import SurveyToken, UnknownSurvey, token_hash
+from services.resolution.evidence_store import EvidenceStore
+from services.resolution.policy_files import Policies
+
+T = TypeVar("T")
 
 
-class ResolutionApplication(ServiceApplication):
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Time rules of the service, from its settings."""
+
+    reopen_window: timedelta = timedelta(days=30)
+    survey_ttl: timedelta = timedelta(days=7)
+    survey_base_url: str = "http://127.0.0.1:8004/v1/surveys"
+
+
+@dataclass(frozen=True)
+class IssuedSurvey:
+    survey_id: str
+    token: str
+    link: str
+    expires_at: datetime
+
+
+class ResolutionApplication(DecisionUseCases, ServiceApplication):
     """Works complaints from an open case to a closed one."""
 
-    def open_case(
-        self,
-        *,
-        complaint_id: str,
-        tenant: str,
-        owner_queue: str | None,
-        owner_agent_id: str | None,
-        cause: Cause | None = None,
+    def __init__(
+        self, *, policies: Policies, evidence: EvidenceStore, rules: Rules = Rules(),
+        clock: Callable[[], datetime] = utcnow, env: Any = None,
     ) -> None:
-        """Open the case of a complaint; a complaint has one case, so an open one is kept."""
-        if Case.create_id(complaint_id) in self.repository:
-            return
-        case = Case(
-            complaint_id=complaint_id, tenant=tenant, owner_queue=owner_queue,
-            owner_agent_id=owner_agent_id, cause=str(cause.event_id) if cause else None,
-        )
-        self.save(case, cause=cause)
+        super().__init__(env=env)
+        self.policies = policies
+        self.evidence = evidence
+        self.rules = rules
+        self.clock = clock
 
     def get_case(self, complaint_id: str) -> Case:
         """The case of a complaint (AggregateNotFoundError if none was opened)."""
         return self.repository.get(Case.create_id(complaint_id))
+
+    def _change(self, complaint_id: str, command: Callable[[Case], T]) -> T:
+        """Get -> mutate -> save; a refusal by a control is saved on the case, then raised."""
+        case = self.get_case(complaint_id)
+        try:
+            result = command(case)
+        except NotAllowed as refusal:
+            case = self.get_case(complaint_id)
+            case.record_refusal(refusal, at=self.clock())
+            self.save(case)
+            raise
+        self.save(case)
+        return result
+
+    # Following the other services
+
+    def open_case(
+        self, *, complaint_id: str, tenant: str, owner_queue: str | None,
+        owner_agent_id: str | None, reason: str = "", cause: Cause | None = None,
+    ) -> None:
+        """Open the case of an assigned complaint; a later assignment changes its owner."""
+        cause_id = str(cause.event_id) if cause else None
+        if Case.create_id(complaint_id) not in self.repository:
+            case = Case(
+                complaint_id=complaint_id, tenant=tenant, owner_queue=owner_queue,
+                owner_agent_id=owner_agent_id, cause=cause_id,
+            )
+            self.save(case, cause=cause)
+            return
+        self.change_owner(
+            complaint_id=complaint_id, queue=owner_queue, agent_id=owner_agent_id,
+            reason=reason, cause=cause,
+        )
+
+    def change_owner(
+        self, *, complaint_id: str, queue: str | None, agent_id: str | None, reason: str,
+        cause: Cause | None = None,
+    ) -> None:
+        """Dispatch moved the complaint: the case follows its new owner."""
+        case = self.get_case(complaint_id)
+        case.change_owner(
+            queue=queue, agent_id=agent_id, reason=reason, at=self.clock(),
+            cause=str(cause.event_id) if cause else None,
+        )
+        self.save(case, cause=cause)
+
+    def record_sla_alert(
+        self, *, complaint_id: str, kind: str, clock_id: str, detail: str, cause: Cause
+    ) -> None:
+        """Keep an SLA warning, breach or escalation on the case."""
+        case = self.get_case(complaint_id)
+        case.record_sla_alert(
+            kind=kind, clock_id=clock_id, detail=detail, at=self.clock(),
+            cause=str(cause.event_id),
+        )
+        self.save(case, cause=cause)
+
+    # Agents at work
+
+    def accept(self, *, complaint_id: str, agent: str) -> None:
+        """An agent takes the case and starts investigating."""
+        self._change(complaint_id, lambda c: c.accept(agent=agent, at=self.clock()))
+
+    def post_update(
+        self, *, complaint_id: str, author: str, text: str, visibility: NoteVisibility,
+        channel: Channel | None,
+    ) -> str:
+        """Record progress; customer-visible progress is sent to the customer."""
+        update_id = str(uuid.uuid4())
+        self._change(complaint_id, lambda c: c.post_update(
+            update_id=update_id, author=author, text=text, visibility=visibility,
+            channel=channel, at=self.clock(),
+        ))
+        return update_id
+
+    def notify_customer(
+        self, *, complaint_id: str, channel: Channel, kind: MessageKind, message: str | None,
+        by: str,
+    ) -> None:
+        """Tell the customer on their channel."""
+        self._change(complaint_id, lambda c: c.notify(
+            channel=channel, kind=kind, message=message, by=by, at=self.clock()
+        ))
+
+    def wait_for_customer(self, *, complaint_id: str, actor: str, reason: str) -> None:
+        """Put the complaint on hold until the customer answers."""
+        self._change(complaint_id, lambda c: c.wait_for_customer(
+            actor=actor, reason=reason, at=self.clock()
+        ))
+
+    def customer_replied(self, *, complaint_id: str, by: str, channel: Channel | None) -> None:
+        """The customer answered: the complaint is no longer on hold."""
+        self._change(complaint_id, lambda c: c.customer_replied(
+            by=by, channel=channel, at=self.clock()
+        ))
+
+    def declare_conflict(self, *, complaint_id: str, person: str, reason: str, by: str) -> None:
+        """Declare someone conflicted on the complaint (recusal)."""
+        self._change(complaint_id, lambda c: c.declare_conflict(
+            person=person, reason=reason, by=by, at=self.clock()
+        ))
+
+    def add_note(
+        self, *, complaint_id: str, author: str, text: str | None, template: str | None,
+        fields: Mapping[str, Any], visibility: NoteVisibility,
+    ) -> str:
+        """Add an investigation note, free-form or from a template."""
+        note_id = str(uuid.uuid4())
+        self._change(complaint_id, lambda c: c.add_note(
+            note_id=note_id, author=author, text=text, template=template, fields=fields,
+            visibility=visibility, at=self.clock(),
+        ))
+        return note_id
+
+    def attach_evidence(
+        self, *, complaint_id: str, content: bytes, filename: str, content_type: str, by: str
+    ) -> str:
+        """Store the file by its hash (write-once) and attach it to the case."""
+        case = self.get_case(complaint_id)
+        case.check_may_handle(by)  # refuse before writing anything for a conflicted person
+        evidence_id = str(uuid.uuid4())
+        digest = self.evidence.put(content)
+        self._change(complaint_id, lambda c: c.attach_evidence(
+            evidence_id=evidence_id, sha256=digest, filename=filename,
+            content_type=content_type, size_bytes=len(content), by=by, at=self.clock(),
+        ))
+        return evidence_id
+
+    def read_evidence(self, *, complaint_id: str, evidence_id: str) -> tuple[dict, bytes]:
+        """The evidence and its content, verified against its hash (TamperedEvidence)."""
+        item = self.get_case(complaint_id).evidence_item(evidence_id)
+        return item, self.evidence.read(item["sha256"])
+
+    # Feedback, closure, reopening
+
+    def issue_survey(self, *, complaint_id: str, channel: Channel, by: str) -> IssuedSurvey:
+        """Send the customer a survey link with an unguessable token that expires."""
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        issued = IssuedSurvey(
+            survey_id=str(uuid.uuid4()), token=token,
+            link=f"{self.rules.survey_base_url}/{token}", expires_at=now + self.rules.survey_ttl,
+        )
+        case = self.get_case(complaint_id)
+        case.issue_survey(
+            survey_id=issued.survey_id, token_hash=token_hash(token),
+            expires_at=issued.expires_at, channel=channel, link=issued.link, by=by, at=now,
+        )
+        self.save(case, SurveyToken(token_hash(token), complaint_id))
+        return issued
+
+    def survey_case(self, token: str) -> Case:
+        """The case a survey token belongs to (UnknownSurvey)."""
+        index_id = SurveyToken.create_id(token_hash(token))
+        if index_id not in self.repository:
+            raise UnknownSurvey("no such survey")
+        return self.get_case(self.repository.get(index_id).complaint_id)
+
+    def answer_survey(
+        self, *, token: str, csat: int, nps: int | None, comment: str | None
+    ) -> None:
+        """The customer's answer; a resolved case with a known root cause then closes."""
+        case = self.survey_case(token)
+        now = self.clock()
+        case.answer_survey(token_hash=token_hash(token), csat=csat, nps=nps, comment=comment,
+                           at=now)
+        if case.may_close_automatically():
+            case.close_automatically(at=now)
+        self.save(case)
+
+    def record_root_cause(
+        self, *, complaint_id: str, category: str, why_chain: Sequence[str], by: str
+    ) -> None:
+        """Record the root cause ahead of closure."""
+        self._change(complaint_id, lambda c: c.record_root_cause(
+            category=category, why_chain=why_chain, by=by, at=self.clock()
+        ))
+
+    def close_case(
+        self, *, complaint_id: str, by: str, category: str | None, why_chain: Sequence[str],
+        exception_reason: str | None,
+    ) -> None:
+        """Close the complaint with its root cause (or a documented exception)."""
+        self._change(complaint_id, lambda c: c.close(
+            by=by, at=self.clock(), category=category, why_chain=why_chain,
+            exception_reason=exception_reason,
+        ))
+
+    def close_if_silent(self, *, case_id: uuid.UUID, silence: timedelta) -> bool:
+        """Close a resolved case whose customer said nothing for `silence`; True if closed."""
+        case = self.repository.get(case_id)
+        now = self.clock()
+        quiet = case.silent_for(now)
+        if quiet is None or quiet < silence or not case.may_close_automatically():
+            return False
+        case.close_automatically(at=now)
+        self.save(case)
+        return True
+
+    def reopen_case(self, *, complaint_id: str, by: str, reason: str) -> None:
+        """The customer disputes the outcome: reopen within the window."""
+        self._change(complaint_id, lambda c: c.reopen(
+            by=by, reason=reason, at=self.clock(), window=self.rules.reopen_window
+        ))

@@ -1,6 +1,13 @@
 """Resolution's settings."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
 from runtime.settings import Settings
+
+PACKAGE = Path(__file__).resolve().parent
 
 
 class ResolutionSettings(Settings):
@@ -8,3 +15,20 @@ class ResolutionSettings(Settings):
 
     service: str = "resolution"
     http_port: int = 8004
+    approval_policy_file: Path = PACKAGE / "approval_policy.yaml"
+    solutions_file: Path = PACKAGE / "solutions.yaml"
+    evidence_max_bytes: int = 25 * 1024 * 1024
+    survey_ttl_hours: float = 7 * 24
+    survey_base_url: str = "http://127.0.0.1:8004/v1/surveys"
+    reopen_window_days: float = 30
+    auto_close_silence_hours: float = 7 * 24
+    auto_close_interval_s: float = 60
+
+    @property
+    def evidence_dir(self) -> Path:
+        """The content-addressed evidence store of this service."""
+        return self.data_dir / "evidence" / self.service
+
+    @property
+    def auto_close_silence(self) -> timedelta:
+        return timedelta(hours=self.auto_close_silence_hours)

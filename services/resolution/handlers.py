@@ -1,22 +1,85 @@
-"""What resolution does with the events it consumes: an assigned complaint gets a case."""
+"""What resolution does with the events it consumes: cases follow dispatch and record SLA."""
 
 from __future__ import annotations
 
-from contracts.dispatch import ComplaintAssigned
+from contracts.dispatch import ComplaintAssigned, ComplaintTransferred
 from contracts.envelope import Envelope
-from contracts.topics import DISPATCH_EVENTS
+from contracts.sla import SlaBreached, SlaEscalated, SlaWarningRaised
+from contracts.topics import DISPATCH_EVENTS, SLA_EVENTS
 from runtime.eventstore import Cause
 from services.resolution.application import ResolutionApplication
+from services.resolution.domain import Case
 
 
 def open_assigned_case(
     app: ResolutionApplication, event: ComplaintAssigned, envelope: Envelope, cause: Cause
 ) -> None:
-    """A complaint with an owner is ready to be worked: open its case for that owner."""
+    """A complaint with an owner is ready to be worked: open its case (or follow the owner)."""
     app.open_case(
         complaint_id=event.complaint_id, tenant=envelope.tenant, owner_queue=event.queue,
-        owner_agent_id=event.agent_id, cause=cause,
+        owner_agent_id=event.agent_id, reason=event.reason, cause=cause,
     )
 
 
-SUBSCRIPTIONS = {DISPATCH_EVENTS: {ComplaintAssigned: open_assigned_case}}
+def follow_transfer(
+    app: ResolutionApplication, event: ComplaintTransferred, envelope: Envelope, cause: Cause
+) -> None:
+    """The case follows its complaint to the new owner."""
+    if not _has_case(app, event.complaint_id):
+        return  # never assigned here: nothing to move
+    app.change_owner(
+        complaint_id=event.complaint_id, queue=event.to_queue, agent_id=event.to_agent_id,
+        reason=event.reason, cause=cause,
+    )
+
+
+def record_warning(
+    app: ResolutionApplication, event: SlaWarningRaised, envelope: Envelope, cause: Cause
+) -> None:
+    """Whoever works the case sees that its deadline is near."""
+    _record(app, event.complaint_id, "warning", event.clock_id,
+            f"{event.share_elapsed:.0%} of the time used; due {event.deadline_at.isoformat()}",
+            cause)
+
+
+def record_breach(
+    app: ResolutionApplication, event: SlaBreached, envelope: Envelope, cause: Cause
+) -> None:
+    """Whoever works the case sees that its deadline passed."""
+    _record(app, event.complaint_id, "breach", event.clock_id,
+            f"deadline {event.deadline_at.isoformat()} passed", cause)
+
+
+def record_escalation(
+    app: ResolutionApplication, event: SlaEscalated, envelope: Envelope, cause: Cause
+) -> None:
+    """Whoever works the case sees who it was escalated to, and why."""
+    _record(app, event.complaint_id, "escalation", event.clock_id,
+            f"escalated to {event.level}: {event.reason}", cause)
+
+
+def _record(
+    app: ResolutionApplication, complaint_id: str, kind: str, clock_id: str, detail: str,
+    cause: Cause,
+) -> None:
+    if _has_case(app, complaint_id):
+        app.record_sla_alert(
+            complaint_id=complaint_id, kind=kind, clock_id=clock_id, detail=detail, cause=cause
+        )
+
+
+def _has_case(app: ResolutionApplication, complaint_id: str) -> bool:
+    return Case.create_id(complaint_id) in app.repository
+
+
+SUBSCRIPTIONS = {
+    DISPATCH_EVENTS: {
+        ComplaintAssigned: open_assigned_case,
+        ComplaintTransferred: follow_transfer,
+    },
+    SLA_EVENTS: {
+        SlaWarningRaised: record_warning,
+        SlaBreached: record_breach,
+        SlaEscalated: record_escalation,
+    },
+}

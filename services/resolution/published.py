@@ -2,15 +2,105 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from contracts.resolution import CaseOpened
+from contracts import resolution as c
+from contracts.envelope import DomainEvent
 from runtime.translation import Translator
 from services.resolution.domain import Case
+from services.resolution.domain.closure import ClosureMixin
+from services.resolution.domain.communication import CommunicationMixin
+from services.resolution.domain.execution import ExecutionMixin
+from services.resolution.domain.feedback import FeedbackMixin
+from services.resolution.domain.investigation import InvestigationMixin
+from services.resolution.domain.proposals import ProposalsMixin
+
+ComplaintOf = Callable[[uuid.UUID], str]
 
 
-def case_opened(stored: Any) -> CaseOpened:
-    return CaseOpened(
+class ComplaintIds:
+    """The complaint id of a case, read from its first event (only that one carries it)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._known: dict[uuid.UUID, str] = {}
+
+    def __call__(self, case_id: uuid.UUID) -> str:
+        if case_id not in self._known:
+            opened = next(iter(self.app.events.get(case_id, lte=1)))
+            self._known[case_id] = opened.complaint_id
+        return self._known[case_id]
+
+
+def _contract(cls: type[DomainEvent], fields: Callable[[Any], dict[str, Any]]):
+    def to_contract(complaint_of: ComplaintOf, stored: Any) -> DomainEvent:
+        return cls(complaint_id=complaint_of(stored.originator_id), **fields(stored))
+    return to_contract
+
+
+MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
+    Case.Accepted: _contract(c.InvestigationStarted, lambda e: {"investigator": e.agent}),
+    Case.ConflictDeclared: _contract(c.ConflictDeclared, lambda e: {
+        "person": e.person, "declared_by": e.by, "reason": e.reason}),
+    Case.ActionRefused: _contract(c.ActionRefused, lambda e: {
+        "actor": e.actor, "action": e.action, "rule": e.rule, "detail": e.detail,
+        "proposal_id": e.proposal_id}),
+    CommunicationMixin.ProgressUpdated: _contract(c.ProgressUpdated, lambda e: {
+        "update_id": e.update_id, "author": e.author, "text": e.text,
+        "visibility": e.visibility}),
+    CommunicationMixin.CustomerNotified: _contract(c.CustomerNotified, lambda e: {
+        "channel": e.channel, "message_kind": e.kind, "message": e.message, "link": e.link,
+        "notified_by": e.by}),
+    CommunicationMixin.FirstResponseSent: _contract(c.FirstResponseSent, lambda e: {
+        "responder": e.responder, "channel": e.channel, "sent_at": e.at}),
+    CommunicationMixin.CustomerWaitStarted: _contract(c.CustomerWaitStarted, lambda e: {
+        "actor": e.actor, "reason": e.reason, "started_at": e.at}),
+    CommunicationMixin.CustomerReplied: _contract(c.CustomerReplied, lambda e: {
+        "recorded_by": e.by, "channel": e.channel, "replied_at": e.at}),
+    InvestigationMixin.InvestigationNoteAdded: _contract(c.InvestigationNoteAdded, lambda e: {
+        "note_id": e.note_id, "author": e.author, "text": e.text, "template": e.template,
+        "fields": e.fields, "visibility": e.visibility}),
+    InvestigationMixin.EvidenceAttached: _contract(c.EvidenceAttached, lambda e: {
+        "evidence_id": e.evidence_id, "filename": e.filename, "content_type": e.content_type,
+        "sha256": e.sha256, "size_bytes": e.size_bytes, "kind": e.kind,
+        "attached_by": e.by}),
+    ProposalsMixin.ResolutionProposed: _contract(c.ResolutionProposed, lambda e: {
+        "proposal_id": e.proposal_id, "kind": e.kind, "amount": e.amount,
+        "currency": e.currency, "description": e.description, "proposed_by": e.by}),
+    ProposalsMixin.ApprovalRequested: _contract(c.ApprovalRequested, lambda e: {
+        "proposal_id": e.proposal_id, "approver_role": e.role, "step": e.step}),
+    ProposalsMixin.ProposalApproved: _contract(c.ProposalApproved, lambda e: {
+        "proposal_id": e.proposal_id, "approver": e.approver, "step": e.step,
+        "approver_role": e.role, "final": e.final}),
+    ProposalsMixin.ProposalRejected: _contract(c.ProposalRejected, lambda e: {
+        "proposal_id": e.proposal_id, "approver": e.approver, "reason": e.reason}),
+    ExecutionMixin.TaskAssigned: _contract(c.TaskAssigned, lambda e: {
+        "proposal_id": e.proposal_id, "task_id": e.task_id, "title": e.title,
+        "assignee": e.assignee, "due_at": e.due_at, "assigned_by": e.by}),
+    ExecutionMixin.TaskCompleted: _contract(c.TaskCompleted, lambda e: {
+        "proposal_id": e.proposal_id, "task_id": e.task_id, "completed_by": e.by,
+        "evidence_ids": tuple(e.evidence_ids), "note": e.note}),
+    ExecutionMixin.ResolutionExecuted: _contract(c.ResolutionExecuted, lambda e: {
+        "proposal_id": e.proposal_id, "executed_by": e.by,
+        "evidence_ids": tuple(e.evidence_ids)}),
+    FeedbackMixin.FeedbackReceived: _contract(c.FeedbackReceived, lambda e: {
+        "csat": e.csat, "nps": e.nps, "comment": e.comment}),
+    ClosureMixin.ComplaintClosed: _contract(c.ComplaintClosed, lambda e: {
+        "closed_by": e.by, "root_cause_category": e.category, "why_chain": tuple(e.why_chain),
+        "exception_reason": e.exception_reason, "resolution_kind": e.resolution_kind,
+        "automatic": e.automatic}),
+    ClosureMixin.ComplaintReopened: _contract(c.ComplaintReopened, lambda e: {
+        "reason": e.reason, "reopened_by": e.by,
+        "previous_owner_agent_id": e.previous_owner_agent_id,
+        "previous_owner_queue": e.previous_owner_queue, "reopen_count": e.reopen_count}),
+}
+
+
+def case_opened(stored: Any) -> c.CaseOpened:
+    return c.CaseOpened(
         complaint_id=stored.complaint_id,
         case_id=str(stored.originator_id),
         owner_agent_id=stored.owner_agent_id,
@@ -18,6 +108,12 @@ def case_opened(stored: Any) -> CaseOpened:
     )
 
 
-def translator(*, source: str, tenant: str) -> Translator:
-    """The translator the outbox relay publishes resolution's events with."""
-    return Translator(source=source, tenant=tenant, mappings={Case.Opened: case_opened})
+def translator(*, source: str, tenant: str, complaint_of: ComplaintOf) -> Translator:
+    """The translator the outbox relay publishes resolution's events with.
+
+    Owner changes, SLA alerts, root causes recorded ahead of closure and survey tokens stay
+    internal: the first two are other services' facts, the last is a secret.
+    """
+    mappings: dict[type, Callable[[Any], DomainEvent]] = {Case.Opened: case_opened}
+    mappings.update({cls: partial(fn, complaint_of) for cls, fn in MAPPINGS.items()})
+    return Translator(source=source, tenant=tenant, mappings=mappings)

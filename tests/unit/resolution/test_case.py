@@ -1,59 +1,28 @@
-"""Resolution opens one case per assigned complaint, exactly once."""
+"""Resolution opens one case per assigned complaint, exactly once, and follows its owner."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import contracts
-from contracts.envelope import DomainEvent, Envelope, event_id
+from contracts.envelope import Envelope, event_id
 from contracts.registry import parse
 from contracts.resolution import CaseOpened
-from contracts.topics import DISPATCH_EVENTS
-from runtime.eventstore import persistence_env
+from contracts.topics import SLA_EVENTS
 from runtime.inbox import Inbox, Outcome
-from services.resolution import api, published
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import Case
 from services.resolution.handlers import SUBSCRIPTIONS
-
-SAMPLES = Path(contracts.__file__).parent / "samples"
-SOURCE = "/services/resolution"
-COMPLAINT_ID = "201e730e-1186-5080-a083-198a2bc06e90"
-
-
-def sample(event_type: str, **data: object) -> tuple[Envelope, DomainEvent]:
-    raw = json.loads((SAMPLES / f"{event_type}.json").read_text(encoding="utf-8"))
-    raw["data"].update(data)
-    return parse(raw)
-
-
-def published_envelopes(app: ResolutionApplication) -> list[Envelope]:
-    translate = published.translator(source=SOURCE, tenant="default")
-    stored = app.recorder.select_notifications(None, 100)
-    envelopes = (translate(app.mapper.to_domain_event(n)) for n in stored)
-    return [envelope for envelope in envelopes if envelope is not None]
+from tests.unit.resolution.conftest import (
+    COMPLAINT_ID,
+    SOURCE,
+    published_envelopes,
+    published_types,
+    sample,
+)
 
 
 def stored_count(app: ResolutionApplication) -> int:
     return len(app.recorder.select_notifications(None, 100))
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[ResolutionApplication]:
-    app = ResolutionApplication(env=persistence_env(f"sqlite:///{tmp_path}/x.sqlite"))
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def inbox(app: ResolutionApplication) -> Inbox:
-    return Inbox(app=app, consumer="resolution", handlers=SUBSCRIPTIONS[DISPATCH_EVENTS])
 
 
 def test_an_assigned_complaint_gets_a_case_owned_by_its_queue_and_agent(
@@ -125,14 +94,59 @@ def test_a_redelivered_event_opens_nothing_more(
     assert len(published_envelopes(app)) == 1
 
 
-def test_a_complaint_has_one_case(app: ResolutionApplication, inbox: Inbox) -> None:
+def test_the_same_assignment_again_changes_nothing_but_a_new_owner_is_followed(
+    app: ResolutionApplication, inbox: Inbox
+) -> None:
     envelope, assigned = sample("complaint.assigned.v1")
     inbox.process(envelope, assigned)
     republished = envelope.model_copy(update={"id": event_id("/services/dispatch", "other", 1)})
+    reassigned, to_other = sample("complaint.assigned.v1", agent_id="agent-0999")
+    reassigned = reassigned.model_copy(update={"id": event_id("/services/dispatch", "x", 2)})
 
     assert inbox.process(republished, assigned) is Outcome.HANDLED
     assert stored_count(app) == 3  # only a second processed marker
     assert app.get_case(COMPLAINT_ID).version == 1
+    assert inbox.process(reassigned, to_other) is Outcome.HANDLED
+    case = app.get_case(COMPLAINT_ID)
+    assert (case.version, case.owner_agent_id) == (2, "agent-0999")
+    assert published_types(app) == ["resolution.case_opened.v1"]  # owners are dispatch's facts
+
+
+def test_a_transfer_moves_the_case_to_its_new_owner(
+    app: ResolutionApplication, inbox: Inbox, opened: str
+) -> None:
+    envelope, transferred = sample("complaint.transferred.v1")
+
+    assert inbox.process(envelope, transferred) is Outcome.HANDLED
+
+    case = app.get_case(COMPLAINT_ID)
+    assert (case.owner_queue, case.owner_agent_id) == (
+        transferred.to_queue, transferred.to_agent_id
+    )
+
+
+def test_a_transfer_of_a_complaint_without_a_case_is_acknowledged_without_effect(
+    app: ResolutionApplication, inbox: Inbox
+) -> None:
+    envelope, transferred = sample("complaint.transferred.v1", complaint_id="never-assigned")
+
+    assert inbox.process(envelope, transferred) is Outcome.HANDLED
+    assert stored_count(app) == 1  # the processed marker only
+
+
+def test_sla_escalations_breaches_and_warnings_are_recorded_on_the_case(
+    app: ResolutionApplication, opened: str
+) -> None:
+    sla_inbox = Inbox(app=app, consumer="resolution", handlers=SUBSCRIPTIONS[SLA_EVENTS])
+    for event_type in ("sla.warning_raised.v1", "sla.breached.v1", "sla.escalated.v1"):
+        assert sla_inbox.process(*sample(event_type)) is Outcome.HANDLED
+
+    alerts = app.get_case(COMPLAINT_ID).sla_alerts
+    _, escalated = sample("sla.escalated.v1")
+    assert [a["kind"] for a in alerts] == ["warning", "breach", "escalation"]
+    assert alerts[2]["detail"] == f"escalated to {escalated.level}: {escalated.reason}"
+    assert alerts[2]["clock_id"] == escalated.clock_id
+    assert published_types(app) == ["resolution.case_opened.v1"]  # SLA's facts, not ours
 
 
 def test_other_dispatch_events_are_ignored(app: ResolutionApplication, inbox: Inbox) -> None:
@@ -143,23 +157,26 @@ def test_other_dispatch_events_are_ignored(app: ResolutionApplication, inbox: In
 
 
 def test_the_api_shows_a_case_and_404s_an_unknown_complaint(
-    app: ResolutionApplication, inbox: Inbox
+    app: ResolutionApplication, client: TestClient, opened: str
 ) -> None:
-    inbox.process(*sample("complaint.assigned.v1"))
-    http = FastAPI()
-    http.include_router(api.build_router(app, on_saved=lambda: None))
-    client = TestClient(http)
-
     found = client.get(f"/v1/cases/{COMPLAINT_ID}")
     missing = client.get("/v1/cases/no-such-complaint")
 
     assert found.status_code == 200
-    assert found.json() == {
+    body = found.json()
+    assert {k: body[k] for k in (
+        "complaint_id", "case_id", "status", "owner_queue", "owner_agent_id", "handler",
+        "opened_at", "proposals", "closure", "reopen_count",
+    )} == {
         "complaint_id": COMPLAINT_ID,
         "case_id": str(Case.create_id(COMPLAINT_ID)),
         "status": "open",
         "owner_queue": "credit-report-disputes",
         "owner_agent_id": "agent-0142",
+        "handler": None,
         "opened_at": app.get_case(COMPLAINT_ID).created_on.isoformat().replace("+00:00", "Z"),
+        "proposals": [],
+        "closure": None,
+        "reopen_count": 0,
     }
     assert missing.status_code == 404

@@ -1,0 +1,27 @@
+"""Resolution's HTTP API, one router per concept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+
+from services.resolution.api import cases, knowledge, outcome, proposals
+from services.resolution.api.common import domain_route
+from services.resolution.application import ResolutionApplication
+from services.resolution.projections import Projections
+
+
+def build_routers(
+    app: ResolutionApplication, projections: Projections, *, on_saved: Callable[[], None],
+    max_evidence_bytes: int = 25 * 1024 * 1024,
+) -> list[APIRouter]:
+    """Every resolution router; commands (saved or refused) call `on_saved`."""
+    route = domain_route(on_saved)
+    return [
+        cases.build_router(app, route_class=route, max_evidence_bytes=max_evidence_bytes),
+        cases.templates_router(),
+        proposals.build_router(app, route_class=route),
+        outcome.build_router(app, route_class=route),
+        knowledge.build_router(app, projections, route_class=route),
+    ]

@@ -1,0 +1,108 @@
+"""Routes of the outcome: survey (by token, without login), root cause, closure, reopening."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+from pydantic import BaseModel, Field
+
+from contracts.intake import Channel
+from services.resolution.api.common import Actor, ComplaintId
+from services.resolution.application import ResolutionApplication
+from services.resolution.domain.feedback import token_hash
+
+Token = Annotated[str, Path(min_length=20, max_length=128)]
+
+
+class SurveyRequest(BaseModel):
+    channel: Channel
+
+
+class IssuedSurveyView(BaseModel):
+    survey_id: str
+    link: str
+    expires_at: datetime
+
+
+class SurveyView(BaseModel):
+    status: str = Field(description="open, answered or expired")
+    expires_at: datetime
+    questions: dict[str, str]
+
+
+class Answer(BaseModel):
+    csat: int = Field(ge=1, le=5, description="How satisfied are you, 1 (poor) to 5 (excellent)")
+    nps: int | None = Field(None, ge=0, le=10, description="Would you recommend us, 0 to 10")
+    comment: str | None = Field(None, max_length=2_000)
+
+
+class RootCauseRequest(BaseModel):
+    category: str = Field(min_length=1, max_length=64)
+    why_chain: list[str] = Field(min_length=1, max_length=10)
+
+
+class CloseRequest(BaseModel):
+    root_cause_category: str | None = Field(None, max_length=64, description=(
+        "Omit to use the root cause recorded before"))
+    why_chain: list[str] = Field(default_factory=list, max_length=10)
+    exception_reason: str | None = Field(None, max_length=1_000, description=(
+        "A documented exception: closes without an executed, notified resolution"))
+
+
+class ReopenRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+QUESTIONS = {
+    "csat": "How satisfied are you with how we handled your complaint? (1-5)",
+    "nps": "How likely are you to recommend us to a friend? (0-10)",
+    "comment": "Anything else you want to tell us?",
+}
+
+
+def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
+    """Routes for closing the loop with the customer."""
+    router = APIRouter(prefix="/v1", route_class=route_class)
+    ok = status.HTTP_204_NO_CONTENT
+
+    @router.post("/cases/{complaint_id}/survey", status_code=201, tags=["feedback"],
+                 response_model=IssuedSurveyView, summary="Send the customer a survey link")
+    def issue_survey(complaint_id: ComplaintId, body: SurveyRequest, who: Actor
+                     ) -> IssuedSurveyView:
+        issued = app.issue_survey(complaint_id=complaint_id, channel=body.channel, by=who)
+        return IssuedSurveyView(survey_id=issued.survey_id, link=issued.link,
+                                expires_at=issued.expires_at)
+
+    @router.get("/surveys/{token}", response_model=SurveyView, tags=["feedback"],
+                summary="The survey behind a link (no login: the token is the key)")
+    def get_survey(token: Token) -> SurveyView:
+        survey = app.survey_case(token).survey_by_hash(token_hash(token))
+        state = ("answered" if survey.answered_at else
+                 "expired" if app.clock() > survey.expires_at else "open")
+        return SurveyView(status=state, expires_at=survey.expires_at, questions=QUESTIONS)
+
+    @router.post("/surveys/{token}", status_code=ok, tags=["feedback"],
+                 summary="Answer the survey: CSAT 1-5, NPS 0-10, comment (once, before expiry)")
+    def answer_survey(token: Token, body: Answer) -> None:
+        app.answer_survey(token=token, csat=body.csat, nps=body.nps, comment=body.comment)
+
+    @router.post("/cases/{complaint_id}/root-cause", status_code=ok, tags=["closure"],
+                 summary="Record the root cause: a category and the why-chain")
+    def root_cause(complaint_id: ComplaintId, body: RootCauseRequest, who: Actor) -> None:
+        app.record_root_cause(complaint_id=complaint_id, category=body.category,
+                              why_chain=body.why_chain, by=who)
+
+    @router.post("/cases/{complaint_id}/closure", status_code=ok, tags=["closure"],
+                 summary="Close: needs an executed, notified resolution or an exception")
+    def close(complaint_id: ComplaintId, body: CloseRequest, who: Actor) -> None:
+        app.close_case(complaint_id=complaint_id, by=who, category=body.root_cause_category,
+                  why_chain=body.why_chain, exception_reason=body.exception_reason)
+
+    @router.post("/cases/{complaint_id}/reopening", status_code=ok, tags=["closure"],
+                 summary="Reopen within the window when the customer disputes the outcome")
+    def reopen(complaint_id: ComplaintId, body: ReopenRequest, who: Actor) -> None:
+        app.reopen_case(complaint_id=complaint_id, by=who, reason=body.reason)
+
+    return router

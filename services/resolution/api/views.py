@@ -1,0 +1,96 @@
+"""What the API shows of a case."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.resolution.domain import Case
+
+
+class TaskView(BaseModel):
+    task_id: str
+    title: str
+    assignee: str
+    due_at: datetime
+    completed_by: str | None
+    evidence_ids: list[str]
+
+
+class ProposalView(BaseModel):
+    proposal_id: str
+    kind: str
+    solution_id: str
+    amount: Decimal | None
+    currency: str | None
+    description: str
+    proposed_by: str
+    status: str
+    approval_chain: list[str]
+    approvals: list[dict[str, Any]]
+    awaiting_role: str | None
+    awaiting_since: datetime | None
+    tasks: list[TaskView]
+
+
+class CaseView(BaseModel):
+    complaint_id: str
+    case_id: uuid.UUID
+    status: str
+    owner_queue: str | None
+    owner_agent_id: str | None
+    handler: str | None
+    opened_at: datetime
+    first_response_at: datetime | None
+    waiting_since: datetime | None
+    conflicted: list[str]
+    notes: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    proposals: list[ProposalView]
+    executed_proposal_id: str | None
+    sla_alerts: list[dict[str, Any]]
+    refusals: list[dict[str, Any]]
+    root_cause: dict[str, Any] | None
+    closure: dict[str, Any] | None
+    reopen_count: int
+    surveys: list[dict[str, Any]]
+
+
+def proposal_view(p: Any) -> ProposalView:
+    pending = p.status == "pending_approval"
+    return ProposalView(
+        proposal_id=p.proposal_id, kind=str(p.kind), solution_id=p.solution_id, amount=p.amount,
+        currency=p.currency, description=p.description, proposed_by=p.proposed_by,
+        status=str(p.status), approval_chain=p.chain, approvals=p.approvals,
+        awaiting_role=p.chain[p.next_step - 1] if pending else None,
+        awaiting_since=p.awaiting_since,
+        tasks=[TaskView(**t.__dict__) for t in p.tasks.values()],
+    )
+
+
+def case_view(case: Case) -> CaseView:
+    """The case as agents and supervisors see it; survey tokens never leave the store."""
+    return CaseView(
+        complaint_id=case.complaint_id, case_id=case.id, status=str(case.status),
+        owner_queue=case.owner_queue, owner_agent_id=case.owner_agent_id,
+        handler=case.handler, opened_at=case.created_on,
+        first_response_at=case.first_response_at, waiting_since=case.waiting_since,
+        conflicted=sorted(case.conflicts), notes=case.notes,
+        evidence=list(case.evidence.values()), updates=case.updates,
+        notifications=case.notifications,
+        proposals=[proposal_view(p) for p in case.proposals.values()],
+        executed_proposal_id=case.executed_proposal_id, sla_alerts=case.sla_alerts,
+        refusals=case.refusals, root_cause=case.root_cause, closure=case.closure,
+        reopen_count=case.reopen_count,
+        surveys=[
+            {"survey_id": s.survey_id, "expires_at": s.expires_at, "answered_at": s.answered_at,
+             "csat": s.csat, "nps": s.nps}
+            for s in case.surveys.values()
+        ],
+    )

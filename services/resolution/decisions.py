@@ -1,0 +1,89 @@
+"""Use cases of proposals, approval and execution (part of ResolutionApplication)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from services.resolution.domain import Case
+
+T = TypeVar("T")
+
+
+class DecisionUseCases:
+    """Propose from the library, decide step by step, carry out with tasks."""
+
+    policies: Any
+    clock: Callable[[], datetime]
+
+    def _change(self, complaint_id: str, command: Callable[[Case], T]) -> T:
+        raise NotImplementedError
+
+    def propose(
+        self, *, complaint_id: str, solution_id: str, amount: Decimal | None,
+        currency: str | None, description: str | None, by: str,
+    ) -> str:
+        """Propose a solution from the library; the approval policy decides who approves."""
+        solution = self.policies.solutions().get(solution_id)
+        amount = amount if amount is not None else solution.default_amount
+        policy = self.policies.approval()
+        currency = (currency or policy.currency) if amount is not None else None
+        chain = policy.chain_for(solution.kind, amount, currency)
+        proposal_id = str(uuid.uuid4())
+        self._change(complaint_id, lambda c: c.propose(
+            proposal_id=proposal_id, solution=solution, amount=amount, currency=currency,
+            description=description or solution.description, chain=chain, by=by,
+            at=self.clock(),
+        ))
+        return proposal_id
+
+    def approve(
+        self, *, complaint_id: str, proposal_id: str, approver: str, roles: Collection[str]
+    ) -> None:
+        """Approve the proposal's current step."""
+        self._change(complaint_id, lambda c: c.approve(
+            proposal_id=proposal_id, approver=approver, roles=roles, at=self.clock()
+        ))
+
+    def reject(
+        self, *, complaint_id: str, proposal_id: str, approver: str, roles: Collection[str],
+        reason: str,
+    ) -> None:
+        """Reject the proposal with a reason."""
+        self._change(complaint_id, lambda c: c.reject(
+            proposal_id=proposal_id, approver=approver, roles=roles, reason=reason,
+            at=self.clock(),
+        ))
+
+    def assign_task(
+        self, *, complaint_id: str, proposal_id: str, title: str, assignee: str,
+        due_at: datetime, by: str,
+    ) -> str:
+        """Give part of an approved proposal's execution to someone."""
+        task_id = str(uuid.uuid4())
+        self._change(complaint_id, lambda c: c.assign_task(
+            proposal_id=proposal_id, task_id=task_id, title=title, assignee=assignee,
+            due_at=due_at, by=by, at=self.clock(),
+        ))
+        return task_id
+
+    def complete_task(
+        self, *, complaint_id: str, proposal_id: str, task_id: str, by: str,
+        evidence_ids: Sequence[str], note: str | None,
+    ) -> None:
+        """The assignee reports a task done, with evidence."""
+        self._change(complaint_id, lambda c: c.complete_task(
+            proposal_id=proposal_id, task_id=task_id, by=by, evidence_ids=evidence_ids,
+            note=note, at=self.clock(),
+        ))
+
+    def execute(
+        self, *, complaint_id: str, proposal_id: str, by: str, evidence_ids: Sequence[str]
+    ) -> None:
+        """Record an approved proposal as carried out."""
+        self._change(complaint_id, lambda c: c.execute(
+            proposal_id=proposal_id, by=by, evidence_ids=evidence_ids, at=self.clock()
+        ))

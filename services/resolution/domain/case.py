@@ -1,0 +1,172 @@
+"""The case in which a complaint is investigated, resolved and closed: one aggregate.
+
+Each concept (communication, investigation, proposals, execution, feedback, closure) is a
+mixin in its own module; they share this aggregate so that one complaint's events keep one
+sequence and every guard sees the whole case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from eventsourcing.domain import event
+
+from contracts.envelope import NAMESPACE
+from contracts.resolution import RefusalRule, RefusedAction
+from services.resolution.domain.closure import ClosureMixin
+from services.resolution.domain.communication import CommunicationMixin, check_text
+from services.resolution.domain.errors import Conflicted, NotAllowed, WrongState
+from services.resolution.domain.execution import ExecutionMixin
+from services.resolution.domain.feedback import FeedbackMixin
+from services.resolution.domain.investigation import InvestigationMixin
+from services.resolution.domain.proposals import ProposalsMixin
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    CLOSED = "closed"
+
+
+class Case(
+    CommunicationMixin, InvestigationMixin, ProposalsMixin, ExecutionMixin, FeedbackMixin,
+    ClosureMixin,
+):
+    """The work on one complaint, owned by a queue and, once picked, an agent."""
+
+    # eventsourcing treats every keyword-only argument of an @event method as required,
+    # defaults or not, so none are given defaults here.
+
+    @staticmethod
+    def create_id(complaint_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"case/{complaint_id}")
+
+    @event("Opened")
+    def __init__(
+        self,
+        *,
+        complaint_id: str,
+        tenant: str,
+        owner_queue: str | None,
+        owner_agent_id: str | None,
+        cause: str | None,
+    ) -> None:
+        self.complaint_id = complaint_id
+        self.tenant = tenant
+        self.owner_queue = owner_queue
+        self.owner_agent_id = owner_agent_id
+        self.handler: str | None = None
+        self.conflicts: dict[str, str] = {}
+        self.refusals: list[dict] = []
+        self.sla_alerts: list[dict] = []
+        self._init_communication()
+        self._init_investigation()
+        self._init_proposals()
+        self._init_execution()
+        self._init_feedback()
+        self._init_closure()
+
+    @property
+    def status(self) -> CaseStatus:
+        if self.is_closed:
+            return CaseStatus.CLOSED
+        return CaseStatus.INVESTIGATING if self.handler else CaseStatus.OPEN
+
+    def check_may_handle(
+        self, actor: str, *, action: RefusedAction = RefusedAction.HANDLE,
+        proposal_id: str | None = None,
+    ) -> None:
+        """Recusal (回避): a person declared conflicted may not act on this complaint."""
+        if actor in self.conflicts:
+            raise Conflicted(
+                f"{actor} is conflicted on this complaint: {self.conflicts[actor]}",
+                actor=actor, action=action, proposal_id=proposal_id,
+            )
+
+    def check_open(self) -> None:
+        if self.is_closed:
+            raise CaseClosed("the complaint is closed; reopen it first")
+
+    def accept(self, *, agent: str, at: datetime) -> None:
+        """An agent takes the case and starts investigating."""
+        self.check_may_handle(agent)
+        self.check_open()
+        if self.handler == agent:
+            raise AlreadyAccepted(f"{agent} already handles this case")
+        self._accepted(agent=agent, at=at)
+
+    def change_owner(
+        self, *, queue: str | None, agent_id: str | None, reason: str, at: datetime,
+        cause: str | None,
+    ) -> bool:
+        """Follow dispatch's decision about who owns the complaint; False if nothing changed."""
+        if (queue, agent_id) == (self.owner_queue, self.owner_agent_id):
+            return False
+        self._owner_changed(queue=queue, agent_id=agent_id, reason=reason, at=at, cause=cause)
+        return True
+
+    def record_sla_alert(
+        self, *, kind: str, clock_id: str, detail: str, at: datetime, cause: str | None
+    ) -> None:
+        """Keep SLA warnings, breaches and escalations on the case, for whoever works it."""
+        self._sla_alert_recorded(kind=kind, clock_id=clock_id, detail=detail, at=at, cause=cause)
+
+    def declare_conflict(self, *, person: str, reason: str, by: str, at: datetime) -> None:
+        """Declare a person conflicted on this complaint; from now on they may not act on it."""
+        check_text(person)
+        check_text(reason)
+        if person in self.conflicts:
+            raise AlreadyDeclared(f"{person} is already declared conflicted")
+        self._conflict_declared(person=person, reason=reason, by=by, at=at)
+
+    def record_refusal(self, refusal: NotAllowed, *, at: datetime) -> None:
+        """Keep a refused attempt on record, so auditors see attempted violations."""
+        self._action_refused(
+            actor=refusal.actor, action=refusal.action, rule=refusal.rule,
+            detail=refusal.detail, proposal_id=refusal.proposal_id, at=at,
+        )
+
+    @event("Accepted")
+    def _accepted(self, *, agent: str, at: datetime) -> None:
+        self.handler = agent
+
+    @event("OwnerChanged")
+    def _owner_changed(
+        self, *, queue: str | None, agent_id: str | None, reason: str, at: datetime,
+        cause: str | None,
+    ) -> None:
+        self.owner_queue, self.owner_agent_id = queue, agent_id
+
+    @event("SlaAlertRecorded")
+    def _sla_alert_recorded(
+        self, *, kind: str, clock_id: str, detail: str, at: datetime, cause: str | None
+    ) -> None:
+        self.sla_alerts.append({"kind": kind, "clock_id": clock_id, "detail": detail, "at": at})
+
+    @event("ConflictDeclared")
+    def _conflict_declared(self, *, person: str, reason: str, by: str, at: datetime) -> None:
+        self.conflicts[person] = reason
+
+    @event("ActionRefused")
+    def _action_refused(
+        self, *, actor: str, action: RefusedAction, rule: RefusalRule, detail: str,
+        proposal_id: str | None, at: datetime,
+    ) -> None:
+        self.refusals.append({
+            "actor": actor, "action": str(action), "rule": str(rule), "detail": detail,
+            "proposal_id": proposal_id, "at": at,
+        })
+
+
+class CaseClosed(WrongState):
+    """The complaint is closed."""
+
+
+class AlreadyAccepted(WrongState):
+    """The agent already handles the case."""
+
+
+class AlreadyDeclared(WrongState):
+    """The person is already declared conflicted."""

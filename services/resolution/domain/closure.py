@@ -1,0 +1,176 @@
+"""Closing a complaint (with its root cause) and reopening it within the window."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from eventsourcing.domain import Aggregate, event
+
+from services.resolution.domain.communication import SYSTEM, check_text
+from services.resolution.domain.errors import Invalid, WrongState
+
+CATEGORY = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+MAX_WHYS = 10
+
+
+def check_root_cause(category: str, why_chain: Sequence[str], *, exception: bool) -> None:
+    """A category slug and, unless closed by exception, one to ten non-blank whys."""
+    if not CATEGORY.match(category):
+        raise InvalidRootCause("the root cause category is a lowercase slug, e.g. courier_delay")
+    if not why_chain and not exception:
+        raise InvalidRootCause("the why-chain needs at least one answer")
+    if len(why_chain) > MAX_WHYS:
+        raise InvalidRootCause(f"at most {MAX_WHYS} whys")
+    for why in why_chain:
+        check_text(why)
+
+
+class ClosureMixin(Aggregate):
+    """Root cause, closure (by hand, by exception, automatically) and reopening."""
+
+    def _init_closure(self) -> None:
+        self.root_cause: dict | None = None
+        self.closure: dict | None = None
+        self.closed_at: datetime | None = None
+        self.reopen_count = 0
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def record_root_cause(
+        self, *, category: str, why_chain: Sequence[str], by: str, at: datetime
+    ) -> None:
+        """Record what caused the complaint, so closure (even automatic) carries it."""
+        self.check_may_handle(by)
+        self.check_open()
+        check_root_cause(category, why_chain, exception=False)
+        self._root_cause_recorded(category=category, why_chain=list(why_chain), by=by, at=at)
+
+    def close(
+        self, *, by: str, at: datetime, category: str | None = None,
+        why_chain: Sequence[str] = (), exception_reason: str | None = None,
+    ) -> None:
+        """Close: with an executed, notified resolution and a root cause, or by exception."""
+        self.check_may_handle(by)
+        self.check_open()
+        if category is None and self.root_cause is not None:
+            category, why_chain = self.root_cause["category"], self.root_cause["why_chain"]
+        if category is None:
+            raise InvalidRootCause("closing needs a root cause category")
+        if exception_reason is not None:
+            check_text(exception_reason)
+        else:
+            self.check_resolved()
+        check_root_cause(category, why_chain, exception=exception_reason is not None)
+        self._close(by, category, why_chain, exception_reason, automatic=False, at=at)
+
+    def check_resolved(self) -> None:
+        """Raise unless a resolution was executed and the customer told about it."""
+        if self.executed_proposal_id is None:
+            raise NoExecutedResolution("no resolution was executed")
+        if self.resolution_notified_at is None:
+            raise CustomerNotNotified("the customer was not told about the resolution")
+
+    def may_close_automatically(self) -> bool:
+        """Resolved, told, root cause known, not waiting on the customer, still open."""
+        return (
+            not self.is_closed and self.executed_proposal_id is not None
+            and self.resolution_notified_at is not None and self.root_cause is not None
+            and self.waiting_since is None
+        )
+
+    def close_automatically(self, *, at: datetime) -> None:
+        """Close without an agent (survey answered, or silence) when nothing is missing."""
+        if not self.may_close_automatically():
+            raise NotClosable("the case is not ready to close by itself")
+        root = self.root_cause or {}
+        self._close(SYSTEM, root["category"], root["why_chain"], None, automatic=True, at=at)
+
+    def silent_for(self, now: datetime) -> timedelta | None:
+        """How long the customer has said nothing since the resolution or survey was sent."""
+        return None if self.quiet_since is None else now - self.quiet_since
+
+    def reopen(self, *, by: str, reason: str, at: datetime, window: timedelta) -> None:
+        """The customer disputes: reopen a closed complaint, only within the window."""
+        self.check_may_handle(by)
+        if self.closed_at is None:
+            raise NotClosed("the complaint is not closed")
+        if at - self.closed_at > window:
+            raise ReopenWindowPassed(
+                f"closed at {self.closed_at.isoformat()}; reopening is possible for {window}"
+            )
+        check_text(reason)
+        self._reopened(
+            by=by, reason=reason, previous_owner_agent_id=self.owner_agent_id,
+            previous_owner_queue=self.owner_queue, reopen_count=self.reopen_count + 1, at=at,
+        )
+
+    def _close(
+        self, by: str, category: str, why_chain: Sequence[str], exception_reason: str | None,
+        *, automatic: bool, at: datetime,
+    ) -> None:
+        kind = None
+        if self.executed_proposal_id is not None:
+            kind = self.proposals[self.executed_proposal_id].kind
+        self._closed(
+            by=by, category=category, why_chain=list(why_chain),
+            exception_reason=exception_reason, resolution_kind=kind, automatic=automatic, at=at,
+        )
+
+    @event("RootCauseRecorded")
+    def _root_cause_recorded(
+        self, *, category: str, why_chain: list[str], by: str, at: datetime
+    ) -> None:
+        self.root_cause = {"category": category, "why_chain": list(why_chain)}
+
+    @event("ComplaintClosed")
+    def _closed(
+        self, *, by: str, category: str, why_chain: list[str], exception_reason: str | None,
+        resolution_kind: str | None, automatic: bool, at: datetime,
+    ) -> None:
+        self.closed_at = at
+        self.closure = {
+            "closed_by": by, "category": category, "why_chain": list(why_chain),
+            "exception_reason": exception_reason, "automatic": automatic, "at": at,
+        }
+        self.root_cause = {"category": category, "why_chain": list(why_chain)}
+        self.quiet_since = None
+
+    @event("ComplaintReopened")
+    def _reopened(
+        self, *, by: str, reason: str, previous_owner_agent_id: str | None,
+        previous_owner_queue: str | None, reopen_count: int, at: datetime,
+    ) -> None:
+        self.closed_at = None
+        self.reopen_count = reopen_count
+        # A dispute means the resolution did not hold: a new one must be executed and told.
+        self.executed_proposal_id = None
+        self.resolution_notified_at = None
+        self.root_cause = None
+
+
+class InvalidRootCause(Invalid):
+    """The root cause is missing or malformed."""
+
+
+class NoExecutedResolution(WrongState):
+    """Closing needs an executed resolution (or a documented exception)."""
+
+
+class CustomerNotNotified(WrongState):
+    """Closing needs the customer told about the resolution (or a documented exception)."""
+
+
+class NotClosable(WrongState):
+    """Something is missing for an automatic closure."""
+
+
+class NotClosed(WrongState):
+    """Only a closed complaint can be reopened."""
+
+
+class ReopenWindowPassed(WrongState):
+    """The complaint was closed too long ago to reopen."""

@@ -1,0 +1,65 @@
+"""The kinds of refusal the resolution domain raises; each concept module declares its own."""
+
+from __future__ import annotations
+
+from contracts.resolution import RefusalRule, RefusedAction
+
+
+class DomainError(Exception):
+    """A command the domain refuses."""
+
+
+class NotFound(DomainError):
+    """The command names something the case does not have."""
+
+
+class WrongState(DomainError):
+    """The command does not fit the case's current state."""
+
+
+class Invalid(DomainError):
+    """The command's content is not acceptable."""
+
+
+class NotAllowed(DomainError):
+    """A control refused the actor; the refusal is recorded on the case for auditors."""
+
+    action: RefusedAction = RefusedAction.HANDLE
+    rule: RefusalRule
+
+    def __init__(
+        self, detail: str, *, actor: str, action: RefusedAction | None = None,
+        proposal_id: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.actor = actor
+        self.action = action or type(self).action
+        self.proposal_id = proposal_id
+
+
+class Conflicted(NotAllowed):
+    """Recusal (回避): the person is declared conflicted on this complaint."""
+
+    rule = RefusalRule.RECUSAL
+
+
+class SelfApproval(NotAllowed):
+    """Four eyes: the proposer (or an earlier approver) may not approve again."""
+
+    action = RefusedAction.APPROVE
+    rule = RefusalRule.FOUR_EYES
+
+
+class MissingApproverRole(NotAllowed):
+    """The approver does not hold the role this approval step requires."""
+
+    action = RefusedAction.APPROVE
+    rule = RefusalRule.APPROVER_ROLE
+
+
+class NotApproved(NotAllowed):
+    """The proposal needs approval that it does not (yet) have: it cannot be executed."""
+
+    action = RefusedAction.EXECUTE
+    rule = RefusalRule.APPROVAL_REQUIRED

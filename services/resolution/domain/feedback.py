@@ -1,0 +1,133 @@
+"""The satisfaction survey: reached by a token only its hash of which is stored; CSAT and NPS."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from eventsourcing.domain import Aggregate, event
+
+from contracts.envelope import NAMESPACE
+from contracts.intake import Channel
+from contracts.resolution import MessageKind
+from services.resolution.domain.errors import Invalid, NotFound, WrongState
+
+MAX_COMMENT = 2_000
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a survey token: its SHA-256, so the store cannot be used to answer."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Survey:
+    survey_id: str
+    token_hash: str
+    expires_at: datetime
+    answered_at: datetime | None = None
+    csat: int | None = None
+    nps: int | None = None
+
+
+class FeedbackMixin(Aggregate):
+    """Surveys sent to the customer and their answers."""
+
+    def _init_feedback(self) -> None:
+        self.surveys: dict[str, Survey] = {}
+        self.feedback_at: datetime | None = None
+
+    def issue_survey(
+        self, *, survey_id: str, token_hash: str, expires_at: datetime, channel: Channel,
+        link: str, by: str, at: datetime,
+    ) -> None:
+        """Send the customer a survey link that expires; needs an executed resolution."""
+        self.check_may_handle(by)
+        if self.executed_proposal_id is None:
+            raise SurveyTooEarly("a survey follows an executed resolution")
+        if expires_at <= at:
+            raise Invalid("a survey expires in the future")
+        self._survey_issued(
+            survey_id=survey_id, token_hash=token_hash, expires_at=expires_at, at=at
+        )
+        self._notify(channel, MessageKind.SURVEY, None, link, by, at)
+
+    def answer_survey(
+        self, *, token_hash: str, csat: int, nps: int | None, comment: str | None, at: datetime
+    ) -> None:
+        """The customer's answer: once, before the link expires."""
+        survey = self.survey_by_hash(token_hash)
+        if survey.answered_at is not None:
+            raise SurveyAlreadyAnswered("this survey was answered already")
+        if at > survey.expires_at:
+            raise SurveyExpired("this survey has expired")
+        check_scores(csat, nps, comment)
+        self._feedback_received(
+            survey_id=survey.survey_id, csat=csat, nps=nps, comment=comment, at=at
+        )
+
+    def survey_by_hash(self, token_hash: str) -> Survey:
+        """The survey this token hash opens (UnknownSurvey)."""
+        for survey in self.surveys.values():
+            if survey.token_hash == token_hash:
+                return survey
+        raise UnknownSurvey("no such survey")
+
+    @event("SurveyIssued")
+    def _survey_issued(
+        self, *, survey_id: str, token_hash: str, expires_at: datetime, at: datetime
+    ) -> None:
+        self.surveys[survey_id] = Survey(survey_id, token_hash, expires_at)
+
+    @event("FeedbackReceived")
+    def _feedback_received(
+        self, *, survey_id: str, csat: int, nps: int | None, comment: str | None, at: datetime
+    ) -> None:
+        survey = self.surveys[survey_id]
+        survey.answered_at, survey.csat, survey.nps = at, csat, nps
+        self.feedback_at = at
+        self.quiet_since = None
+
+
+def check_scores(csat: int, nps: int | None, comment: str | None) -> None:
+    """Raise InvalidAnswer unless CSAT is 1-5, NPS 0-10 (or absent), the comment not too long."""
+    if not 1 <= csat <= 5:
+        raise InvalidAnswer("csat is from 1 to 5")
+    if nps is not None and not 0 <= nps <= 10:
+        raise InvalidAnswer("nps is from 0 to 10")
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise InvalidAnswer(f"the comment is at most {MAX_COMMENT} characters")
+
+
+class SurveyToken(Aggregate):
+    """Finds the complaint a survey token belongs to, by the token's hash."""
+
+    @staticmethod
+    def create_id(token_hash: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"survey-token/{token_hash}")
+
+    @event("Issued")
+    def __init__(self, token_hash: str, complaint_id: str) -> None:
+        self.complaint_id = complaint_id
+
+
+class UnknownSurvey(NotFound):
+    """No survey has this token."""
+
+
+class SurveyTooEarly(WrongState):
+    """There is nothing to rate yet."""
+
+
+class SurveyAlreadyAnswered(WrongState):
+    """A survey is answered once."""
+
+
+class SurveyExpired(WrongState):
+    """The survey link is past its expiry."""
+
+
+class InvalidAnswer(Invalid):
+    """The scores are out of range."""

@@ -1,0 +1,133 @@
+"""The investigation: notes (free-form or from a template) and evidence by content hash."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from contracts.resolution import EvidenceKind, NoteVisibility
+from services.resolution.domain import templates
+from services.resolution.domain.communication import check_text
+from services.resolution.domain.errors import Invalid, NotFound
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+# What an agent may attach; anything else (executables, archives) is refused.
+CONTENT_TYPES: Mapping[str, EvidenceKind] = {
+    **{t: EvidenceKind.IMAGE for t in (
+        "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/tiff",
+    )},
+    **{t: EvidenceKind.VOICE for t in (
+        "audio/mpeg", "audio/wav", "audio/x-wav", "audio/ogg", "audio/mp4", "audio/amr",
+        "audio/webm", "audio/aac",
+    )},
+    **{t: EvidenceKind.DOCUMENT for t in (
+        "application/pdf", "text/plain", "text/csv", "message/rfc822", "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )},
+}
+
+
+def evidence_kind(content_type: str) -> EvidenceKind:
+    """The kind of evidence a content type is (UnsupportedContentType)."""
+    kind = CONTENT_TYPES.get(content_type.split(";")[0].strip().lower())
+    if kind is None:
+        raise UnsupportedContentType(f"{content_type!r} is not accepted as evidence")
+    return kind
+
+
+class InvestigationMixin(Aggregate):
+    """Notes and evidence of the case's investigation."""
+
+    def _init_investigation(self) -> None:
+        self.notes: list[dict] = []
+        self.evidence: dict[str, dict] = {}
+
+    def add_note(
+        self, *, note_id: str, author: str, text: str | None, template: str | None,
+        fields: Mapping[str, Any], visibility: NoteVisibility, at: datetime,
+    ) -> None:
+        """Add a note; a template's fields are validated and, without text, rendered."""
+        self.check_may_handle(author)
+        self.check_open()
+        values: dict[str, Any] = {}
+        if template is not None:
+            values, rendered = templates.fill(template, fields)
+            text = text or rendered
+        elif fields:
+            raise Invalid("structured fields need a template")
+        check_text(text or "")
+        self._note_added(
+            note_id=note_id, author=author, text=text, template=template, fields=values,
+            visibility=visibility, at=at,
+        )
+
+    def attach_evidence(
+        self, *, evidence_id: str, sha256: str, filename: str, content_type: str,
+        size_bytes: int, by: str, at: datetime,
+    ) -> None:
+        """Attach a stored file by its content hash."""
+        self.check_may_handle(by)
+        self.check_open()
+        if not SHA256.match(sha256):
+            raise Invalid("sha256 must be 64 lowercase hex digits")
+        check_text(filename)
+        kind = evidence_kind(content_type)
+        self._evidence_attached(
+            evidence_id=evidence_id, sha256=sha256, filename=filename,
+            content_type=content_type, size_bytes=size_bytes, kind=kind, by=by, at=at,
+        )
+
+    def evidence_item(self, evidence_id: str) -> dict:
+        """The attached evidence with this id (UnknownEvidence)."""
+        try:
+            return self.evidence[evidence_id]
+        except KeyError:
+            raise UnknownEvidence(f"no evidence {evidence_id!r} on this case") from None
+
+    def check_evidence(self, evidence_ids: Iterable[str], *, required: bool) -> None:
+        """Raise unless every id is attached evidence (and, if required, there is one)."""
+        ids = list(evidence_ids)
+        if required and not ids:
+            raise EvidenceRequired("completion needs evidence")
+        for evidence_id in ids:
+            self.evidence_item(evidence_id)
+
+    @event("InvestigationNoteAdded")
+    def _note_added(
+        self, *, note_id: str, author: str, text: str, template: str | None, fields: dict,
+        visibility: NoteVisibility, at: datetime,
+    ) -> None:
+        self.notes.append({
+            "note_id": note_id, "author": author, "text": text, "template": template,
+            "fields": fields, "visibility": str(visibility), "at": at,
+        })
+
+    @event("EvidenceAttached")
+    def _evidence_attached(
+        self, *, evidence_id: str, sha256: str, filename: str, content_type: str,
+        size_bytes: int, kind: EvidenceKind, by: str, at: datetime,
+    ) -> None:
+        self.evidence[evidence_id] = {
+            "evidence_id": evidence_id, "sha256": sha256, "filename": filename,
+            "content_type": content_type, "size_bytes": size_bytes, "kind": str(kind),
+            "attached_by": by, "at": at,
+        }
+
+
+class UnsupportedContentType(Invalid):
+    """The file's type is not an image, document or voice recording we accept."""
+
+
+class UnknownEvidence(NotFound):
+    """The case has no evidence with this id."""
+
+
+class EvidenceRequired(Invalid):
+    """The step needs evidence and none was given."""

@@ -1,0 +1,205 @@
+"""Proposals and their approval: the policy's chain of roles, four eyes, recusal."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from eventsourcing.domain import Aggregate, event
+
+from contracts.resolution import RefusedAction, ResolutionKind
+from services.resolution.domain.communication import check_text
+from services.resolution.domain.errors import (
+    Invalid,
+    MissingApproverRole,
+    NotApproved,
+    NotFound,
+    SelfApproval,
+    WrongState,
+)
+from services.resolution.domain.solutions import Solution
+
+
+class ProposalStatus(StrEnum):
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"  # also: needed no approval
+    REJECTED = "rejected"
+    EXECUTED = "executed"
+
+
+@dataclass
+class Task:
+    task_id: str
+    title: str
+    assignee: str
+    due_at: datetime
+    completed_by: str | None = None
+    evidence_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Proposal:
+    proposal_id: str
+    kind: ResolutionKind
+    solution_id: str
+    amount: Decimal | None
+    currency: str | None
+    description: str
+    proposed_by: str
+    chain: list[str]
+    proposed_at: datetime
+    status: ProposalStatus
+    approvals: list[dict] = field(default_factory=list)
+    awaiting_since: datetime | None = None
+    tasks: dict[str, Task] = field(default_factory=dict)
+
+    @property
+    def next_step(self) -> int:
+        return len(self.approvals) + 1
+
+    def check_executable(self, actor: str) -> None:
+        """Raise NotApproved unless the proposal is approved (or needed no approval)."""
+        if self.status == ProposalStatus.EXECUTED:
+            raise AlreadyExecuted(f"{self.proposal_id} was executed already")
+        if self.status == ProposalStatus.REJECTED:
+            raise NotApproved(
+                f"{self.proposal_id} was rejected", actor=actor, proposal_id=self.proposal_id
+            )
+        if self.status == ProposalStatus.PENDING_APPROVAL:
+            raise NotApproved(
+                f"{self.proposal_id} awaits approval step {self.next_step} "
+                f"({self.chain[self.next_step - 1]})",
+                actor=actor, proposal_id=self.proposal_id,
+            )
+
+
+class ProposalsMixin(Aggregate):
+    """Proposing a solution and deciding on it, step by step."""
+
+    def _init_proposals(self) -> None:
+        self.proposals: dict[str, Proposal] = {}
+
+    def proposal(self, proposal_id: str) -> Proposal:
+        """The proposal with this id (UnknownProposal)."""
+        try:
+            return self.proposals[proposal_id]
+        except KeyError:
+            raise UnknownProposal(f"no proposal {proposal_id!r} on this case") from None
+
+    def propose(
+        self, *, proposal_id: str, solution: Solution, amount: Decimal | None,
+        currency: str | None, description: str, chain: Sequence[str], by: str, at: datetime,
+    ) -> None:
+        """Propose a solution; the policy's chain of approver roles comes with it."""
+        self.check_may_handle(by)
+        self.check_open()
+        solution.check_amount(amount)
+        if (amount is None) != (currency is None):
+            raise Invalid("amount and currency go together")
+        check_text(description)
+        self._proposed(
+            proposal_id=proposal_id, kind=solution.kind, solution_id=solution.id, amount=amount,
+            currency=currency, description=description, chain=list(chain), by=by, at=at,
+        )
+        if chain:
+            self._approval_requested(proposal_id=proposal_id, step=1, role=chain[0], at=at)
+
+    def approve(
+        self, *, proposal_id: str, approver: str, roles: Collection[str], at: datetime
+    ) -> None:
+        """Approve the proposal's next step; the last step makes it executable."""
+        proposal = self.proposal(proposal_id)
+        role = self._check_may_decide(proposal, approver, roles, RefusedAction.APPROVE)
+        step, final = proposal.next_step, proposal.next_step == len(proposal.chain)
+        self._approved(
+            proposal_id=proposal_id, approver=approver, step=step, role=role, final=final, at=at
+        )
+        if not final:
+            self._approval_requested(
+                proposal_id=proposal_id, step=step + 1, role=proposal.chain[step], at=at
+            )
+
+    def reject(
+        self, *, proposal_id: str, approver: str, roles: Collection[str], reason: str,
+        at: datetime,
+    ) -> None:
+        """Turn the proposal down with a reason; it will never be executed."""
+        proposal = self.proposal(proposal_id)
+        self._check_may_decide(proposal, approver, roles, RefusedAction.REJECT)
+        check_text(reason)
+        self._rejected(proposal_id=proposal_id, approver=approver, reason=reason, at=at)
+
+    def _check_may_decide(
+        self, proposal: Proposal, actor: str, roles: Collection[str], action: RefusedAction
+    ) -> str:
+        self.check_open()
+        if proposal.status != ProposalStatus.PENDING_APPROVAL:
+            raise NotPending(f"{proposal.proposal_id} is {proposal.status}, not awaiting approval")
+        self.check_may_handle(actor, action=action, proposal_id=proposal.proposal_id)
+        pid = proposal.proposal_id
+        if actor == proposal.proposed_by:
+            raise SelfApproval(
+                f"{actor} proposed {pid} and may not decide on it", actor=actor,
+                action=action, proposal_id=pid,
+            )
+        if any(a["approver"] == actor for a in proposal.approvals):
+            raise SelfApproval(
+                f"{actor} already approved an earlier step of {pid}", actor=actor,
+                action=action, proposal_id=pid,
+            )
+        role = proposal.chain[proposal.next_step - 1]
+        if role not in roles:
+            raise MissingApproverRole(
+                f"step {proposal.next_step} of {pid} needs the role {role}", actor=actor,
+                action=action, proposal_id=pid,
+            )
+        return role
+
+    @event("ResolutionProposed")
+    def _proposed(
+        self, *, proposal_id: str, kind: ResolutionKind, solution_id: str,
+        amount: Decimal | None, currency: str | None, description: str, chain: list[str],
+        by: str, at: datetime,
+    ) -> None:
+        self.proposals[proposal_id] = Proposal(
+            proposal_id=proposal_id, kind=ResolutionKind(kind), solution_id=solution_id,
+            amount=amount, currency=currency, description=description, proposed_by=by,
+            chain=list(chain), proposed_at=at,
+            status=ProposalStatus.PENDING_APPROVAL if chain else ProposalStatus.APPROVED,
+        )
+
+    @event("ApprovalRequested")
+    def _approval_requested(self, *, proposal_id: str, step: int, role: str, at: datetime) -> None:
+        self.proposals[proposal_id].awaiting_since = at
+
+    @event("ProposalApproved")
+    def _approved(
+        self, *, proposal_id: str, approver: str, step: int, role: str, final: bool,
+        at: datetime,
+    ) -> None:
+        proposal = self.proposals[proposal_id]
+        proposal.approvals.append({"approver": approver, "step": step, "role": role, "at": at})
+        if final:
+            proposal.status = ProposalStatus.APPROVED
+            proposal.awaiting_since = None
+
+    @event("ProposalRejected")
+    def _rejected(self, *, proposal_id: str, approver: str, reason: str, at: datetime) -> None:
+        proposal = self.proposals[proposal_id]
+        proposal.status = ProposalStatus.REJECTED
+        proposal.awaiting_since = None
+
+
+class UnknownProposal(NotFound):
+    """The case has no proposal with this id."""
+
+
+class NotPending(WrongState):
+    """The proposal is not awaiting a decision."""
+
+
+class AlreadyExecuted(WrongState):
+    """The proposal was executed already."""

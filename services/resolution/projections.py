@@ -1,0 +1,157 @@
+"""Read models folded from resolution's own event store: knowledge base, metrics, silence.
+
+They follow the store's notification log, so they are rebuilt on start, see every replica's
+writes, and are caught up before each read.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.utils import get_topic
+
+from services.resolution.domain import Case
+from services.resolution.domain.closure import ClosureMixin
+from services.resolution.domain.communication import CommunicationMixin
+from services.resolution.domain.feedback import FeedbackMixin
+from services.resolution.domain.proposals import ProposalsMixin
+from services.resolution.ranking import Corpus
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    complaint_id: str
+    score: float
+    root_cause_category: str
+    why_chain: tuple[str, ...]
+    resolution_kind: str | None
+    resolution: str | None
+
+
+def knowledge_text(case: Case) -> str:
+    """What a case teaches: its investigation, updates, root cause and resolution."""
+    parts = [note["text"] for note in case.notes]
+    parts += [update["text"] for update in case.updates]
+    parts += [proposal.description for proposal in case.proposals.values()]
+    if case.root_cause:
+        parts += [case.root_cause["category"].replace("_", " "), *case.root_cause["why_chain"]]
+    return "\n".join(parts)
+
+
+@dataclass
+class KnowledgeBase:
+    """Closed complaints with a root cause and a resolution, ranked by similarity."""
+
+    corpus: Corpus = field(default_factory=Corpus)
+    entries: dict[str, Suggestion] = field(default_factory=dict)
+
+    def closed(self, case: Case) -> None:
+        if case.executed_proposal_id is None or case.closure["exception_reason"]:
+            return  # closed by exception: nothing was resolved to learn from
+        proposal = case.proposals[case.executed_proposal_id]
+        self.entries[case.complaint_id] = Suggestion(
+            complaint_id=case.complaint_id, score=0.0,
+            root_cause_category=case.closure["category"],
+            why_chain=tuple(case.closure["why_chain"]),
+            resolution_kind=str(proposal.kind), resolution=proposal.description,
+        )
+        self.corpus.put(case.complaint_id, knowledge_text(case))
+
+    def reopened(self, complaint_id: str) -> None:
+        self.entries.pop(complaint_id, None)
+        self.corpus.remove(complaint_id)
+
+    def suggest(self, text: str, *, limit: int, exclude: str | None = None) -> list[Suggestion]:
+        ranked = self.corpus.rank(text, exclude=[exclude] if exclude else [])[:limit]
+        return [
+            Suggestion(**{**self.entries[key].__dict__, "score": round(score, 4)})
+            for key, score in ranked
+        ]
+
+
+@dataclass
+class Stats:
+    """Running counts for the metrics, and which cases have been quiet since when."""
+
+    proposals_by_kind: Counter[str] = field(default_factory=Counter)
+    pending_approvals: dict[tuple[uuid.UUID, str], datetime] = field(default_factory=dict)
+    reopens: int = 0
+    csat: Counter[int] = field(default_factory=Counter)
+    quiet_since: dict[uuid.UUID, datetime] = field(default_factory=dict)
+
+
+class Projections:
+    """Folds new stored events into the knowledge base and the stats, under one lock."""
+
+    def __init__(self, app: Any, batch_size: int = 500) -> None:
+        self.app = app
+        self.batch_size = batch_size
+        self.position = 0
+        self.knowledge = KnowledgeBase()
+        self.stats = Stats()
+        self._lock = threading.Lock()
+        self._folds: Mapping[type, Callable[[Any], None]] = {
+            ProposalsMixin.ResolutionProposed: self._proposed,
+            ProposalsMixin.ApprovalRequested: self._approval_requested,
+            ProposalsMixin.ProposalApproved: self._decided,
+            ProposalsMixin.ProposalRejected: self._decided,
+            CommunicationMixin.CustomerNotified: self._notified,
+            CommunicationMixin.CustomerReplied: self._spoke,
+            FeedbackMixin.FeedbackReceived: self._feedback,
+            ClosureMixin.ComplaintClosed: self._closed,
+            ClosureMixin.ComplaintReopened: self._reopened,
+        }
+        self._topics = [get_topic(cls) for cls in self._folds]
+
+    def catch_up(self) -> None:
+        """Fold every event stored since the last call."""
+        with self._lock:
+            while True:
+                notifications = self.app.recorder.select_notifications(
+                    self.position, self.batch_size, topics=self._topics,
+                    inclusive_of_start=False,
+                )
+                if not notifications:
+                    return
+                for notification in notifications:
+                    stored = self.app.mapper.to_domain_event(notification)
+                    self._folds[type(stored)](stored)
+                self.position = notifications[-1].id
+
+    def _proposed(self, e: Any) -> None:
+        self.stats.proposals_by_kind[str(e.kind)] += 1
+
+    def _approval_requested(self, e: Any) -> None:
+        self.stats.pending_approvals[(e.originator_id, e.proposal_id)] = e.at
+
+    def _decided(self, e: Any) -> None:
+        self.stats.pending_approvals.pop((e.originator_id, e.proposal_id), None)
+
+    def _notified(self, e: Any) -> None:
+        if str(e.kind) in ("resolution", "survey"):
+            self.stats.quiet_since[e.originator_id] = e.at
+
+    def _spoke(self, e: Any) -> None:
+        self.stats.quiet_since.pop(e.originator_id, None)
+
+    def _feedback(self, e: Any) -> None:
+        self.stats.csat[int(e.csat)] += 1
+        self._spoke(e)
+
+    def _closed(self, e: Any) -> None:
+        self._spoke(e)
+        for key in [k for k in self.stats.pending_approvals if k[0] == e.originator_id]:
+            del self.stats.pending_approvals[key]
+        case = self.app.repository.get(e.originator_id, version=e.originator_version)
+        self.knowledge.closed(case)
+
+    def _reopened(self, e: Any) -> None:
+        self.stats.reopens += 1
+        case = self.app.repository.get(e.originator_id, version=e.originator_version)
+        self.knowledge.reopened(case.complaint_id)

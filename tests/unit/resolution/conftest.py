@@ -1,0 +1,118 @@
+"""Resolution in memory: a SQLite store in a temp dir, a clock the test moves, the HTTP API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+import contracts
+from contracts.envelope import DomainEvent, Envelope
+from contracts.registry import parse
+from contracts.topics import DISPATCH_EVENTS
+from runtime.eventstore import persistence_env
+from runtime.inbox import Inbox
+from services.resolution import api, published
+from services.resolution.application import ResolutionApplication, Rules
+from services.resolution.config import PACKAGE
+from services.resolution.evidence_store import EvidenceStore
+from services.resolution.handlers import SUBSCRIPTIONS
+from services.resolution.policy_files import Policies
+from services.resolution.projections import Projections
+
+SAMPLES = Path(contracts.__file__).parent / "samples"
+SOURCE = "/services/resolution"
+COMPLAINT_ID = "201e730e-1186-5080-a083-198a2bc06e90"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def sample(event_type: str, **data: object) -> tuple[Envelope, DomainEvent]:
+    raw = json.loads((SAMPLES / f"{event_type}.json").read_text(encoding="utf-8"))
+    raw["data"].update(data)
+    return parse(raw)
+
+
+def published_envelopes(app: ResolutionApplication) -> list[Envelope]:
+    translate = published.translator(
+        source=SOURCE, tenant="default", complaint_of=published.ComplaintIds(app)
+    )
+    stored = app.recorder.select_notifications(None, 10_000)
+    envelopes = (translate(app.mapper.to_domain_event(n)) for n in stored)
+    return [envelope for envelope in envelopes if envelope is not None]
+
+
+def published_types(app: ResolutionApplication) -> list[str]:
+    return [envelope.type for envelope in published_envelopes(app)]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: Clock) -> Iterator[ResolutionApplication]:
+    app = ResolutionApplication(
+        env=persistence_env(f"sqlite:///{tmp_path}/resolution.sqlite"),
+        policies=Policies.from_paths(
+            PACKAGE / "approval_policy.yaml", PACKAGE / "solutions.yaml"
+        ),
+        evidence=EvidenceStore(tmp_path / "evidence"),
+        rules=Rules(reopen_window=timedelta(days=30), survey_ttl=timedelta(days=7),
+                    survey_base_url="https://complaints.example/v1/surveys"),
+        clock=clock,
+    )
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def inbox(app: ResolutionApplication) -> Inbox:
+    return Inbox(app=app, consumer="resolution", handlers=SUBSCRIPTIONS[DISPATCH_EVENTS])
+
+
+@pytest.fixture
+def opened(app: ResolutionApplication, inbox: Inbox) -> str:
+    """A case opened by the golden ComplaintAssigned sample (owner agent-0142)."""
+    inbox.process(*sample("complaint.assigned.v1"))
+    return COMPLAINT_ID
+
+
+@pytest.fixture
+def projections(app: ResolutionApplication) -> Projections:
+    return Projections(app)
+
+
+@pytest.fixture
+def client(app: ResolutionApplication, projections: Projections) -> TestClient:
+    http = FastAPI()
+    for router in api.build_routers(app, projections, on_saved=lambda: None,
+                                    max_evidence_bytes=1024):
+        http.include_router(router)
+    return TestClient(http)
+
+
+def as_(actor: str, *roles: str) -> dict[str, str]:
+    """Headers of a request made by `actor` holding `roles`."""
+    headers = {"X-Actor": actor}
+    if roles:
+        headers["X-Actor-Roles"] = ",".join(roles)
+    return headers
