@@ -1,7 +1,7 @@
 """Request body size (413) and page size limits."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: page_size's parameter annotation uses a closure
+# variable, which FastAPI could not resolve from a string.
 from collections.abc import Callable
 from typing import Annotated
 
@@ -10,10 +10,6 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.auth.metrics import RATE_LIMITED
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class BodySizeLimit:
@@ -30,27 +26,23 @@ class BodySizeLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
             return
-        seen, started = 0, False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        # A body without a length is read here, bounded, and handed on whole: the framework
+        # would turn an error raised while it reads into a 400.
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if started:
-                raise
-            await self._refuse(scope, receive, send)
+            if message["type"] != "http.request":
+                await self.app(scope, _replay(message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            more = message.get("more_body", False)
+        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay(whole, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         RATE_LIMITED.labels(kind="body_size").inc()
@@ -59,6 +51,15 @@ class BodySizeLimit:
             status_code=413, headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    pending = [first]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
 
 
 def page_size(*, default: int = 20, maximum: int = 100) -> Callable[[int], int]:

@@ -1,0 +1,166 @@
+"""Token verification: what passes, and every way a token is refused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from runtime.auth.issuer import DevIssuer
+from runtime.auth.roles import Role, Scope
+from runtime.auth.tokens import InvalidToken, TokenVerifier
+
+
+def agent(issuer: DevIssuer, **overrides) -> str:
+    claims = {"sub": "alice", "tenant": "acme", "roles": ["agent"], "departments": ["billing"]}
+    return issuer.mint(**{**claims, **overrides})
+
+
+def refused(verifier: TokenVerifier, token: str) -> str:
+    with pytest.raises(InvalidToken) as caught:
+        verifier.principal(token)
+    return str(caught.value)
+
+
+def test_a_valid_token_names_its_principal(issuer, verifier):
+    principal = verifier.principal(agent(issuer, queues=["billing-1"]))
+    assert principal.sub == "alice"
+    assert principal.tenant == "acme"
+    assert principal.roles == {Role.AGENT}
+    assert principal.departments == {"billing"}
+    assert principal.queues == {"billing-1"}
+    assert principal.scopes == {"complaints:file", "complaints:read", "complaints:work",
+                                "pii:read"}
+    assert principal.client_id is None
+    assert principal.is_person
+
+
+def test_expired_token_is_refused_after_the_leeway(issuer, verifier):
+    past = DevIssuer(issuer.directory, clock=lambda: time.time() - 100)
+    assert verifier.principal(past.mint(sub="a", tenant="acme", roles=["agent"], ttl_s=80))
+    assert refused(verifier, past.mint(sub="a", tenant="acme", roles=["agent"], ttl_s=60)) \
+        == "the token has expired"
+
+
+def test_token_not_valid_yet_is_refused(issuer, verifier):
+    future = DevIssuer(issuer.directory, clock=lambda: time.time() + 120)
+    assert refused(verifier, agent(future)) == "the token is not valid yet"
+
+
+def test_wrong_signature_is_refused(issuer, verifier, tmp_path: Path):
+    # An attacker's own key, under the kid the platform trusts.
+    forged = jwt.encode(jwt.decode(agent(issuer), options={"verify_signature": False}),
+                        Ed25519PrivateKey.generate(), algorithm="EdDSA",
+                        headers={"kid": issuer.kid})
+    assert refused(verifier, forged) == "the signature does not verify"
+
+
+def test_tampered_payload_is_refused(issuer, verifier):
+    header, payload, signature = agent(issuer).split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["tenant"] = "globex"
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    assert refused(verifier, f"{header}.{payload}.{signature}") == "the signature does not verify"
+
+
+def test_wrong_audience_is_refused(issuer, verifier):
+    assert refused(verifier, agent(issuer, aud="another-platform")) \
+        == "the token is for another audience"
+
+
+def test_wrong_issuer_is_refused(issuer, verifier):
+    assert refused(verifier, agent(issuer, iss="https://evil.example")) \
+        == "the token is from another issuer"
+
+
+def test_alg_none_is_refused(issuer, verifier):
+    claims = jwt.decode(agent(issuer), options={"verify_signature": False})
+    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": issuer.kid})
+    assert refused(verifier, unsigned) == "algorithm 'none' is not accepted"
+    assert refused(verifier, unsigned.rsplit(".", 1)[0] + ".") \
+        == "algorithm 'none' is not accepted"
+
+
+def test_hmac_signed_with_the_public_key_is_refused(issuer, verifier):
+    # Algorithm confusion: the published key used as an HMAC secret.
+    claims = jwt.decode(agent(issuer), options={"verify_signature": False})
+    public = json.dumps(issuer.jwks()["keys"][0]).encode()
+    header = base64.urlsafe_b64encode(json.dumps(
+        {"alg": "HS256", "typ": "JWT", "kid": issuer.kid}).encode()).rstrip(b"=")
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+    signature = base64.urlsafe_b64encode(
+        hmac.new(public, header + b"." + body, hashlib.sha256).digest()).rstrip(b"=")
+    token = b".".join([header, body, signature]).decode()
+    assert refused(verifier, token) == "algorithm 'HS256' is not accepted"
+
+
+def test_a_trusted_key_labelled_with_another_algorithm_is_refused(issuer, verifier):
+    _, payload, signature = agent(issuer).split(".")
+    relabelled = base64.urlsafe_b64encode(json.dumps(
+        {"alg": "ES256", "kid": issuer.kid}).encode()).rstrip(b"=").decode()
+    assert refused(verifier, f"{relabelled}.{payload}.{signature}") \
+        == f"key {issuer.kid} does not sign with ES256"
+
+
+def test_unknown_kid_is_refused(issuer, verifier, tmp_path: Path):
+    stranger = DevIssuer(tmp_path / "stranger")
+    assert refused(verifier, agent(stranger)) == "the token is signed with an unknown key"
+
+
+def test_missing_kid_is_refused(issuer, verifier):
+    claims = jwt.decode(agent(issuer), options={"verify_signature": False})
+    token = jwt.encode(claims, issuer._key, algorithm="EdDSA")
+    assert refused(verifier, token) == "the token names no key (kid)"
+
+
+@pytest.mark.parametrize(("garbage", "reason"), [
+    ("", "the token is not a well-formed JWT"),
+    ("abc", "the token is not a well-formed JWT"),
+    ("a.b.c", "the token is not a well-formed JWT"),
+    ("ä.ö.ü", "the token is not a well-formed JWT"),
+    ("eyJhbGciOiJFZERTQSJ9..", "the token names no key (kid)"),
+])
+def test_garbage_is_refused(verifier, garbage, reason):
+    assert refused(verifier, garbage) == reason
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat", "sub", "tenant"])
+def test_a_token_without_a_required_claim_is_refused(issuer, verifier, missing):
+    claims = jwt.decode(agent(issuer), options={"verify_signature": False})
+    del claims[missing]
+    token = jwt.encode(claims, issuer._key, algorithm="EdDSA", headers={"kid": issuer.kid})
+    assert refused(verifier, token)
+
+
+def test_the_scope_claim_narrows_but_never_widens(issuer, verifier):
+    narrowed = verifier.principal(agent(issuer, scopes=["complaints:read", "config:write"]))
+    assert narrowed.scopes == {Scope.COMPLAINTS_READ}
+
+
+def test_unknown_roles_grant_nothing(issuer, verifier):
+    principal = verifier.principal(agent(issuer, roles=["root", "customer"]))
+    assert principal.roles == {Role.CUSTOMER}
+    assert principal.scopes == frozenset()
+
+
+def test_client_credentials_name_the_client(issuer, verifier):
+    token = issuer.client_credentials(client_id="wechat", role=Role.CHANNEL_ADAPTER,
+                                      tenant="acme")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert (claims["azp"], claims["client_id"], claims["sub"]) == ("wechat",) * 3
+    principal = verifier.principal(token)
+    assert principal.client_id == "wechat"
+    assert principal.scopes == {Scope.COMPLAINTS_FILE}
+    assert not principal.is_person
+
+
+def test_client_credentials_are_only_for_adapters_and_services(issuer):
+    with pytest.raises(ValueError):
+        issuer.client_credentials(client_id="x", role=Role.SUPERVISOR, tenant="acme")
