@@ -17,6 +17,17 @@ class AssignmentStrategy(StrEnum):
     MANUAL = "manual"
 
 
+class AssignmentTrigger(StrEnum):
+    ROUTED = "routed"
+    CAPACITY_FREED = "capacity_freed"
+    REOPENED = "reopened"
+    SLA_ESCALATION = "sla_escalation"
+    TRANSFER_CAP = "transfer_cap"
+
+
+RULE_SET_HASH = "sha256 of the routing rule file in force, beside its declared version"
+
+
 class ComplaintAssigned(DomainEvent):
     """A routing rule gave the complaint to a queue and, when one was free, an agent."""
 
@@ -31,6 +42,11 @@ class ComplaintAssigned(DomainEvent):
     )
     strategy: AssignmentStrategy = Field(description="How the agent was chosen within the queue")
     reason: str = Field(description="Human-readable explanation of the decision")
+    trigger: AssignmentTrigger | None = Field(
+        None, description="What caused this assignment: first routing, a slot freed in the "
+        "queue, a reopening, an SLA escalation or the transfer cap"
+    )
+    rule_set_hash: str | None = Field(None, description=RULE_SET_HASH)
 
 
 class ComplaintQueued(DomainEvent):
@@ -45,6 +61,7 @@ class ComplaintQueued(DomainEvent):
         min_length=1, description="Version of the routing rule file in force"
     )
     reason: str = Field(description="Why no agent was assigned, e.g. all agents at capacity")
+    rule_set_hash: str | None = Field(None, description=RULE_SET_HASH)
 
 
 class ComplaintTransferred(DomainEvent):

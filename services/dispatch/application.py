@@ -1,27 +1,211 @@
-"""Dispatch's use cases: assign a complaint once, look its assignment up."""
+"""Dispatch's use cases over its event store: each one loads, decides, and saves atomically."""
 
 from __future__ import annotations
 
-from runtime.eventstore import Cause, ServiceApplication
-from services.dispatch.domain import DEFAULT_ROUTE, Assignment, Route
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, ClassVar, TypeVar
+
+from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from services.dispatch import capacity, handovers, metrics, routing
+from services.dispatch.desk import Desk
+from services.dispatch.domain import Assignment
+from services.dispatch.roster import Roster
+from services.dispatch.rule_history import RuleSetHistory
+from services.dispatch.rules import Facts, RuleSet
+from services.dispatch.strategies import Seat
+from services.dispatch.unit import Unit
+from services.dispatch.watched import WatchedFile
+from services.dispatch.workload import Workload, workload
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RULE_SET = "routing"
 
 
 class DispatchApplication(ServiceApplication):
-    """Gives complaints to queues and agents."""
+    """Gives complaints to queues and agents, and keeps every hand-over on record."""
 
-    def assign(
-        self, *, complaint_id: str, tenant: str, route: Route = DEFAULT_ROUTE,
-        cause: Cause | None = None,
+    # A desk sees every assignment of its department; snapshots keep loading it short.
+    snapshotting_intervals: ClassVar[dict[type, int]] = {Desk: 100}
+
+    def __init__(
+        self,
+        *,
+        env: Any = None,
+        rules: WatchedFile[RuleSet] | None = None,
+        roster: Roster | None = None,
+        transfer_cap: int = 3,
+        tenant: str = "default",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_conflicts: int = 10,
     ) -> None:
-        """Assign a complaint along a route; a complaint that already has an owner keeps it."""
-        if Assignment.create_id(complaint_id) in self.repository:
-            return
-        assignment = Assignment.by_route(
-            complaint_id=complaint_id, tenant=tenant, route=route,
-            cause=str(cause.event_id) if cause else None,
+        super().__init__(env=env)
+        self.rules = rules
+        self.roster = roster
+        self.transfer_cap = transfer_cap
+        self.tenant = tenant
+        self.clock = clock
+        self.max_conflicts = max_conflicts
+        # Agents and HTTP threads of this replica take turns; other replicas are caught by
+        # the aggregates' versions and retried.
+        self._lock = threading.RLock()
+        self._recorded_hash: str | None = None
+
+    # --- consumed events -----------------------------------------------------------------
+
+    def route(
+        self, *, complaint_id: str, tenant: str, facts: Facts, arrived_at: datetime,
+        historical: bool = False, cause: Cause | None = None,
+    ) -> Assignment | None:
+        """Route a classified complaint with the rules in force (re-read if the file changed)."""
+        rules = self.rules_in_force()
+        return self._transact(partial(
+            routing.route_classified, complaint_id=complaint_id, tenant=tenant, facts=facts,
+            arrived_at=arrived_at.isoformat(), historical=historical, cause=_id(cause),
+        ), cause=cause, rules=rules)
+
+    def close_complaint(self, *, complaint_id: str, cause: Cause | None = None) -> None:
+        """Free the owner's slot for the next waiting complaint."""
+        self._transact(
+            partial(capacity.close, complaint_id=complaint_id, cause=_id(cause)), cause=cause
         )
-        self.save(assignment, cause=cause)
+
+    def reopen(
+        self, *, complaint_id: str, previous_owner: str | None, cause: Cause | None = None
+    ) -> None:
+        """Back to the previous owner if they can take it, else through the queue."""
+        self._transact(partial(
+            capacity.reopen, complaint_id=complaint_id, previous_owner=previous_owner,
+            cause=_id(cause),
+        ), cause=cause)
+
+    def escalate(
+        self, *, complaint_id: str, level: Any, reason: str, cause: Cause | None = None
+    ) -> None:
+        """Give the complaint to the owner of the escalation level."""
+        self._transact(partial(
+            handovers.escalate, complaint_id=complaint_id, level=level, reason=reason,
+            cause=_id(cause),
+        ), cause=cause)
+
+    # --- commands ------------------------------------------------------------------------
+
+    def transfer(
+        self, *, complaint_id: str, to_queue: str, to_agent_id: str | None, reason: str,
+        actor: str,
+    ) -> handovers.Handover:
+        """Transfer to another queue or agent; past the cap the supervisor takes it."""
+        return self._transact(partial(
+            handovers.transfer, complaint_id=complaint_id, to_queue=to_queue,
+            to_agent_id=to_agent_id, reason=reason, actor=actor,
+        ), cause=None)
+
+    def add_collaborator(
+        self, *, complaint_id: str, department: str, task: str, actor: str
+    ) -> bool:
+        """Ask another department to help with a task."""
+        return self._transact(partial(
+            handovers.add_collaborator, complaint_id=complaint_id, department=department,
+            task=task, actor=actor,
+        ), cause=None)
+
+    def update_agent(
+        self, *, agent_id: str, on_shift: bool | None = None, capacity_: int | None = None
+    ) -> bool:
+        """Change an agent's shift or capacity; waiting complaints may be assigned at once."""
+        return self._transact(partial(
+            capacity.update_agent, agent_id=agent_id, on_shift=on_shift, capacity=capacity_,
+        ), cause=None)
+
+    def reload_rules(self) -> tuple[RuleSet, bool]:
+        """Read the rule file now (ConfigFileError if invalid); True when a change was recorded."""
+        assert self.rules is not None
+        rules = self.rules.reload()
+        return rules, self._record_rules(rules, trigger="api")
+
+    def rules_in_force(self) -> RuleSet:
+        """The rule set to route with; a changed file is read and its reload recorded first."""
+        assert self.rules is not None
+        rules = self.rules.current()
+        self._record_rules(rules, trigger="file_changed")
+        return rules
+
+    # --- queries -------------------------------------------------------------------------
 
     def get_assignment(self, complaint_id: str) -> Assignment:
         """The current assignment of a complaint (AggregateNotFoundError if it has none)."""
         return self.repository.get(Assignment.create_id(complaint_id))
+
+    def desks(self) -> dict[str, Desk | None]:
+        """Every department's desk, None where nothing happened yet."""
+        assert self.roster is not None
+        unit = self._unit(None)
+        return {name: unit.get(Desk.create_id(name)) for name in self.roster.departments}
+
+    def seat(self, agent_id: str) -> Seat:
+        """An agent's shift, capacity and load now (KeyError if not on the roster)."""
+        assert self.roster is not None
+        agent = self.roster.agents[agent_id]
+        return self._unit(None).desk(agent.department).seat(agent)
+
+    def workload(self) -> Workload:
+        """Open complaints per agent and queue, with their ages."""
+        assert self.roster is not None
+        return workload(self.roster, self.desks(), self.clock())
+
+    def rule_history(self) -> RuleSetHistory | None:
+        """Which rule set version is recorded as in force."""
+        return self._unit(None).get(RuleSetHistory.create_id(RULE_SET))
+
+    # --- the unit of work ----------------------------------------------------------------
+
+    def _record_rules(self, rules: RuleSet, *, trigger: str) -> bool:
+        if rules.content_hash == self._recorded_hash:
+            return False
+
+        def work(unit: Unit) -> bool:
+            history = unit.get(RuleSetHistory.create_id(RULE_SET)) or unit.add(
+                RuleSetHistory(RULE_SET, self.tenant)
+            )
+            return history.bring_into_force(rules, at=unit.now, trigger=trigger)
+
+        recorded = self._transact(work, cause=None)
+        self._recorded_hash = rules.content_hash
+        if recorded:
+            log.info("routing rules %s (%s) in force", rules.version, rules.content_hash[:12])
+        return recorded
+
+    def _unit(self, rules: RuleSet | None) -> Unit:
+        assert self.roster is not None
+        return Unit(self.repository, self.roster, rules, self.clock(), self.transfer_cap)
+
+    def _transact(
+        self, work: Callable[[Unit], T], *, cause: Cause | None, rules: RuleSet | None = None
+    ) -> T:
+        """Run `work` and save what it changed with the cause's marker; retry on a conflict."""
+        with self._lock:
+            for _ in range(self.max_conflicts):
+                unit = self._unit(rules)
+                result = work(unit)
+                changed = unit.changed()
+                new = [(aggregate, e) for aggregate in changed for e in aggregate.pending_events]
+                try:
+                    if changed or cause is not None:
+                        self.save(*changed, cause=cause)
+                except IntegrityError:
+                    if cause is not None and self.has_processed(cause):
+                        return result  # another replica applied this very event
+                    metrics.CONFLICTS.inc()
+                    continue
+                desks = [a for a in unit.loaded.values() if isinstance(a, Desk)]
+                metrics.observe(new, desks, unit.now)
+                return result
+            raise IntegrityError(f"gave up after {self.max_conflicts} conflicting saves")
+
+
+def _id(cause: Cause | None) -> str | None:
+    return str(cause.event_id) if cause else None

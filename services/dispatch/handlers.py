@@ -1,19 +1,81 @@
-"""What dispatch does with the events it consumes: received complaints get an owner."""
+"""What dispatch does with the events it consumes, and the subscription map."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from contracts.envelope import Envelope
-from contracts.intake import ComplaintReceived
-from contracts.topics import INTAKE_EVENTS
+from contracts.intake import ComplaintClassified
+from contracts.resolution import ComplaintClosed, ComplaintReopened
+from contracts.sla import SlaEscalated
+from contracts.topics import INTAKE_EVENTS, RESOLUTION_EVENTS, SLA_EVENTS
 from runtime.eventstore import Cause
 from services.dispatch.application import DispatchApplication
+from services.dispatch.rules import Facts
 
 
-def assign_received(
-    app: DispatchApplication, event: ComplaintReceived, envelope: Envelope, cause: Cause
+def route_classified(
+    app: DispatchApplication, event: ComplaintClassified, envelope: Envelope, cause: Cause
 ) -> None:
-    """Every received complaint, imported history included, is given to a queue."""
-    app.assign(complaint_id=event.complaint_id, tenant=envelope.tenant, cause=cause)
+    """A classified complaint is routed by the rules in force and given an owner."""
+    app.route(
+        complaint_id=event.complaint_id, tenant=envelope.tenant,
+        facts=classified_facts(event), arrived_at=envelope.time,
+        historical=getattr(event, "historical", False), cause=cause,
+    )
 
 
-SUBSCRIPTIONS = {INTAKE_EVENTS: {ComplaintReceived: assign_received}}
+def free_capacity(
+    app: DispatchApplication, event: ComplaintClosed, envelope: Envelope, cause: Cause
+) -> None:
+    """A closed complaint frees its owner's slot."""
+    app.close_complaint(complaint_id=event.complaint_id, cause=cause)
+
+
+def reassign_reopened(
+    app: DispatchApplication, event: ComplaintReopened, envelope: Envelope, cause: Cause
+) -> None:
+    """A reopened complaint goes back to its previous owner if they can take it."""
+    app.reopen(
+        complaint_id=event.complaint_id,
+        previous_owner=getattr(event, "previous_owner_agent_id", None), cause=cause,
+    )
+
+
+def escalate(
+    app: DispatchApplication, event: SlaEscalated, envelope: Envelope, cause: Cause
+) -> None:
+    """An SLA escalation moves the complaint to the next level's owner."""
+    app.escalate(
+        complaint_id=event.complaint_id, level=event.level, reason=event.reason, cause=cause
+    )
+
+
+def classified_facts(event: ComplaintClassified) -> Facts:
+    """The classification's facts (the optional ones were added within v1, hence getattr)."""
+    keywords = getattr(event, "keywords", None) or tuple(
+        fired.removeprefix("kw:") for fired in event.rules_fired if fired.startswith("kw:")
+    )
+    return Facts(
+        category=event.category,
+        severity=_text(event.severity),
+        channel=_text(getattr(event, "channel", None)),
+        customer_tier=_text(getattr(event, "customer_tier", None)),
+        region=getattr(event, "region", None),
+        language=getattr(event, "language", None),
+        product=getattr(event, "product", None),
+        keywords=tuple(keywords),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
+
+
+SUBSCRIPTIONS = {
+    # Received complaints wait for their classification, which repeats what routing needs;
+    # duplicates are never classified, so they never get an owner of their own.
+    INTAKE_EVENTS: {ComplaintClassified: route_classified},
+    RESOLUTION_EVENTS: {ComplaintClosed: free_capacity, ComplaintReopened: reassign_reopened},
+    SLA_EVENTS: {SlaEscalated: escalate},
+}

@@ -1,174 +1,161 @@
-"""Dispatch gives every received complaint to the default queue, exactly once."""
+"""Dispatch routes every classified complaint once, by the rules, and publishes why."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
-import contracts
 from contracts.dispatch import ComplaintAssigned
-from contracts.envelope import DomainEvent, Envelope, event_id
+from contracts.envelope import Envelope, event_id
 from contracts.registry import parse
-from contracts.topics import INTAKE_EVENTS
-from runtime.eventstore import persistence_env
-from runtime.inbox import Inbox, Outcome
-from services.dispatch import api, published
-from services.dispatch.application import DispatchApplication
-from services.dispatch.domain import Assignment
-from services.dispatch.handlers import SUBSCRIPTIONS
+from runtime.inbox import Outcome
+from services.dispatch.domain import Assignment, Status
 
-SAMPLES = Path(contracts.__file__).parent / "samples"
-SOURCE = "/services/dispatch"
-COMPLAINT_ID = "201e730e-1186-5080-a083-198a2bc06e90"
+from .conftest import SOURCE, START, classified, owners, published_envelopes, sample
+
+COMPLAINT = "201e730e-1186-5080-a083-198a2bc06e90"
 
 
-def sample(event_type: str, **data: object) -> tuple[Envelope, DomainEvent]:
-    raw = json.loads((SAMPLES / f"{event_type}.json").read_text(encoding="utf-8"))
-    raw["data"].update(data)
-    return parse(raw)
+def test_a_classified_complaint_is_routed_by_rule_and_assigned_with_the_reason(app, inbox):
+    envelope, event = classified(COMPLAINT, "billing_charges", "P2")
 
+    assert inbox.process(envelope, event) is Outcome.HANDLED
 
-def published_envelopes(app: DispatchApplication) -> list[Envelope]:
-    translate = published.translator(source=SOURCE, tenant="default")
-    stored = app.recorder.select_notifications(None, 100)
-    envelopes = (translate(app.mapper.to_domain_event(n)) for n in stored)
-    return [envelope for envelope in envelopes if envelope is not None]
-
-
-def stored_count(app: DispatchApplication) -> int:
-    return len(app.recorder.select_notifications(None, 100))
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[DispatchApplication]:
-    app = DispatchApplication(env=persistence_env(f"sqlite:///{tmp_path}/x.sqlite"))
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def inbox(app: DispatchApplication) -> Inbox:
-    return Inbox(app=app, consumer="dispatch", handlers=SUBSCRIPTIONS[INTAKE_EVENTS])
-
-
-def test_a_received_complaint_goes_to_the_general_queue(
-    app: DispatchApplication, inbox: Inbox
-) -> None:
-    envelope, received = sample("complaint.received.v1")
-
-    assert inbox.process(envelope, received) is Outcome.HANDLED
-
-    assignment = app.get_assignment(COMPLAINT_ID)
-    assert assignment.id == Assignment.create_id(COMPLAINT_ID)
+    assignment = app.get_assignment(COMPLAINT)
+    rules = app.rules.current()
     assert (
-        assignment.complaint_id, assignment.tenant, assignment.queue, assignment.department,
-        assignment.agent_id, assignment.rule_id, assignment.rule_set_version,
-        assignment.strategy, assignment.version,
-    ) == (COMPLAINT_ID, "experian-us", "general", "customer_service", None, "default", "0",
-          "manual", 1)
+        assignment.status, assignment.queue, assignment.department, assignment.agent_id,
+        assignment.rule_id, assignment.rule_set_version, assignment.rule_set_hash,
+        assignment.strategy, assignment.priority, assignment.skills,
+    ) == (
+        Status.ASSIGNED, "billing", "service", "ana", "billing", "2025.1", rules.content_hash,
+        "skill_based", 2, ["billing"],
+    )
     assert published_envelopes(app) == [
         Envelope(
-            id=event_id(SOURCE, assignment.id, 1),
+            id=event_id(SOURCE, Assignment.create_id(COMPLAINT), 3),
             source=SOURCE,
             type="complaint.assigned.v1",
-            subject=COMPLAINT_ID,
-            time=assignment.created_on,
+            subject=COMPLAINT,
+            time=published_envelopes(app)[0].time,
             dataschema="urn:complaints:schema:complaint.assigned.v1",
             correlationid=envelope.correlationid,
             causationid=envelope.id,
-            sequence=1,
+            sequence=3,
             tenant="experian-us",
             data={
-                "complaint_id": COMPLAINT_ID,
-                "queue": "general",
-                "agent_id": None,
-                "department": "customer_service",
-                "rule_id": "default",
-                "rule_set_version": "0",
-                "strategy": "manual",
-                "reason": "Default route: no routing rule applies, so the general queue takes it",
+                "complaint_id": COMPLAINT,
+                "queue": "billing",
+                "agent_id": "ana",
+                "department": "service",
+                "rule_id": "billing",
+                "rule_set_version": "2025.1",
+                "rule_set_hash": rules.content_hash,
+                "strategy": "skill_based",
+                "trigger": "routed",
+                "reason": "Rule billing (priority 20): category in billing_charges; ana has "
+                          "skill billing, language en and 0 of 2 slots in use",
             },
         )
     ]
 
 
-def test_the_published_assignment_is_caused_by_the_received_event_and_parses(
-    app: DispatchApplication, inbox: Inbox
-) -> None:
-    envelope, received = sample("complaint.received.v1")
-    inbox.process(envelope, received)
+def test_the_published_assignment_parses_as_the_contract(app, inbox):
+    inbox.process(*classified(COMPLAINT, "fraud_card"))
 
     [assigned] = published_envelopes(app)
 
-    assert assigned.causationid == envelope.id
     assert parse(assigned.model_dump_json()) == (
         assigned, ComplaintAssigned.model_validate(assigned.data)
     )
+    assert (assigned.data["queue"], assigned.data["agent_id"]) == ("fraud", "fay")
 
 
-def test_a_redelivered_event_assigns_nothing_more(app: DispatchApplication, inbox: Inbox) -> None:
-    envelope, received = sample("complaint.received.v1")
-    inbox.process(envelope, received)
-    stored = stored_count(app)
+def test_every_classified_fact_is_routed_on_and_kept_for_replay(app, inbox, files):
+    files.write_rules("""\
+        version: "2"
+        default: {queue: general}
+        rules:
+          - id: vip-app-zh
+            priority: 1
+            when: {customer_tier: vip, channel: app, language: zh, region: CN-31}
+            queue: billing
+    """)
 
-    assert inbox.process(envelope, received) is Outcome.DUPLICATE
-    assert stored_count(app) == stored == 2  # the processed marker and the assignment
-    assert len(published_envelopes(app)) == 1
+    inbox.process(*classified(
+        COMPLAINT, "other", "P1", channel="app", customer_tier="vip", language="zh",
+        region="CN-31", keywords=["退款"],
+    ))
 
-
-def test_a_complaint_keeps_its_first_assignment(app: DispatchApplication, inbox: Inbox) -> None:
-    envelope, received = sample("complaint.received.v1")
-    inbox.process(envelope, received)
-    republished = envelope.model_copy(update={"id": event_id("/services/intake", "other", 1)})
-
-    assert inbox.process(republished, received) is Outcome.HANDLED
-    assert stored_count(app) == 3  # only a second processed marker
-    assert app.get_assignment(COMPLAINT_ID).version == 1
-    assert len(published_envelopes(app)) == 1
-
-
-def test_a_historical_complaint_is_assigned_too(app: DispatchApplication, inbox: Inbox) -> None:
-    envelope, received = sample("complaint.received.v1", historical=True)
-
-    assert inbox.process(envelope, received) is Outcome.HANDLED
-    assert app.get_assignment(COMPLAINT_ID).queue == "general"
-    assert [e.type for e in published_envelopes(app)] == ["complaint.assigned.v1"]
-
-
-def test_other_intake_events_are_ignored(app: DispatchApplication, inbox: Inbox) -> None:
-    envelope, classified = sample("complaint.classified.v1")
-
-    assert inbox.process(envelope, classified) is Outcome.IGNORED
-    assert stored_count(app) == 0
-
-
-def test_the_api_shows_an_assignment_and_404s_an_unknown_complaint(
-    app: DispatchApplication, inbox: Inbox
-) -> None:
-    inbox.process(*sample("complaint.received.v1"))
-    http = FastAPI()
-    http.include_router(api.build_router(app, on_saved=lambda: None))
-    client = TestClient(http)
-
-    found = client.get(f"/v1/assignments/{COMPLAINT_ID}")
-    missing = client.get("/v1/assignments/no-such-complaint")
-
-    assert found.status_code == 200
-    assert found.json() == {
-        "complaint_id": COMPLAINT_ID,
-        "queue": "general",
-        "department": "customer_service",
-        "agent_id": None,
-        "rule_id": "default",
-        "rule_set_version": "0",
-        "strategy": "manual",
-        "assigned_at": app.get_assignment(COMPLAINT_ID).created_on.isoformat().replace(
-            "+00:00", "Z"
-        ),
+    assignment = app.get_assignment(COMPLAINT)
+    assert (assignment.rule_id, assignment.queue, assignment.agent_id) == (
+        "vip-app-zh", "billing", "bo"
+    )
+    assert assignment.facts == {
+        "category": "other", "severity": "P1", "channel": "app", "customer_tier": "vip",
+        "region": "CN-31", "language": "zh",
+        "product": "Credit reporting, credit repair services, or other personal consumer reports",
+        "keywords": ["退款"],
     }
-    assert missing.status_code == 404
+
+
+def test_keywords_come_from_the_fired_keyword_rules_until_intake_sends_them(app, inbox, files):
+    files.write_rules("""\
+        version: "3"
+        default: {queue: general}
+        rules:
+          - {id: theft, priority: 1, when: {keywords: [identity theft]}, queue: fraud}
+    """)
+
+    inbox.process(*classified(
+        COMPLAINT, keywords=[], rules_fired=["kw:identity theft", "product:x"]
+    ))
+
+    assert app.get_assignment(COMPLAINT).facts["keywords"] == ["identity theft"]
+    assert app.get_assignment(COMPLAINT).queue == "fraud"
+
+
+def test_a_redelivered_or_repeated_classification_routes_nothing_more(app, inbox):
+    envelope, event = classified(COMPLAINT, "billing_charges")
+    inbox.process(envelope, event)
+    stored = len(app.recorder.select_notifications(None, 1000))
+
+    assert inbox.process(envelope, event) is Outcome.DUPLICATE
+    assert len(app.recorder.select_notifications(None, 1000)) == stored
+    assert inbox.process(*classified(COMPLAINT, "fraud_card")) is Outcome.HANDLED
+    assert len(app.recorder.select_notifications(None, 1000)) == stored + 1  # the marker only
+    assert owners(app) == [("assigned", COMPLAINT, "ana")]
+
+
+def test_received_and_duplicate_complaints_wait_for_a_classification(app, inbox):
+    received = sample("complaint.received.v1", complaint_id=COMPLAINT)
+    duplicate = sample("complaint.duplicate_marked.v1", complaint_id=COMPLAINT)
+
+    assert inbox.process(*received) is Outcome.IGNORED
+    assert inbox.process(*duplicate) is Outcome.IGNORED
+    assert app.recorder.select_notifications(None, 10) == []
+
+
+def test_imported_history_is_routed_for_the_record_without_taking_an_agent(app, inbox):
+    inbox.process(*classified(COMPLAINT, "billing_charges", historical=True))
+
+    [assigned] = published_envelopes(app)
+    assert (assigned.data["queue"], assigned.data["agent_id"], assigned.data["rule_id"]) == (
+        "billing", None, "billing"
+    )
+    assert app.seat("ana").load == 0
+
+
+def test_events_dispatch_does_not_use_are_ignored(app, inbox):
+    envelope, event = sample("customer.erased.v1", complaint_id="x")
+    opened = sample("resolution.case_opened.v1", complaint_id=COMPLAINT)
+
+    assert inbox.intake.process(envelope, event) is Outcome.IGNORED
+    assert inbox.resolution.process(*opened) is Outcome.IGNORED
+    assert app.recorder.select_notifications(None, 10) == []
+
+
+def test_the_time_of_arrival_is_the_classification_s(app, inbox):
+    envelope, event = classified(COMPLAINT)
+
+    inbox.process(envelope, event)
+
+    assert app.get_assignment(COMPLAINT).arrived_at == envelope.time.isoformat()
+    assert envelope.time.isoformat() != START.isoformat()
