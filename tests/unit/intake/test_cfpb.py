@@ -130,16 +130,16 @@ def test_historical_complaint_is_received_on_its_date_and_its_history_published(
     translate = translator(source="/services/intake", tenant="acme")
     notifications = app.recorder.select_notifications(None, 100)
     envelopes = [translate(app.mapper.to_domain_event(n)) for n in notifications]
-    received, history = [e for e in envelopes if e is not None]
-    assert received.type == ComplaintReceived.event_type
+    by_type = {e.type: e for e in envelopes if e is not None}
+    received = by_type[ComplaintReceived.event_type]
+    history = by_type[ComplaintHistoryRecorded.event_type]
     assert received.data["received_at"] == "2013-01-16T00:00:00Z"
     assert (received.data["historical"], received.data["channel_detail"]) == (True, "Referral")
     assert (received.data["issue"], received.data["sub_product"]) == (
         "Loan modification,collection,foreclosure", "Other mortgage"
     )
-    assert (history.type, history.subject, history.sequence) == (
-        ComplaintHistoryRecorded.event_type, str(filed.complaint_id), 2
-    )
+    assert (history.subject, received.subject) == (str(filed.complaint_id),) * 2
+    assert history.sequence > received.sequence
     assert history.data == {
         "complaint_id": str(filed.complaint_id),
         "sent_to_company_at": "2013-01-17T00:00:00Z",
@@ -157,6 +157,7 @@ def test_historical_complaint_is_received_on_its_date_and_its_history_published(
 
 def test_filing_the_same_cfpb_record_again_is_the_same_complaint(app):
     first = app.file_complaint(cfpb.normalise(DISPUTED, historical=True), tenant="acme")
+    events = len(app.recorder.select_notifications(None, 100))
     again = app.file_complaint(cfpb.normalise(DISPUTED, historical=True), tenant="acme")
     assert (again.complaint_id, again.created) == (first.complaint_id, False)
-    assert len(app.recorder.select_notifications(None, 100)) == 3  # received, history, key
+    assert len(app.recorder.select_notifications(None, 100)) == events
