@@ -177,8 +177,8 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
         self, *, complaint_id: str, content: bytes, filename: str, content_type: str, by: str
     ) -> str:
         """Store the file by its hash (write-once) and attach it to the case."""
-        case = self.get_case(complaint_id)
-        case.check_may_handle(by)  # refuse before writing anything for a conflicted person
+        # Refuse (and record the refusal) before writing anything for a conflicted person.
+        self._change(complaint_id, lambda c: c.check_may_handle(by))
         evidence_id = str(uuid.uuid4())
         digest = self.evidence.put(content)
         self._change(complaint_id, lambda c: c.attach_evidence(
