@@ -18,6 +18,12 @@ class SlaTarget(StrEnum):
     REGULATORY = "regulatory"
 
 
+class RebaseTrigger(StrEnum):
+    POLICY = "policy"
+    SEVERITY = "severity"
+    EXTENSION = "extension"
+
+
 class EscalationLevel(StrEnum):
     TEAM_LEAD = "team_lead"
     DEPARTMENT_HEAD = "department_head"
@@ -39,6 +45,13 @@ class SlaClockStarted(DomainEvent):
     started_at: datetime
     deadline_at: datetime
     warn_at: datetime = Field(description="When a warning is raised if the clock still runs")
+    regime: str | None = Field(
+        None, description="Regulatory regime of a regulatory clock, e.g. cfpb, fca, cn_banking"
+    )
+    clock_key: str | None = Field(
+        None, description="The clock within the complaint, e.g. first_response, cfpb.final_response"
+    )
+    run: int = Field(1, ge=1, description="1, then 2 when a reopened complaint restarts it, ...")
 
 
 class SlaClockPaused(DomainEvent):
@@ -60,6 +73,9 @@ class SlaClockResumed(DomainEvent):
     clock_id: str
     resumed_at: datetime
     new_deadline_at: datetime
+    paused_seconds: float | None = Field(
+        None, ge=0, description="Working time the clock stood still, in the clock's calendar"
+    )
 
 
 class SlaWarningRaised(DomainEvent):
@@ -72,6 +88,8 @@ class SlaWarningRaised(DomainEvent):
     share_elapsed: float = Field(
         ge=0, le=1, description="Share of the allowed business time already used, e.g. 0.8"
     )
+    target: SlaTarget | None = None
+    warned_at: datetime | None = Field(None, description="When that share was used up")
 
 
 class SlaBreached(DomainEvent):
@@ -82,6 +100,7 @@ class SlaBreached(DomainEvent):
     clock_id: str
     deadline_at: datetime
     breached_at: datetime
+    target: SlaTarget | None = None
 
 
 class SlaEscalated(DomainEvent):
@@ -92,6 +111,8 @@ class SlaEscalated(DomainEvent):
     clock_id: str
     level: EscalationLevel
     reason: str
+    target: SlaTarget | None = None
+    escalated_at: datetime | None = Field(None, description="When the level's threshold passed")
 
 
 class SlaClockStopped(DomainEvent):
@@ -103,6 +124,38 @@ class SlaClockStopped(DomainEvent):
     reason: str = Field(description="What stopped it, e.g. first response sent, complaint closed")
     stopped_at: datetime
     met: bool = Field(description="True when stopped on or before the deadline")
+    target: SlaTarget | None = None
+    summary_resolution: bool | None = Field(
+        None, description="FCA DISP: resolved by the close of the third business day after "
+        "receipt (None where the regime has no such rule)"
+    )
+
+
+class SlaClockRebased(DomainEvent):
+    """A clock's deadline was recomputed: a re-base onto the policy in force, a severity
+    change, or a regulatory extension. Running clocks never move without this event."""
+
+    event_type = "sla.clock_rebased.v1"
+    complaint_id: str
+    clock_id: str
+    target: SlaTarget
+    trigger: RebaseTrigger
+    reason: str
+    actor: str = Field(description="User id of who re-based or extended it, or `system`")
+    severity: Severity
+    policy_id: str
+    policy_version: str = Field(min_length=1)
+    calendar_id: str
+    calendar_version: str = Field(min_length=1)
+    rebased_at: datetime
+    previous_deadline_at: datetime | None = None
+    deadline_at: datetime | None = Field(
+        None, description="None while the clock is paused: it is set when the clock resumes"
+    )
+    warn_at: datetime | None = None
+    approval_id: str | None = Field(
+        None, description="The recorded internal approval an extension step required"
+    )
 
 
 EVENTS: tuple[type[DomainEvent], ...] = (
@@ -113,4 +166,5 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     SlaBreached,
     SlaEscalated,
     SlaClockStopped,
+    SlaClockRebased,
 )

@@ -68,11 +68,12 @@ def digest(document: Mapping[str, Any]) -> str:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML mapping from a file."""
+    """A YAML mapping from a file, in JSON types."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top")
-    return data
+    # As JSON (dates become ISO strings) so the document can be stored as it was read.
+    return json.loads(json.dumps(data, default=str))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,10 @@
 """The SLA service's settings."""
 
+from datetime import datetime
+from pathlib import Path
+
 from runtime.settings import Settings
+from services.sla.catalog import DEFAULT_CALENDAR_DIR, DEFAULT_POLICY_FILE
 
 
 class SlaSettings(Settings):
@@ -8,3 +12,10 @@ class SlaSettings(Settings):
 
     service: str = "sla"
     http_port: int = 8003
+    sla_policy_file: Path = DEFAULT_POLICY_FILE
+    sla_calendar_dir: Path = DEFAULT_CALENDAR_DIR
+    # How soon another replica's changes reach this replica's timer (its own wake it at once).
+    sla_follow_interval_s: float = 2.0
+    # Test deployments only: time stands still until POST /v1/test-clock moves it.
+    sla_test_clock: bool = False
+    sla_test_clock_start: datetime | None = None

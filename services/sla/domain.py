@@ -1,126 +1,245 @@
-"""Deadline clocks of complaints, and the policy that sets their deadlines."""
+"""The SLA of one complaint: what happened to it, and the clocks that run because of it.
+
+Events record facts (received, classified, milestones, waiting on the customer, reopened) and
+their effects on clocks (started, paused, resumed, re-based, alarms fired, stopped), with the
+computed instants inside, so replaying them needs no policy or calendar. The rules that decide
+those effects live in `lifecycle`.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
 from contracts.intake import Severity
-from contracts.sla import SlaTarget
+from services.sla.clocks import Clock, Status
+from services.sla.policy import Context
 
 # Intake has not classified a complaint when it is received; until it does, this applies.
 UNCLASSIFIED = Severity.P3
 
 
 @dataclass(frozen=True)
-class Schedule:
-    """When a clock warns and when it breaches."""
+class Act:
+    """When a fact happened, who did it and which consumed event (id) told us."""
 
-    warn_at: datetime
-    deadline_at: datetime
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How long each severity may take to reach a target, counted in one calendar."""
-
-    policy_id: str
-    policy_version: str
-    calendar_id: str
-    calendar_version: str
-    targets: Mapping[SlaTarget, Mapping[Severity, timedelta]]
-    warn_share: float
-
-    def schedule(self, target: SlaTarget, severity: Severity, started_at: datetime) -> Schedule:
-        """The warning and the deadline of a clock that starts at `started_at`."""
-        allowed = self.targets[target][severity]
-        # The 24x7 calendar counts every hour, so business time is calendar time.
-        return Schedule(
-            warn_at=started_at + allowed * self.warn_share, deadline_at=started_at + allowed
-        )
+    at: datetime
+    actor: str
+    cause: str | None = None
 
 
-# Until a policy file is loaded: 72 hours round the clock to resolve, warned at 80%.
-DEFAULT_POLICY = Policy(
-    policy_id="default",
-    policy_version="0",
-    calendar_id="24x7",
-    calendar_version="0",
-    targets={SlaTarget.RESOLUTION: {Severity.P3: timedelta(hours=72)}},
-    warn_share=0.8,
-)
+class ComplaintSla(Aggregate):
+    """Every clock of one complaint; alarms fire at most once per clock run."""
 
-
-class SlaClock(Aggregate):
-    """The deadline of one target (e.g. resolution) of one complaint."""
-
-    # eventsourcing treats every keyword-only argument of an @event method as required,
-    # defaults or not, so none are given defaults here.
+    # eventsourcing treats every keyword-only argument of an @event method as required.
 
     @staticmethod
-    def create_id(complaint_id: str, target: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"sla-clock/{complaint_id}/{target}")
+    def create_id(complaint_id: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, f"sla/{complaint_id}")
+
+    @staticmethod
+    def clock_id(complaint_id: str, key: str) -> uuid.UUID:
+        """The published id of one clock; stable across runs, re-bases and restarts."""
+        return uuid.uuid5(NAMESPACE, f"sla-clock/{complaint_id}/{key}")
+
+    @event("Registered")
+    def __init__(self, *, complaint_id: str, tenant: str) -> None:
+        self.complaint_id = complaint_id
+        self.tenant = tenant
+        self.opened = False
+        self.historical = False
+        self.channel: str | None = None
+        self.customer_tier: str | None = None
+        self.received_at: datetime | None = None
+        self.severity = UNCLASSIFIED.value
+        self.category: str | None = None
+        self.policy_key: tuple[str, str] | None = None
+        self.milestones: dict[str, datetime] = {}
+        self.waiting_since: datetime | None = None
+        self.clocks: dict[str, Clock] = {}
+        self.early: list[dict[str, Any]] = []  # facts that arrived before the complaint did
+
+    @property
+    def next_seq(self) -> int:
+        return self.version + 1
+
+    def context(self) -> Context:
+        """What the policy looks at, as the complaint's facts left it."""
+        return Context(tenant=self.tenant, channel=self.channel, customer_tier=self.customer_tier,
+                       category=self.category, severity=Severity(self.severity))
+
+    # Facts ------------------------------------------------------------------------------
+
+    @event("Opened")
+    def _opened(
+        self, *, channel: str, customer_tier: str | None, received_at: datetime,
+        historical: bool, policy_id: str, policy_version: str, cause: str | None, actor: str,
+    ) -> None:
+        self.opened = True
+        self.channel, self.customer_tier = channel, customer_tier
+        self.received_at, self.historical = received_at, historical
+        self.policy_key = (policy_id, policy_version)
+
+    @event("Classified")
+    def _classified(
+        self, *, severity: str, category: str | None, at: datetime, cause: str | None, actor: str
+    ) -> None:
+        self.severity, self.category = severity, category
+
+    @event("MilestoneReached")
+    def _milestone(self, *, milestone: str, at: datetime, cause: str | None, actor: str) -> None:
+        self.milestones.setdefault(milestone, at)
+        if not self.opened:
+            self.early.append({"fact": "milestone", "milestone": milestone, "at": at,
+                               "cause": cause, "actor": actor})
+
+    @event("WaitStarted")
+    def _wait_started(self, *, at: datetime, reason: str, cause: str | None, actor: str) -> None:
+        self.waiting_since = at
+        if not self.opened:
+            self.early.append({"fact": "wait", "at": at, "reason": reason, "cause": cause,
+                               "actor": actor})
+
+    @event("WaitEnded")
+    def _wait_ended(self, *, at: datetime, cause: str | None, actor: str) -> None:
+        self.waiting_since = None
+        if not self.opened:
+            self.early.append({"fact": "reply", "at": at, "cause": cause, "actor": actor})
+
+    @event("Reopened")
+    def _reopened(self, *, at: datetime, reason: str, cause: str | None, actor: str) -> None:
+        for milestone in ("progressed", "resolved", "closed"):
+            self.milestones.pop(milestone, None)
+
+    @event("Rebased")
+    def _policy_rebased(
+        self, *, policy_id: str, policy_version: str, cause: str | None, actor: str
+    ) -> None:
+        self.policy_key = (policy_id, policy_version)
+
+    @event("EarlyFactsApplied")
+    def _early_applied(self) -> None:
+        self.early = []
+
+    # Effects on clocks ------------------------------------------------------------------
+
+    @event("ClockStarted")
+    def _clock_started(
+        self, *, complaint_id: str, clock: dict[str, Any], cause: str | None, actor: str
+    ) -> None:
+        # Copies: the pending event must keep what it recorded while later events change state.
+        self.clocks[clock["key"]] = Clock(
+            **deepcopy(clock), schedule_seq=self.next_seq, running_since=clock["started_at"]
+        )
+
+    @event("ClockPaused")
+    def _clock_paused(
+        self, *, complaint_id: str, key: str, target: str, paused_at: datetime,
+        consumed_us: int, reason: str, cause: str | None, actor: str,
+    ) -> None:
+        clock = self.clocks[key]
+        clock.status, clock.paused_at, clock.running_since = Status.PAUSED, paused_at, None
+        clock.consumed_us = consumed_us
+
+    @event("ClockResumed")
+    def _clock_resumed(
+        self, *, complaint_id: str, key: str, target: str, resumed_at: datetime,
+        paused_us: int, due: dict[str, datetime], deadline_at: datetime | None,
+        cause: str | None, actor: str,
+    ) -> None:
+        clock = self.clocks[key]
+        clock.status, clock.paused_at, clock.running_since = Status.RUNNING, None, resumed_at
+        clock.due, clock.schedule_seq = dict(due), self.next_seq
+
+    @event("ClockRebased")
+    def _clock_rebased(
+        self, *, complaint_id: str, key: str, target: str, trigger: str,
+        changes: dict[str, Any], at: datetime,
+        previous_deadline_at: datetime | None, deadline_at: datetime | None, reason: str,
+        approval_id: str | None, cause: str | None, actor: str,
+    ) -> None:
+        clock = self.clocks[key]
+        for name, value in deepcopy(changes).items():
+            setattr(clock, name, value)
+        clock.schedule_seq = self.next_seq
+
+    @event("AlarmFired")
+    def _alarm_fired(
+        self, *, complaint_id: str, key: str, target: str, alarm: str, at: datetime, share: float,
+        deadline_at: datetime | None, cause: str | None, actor: str,
+    ) -> None:
+        clock = self.clocks[key]
+        clock.due.pop(alarm, None)
+        clock.fired[alarm] = at
+
+    @event("ClockStopped")
+    def _clock_stopped(
+        self, *, complaint_id: str, key: str, target: str, stopped_at: datetime,
+        reason: str, met: bool, summary_resolution: bool | None, cause: str | None, actor: str,
+    ) -> None:
+        clock = self.clocks[key]
+        clock.status, clock.stopped_at, clock.stop_reason = Status.STOPPED, stopped_at, reason
+        clock.met, clock.summary_resolution = met, summary_resolution
+        clock.due, clock.running_since = {}, None
+
+    # Guards -------------------------------------------------------------------------------
+
+    def ref(self, key: str) -> dict[str, str]:
+        """What every event about one clock names: the complaint, the clock and its target."""
+        return {"complaint_id": self.complaint_id, "key": key, "target": self.clocks[key].target}
+
+    def check_alarm_due(self, key: str, alarm: str) -> None:
+        clock = self.clocks[key]
+        if alarm in clock.fired:
+            raise AlarmAlreadyFired(f"{self.complaint_id}/{key}: {alarm} already fired this run")
+        if alarm not in clock.due:
+            raise AlarmNotScheduled(f"{self.complaint_id}/{key}: {alarm} is not scheduled")
+
+    def check_live(self, key: str) -> None:
+        if key not in self.clocks or not self.clocks[key].live:
+            raise ClockNotLive(f"{self.complaint_id}: no running or paused clock {key!r}")
+
+    def next_due(self) -> datetime | None:
+        """The earliest alarm instant of any clock of this complaint."""
+        instants = [at for clock in self.clocks.values() if (at := clock.next_due())]
+        return min(instants, default=None)
+
+
+class AlarmAlreadyFired(Exception):
+    """A warning, breach or escalation is recorded at most once per clock run."""
+
+
+class AlarmNotScheduled(Exception):
+    """The alarm is not due for this clock (not in its policy, or the clock stopped)."""
+
+
+class ClockNotLive(Exception):
+    """The clock is stopped or was never started."""
+
+
+class PolicyHistory(Aggregate):
+    """Every version of every policy and calendar file the service ever put in force."""
+
+    @staticmethod
+    def create_id() -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, "sla/policy-history")
 
     @event("Started")
-    def __init__(
-        self,
-        *,
-        complaint_id: str,
-        target: str,
-        tenant: str,
-        severity: str,
-        policy_id: str,
-        policy_version: str,
-        calendar_id: str,
-        calendar_version: str,
-        started_at: datetime,
-        warn_at: datetime,
-        deadline_at: datetime,
-        cause: str | None,
-    ) -> None:
-        self.complaint_id = complaint_id
-        self.target = target
-        self.tenant = tenant
-        self.severity = severity
-        self.policy_id = policy_id
-        self.policy_version = policy_version
-        self.calendar_id = calendar_id
-        self.calendar_version = calendar_version
-        self.started_at = started_at
-        self.warn_at = warn_at
-        self.deadline_at = deadline_at
-        self.status = "running"
+    def __init__(self) -> None:
+        self.documents: list[dict[str, Any]] = []
 
-    @classmethod
-    def start(
-        cls,
-        *,
-        complaint_id: str,
-        tenant: str,
-        target: SlaTarget,
-        severity: Severity,
-        policy: Policy,
-        started_at: datetime,
-        cause: str | None = None,
-    ) -> SlaClock:
-        """Start a clock whose deadline the policy sets; the event keeps the computed times."""
-        schedule = policy.schedule(target, severity, started_at)
-        return cls(
-            complaint_id=complaint_id,
-            target=target.value,
-            tenant=tenant,
-            severity=severity.value,
-            policy_id=policy.policy_id,
-            policy_version=policy.policy_version,
-            calendar_id=policy.calendar_id,
-            calendar_version=policy.calendar_version,
-            started_at=started_at,
-            warn_at=schedule.warn_at,
-            deadline_at=schedule.deadline_at,
-            cause=cause,
-        )
+    @event("DocumentRecorded")
+    def record(self, *, kind: str, doc_id: str, version: str, sha256: str,
+               content: dict[str, Any]) -> None:
+        self.documents.append({"kind": kind, "doc_id": doc_id, "version": version,
+                               "sha256": sha256, "content": content})
+
+    def knows(self, kind: str, doc_id: str, version: str) -> bool:
+        return any((d["kind"], d["doc_id"], d["version"]) == (kind, doc_id, version)
+                   for d in self.documents)

@@ -1,24 +1,27 @@
-"""What the SLA service does with the events it consumes: live complaints start a clock."""
+"""What the SLA service does with the events it consumes: each one is a fact for the clocks."""
 
 from __future__ import annotations
 
-from contracts.envelope import Envelope
-from contracts.intake import ComplaintReceived
-from contracts.topics import INTAKE_EVENTS
+from contracts import intake, resolution
+from contracts.envelope import DomainEvent, Envelope
+from contracts.topics import INTAKE_EVENTS, RESOLUTION_EVENTS
 from runtime.eventstore import Cause
 from services.sla.application import SlaApplication
+from services.sla.facts import FACTS, fact_of
 
 
-def start_resolution_clock(
-    app: SlaApplication, event: ComplaintReceived, envelope: Envelope, cause: Cause
-) -> None:
-    """A live complaint must be resolved in time; imported history never runs a clock."""
-    if event.historical:
-        return
-    app.start_clock(
-        complaint_id=event.complaint_id, tenant=envelope.tenant, started_at=event.received_at,
-        cause=cause,
-    )
+def record_fact(app: SlaApplication, event: DomainEvent, envelope: Envelope, cause: Cause) -> None:
+    """Apply the fact an event tells (see `facts` for which events stop, pause or resume)."""
+    fact = fact_of(envelope, event)
+    if fact is not None:
+        app.record(fact, cause)
 
 
-SUBSCRIPTIONS = {INTAKE_EVENTS: {ComplaintReceived: start_resolution_clock}}
+def _subscribed(topic_events: tuple[type[DomainEvent], ...]) -> dict:
+    return {event_type: record_fact for event_type in topic_events if event_type in FACTS}
+
+
+SUBSCRIPTIONS = {
+    INTAKE_EVENTS: _subscribed(intake.EVENTS),
+    RESOLUTION_EVENTS: _subscribed(resolution.EVENTS),
+}

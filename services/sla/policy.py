@@ -23,7 +23,7 @@ _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 def parse_duration(value: object) -> object:
     """'30m', '2h', '1d12h' as a timedelta; other values are left to pydantic."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or value.startswith("P"):  # ISO 8601 as pydantic writes it
         return value
     match = _DURATION.match(value.strip())
     if not match or not any(match.groups()):
@@ -95,6 +95,8 @@ class ClockRule(Frozen):
             raise ValueError("give exactly one of `within` (a duration) or `days`")
         if self.within is not None and self.within <= timedelta(0):
             raise ValueError("`within` must be positive")
+        if self.extensions and self.days is None:
+            raise ValueError("only a deadline in `days` can be extended")
         return self
 
 
