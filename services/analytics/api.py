@@ -1,16 +1,36 @@
-"""Analytics' HTTP API: counts over the projection."""
+"""Analytics' HTTP API: reports over the projection, as JSON or CSV (?format=csv or Accept)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from contracts.registry import EVENT_TYPES
+from services.analytics.actions import Action, CorrectiveActions, Effect, NewAction
 from services.analytics.application import AnalyticsApplication
+from services.analytics.rendering import Report, ReportQuery, parse_query, render, unknown_dimension
+from services.analytics.reports import Reports
+from services.analytics.slicing import (
+    CLOCK_DIMENSIONS,
+    DIMENSIONS,
+    UnknownDimension,
+    check_dimensions,
+)
 
 Tenant = Annotated[str | None, Query(min_length=1, max_length=128, description="Only this tenant")]
+From = Annotated[datetime | None, Query(alias="from", description="Received at or after (UTC)")]
+To = Annotated[datetime | None, Query(description="Received before (UTC)")]
+By = Annotated[list[str], Query(description=f"Group by these dimensions: {', '.join(DIMENSIONS)}")]
+Interval = Annotated[Literal["day", "week", "month"] | None, Query(description="Group by period")]
+Format = Annotated[Literal["json", "csv"] | None, Query(alias="format", description="Or Accept")]
+FILTERS = (
+    "Any other query parameter filters a dimension, e.g. `?category=billing&region=CA`"
+    " (repeat it for several values); an unknown one is a 422 that lists the allowed ones."
+)
 
 
 class ReceivedCount(BaseModel):
@@ -22,17 +42,45 @@ class EventCount(BaseModel):
     count: int
 
 
-def build_router(app: AnalyticsApplication) -> APIRouter:
-    """Routes over the analytics application."""
-    router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+def complaint_query(
+    request: Request, start: From = None, to: To = None, by: By = [],  # noqa: B006
+    interval: Interval = None, output: Format = None,
+) -> ReportQuery:
+    """Filters and grouping over complaints."""
+    return parse_query(request, start=start, end=to, by=by, interval=interval, output=output)
 
-    @router.get(
-        "/complaints/count", response_model=ReceivedCount, summary="Complaints received so far"
-    )
+
+def clock_query(
+    request: Request, start: From = None, to: To = None, by: By = [],  # noqa: B006
+    interval: Interval = None, output: Format = None,
+) -> ReportQuery:
+    """Filters and grouping over SLA clocks: the complaint's dimensions and the clock target."""
+    return parse_query(request, start=start, end=to, by=by, interval=interval, output=output,
+                       allowed=CLOCK_DIMENSIONS)
+
+
+ComplaintQuery = Annotated[ReportQuery, Depends(complaint_query)]
+ClockQuery = Annotated[ReportQuery, Depends(clock_query)]
+
+
+def one_dimension(name: str) -> str:
+    """A dimension named by `of`, or a 422 listing the allowed ones."""
+    try:
+        return check_dimensions([name])[0]
+    except UnknownDimension as error:
+        raise unknown_dimension(error) from error
+
+
+def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
+    """Routes over the analytics application and its reports."""
+    router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+    get = router.get
+
+    @get("/complaints/count", response_model=ReceivedCount, summary="Complaints received so far")
     def count_complaints(tenant: Tenant = None) -> ReceivedCount:
         return ReceivedCount(received=app.count_received_complaints(tenant=tenant))
 
-    @router.get("/events/count", response_model=EventCount, summary="Events of one type so far")
+    @get("/events/count", response_model=EventCount, summary="Events of one type so far")
     def count_events(
         event_type: Annotated[str, Query(alias="type", description="e.g. complaint.assigned.v1")],
         tenant: Tenant = None,
@@ -42,5 +90,86 @@ def build_router(app: AnalyticsApplication) -> APIRouter:
         return EventCount(
             type=event_type, count=app.count_events(event_type=event_type, tenant=tenant)
         )
+
+    @get("/volume", response_model=Report, summary="Complaints received", description=FILTERS)
+    def volume(q: ComplaintQuery):
+        return render("volume", reports.volume(q.slice, q.grouping), q.csv)
+
+    @get("/backlog", response_model=Report, summary="Open complaints by age",
+         description=FILTERS)
+    def backlog(q: ComplaintQuery, as_of: datetime | None = None):
+        as_of = as_of or datetime.now(UTC)
+        return render("backlog", reports.backlog(q.slice, q.grouping, as_of=as_of), q.csv)
+
+    @get("/response-times", response_model=Report, description=FILTERS,
+         summary="First-response time and time to resolution (median, p90, hours)")
+    def response_times(q: ComplaintQuery):
+        return render("response-times", reports.response_times(q.slice, q.grouping), q.csv)
+
+    @get("/sla", response_model=Report, description=FILTERS + " Also by `target`.",
+         summary="SLA compliance of clocks, e.g. by severity or department")
+    def sla(q: ClockQuery):
+        return render("sla", reports.sla(q.slice, q.grouping), q.csv)
+
+    @get("/satisfaction", response_model=Report, summary="CSAT distribution and mean, NPS",
+         description=FILTERS)
+    def satisfaction(q: ComplaintQuery):
+        return render("satisfaction", reports.satisfaction(q.slice, q.grouping), q.csv)
+
+    @get("/recurrence", response_model=Report, description=FILTERS,
+         summary="Share of complaints from customers who complained in the days before")
+    def recurrence(q: ComplaintQuery, days: Annotated[int, Query(ge=1, le=366)] = 30):
+        return render("recurrence", reports.recurrence(q.slice, q.grouping, days=days), q.csv)
+
+    @get("/rates", response_model=Report, description=FILTERS,
+         summary="Closure, reopen and first-contact resolution rates")
+    def rates(q: ComplaintQuery):
+        return render("rates", reports.rates(q.slice, q.grouping), q.csv)
+
+    @get("/pareto", response_model=Report, description=FILTERS,
+         summary="Values of a dimension (category, root_cause...) by complaints, cumulated")
+    def pareto(q: ComplaintQuery, of: str = "category"):
+        return render("pareto", reports.pareto(q.slice, one_dimension(of)), q.csv)
+
+    @get("/performance", response_model=Report, description=FILTERS,
+         summary="Per department, queue or agent: load, speed, SLA, satisfaction, reopens")
+    def performance(q: ComplaintQuery, of: Literal["department", "queue", "agent"] = "department"):
+        return render("performance", reports.performance(q.slice, of), q.csv)
+
+    @get("/weekday-weekend", response_model=Report, summary="Weekday versus weekend",
+         description=FILTERS)
+    def weekday_weekend(q: ComplaintQuery):
+        return render("weekday-weekend", reports.day_types(q.slice, q.grouping), q.csv)
+
+    @get("/timely-response", response_model=Report, description=FILTERS,
+         summary="Share answered in time (CFPB 'Timely response?'), e.g. by product")
+    def timely_response(q: ComplaintQuery):
+        return render("timely-response", reports.timely_response(q.slice, q.grouping), q.csv)
+
+    return router
+
+
+def build_actions_router(actions: CorrectiveActions) -> APIRouter:
+    """Routes to record corrective actions and measure their effect."""
+    router = APIRouter(prefix="/v1/analytics/actions", tags=["corrective actions"])
+
+    @router.post("", response_model=Action, status_code=status.HTTP_201_CREATED,
+                 summary="Record an improvement action against a category or root cause")
+    def record_action(new: NewAction) -> Action:
+        return actions.record(new)
+
+    @router.get("", response_model=list[Action], summary="Recorded actions")
+    def list_actions(tenant: Tenant = None) -> list[Action]:
+        return actions.list(tenant)
+
+    @router.get("/{action_id}/effect", response_model=Effect,
+                summary="Complaint rate against the target before and after the action")
+    def action_effect(
+        action_id: uuid.UUID, days: Annotated[int, Query(ge=1, le=366)] = 30
+    ) -> Effect:
+        action = actions.get(action_id)
+        if action is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such action")
+        return actions.effect(action, days=days)
 
     return router

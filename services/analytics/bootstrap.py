@@ -5,77 +5,150 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import faust
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from faust.contrib.asgi import faust_app_running
 
+from contracts.topics import ANALYTICS_EVENTS, DOMAIN_TOPICS
 from runtime import logs
-from runtime.bus import build_faust_app, build_producer
+from runtime.bus import build_producer
 from runtime.deadletters import DeadLetters
 from runtime.http import create_http_app
+from runtime.lag import LagMonitor
 from services.analytics import api
+from services.analytics.actions import CorrectiveActions
+from services.analytics.alerts import SpikeWatcher
 from services.analytics.application import AnalyticsApplication
 from services.analytics.config import AnalyticsSettings
+from services.analytics.consumer import ProjectionLoop, group_consumer, watch_lag
+from services.analytics.domain import Pseudonyms
 from services.analytics.handlers import ProjectionConsumer
+from services.analytics.reports import Reports
+from services.analytics.spikes import SpikeRule
 from services.analytics.store import ClickHouseStore, build_store
 
 
 @dataclass
 class AnalyticsRuntime:
-    """The store, the dead-letter producer and the projection agent, started together.
+    """The store, the producer, the projection loop, the lag monitor and the spike watcher.
 
     It offers what runtime.http.create_http_app uses of a ServiceRuntime (`running`,
-    `readiness`): analytics is a projection and has no event store or outbox to relay.
+    `readiness`): analytics is a projection and has no event store to relay; its outbox of
+    spike alerts lives in ClickHouse (alerts.py).
     """
 
     settings: AnalyticsSettings
     store: ClickHouseStore
-    faust_app: faust.App
+    app: AnalyticsApplication
+    loop: ProjectionLoop
+    lag: LagMonitor
+    watcher: SpikeWatcher
     dead_letters: DeadLetters
     started: bool = False
+    tasks: list[asyncio.Task] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Open the store, start the producer and the agent; stop them in reverse order."""
+        """Open the store, start producer, consumer and tasks; stop them in reverse order."""
         await asyncio.to_thread(self.store.open)
         producer = self.dead_letters.producer = build_producer(self.settings)
         await producer.start()
+        consumer = group_consumer(
+            self.settings.kafka_bootstrap, self.settings.consumer_group, self.app.positions
+        )
+        await consumer.start()
+        self.tasks = [
+            asyncio.create_task(self.loop.run(consumer), name="analytics-projection"),
+            asyncio.create_task(watch_lag(
+                consumer, self.lag, self.app.positions, self.settings.consumer_lag_interval_s
+            ), name="analytics-lag"),
+            asyncio.create_task(self.watcher.run(
+                _sender(producer), self.settings.spike_check_interval_s
+            ), name="analytics-spikes"),
+        ]
+        self.started = True
         try:
-            async with faust_app_running(self.faust_app, stop_timeout=10):
-                self.started = True
-                yield
+            yield
         finally:
             self.started = False
+            for task in self.tasks:
+                task.cancel()
+            for task in self.tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await consumer.stop()
             await producer.stop()
             self.store.close()
 
     def readiness(self) -> dict[str, bool]:
         """Checks that decide whether this replica should receive traffic."""
-        return {"started": self.started, "clickhouse": self.store.ping()}
+        projecting = bool(self.tasks) and not self.tasks[0].done()
+        return {
+            "started": self.started and projecting,
+            "clickhouse": self.store.ping(),
+            "consuming": not self.lag.stalled,
+        }
+
+
+def _sender(producer: AIOKafkaProducer):
+    async def send(key: bytes, value: bytes) -> object:
+        return await producer.send_and_wait(ANALYTICS_EVENTS.name, value=value, key=key)
+
+    return send
+
+
+def spike_rule(settings: AnalyticsSettings) -> SpikeRule:
+    """The spike rule the settings describe."""
+    return SpikeRule(
+        baseline_windows=settings.spike_baseline_windows,
+        margin_ratio=settings.spike_margin_ratio,
+        margin_sigma=settings.spike_margin_sigma,
+        min_margin=settings.spike_min_margin,
+    )
+
+
+def projection(settings: AnalyticsSettings) -> tuple[ClickHouseStore, AnalyticsApplication,
+                                                     ProjectionLoop, DeadLetters, LagMonitor]:
+    """The projection's parts, shared by the service and the rebuild command."""
+    store = build_store(settings)
+    app = AnalyticsApplication(store, Pseudonyms(settings.customer_pseudonym_key))
+    dead_letters = DeadLetters(producer=None, service=settings.service)
+    handler = ProjectionConsumer(
+        project=app.project, record_positions=app.record_positions, dead_letters=dead_letters,
+        service=settings.service, max_attempts=settings.consumer_max_attempts,
+        backoff_s=settings.consumer_retry_backoff_s,
+    )
+    lag = LagMonitor(
+        service=settings.service, topics=[t.name for t in DOMAIN_TOPICS],
+        stall_after_s=settings.consumer_stall_after_s,
+    )
+    loop = ProjectionLoop(
+        handler=handler, lag=lag, batch_size=settings.projection_batch_size,
+        flush_interval_s=settings.projection_flush_ms / 1000,
+    )
+    return store, app, loop, dead_letters, lag
 
 
 def bootstrap(settings: AnalyticsSettings | None = None) -> tuple[FastAPI, AnalyticsRuntime]:
     """Build analytics' HTTP app and runtime; nothing connects until the app starts."""
     settings = settings or AnalyticsSettings()
     logs.configure(settings.service, settings.log_level)
-    store = build_store(settings)
-    app = AnalyticsApplication(store)
-    dead_letters = DeadLetters(producer=None, service=settings.service)
-    faust_app = build_faust_app(settings)
-    ProjectionConsumer(
-        project=app.project, dead_letters=dead_letters, service=settings.service,
-        batch_size=settings.projection_batch_size,
-        flush_interval_s=settings.projection_flush_ms / 1000,
-        max_attempts=settings.consumer_max_attempts,
-        backoff_s=settings.consumer_retry_backoff_s,
-    ).attach(faust_app)
+    store, app, loop, dead_letters, lag = projection(settings)
+    watcher = SpikeWatcher(
+        store, rule=spike_rule(settings), window_s=settings.spike_window_s,
+        source=settings.source,
+    )
     runtime = AnalyticsRuntime(
-        settings=settings, store=store, faust_app=faust_app, dead_letters=dead_letters
+        settings=settings, store=store, app=app, loop=loop, lag=lag, watcher=watcher,
+        dead_letters=dead_letters,
     )
     api_app = create_http_app(
         runtime,  # type: ignore[arg-type]  # duck-typed: see AnalyticsRuntime
-        title="Complaint analytics", routers=[api.build_router(app)],
+        title="Complaint analytics",
+        routers=[
+            api.build_router(app, Reports(store)),
+            api.build_actions_router(CorrectiveActions(store)),
+        ],
     )
     return api_app, runtime

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC
 from typing import Any, NamedTuple
 
@@ -14,6 +16,9 @@ from runtime.vault import is_sealed
 # analysts and never erased per customer, so these values must not reach it at all: neither
 # in plaintext (events published before sealing, kept forever on the topics) nor sealed.
 PERSONAL_DATA_KEYS = frozenset({"customer_name", "customer_contact", "subject", "text"})
+# Not personal data in itself, but a join key to it: analytics keeps a keyed hash instead, so
+# recurrence can still be counted and nobody can look a customer up by their id.
+PSEUDONYMISED_KEYS = frozenset({"customer_id"})
 
 EVENT_COLUMNS = (
     "event_id", "type", "complaint_id", "tenant", "source", "time", "sequence",
@@ -28,20 +33,40 @@ class Consumed(NamedTuple):
     event: DomainEvent
 
 
-def without_personal_data(value: Any) -> Any:
-    """A copy of a JSON value without personal-data keys or sealed values, at any depth."""
+class Pseudonyms:
+    """HMAC-SHA256 of tenant and customer id under a secret key: stable, not reversible."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key.encode()
+
+    def __call__(self, tenant: str, customer_id: str) -> str:
+        message = f"{tenant}\x1f{customer_id}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def without_personal_data(
+    value: Any, pseudonymise: Callable[[str], str] | None = None
+) -> Any:
+    """A copy of a JSON value without personal-data keys or sealed values, at any depth.
+
+    Values under PSEUDONYMISED_KEYS are replaced by `pseudonymise(value)` when it is given.
+    """
     if isinstance(value, Mapping):
         return {
-            key: without_personal_data(item)
+            key: (
+                pseudonymise(item)
+                if pseudonymise and key in PSEUDONYMISED_KEYS and isinstance(item, str)
+                else without_personal_data(item, pseudonymise)
+            )
             for key, item in value.items()
             if key not in PERSONAL_DATA_KEYS and not is_sealed(item)
         }
     if isinstance(value, list | tuple):
-        return [without_personal_data(item) for item in value if not is_sealed(item)]
+        return [without_personal_data(item, pseudonymise) for item in value if not is_sealed(item)]
     return value
 
 
-def event_row(consumed: Consumed) -> dict[str, Any]:
+def event_row(consumed: Consumed, pseudonyms: Pseudonyms) -> dict[str, Any]:
     """The `events` row of a consumed event; `data` holds only the contract's known fields."""
     envelope = consumed.envelope
     # For the few events that are not about one complaint (customer.erased, analytics alerts)
@@ -52,11 +77,14 @@ def event_row(consumed: Consumed) -> dict[str, Any]:
         "complaint_id": envelope.subject,
         "tenant": envelope.tenant,
         "source": envelope.source,
-        "time": envelope.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+        "time": _ch_time(envelope.time),
         "sequence": envelope.sequence,
         "correlation_id": str(envelope.correlationid),
         "data": json.dumps(
-            without_personal_data(consumed.event.model_dump(mode="json")),
+            without_personal_data(
+                consumed.event.model_dump(mode="json"),
+                lambda customer_id: pseudonyms(envelope.tenant, customer_id),
+            ),
             ensure_ascii=False, separators=(",", ":"),
         ),
     }
@@ -68,6 +96,15 @@ def first_of_each(batch: Iterable[Consumed]) -> list[Consumed]:
     for consumed in batch:
         seen.setdefault(str(consumed.envelope.id), consumed)
     return list(seen.values())
+
+
+def seen_row(consumed: Consumed) -> dict[str, Any]:
+    """The `seen_events` row that marks an event as projected."""
+    return {"time": _ch_time(consumed.envelope.time), "event_id": str(consumed.envelope.id)}
+
+
+def _ch_time(value: Any) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 def unseen(batch: Sequence[Consumed], stored_ids: Iterable[str]) -> list[Consumed]:

@@ -1,29 +1,26 @@
-"""Stream wiring: every domain topic, in batches, into the projection; nothing dropped silently.
+"""Batches of consumed messages into the projection; nothing dropped silently.
 
-runtime.stream.Subscription hands one event at a time to an Inbox, and faust commits its
-offset once the handler returns. A projection into ClickHouse wants batches, and an offset
-may be committed only after its event is flushed, so analytics takes batches without
-acknowledgement (`noack_take`) and acknowledges each batch once it is stored or dead-lettered.
+Each batch ends with every message stored, recognised as a duplicate, or dead-lettered, and
+with the last offset of each partition recorded in ClickHouse beside the batch (consumer.py
+seeks to those positions, so Kafka's committed offsets are only a courtesy to lag tools).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import faust
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 
 from contracts.deadletter import DeadLetterReason
 from contracts.registry import UnknownEventType, parse
-from contracts.topics import DOMAIN_TOPICS, TopicSpec
 from runtime.deadletters import DeadLetters
 from runtime.inbox import Outcome
 from runtime.metrics import EVENTS_CONSUMED
-from services.analytics.application import Projected
+from services.analytics.application import Position, Projected
 from services.analytics.domain import Consumed
 
 log = logging.getLogger(__name__)
@@ -33,9 +30,9 @@ BATCH_SIZE = Histogram(
     "analytics_projection_batch_size", "Events per projection batch",
     buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
 )
-LAG = Gauge("analytics_projection_lag_events", "Events consumed from Kafka but not yet flushed")
 
-Project = Callable[[Sequence[Consumed]], Projected]
+Project = Callable[[Sequence[Consumed], Mapping[Position, int]], Projected]
+RecordPositions = Callable[[Mapping[Position, int]], None]
 Batch = list[tuple[Any, Consumed]]
 T = TypeVar("T")
 
@@ -47,56 +44,36 @@ class ProjectionConsumer:
         self,
         *,
         project: Project,
+        record_positions: RecordPositions,
         dead_letters: DeadLetters,
         service: str,
-        topics: Sequence[TopicSpec] = DOMAIN_TOPICS,
-        batch_size: int = 500,
-        flush_interval_s: float = 0.2,
         max_attempts: int = 3,
         backoff_s: float = 0.2,
     ) -> None:
         self.project = project
+        self.record_positions = record_positions
         self.dead_letters = dead_letters
         self.service = service
-        self.topics = topics
-        self.batch_size = batch_size
-        self.flush_interval_s = flush_interval_s
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
-
-    def attach(self, app: faust.App) -> None:
-        """Register one agent over all the topics: a batch fills from any of them."""
-        channel = app.topic(
-            *(topic.name for topic in self.topics), value_serializer="raw", key_serializer="raw"
-        )
-        app.agent(channel, name=f"{self.service}.projection")(self._consume)
-
-    async def _consume(self, stream: Any) -> None:
-        stream.add_processor(_count_consumed)
-        async for events in stream.noack_take(self.batch_size, within=self.flush_interval_s):
-            try:
-                await self.handle_batch([event.message for event in events])
-            finally:
-                LAG.dec(len(events))
-            # Only now may the offsets be committed; a failure above leaves them for redelivery.
-            for event in events:
-                await stream.ack(event)
 
     async def handle_batch(self, messages: Sequence[Any]) -> None:
         """Project a batch of messages; each ends stored, a duplicate, or dead-lettered."""
         BATCH_SIZE.observe(len(messages))
+        positions = last_offsets(messages)
         batch = [(m, consumed) for m in messages if (consumed := await self._parse(m))]
-        if not batch or await self._project_with_retries(batch):
+        if batch and await self._project_with_retries(batch, positions):
             return
         # The batch keeps failing: apply its events one by one, so only the bad ones go.
         for item in batch:
             try:
-                await self._project([item])
+                await self._project([item], {})
             except Exception as error:
                 await self.dead_letters.send(
                     item[0], reason=DeadLetterReason.HANDLER_FAILED, error=error,
                     attempts=self.max_attempts + 1,
                 )
+        await _to_completion(asyncio.to_thread(self.record_positions, positions))
 
     async def _parse(self, message: Any) -> Consumed | None:
         try:
@@ -111,10 +88,10 @@ class ProjectionConsumer:
         await self.dead_letters.send(message, reason=reason, error=error, attempts=1)
         return None
 
-    async def _project_with_retries(self, batch: Batch) -> bool:
+    async def _project_with_retries(self, batch: Batch, positions: Mapping[Position, int]) -> bool:
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await self._project(batch)
+                await self._project(batch, positions)
             except Exception as error:
                 log.warning(
                     "projection batch failed",
@@ -126,9 +103,9 @@ class ProjectionConsumer:
                 return True
         return False
 
-    async def _project(self, batch: Batch) -> None:
+    async def _project(self, batch: Batch, positions: Mapping[Position, int]) -> None:
         events = [consumed for _, consumed in batch]
-        projected = await _to_completion(asyncio.to_thread(self.project, events))
+        projected = await _to_completion(asyncio.to_thread(self.project, events, positions))
         stored = {str(consumed.envelope.id) for consumed in projected.stored}
         for message, consumed in batch:
             event_id = str(consumed.envelope.id)
@@ -143,9 +120,13 @@ class ProjectionConsumer:
         )
 
 
-def _count_consumed(value: T) -> T:
-    LAG.inc()
-    return value
+def last_offsets(messages: Sequence[Any]) -> dict[Position, int]:
+    """The highest offset of each topic partition among the messages."""
+    offsets: dict[Position, int] = {}
+    for message in messages:
+        key = (message.topic, message.partition)
+        offsets[key] = max(offsets.get(key, -1), message.offset)
+    return offsets
 
 
 async def _to_completion(work: Awaitable[T]) -> T:

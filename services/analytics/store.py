@@ -18,37 +18,9 @@ import clickhouse_connect
 from clickhouse_connect.driver.binding import format_bind_value
 
 from services.analytics.config import AnalyticsSettings
+from services.analytics.schema import SCHEMA
 
 Params = Mapping[str, Any]
-
-# The sorting key ends in event_id and tenant, type and month are functions of the event, so
-# rows with one event id collapse into one (ReplacingMergeTree), and queries by tenant and type
-# read a narrow range. The collapse happens at merges, eventually: readers count uniqExact ids.
-SCHEMA = (
-    """
-    CREATE TABLE IF NOT EXISTS events (
-        event_id UUID,
-        type LowCardinality(String),
-        complaint_id String,
-        tenant LowCardinality(String),
-        source LowCardinality(String),
-        time DateTime64(3, 'UTC'),
-        sequence UInt64,
-        correlation_id UUID,
-        data String
-    ) ENGINE = ReplacingMergeTree
-    PARTITION BY toYYYYMM(time)
-    ORDER BY (tenant, type, event_id)
-    """,
-    """
-    CREATE TABLE IF NOT EXISTS consumed (
-        event_id UUID,
-        consumed_at DateTime64(3, 'UTC') DEFAULT now64(3)
-    ) ENGINE = ReplacingMergeTree
-    ORDER BY event_id
-    """,
-)
-
 
 class ClickHouseStore(Protocol):
     """What the projection needs from ClickHouse."""

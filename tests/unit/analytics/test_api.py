@@ -7,12 +7,13 @@ from fastapi.testclient import TestClient
 
 from services.analytics import api
 from services.analytics.application import AnalyticsApplication
+from services.analytics.reports import Reports
 from tests.unit.analytics.samples import domain_samples
 
 
 def client(app: AnalyticsApplication) -> TestClient:
     http = FastAPI()
-    http.include_router(api.build_router(app))
+    http.include_router(api.build_router(app, Reports(app.store)))
     return TestClient(http)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +41,12 @@ def message(event_type: str, topic: str = INTAKE_EVENTS.name, **changes: object)
     return Message(topic=topic, value=json.dumps(raw).encode())
 
 
-def consumer(project: Any, dead_letters: DeadLetters) -> ProjectionConsumer:
+def consumer(
+    project: Any, dead_letters: DeadLetters, record_positions: Any = lambda positions: None
+) -> ProjectionConsumer:
     return ProjectionConsumer(
-        project=project, dead_letters=dead_letters, service="analytics",  # type: ignore[arg-type]
+        project=project, record_positions=record_positions,
+        dead_letters=dead_letters, service="analytics",  # type: ignore[arg-type]
         max_attempts=3, backoff_s=0,
     )
 
@@ -99,11 +102,11 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_and_the_rest_stored(
     poison_id = json.loads(poison.value)["id"]
     calls: list[int] = []
 
-    def project(batch: Sequence[Consumed]) -> Projected:
+    def project(batch: Sequence[Consumed], positions: Mapping) -> Projected:
         calls.append(len(batch))
         if any(str(c.envelope.id) == poison_id for c in batch):
             raise RuntimeError("cannot store this one")
-        return app.project(batch)
+        return app.project(batch, positions)
 
     dead_letters = DeadLetters()
     await consumer(project, dead_letters).handle_batch([
@@ -120,10 +123,10 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_and_the_rest_stored(
 async def test_a_batch_that_fails_once_is_retried_whole(app: AnalyticsApplication) -> None:
     failures = iter([RuntimeError("ClickHouse restarting")])
 
-    def project(batch: Sequence[Consumed]) -> Projected:
+    def project(batch: Sequence[Consumed], positions: Mapping) -> Projected:
         if error := next(failures, None):
             raise error
-        return app.project(batch)
+        return app.project(batch, positions)
 
     dead_letters = DeadLetters()
     await consumer(project, dead_letters).handle_batch([message("complaint.received.v1")])

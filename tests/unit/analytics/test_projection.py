@@ -9,7 +9,12 @@ from contracts.registry import TOPIC_EVENTS, parse
 from contracts.topics import DOMAIN_TOPICS
 from runtime.vault import PREFIX
 from services.analytics.application import AnalyticsApplication
-from services.analytics.domain import PERSONAL_DATA_KEYS, Consumed, without_personal_data
+from services.analytics.domain import (
+    PERSONAL_DATA_KEYS,
+    Consumed,
+    Pseudonyms,
+    without_personal_data,
+)
 from services.analytics.store import ClickHouseStore
 from tests.unit.analytics.samples import domain_samples, raw_sample
 
@@ -70,7 +75,7 @@ def test_the_domain_samples_are_stored_once_per_event_id(
 
     assert (len(projected.stored), projected.duplicates) == (distinct, len(samples) - distinct)
     assert rows(store, "events") == distinct
-    assert rows(store, "consumed") == distinct
+    assert rows(store, "seen_events") == distinct
     expected = Counter(first_type_per_id.values())
     for event_type in {s.envelope.type for s in samples}:
         assert app.count_events(event_type=event_type) == expected[event_type], event_type
@@ -87,7 +92,7 @@ def test_projecting_the_same_batch_again_changes_nothing(
 
     assert (len(again.stored), again.duplicates) == (0, len(samples))
     assert rows(store, "events") == len(first.stored)
-    assert rows(store, "consumed") == len(first.stored)
+    assert rows(store, "seen_events") == len(first.stored)
     assert app.count_received_complaints() == 1
     assert app.count_events(event_type="sla.clock_started.v1") == 1
 
@@ -129,15 +134,20 @@ def test_no_personal_data_reaches_clickhouse_in_plaintext_or_sealed(
     for key in PERSONAL_DATA_KEYS:
         assert rows_mentioning(store, f'"{key}"') == 0, key
     columns = {name for (name,) in store.select(
-        "SELECT name FROM system.columns WHERE table IN ('events', 'consumed')"
+        "SELECT name FROM system.columns WHERE database = currentDatabase()"
     )}
     assert columns.isdisjoint(PERSONAL_DATA_KEYS)
-    # What is not personal stays, so the searches above look in the right place.
+    # The customer id is kept only as its keyed hash, in raw events and in the current state.
+    assert rows_mentioning(store, sealed["customer_id"]) == 0
+    pseudonym = Pseudonyms("")("experian-us", sealed["customer_id"])
     assert store.select(
         "SELECT count() FROM events WHERE type = 'complaint.received.v1'"
         " AND JSONExtractString(data, 'customer_id') = {id:String}",
-        {"id": sealed["customer_id"]},
+        {"id": pseudonym},
     ) == [(2,)]
+    assert store.select("SELECT customer_id FROM complaints WHERE tenant = 'experian-us'") == [
+        (pseudonym,)
+    ]
     assert rows_mentioning(store, note["template"]) == 1
 
 

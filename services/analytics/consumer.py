@@ -1,0 +1,138 @@
+"""Reads every domain topic in batches, from the positions the projection recorded itself.
+
+Not a faust agent, unlike the other services' subscriptions: faust seeks each partition to
+the consumer group's committed offset and commits as it acknowledges, while the projection's
+source of truth for "how far" is the positions table written beside each batch in ClickHouse.
+A plain aiokafka consumer in the service's group seeks every assigned partition there, so a
+rebuilt projection or a consumer group whose offsets were lost resumes exactly where the
+stored data ends. Offsets are still committed to Kafka afterwards, for lag tooling only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+
+from contracts.topics import DOMAIN_TOPICS, TopicSpec
+from runtime.lag import LagMonitor
+from services.analytics.application import Position
+from services.analytics.handlers import ProjectionConsumer, last_offsets
+
+log = logging.getLogger(__name__)
+
+Positions = Callable[[], Mapping[Position, int]]
+
+
+async def seek_to_positions(
+    consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition], stored: Mapping[Position, int]
+) -> None:
+    """Seek each partition just past its stored position, or to its beginning if it has none."""
+    unseen = []
+    for tp in partitions:
+        if (tp.topic, tp.partition) in stored:
+            consumer.seek(tp, stored[(tp.topic, tp.partition)] + 1)
+        else:
+            unseen.append(tp)
+    if unseen:
+        await consumer.seek_to_beginning(*unseen)
+
+
+class SeekToStoredPositions(ConsumerRebalanceListener):
+    """On every assignment, continue from the positions stored with the projected batches."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, positions: Positions) -> None:
+        self.consumer = consumer
+        self.positions = positions
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        """Nothing to flush: every batch is stored before the next one is fetched."""
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        stored = await asyncio.to_thread(self.positions)
+        await seek_to_positions(self.consumer, assigned, stored)
+        log.info("seeked to stored positions", extra={"partitions": len(assigned)})
+
+
+class ProjectionLoop:
+    """Fetch a batch, project it, note progress; until cancelled (or caught up, for a replay)."""
+
+    def __init__(
+        self,
+        *,
+        handler: ProjectionConsumer,
+        lag: LagMonitor,
+        batch_size: int,
+        flush_interval_s: float,
+        after_batch: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.handler = handler
+        self.lag = lag
+        self.batch_size = batch_size
+        self.flush_interval_s = flush_interval_s
+        self.after_batch = after_batch
+
+    async def step(self, consumer: AIOKafkaConsumer) -> int:
+        """Project one fetched batch; returns how many messages it held."""
+        fetched = await consumer.getmany(
+            timeout_ms=int(self.flush_interval_s * 1000), max_records=self.batch_size
+        )
+        messages = [message for records in fetched.values() for message in records]
+        if not messages:
+            return 0
+        await self.handler.handle_batch(messages)
+        offsets = last_offsets(messages)
+        for (topic, partition), offset in offsets.items():
+            self.lag.advanced(topic, partition, offset)
+        self.after_batch()
+        with contextlib.suppress(Exception):  # a rebalance may refuse it; positions are stored
+            await consumer.commit({TopicPartition(*tp): off + 1 for tp, off in offsets.items()})
+        return len(messages)
+
+    async def run(self, consumer: AIOKafkaConsumer) -> None:
+        """Step until cancelled."""
+        while True:
+            await self.step(consumer)
+
+    async def replay(self, consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> int:
+        """Step until every partition reached the end offset it had when the replay began."""
+        total = 0
+        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+            total += await self.step(consumer)
+        return total
+
+
+def group_consumer(
+    bootstrap: str, group: str, positions: Positions, topics: Sequence[TopicSpec] = DOMAIN_TOPICS
+) -> AIOKafkaConsumer:
+    """A consumer in the service's group that starts each partition at its stored position."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, client_id=f"{group}-projection",
+        enable_auto_commit=False, auto_offset_reset="earliest",
+    )
+    consumer.subscribe(
+        [topic.name for topic in topics], listener=SeekToStoredPositions(consumer, positions)
+    )
+    return consumer
+
+
+async def watch_lag(
+    consumer: AIOKafkaConsumer, lag: LagMonitor, positions: Positions, interval_s: float
+) -> None:
+    """Publish the lag behind each topic's end, measured against the stored positions."""
+
+    async def offsets() -> tuple[dict, dict]:
+        assigned = list(consumer.assignment())
+        ends = await consumer.end_offsets(assigned) if assigned else {}
+        stored = await asyncio.to_thread(positions)
+        return (
+            {(tp.topic, tp.partition): end for tp, end in ends.items()},
+            {tp: offset + 1 for tp, offset in stored.items()},
+        )
+
+    await lag.watch(offsets, interval_s)

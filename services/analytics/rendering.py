@@ -1,0 +1,94 @@
+"""Report rows as JSON or CSV, and the query parameters every report shares."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import HTTPException, Request, Response, status
+from pydantic import BaseModel
+
+from services.analytics.slicing import (
+    DIMENSIONS,
+    INTERVALS,
+    Grouping,
+    InvalidFilter,
+    Slice,
+    UnknownDimension,
+    check_dimensions,
+)
+
+CSV = "text/csv"
+# Query parameters with a meaning of their own; every other parameter filters a dimension.
+CONTROL = frozenset({"from", "to", "by", "interval", "format", "as_of", "days", "of"})
+
+
+class Report(BaseModel):
+    """A report: its name and one row per group."""
+
+    report: str
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """What a request asked for: the slice, the grouping, and whether it wants CSV."""
+
+    slice: Slice
+    grouping: Grouping
+    csv: bool
+
+
+def unknown_dimension(error: UnknownDimension) -> HTTPException:
+    """The 422 that names the unknown dimensions and lists the allowed ones."""
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        {"message": str(error), "unknown": error.names, "allowed": error.allowed},
+    )
+
+
+def parse_query(
+    request: Request,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    by: Sequence[str],
+    interval: str | None,
+    output: str | None,
+    allowed: Sequence[str] = DIMENSIONS,
+) -> ReportQuery:
+    """Validate filters and grouping against the allow-list; raise a 422 otherwise."""
+    params = request.query_params
+    filters = {name: params.getlist(name) for name in params if name not in CONTROL}
+    try:
+        grouping = Grouping(by=tuple(check_dimensions(by, allowed)), interval=interval)
+        slice = Slice.of(filters, start=start, end=end, allowed=allowed)
+    except UnknownDimension as error:
+        raise unknown_dimension(error) from error
+    except InvalidFilter as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    if interval is not None and interval not in INTERVALS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"interval is one of {sorted(INTERVALS)}"
+        )
+    wants_csv = output == "csv" or (output is None and CSV in request.headers.get("accept", ""))
+    return ReportQuery(slice=slice, grouping=grouping, csv=wants_csv)
+
+
+def render(name: str, rows: list[dict[str, Any]], as_csv: bool) -> Report | Response:
+    """The report as JSON, or as CSV with a header row (empty cells for None)."""
+    if not as_csv:
+        return Report(report=name, rows=rows)
+    out = io.StringIO()
+    columns = list(rows[0]) if rows else []
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([["" if row[c] is None else row[c] for c in columns] for row in rows])
+    return Response(
+        out.getvalue(), media_type=CSV,
+        headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -1,0 +1,237 @@
+"""The ClickHouse tables of the projection, generated from one list of state columns.
+
+A complaint's current state is an AggregatingMergeTree row folded from per-event facts: each
+event contributes only the fields it knows, and every column merges with an order-free,
+idempotent function (latest value by event time, earliest, latest, set, distinct count). So
+facts may arrive in any order, from any replica, even twice, and the state is the same.
+Facts are inserted into a Null table; a materialized view turns them into aggregate states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TIME = "DateTime64(3, 'UTC')"
+VERSION_TYPE = f"Tuple({TIME}, UInt64)"
+# An unknown value carries the lowest version, so any known value wins over it.
+VERSION = "if(isNull({c}), tuple(toDateTime64(0, 3, 'UTC'), toUInt64(0)), tuple(time, seq))"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One state column: its value type, how facts merge, how the view reads it."""
+
+    name: str
+    type: str
+    merge: str  # latest | earliest | last_time | distinct | union
+    fallback: str | None = None  # a column read when this one is unknown
+
+    def fact_type(self) -> str:
+        return "Array(String)" if self.merge == "union" else f"Nullable({self.type})"
+
+    def state_ddl(self) -> str:
+        nullable = f"Nullable({self.type})"
+        return {
+            "latest": f"AggregateFunction(argMax, {nullable}, {VERSION_TYPE})",
+            "earliest": f"SimpleAggregateFunction(min, {nullable})",
+            "last_time": f"SimpleAggregateFunction(max, {nullable})",
+            "distinct": f"AggregateFunction(uniqExact, {nullable})",
+            "union": "SimpleAggregateFunction(groupUniqArrayArray, Array(String))",
+        }[self.merge]
+
+    def to_state(self) -> str:
+        c = self.name
+        return {
+            "latest": f"argMaxState({c}, {VERSION.format(c=c)})",
+            "earliest": f"min({c})",
+            "last_time": f"max({c})",
+            "distinct": f"uniqExactState({c})",
+            "union": f"groupUniqArrayArray({c})",
+        }[self.merge] + f" AS {c}"
+
+    def read(self) -> str:
+        c = self.name
+        # '' is how a fact says "explicitly none" (e.g. a transfer to a queue without an agent).
+        read = {
+            "latest": f"argMaxMerge({c})",
+            "earliest": f"min({c})",
+            "last_time": f"max({c})",
+            "distinct": f"uniqExactMerge({c})",
+            "union": f"groupUniqArrayArray({c})",
+        }[self.merge]
+        if self.type == "String" and self.merge == "latest":
+            read = f"nullIf({read}, '')"
+        if self.fallback:
+            read = f"coalesce({read}, nullIf(argMaxMerge({self.fallback}), ''))"
+        return read
+
+
+def _text(*names: str) -> list[Column]:
+    return [Column(name, "String", "latest") for name in names]
+
+
+COMPLAINT_COLUMNS: tuple[Column, ...] = (
+    *_text(
+        "channel", "channel_detail", "sub_product", "issue", "company",
+        "customer_id", "customer_tier", "language", "category", "severity", "status",
+        "department", "queue", "agent", "root_cause", "resolution_kind", "company_response",
+    ),
+    # What the channel said wins; the classifier's product (possibly predicted) and region
+    # fill in where the channel said nothing.
+    Column("product", "String", "latest", fallback="classified_product"),
+    Column("region", "String", "latest", fallback="classified_region"),
+    Column("historical", "UInt8", "latest"),
+    Column("csat", "UInt8", "latest"),
+    Column("nps", "UInt8", "latest"),
+    Column("timely", "UInt8", "latest"),
+    Column("consumer_disputed", "UInt8", "latest"),
+    Column("received_at", TIME, "latest"),
+    Column("sent_to_company_at", TIME, "latest"),
+    Column("first_response_at", TIME, "earliest"),
+    Column("resolved_at", TIME, "earliest"),
+    Column("closed_at", TIME, "last_time"),
+    Column("updated_at", TIME, "last_time"),
+    Column("reopen_id", "UUID", "distinct"),
+    Column("transfer_id", "UUID", "distinct"),
+    Column("breached_targets", "String", "union"),
+)
+# Fallback sources: stored, folded, never read on their own.
+HIDDEN_COLUMNS: tuple[Column, ...] = (
+    Column("classified_product", "String", "latest"),
+    Column("classified_region", "String", "latest"),
+)
+
+CLOCK_COLUMNS: tuple[Column, ...] = (
+    *_text("target", "severity"),
+    Column("met", "UInt8", "latest"),
+    Column("deadline_at", TIME, "latest"),
+    Column("started_at", TIME, "earliest"),
+    Column("stopped_at", TIME, "last_time"),
+    Column("breached_at", TIME, "earliest"),
+)
+
+# View names for the counted columns, so readers say reopen_count rather than reopen_id.
+RENAMED = {"reopen_id": "reopen_count", "transfer_id": "transfer_count"}
+COMPLAINT_VIEW = tuple(RENAMED.get(c.name, c.name) for c in COMPLAINT_COLUMNS)
+
+
+def _folded(
+    facts: str, state: str, view: str, keys: tuple[str, ...], columns: tuple[Column, ...],
+    hidden: tuple[Column, ...] = (),
+) -> list[str]:
+    key_ddl = ", ".join(f"{k} String" if k != "tenant" else "tenant LowCardinality(String)"
+                        for k in keys)
+    key_list = ", ".join(keys)
+    read, columns = columns, columns + hidden
+    fact_cols = ", ".join(f"{c.name} {c.fact_type()}" for c in columns)
+    return [
+        f"CREATE TABLE IF NOT EXISTS {facts} ({key_ddl}, time {TIME}, seq UInt64, {fact_cols})"
+        " ENGINE = Null",
+        f"CREATE TABLE IF NOT EXISTS {state} ({key_ddl}, "
+        + ", ".join(f"{c.name} {c.state_ddl()}" for c in columns)
+        + f") ENGINE = AggregatingMergeTree ORDER BY ({key_list})",
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {state}_mv TO {state} AS SELECT {key_list}, "
+        + ", ".join(c.to_state() for c in columns)
+        + f" FROM {facts} GROUP BY {key_list}",
+        f"CREATE VIEW IF NOT EXISTS {view} AS SELECT {key_list}, "
+        + ", ".join(f"{c.read()} AS {RENAMED.get(c.name, c.name)}" for c in read)
+        + f" FROM {state} GROUP BY {key_list}",
+    ]
+
+
+# The sorting key ends in event_id and tenant, type and month are functions of the event, so
+# rows with one event id collapse into one (ReplacingMergeTree); readers count uniqExact ids.
+EVENTS = """
+    CREATE TABLE IF NOT EXISTS events (
+        event_id UUID,
+        type LowCardinality(String),
+        complaint_id String,
+        tenant LowCardinality(String),
+        source LowCardinality(String),
+        time DateTime64(3, 'UTC'),
+        sequence UInt64,
+        correlation_id UUID,
+        data String
+    ) ENGINE = ReplacingMergeTree
+    PARTITION BY toYYYYMM(time)
+    ORDER BY (tenant, type, event_id)
+"""
+
+# Ordered by event time first: a batch's ids are looked up in the narrow time range it covers
+# (a re-published event keeps its time), not across every id ever seen.
+SEEN = f"""
+    CREATE TABLE IF NOT EXISTS seen_events (
+        time {TIME},
+        event_id UUID
+    ) ENGINE = ReplacingMergeTree
+    ORDER BY (time, event_id)
+"""
+
+# The projection's own record of how far it got, written after each batch: a rebuild or a
+# consumer group that lost its offsets resumes from here, not from Kafka's committed offsets.
+POSITIONS = f"""
+    CREATE TABLE IF NOT EXISTS positions (
+        topic LowCardinality(String),
+        partition UInt32,
+        offset Int64,
+        batch_id UUID,
+        stored_at {TIME} DEFAULT now64(3)
+    ) ENGINE = ReplacingMergeTree(offset)
+    ORDER BY (topic, partition)
+"""
+
+ALERTS = f"""
+    CREATE TABLE IF NOT EXISTS alerts (
+        event_id UUID,
+        tenant LowCardinality(String),
+        dimension LowCardinality(String),
+        value String,
+        window_start {TIME},
+        window_end {TIME},
+        count UInt64,
+        baseline Float64,
+        margin Float64,
+        detected_at {TIME},
+        published UInt8
+    ) ENGINE = ReplacingMergeTree(published)
+    ORDER BY event_id
+"""
+
+ACTIONS = f"""
+    CREATE TABLE IF NOT EXISTS actions (
+        action_id UUID,
+        tenant LowCardinality(String),
+        target_kind LowCardinality(String),
+        target String,
+        title String,
+        owner String,
+        due_date Date,
+        effective_at {TIME},
+        created_at {TIME}
+    ) ENGINE = ReplacingMergeTree
+    ORDER BY (tenant, action_id)
+"""
+
+SCHEMA: tuple[str, ...] = (
+    EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS,
+    *_folded("complaint_facts", "complaint_state", "complaints",
+             ("tenant", "complaint_id"), COMPLAINT_COLUMNS, HIDDEN_COLUMNS),
+    *_folded("clock_facts", "clock_state", "sla_clocks",
+             ("tenant", "complaint_id", "clock_id"), CLOCK_COLUMNS),
+)
+
+# What a rebuild drops, views before the tables they read; `consumed` is the skeleton's table.
+# Not `alerts` (the outbox of published spikes) nor `actions` (entered by people): neither is
+# derived from the topics, so a replay could not bring them back.
+PROJECTION_TABLES = (
+    "complaint_state_mv", "clock_state_mv", "complaints", "sla_clocks", "complaint_facts",
+    "clock_facts", "complaint_state", "clock_state", "events", "seen_events", "positions",
+    "consumed",
+)
+FACT_COLUMNS = (
+    "tenant", "complaint_id", "time", "seq",
+    *(c.name for c in COMPLAINT_COLUMNS + HIDDEN_COLUMNS),
+)
+CLOCK_FACT_COLUMNS = (
+    "tenant", "complaint_id", "clock_id", "time", "seq", *(c.name for c in CLOCK_COLUMNS)
+)
