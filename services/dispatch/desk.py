@@ -92,7 +92,9 @@ class Desk(Aggregate):
 
     def drain(self, roster: Roster, at: str) -> list[Placement]:
         """Give waiting complaints to agents who can take them: P1 first, then by arrival."""
-        placed = []
+        placed: list[Placement] = []
+        if not any(self.seat(agent).free for agent in roster.department_agents(self.department)):
+            return placed
         waiting = [(queue, t) for queue, tickets in self.waiting.items() for t in tickets]
         for queue, raw in sorted(waiting, key=lambda qt: (qt[1]["priority"], qt[1]["seq"])):
             if queue not in roster.queues:

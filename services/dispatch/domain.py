@@ -140,12 +140,12 @@ class Assignment(Aggregate):
         self.priority = priority
 
     def transfer_to(
-        self, *, queue: str, department: str, agent_id: str | None, reason: str, actor: str,
+        self, *, queue: str, department: str, choice: Choice, reason: str, actor: str,
     ) -> None:
         """Record a transfer from where the complaint is now."""
         self.transferred(
-            self.complaint_id, queue, department, agent_id, self.queue, self.department,
-            self.owner(), reason, actor, self.transfer_count + 1, None,
+            self.complaint_id, queue, department, choice.agent_id, self.queue, self.department,
+            self.owner(), choice.strategy.value, reason, actor, self.transfer_count + 1, None,
         )
 
     def add_collaborator(self, *, department: str, task: str, actor: str) -> bool:
@@ -181,12 +181,13 @@ class Assignment(Aggregate):
     @event("Transferred")
     def transferred(
         self, complaint_id: str, to_queue: str, to_department: str, to_agent_id: str | None,
-        from_queue: str, from_department: str, from_agent_id: str | None, reason: str,
-        actor: str, transfer_count: int, cause: str | None,
+        from_queue: str, from_department: str, from_agent_id: str | None, strategy: str,
+        reason: str, actor: str, transfer_count: int, cause: str | None,
     ) -> None:
         self.queue = to_queue
         self.department = to_department
         self.agent_id = to_agent_id
+        self.strategy = strategy
         self.status = Status.ASSIGNED if to_agent_id else Status.QUEUED
         self.times_assigned += 1 if to_agent_id else 0
         self.skills = []

@@ -61,8 +61,8 @@ def transfer(
         source.let_go(complaint_id)
         choice = destination.place(unit.roster, target.name, ticket, unit.at)
     assignment.transfer_to(
-        queue=target.name, department=target.department, agent_id=choice.agent_id,
-        reason=reason, actor=actor,
+        queue=target.name, department=target.department, choice=choice, reason=reason,
+        actor=actor,
     )
     if choice.agent_id is None:
         assignment.wait(target.name, target.department, choice.reason, None)

@@ -106,7 +106,9 @@ def owners(app: DispatchApplication) -> list[tuple[str, str, str | None]]:
     """(type, complaint, agent or queue) of every published event, in order."""
     out = []
     for e in published_envelopes(app):
-        where = e.data.get("agent_id") or e.data.get("to_agent_id") or e.data.get("queue")
+        data = e.data
+        where = data.get("agent_id") or data.get("to_agent_id") or data.get("queue")
+        where = where or data.get("to_queue")
         out.append((e.type.split(".")[1], e.subject, where))
     return out
 

@@ -149,7 +149,8 @@ def test_a_rule_without_conditions_matches_everything():
      "  - {id: a, priority: 1, queue: general}\n  - {id: a, priority: 2, queue: billing}\n", 5,
      "rule id 'a' is already used on line 4"),
     ("version: '1'\ndefault: {queue: general}\nrules:\n  - {id: Bad Id, priority: 1, "
-     "queue: general}\n", 4, "rule id 'Bad Id' must be lower-case letters, digits, '.', '_' or '-'"),
+     "queue: general}\n", 4,
+     "rule id 'Bad Id' must be lower-case letters, digits, '.', '_' or '-'"),
     ("version: '1'\ndefault: {queue: general}\nrules:\n  - {id: a, priority: 1, queue: vip}\n"
      "  - {id: b, priority: 2, queue: gone}\n", 5,
      "queue 'gone' is not in the roster (known: billing, cn-desk, fraud, general, safety, vip)"),
