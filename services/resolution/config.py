@@ -18,6 +18,8 @@ class ResolutionSettings(Settings):
     approval_policy_file: Path = PACKAGE / "approval_policy.yaml"
     solutions_file: Path = PACKAGE / "solutions.yaml"
     evidence_max_bytes: int = 25 * 1024 * 1024
+    # The request body limit of every route (runtime.auth) must let an evidence file through.
+    max_body_bytes: int = 25 * 1024 * 1024 + 64 * 1024
     survey_ttl_hours: float = 7 * 24
     survey_base_url: str = "http://127.0.0.1:8004/v1/surveys"
     reopen_window_days: float = 30
