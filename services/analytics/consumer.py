@@ -70,12 +70,14 @@ class ProjectionLoop:
         batch_size: int,
         flush_interval_s: float,
         after_batch: Callable[[], None] = lambda: None,
+        commit_offsets: bool = True,
     ) -> None:
         self.handler = handler
         self.lag = lag
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.after_batch = after_batch
+        self.commit_offsets = commit_offsets
 
     async def step(self, consumer: AIOKafkaConsumer) -> int:
         """Project one fetched batch; returns how many messages it held."""
@@ -90,8 +92,9 @@ class ProjectionLoop:
         for (topic, partition), offset in offsets.items():
             self.lag.advanced(topic, partition, offset)
         self.after_batch()
-        with contextlib.suppress(Exception):  # a rebalance may refuse it; positions are stored
-            await consumer.commit({TopicPartition(*tp): off + 1 for tp, off in offsets.items()})
+        if self.commit_offsets:
+            with contextlib.suppress(Exception):  # a rebalance may refuse it; positions are kept
+                await consumer.commit({TopicPartition(*tp): o + 1 for tp, o in offsets.items()})
         return len(messages)
 
     async def run(self, consumer: AIOKafkaConsumer) -> None:

@@ -196,7 +196,7 @@ def _row(consumed: Consumed, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "tenant": env.tenant, "complaint_id": consumed.event.complaint_id,
         "time": ch_time(env.time), "seq": env.sequence, "updated_at": ch_time(env.time),
-        **{name: _value(value) for name, value in fields.items()},
+        **{name: _value(value) for name, value in fields.items() if value is not None},
     }
 
 
