@@ -36,12 +36,15 @@ class Classifier:
     """Taxonomy, severity rules and sentiment lexicon (each reloaded when its file changes)
     plus the product model (loaded on first use)."""
 
-    def __init__(self, *, rules_dir: Path = HERE, model_path: Path = HERE / "model.joblib") -> None:
+    def __init__(
+        self, *, rules_dir: Path = HERE, model_path: Path = HERE / "model.joblib",
+        model: ProductModel | None = None,
+    ) -> None:
         self.taxonomy = Reloading(rules_dir / "taxonomy.yaml", load_taxonomy)
         self.severity = Reloading(rules_dir / "severity.yaml", self._load_severity)
         self.sentiment = Reloading(rules_dir / "sentiment.yaml", load_sentiment)
         self.model_path = model_path
-        self._model: ProductModel | None = None
+        self._model = model
         self._lock = threading.Lock()
 
     def classify(
