@@ -24,6 +24,9 @@ class Principal:
     departments: frozenset[str] = frozenset()
     queues: frozenset[str] = frozenset()
     client_id: str | None = None
+    # Every role the token names, platform roles or not: business rules may use the others
+    # (an approval policy's "finance" or "team_lead"); only `roles` grant scopes.
+    role_names: frozenset[str] = frozenset()
 
     def has(self, scope: str) -> bool:
         """Whether the principal holds scope."""
@@ -42,7 +45,8 @@ class Principal:
             raise MalformedClaims("the token names no tenant")
         if not isinstance(sub, str) or not sub:
             raise MalformedClaims("the token names no subject")
-        roles = roles_from(_strings(claims, "roles"))
+        names = _strings(claims, "roles")
+        roles = roles_from(names)
         requested = claims.get("scope")
         if requested is not None and not isinstance(requested, str):
             raise MalformedClaims("scope must be a space-separated string")
@@ -53,6 +57,7 @@ class Principal:
             departments=frozenset(_strings(claims, "departments")),
             queues=frozenset(_strings(claims, "queues")),
             client_id=client_id if isinstance(client_id, str) and client_id else None,
+            role_names=frozenset(names),
         )
 
 
