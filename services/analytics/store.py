@@ -67,8 +67,16 @@ class ChdbStore:
         self._query(sql, params, "Null")
 
     def select(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
-        result = self._query(sql, params, "JSONCompact")
-        return [tuple(row) for row in json.loads(result.bytes())["data"]]
+        answer = json.loads(self._query(sql, params, "JSONCompact").bytes())
+        # JSON writes a whole Float64 as 15, not 15.0: give floats back as clickhouse-connect does.
+        floats = [i for i, column in enumerate(answer["meta"]) if "Float" in column["type"]
+                  and "(" not in column["type"].replace("Nullable(", "", 1)]
+        rows = answer["data"]
+        for row in rows:
+            for i in floats:
+                if row[i] is not None:
+                    row[i] = float(row[i])
+        return [tuple(row) for row in rows]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
         statement = _insert_sql(table, columns)
