@@ -9,6 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 from fastapi import Depends, Header, HTTPException, Path, Request, Response, status
 from fastapi.routing import APIRoute
 
+from runtime.eventstore import IntegrityError
 from services.resolution.domain.errors import Invalid, NotAllowed, NotFound, WrongState
 from services.resolution.domain.feedback import SurveyExpired
 from services.resolution.evidence_store import MissingEvidence, TamperedEvidence
@@ -23,6 +24,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Invalid, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (TamperedEvidence, status.HTTP_409_CONFLICT),
     (MissingEvidence, status.HTTP_404_NOT_FOUND),
+    (IntegrityError, status.HTTP_409_CONFLICT),  # another request changed the case first
 )
 
 
@@ -53,6 +55,8 @@ def _detail(error: Exception) -> Any:
         return "case not found"
     if isinstance(error, NotAllowed):
         return {"rule": str(error.rule), "action": str(error.action), "detail": error.detail}
+    if isinstance(error, IntegrityError):
+        return "the case changed meanwhile; read it again and retry"
     if isinstance(error, TamperedEvidence):
         return f"evidence failed its integrity check and is refused: {error}"
     return str(error)

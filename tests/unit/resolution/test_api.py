@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contracts.registry import parse
+from runtime.eventstore import IntegrityError
 from services.resolution.application import ResolutionApplication
 from services.resolution.autoclose import AutoCloser
 from services.resolution.projections import Projections
@@ -297,3 +298,19 @@ def test_silence_does_not_close_while_waiting_on_the_customer_or_without_root_ca
 
     assert closer.tick() == []
     assert not app.get_case(opened).is_closed
+
+
+def test_a_concurrent_change_is_answered_409(
+    app: ResolutionApplication, client: TestClient, opened: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def lost_race(*objs, **kwargs):
+        raise IntegrityError("version 2 exists")
+
+    monkeypatch.setattr(app, "save", lost_race)
+
+    response = client.post(f"/v1/cases/{opened}/accept", headers=as_(AGENT))
+
+    assert (response.status_code, response.json()["detail"]) == (
+        409, "the case changed meanwhile; read it again and retry"
+    )
