@@ -110,8 +110,7 @@ class DeadlineTimer:
     async def run(self) -> None:
         """Fire due alarms until cancelled."""
         self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self.index.follow)
-        while True:
+        while True:  # the first pass rebuilds the index from the store
             self._wake.clear()
             try:
                 now = await self._pass()
