@@ -90,6 +90,15 @@ def clock_resumed(state: ComplaintState, e: sla.SlaClockResumed) -> Changes:
     return _clock(state, e.clock_id, status=ClockStatus.RUNNING, deadline_at=e.new_deadline_at)
 
 
+def clock_rebased(state: ComplaintState, e: sla.SlaClockRebased) -> Changes:
+    clock = next((c for c in state.sla.values() if c.clock_id == e.clock_id), None)
+    return _clock(
+        state, e.clock_id, severity=e.severity.value, policy_id=e.policy_id,
+        policy_version=e.policy_version, deadline_at=e.deadline_at, warn_at=e.warn_at,
+        rebased=clock.rebased + 1 if clock else 0,
+    )
+
+
 def warning_raised(state: ComplaintState, e: sla.SlaWarningRaised) -> Changes:
     return _clock(state, e.clock_id, warned=True)
 

@@ -34,6 +34,7 @@ APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
     sla.SlaBreached: changes.breached,
     sla.SlaEscalated: changes.escalated,
     sla.SlaClockStopped: changes.clock_stopped,
+    sla.SlaClockRebased: changes.clock_rebased,
     resolution.CaseOpened: changes.case_opened,
     resolution.InvestigationStarted: changes.investigation_started,
     resolution.InvestigationNoteAdded: changes.note_added,

@@ -49,8 +49,9 @@ class Clock(Frozen):
     policy_version: str
     status: ClockStatus
     started_at: datetime
-    warn_at: datetime
-    deadline_at: datetime
+    warn_at: datetime | None
+    deadline_at: datetime | None  # None while a re-based clock is paused, until it resumes
+    rebased: int = 0
     warned: bool = False
     breached_at: datetime | None = None
     stopped_at: datetime | None = None

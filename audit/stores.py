@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment, get_topic, resolve_topic
@@ -20,7 +20,6 @@ from runtime.eventstore import ServiceApplication, persistence_env
 from runtime.sealed_store import Row
 from runtime.settings import Settings
 from runtime.translation import Translator
-from runtime.vault import KeyVault
 from services.dispatch import published as dispatch_published
 from services.dispatch.application import DispatchApplication
 from services.dispatch.config import DispatchSettings
@@ -41,43 +40,37 @@ class StoreMissing(LookupError):
     """A service's event store does not exist where its URL points."""
 
 
-class NoKeys:
-    """The key store of an auditor, who reads personal data only as it is stored: sealed."""
-
-    def _refuse(self, *_: Any) -> Any:
-        raise PermissionError("the audit trail holds no customer key")
-
-    current = by_id = add = delete = _refuse
-
-    def close(self) -> None:
-        return None
-
-
 @dataclass(frozen=True)
 class Service:
-    """How to open one service's store: its settings, application class and translator."""
+    """How one service reads its store: settings, application class and translator wiring."""
 
     name: str
     settings: type[Settings]
-    application: Callable[[Mapping[str, str]], ServiceApplication]
-    translator: Callable[..., Translator]
+    application: type[ServiceApplication]
+    translator: Callable[[Settings, ServiceApplication], Translator]
 
 
+# The translators are wired as each service's bootstrap wires them for its outbox relay.
 # The order breaks ties in a history: an event's causes come from services listed earlier.
 SERVICES: tuple[Service, ...] = (
     Service(
-        "intake", IntakeSettings,
-        lambda env: IntakeApplication(env=env, vault=KeyVault(NoKeys())),
-        intake_published.translator,
+        "intake", IntakeSettings, IntakeApplication,
+        lambda own, app: intake_published.translator(source=own.source, tenant=own.tenant),
     ),
     Service(
-        "dispatch", DispatchSettings, lambda env: DispatchApplication(env=env),
-        dispatch_published.translator,
+        "dispatch", DispatchSettings, DispatchApplication,
+        lambda own, app: dispatch_published.translator(source=own.source, tenant=own.tenant),
     ),
-    Service("sla", SlaSettings, lambda env: SlaApplication(env=env), sla_published.translator),
     Service(
-        "resolution", ResolutionSettings, lambda env: ResolutionApplication(env=env),
-        resolution_published.translator,
+        "sla", SlaSettings, SlaApplication,
+        lambda own, app: sla_published.translator(source=own.source, tenant=own.tenant),
+    ),
+    Service(
+        "resolution", ResolutionSettings, ResolutionApplication,
+        lambda own, app: resolution_published.translator(
+            source=own.source, tenant=own.tenant,
+            complaint_of=resolution_published.ComplaintIds(app),
+        ),
     ),
 )
 
@@ -117,14 +110,23 @@ def read_only_env(url: str) -> dict[str, str]:
     return env
 
 
+def reader(cls: type[ServiceApplication], env: Mapping[str, str]) -> ServiceApplication:
+    """The service's application with its persistence only: the same name (table prefix),
+    mapper, transcodings and recorder, but none of the collaborators its constructor takes
+    (key vault, policies, evidence files), so no use case can run through it."""
+    app = cls.__new__(cls)
+    Application.__init__(app, env=env)
+    return app
+
+
 class ServiceStore:
     """A service's events and audit chain, read through the service's own mapper."""
 
-    def __init__(self, service: Service, url: str, translate: Translator) -> None:
+    def __init__(self, service: Service, url: str, settings: Settings) -> None:
         self.name = service.name
         self.url = url
-        self.app = service.application(read_only_env(url))
-        self.translate = translate
+        self.app = reader(service.application, read_only_env(url))
+        self.translate = service.translator(settings, self.app)
         self._published: dict[str, bool] = {}
 
     def rows(self) -> Iterator[Row]:
@@ -164,7 +166,7 @@ class ServiceStore:
         return found
 
     def close(self) -> None:
-        self.app.close()
+        Application.close(self.app)  # the reader holds none of the collaborators to close
 
     def _is_published(self, topic: str) -> bool:
         # Internal events (processed markers, idempotency keys) are never decoded.
@@ -189,8 +191,7 @@ def open_stores(settings: AuditSettings) -> list[ServiceStore]:
                 database_url=settings.database_url_of(service.name),
                 data_dir=settings.data_dir, tenant=settings.tenant,
             )
-            translate = service.translator(source=own.source, tenant=own.tenant)
-            stores.append(ServiceStore(service, own.event_store_url, translate))
+            stores.append(ServiceStore(service, own.event_store_url, own))
     except BaseException:
         close_stores(stores)
         raise

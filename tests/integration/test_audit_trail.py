@@ -1,5 +1,6 @@
-"""Replay for auditors, on the services' real event stores (SQLite files) and real handlers:
-one complaint flows intake -> dispatch and sla -> resolution, then is replayed from the stores."""
+"""Replay for auditors, on the services' real event stores and handlers, wired by their own
+bootstraps: one complaint flows intake -> dispatch and sla -> resolution, each fed what the one
+before it published, then is replayed from the stores (SQLite files, or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -23,30 +24,24 @@ from audit.bootstrap import bootstrap
 from audit.bundle import export
 from audit.config import AuditSettings
 from audit.history import AuditTrail, UnknownComplaint
-from audit.stores import StoreMissing, close_stores, open_stores
+from audit.stores import SERVICES, StoreMissing, close_stores, open_stores
 from contracts.envelope import Envelope
 from contracts.registry import parse
-from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS
+from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS, TopicSpec
 from deploy.local.support import free_ports, port_open
 from runtime import chain
-from runtime.eventstore import ServiceApplication, persistence_env
-from runtime.inbox import Inbox, Outcome
+from runtime.inbox import Inbox
 from runtime.sealing import digest as sealing_digest
 from runtime.sealing import open_factory
-from runtime.translation import Translator
-from runtime.vault import KeyVault
-from services.dispatch import handlers as dispatch_handlers
-from services.dispatch import published as dispatch_published
-from services.dispatch.application import DispatchApplication
-from services.intake import handlers as intake_handlers
-from services.intake import published as intake_published
-from services.intake.application import IntakeApplication
-from services.resolution import handlers as resolution_handlers
-from services.resolution import published as resolution_published
-from services.resolution.application import ResolutionApplication
-from services.sla import handlers as sla_handlers
-from services.sla import published as sla_published
-from services.sla.application import SlaApplication
+from runtime.service import ServiceRuntime
+from services.dispatch.bootstrap import bootstrap as dispatch_bootstrap
+from services.dispatch.config import DispatchSettings
+from services.intake.bootstrap import bootstrap as intake_bootstrap
+from services.intake.config import IntakeSettings
+from services.resolution.bootstrap import bootstrap as resolution_bootstrap
+from services.resolution.config import ResolutionSettings
+from services.sla.bootstrap import bootstrap as sla_bootstrap
+from services.sla.config import SlaSettings
 from tests.integration.event_stores import RogueAdmin, fresh_postgres_database
 
 pytestmark = pytest.mark.integration
@@ -54,8 +49,7 @@ pytestmark = pytest.mark.integration
 SUBMITTED = Path(__file__).resolve().parents[2] / "contracts/samples/complaint.submitted.v1.json"
 TENANT = "experian-us"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-APPS = {"intake": IntakeApplication, "dispatch": DispatchApplication, "sla": SlaApplication,
-        "resolution": ResolutionApplication}
+APPS = {service.name: service.application for service in SERVICES}
 
 
 @dataclass
@@ -70,6 +64,7 @@ class Flow:
     after_dispatch: datetime = EPOCH
     after_sla: datetime = EPOCH
     after_resolution: datetime = EPOCH
+
     def url(self, service: str) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / service}.sqlite"
 
@@ -79,49 +74,51 @@ class Flow:
                 "TENANT": TENANT}
 
 
-def published(app: ServiceApplication, translate: Translator) -> list[Envelope]:
-    """What the service's outbox relay would publish: every stored event, translated."""
-    envelopes = (translate(app.mapper.to_domain_event(n))
-                 for n in app.recorder.select_notifications(None, 1000))
+def runtimes(flow: Flow) -> dict[str, ServiceRuntime]:
+    """Each service as its own bootstrap wires it (application, translator, subscriptions)."""
+    return {
+        name: bootstrap_of(settings(data_dir=flow.data_dir, database_url=flow.database_url,
+                                    tenant=TENANT))[1]
+        for name, bootstrap_of, settings in [
+            ("intake", intake_bootstrap, IntakeSettings),
+            ("dispatch", dispatch_bootstrap, DispatchSettings),
+            ("sla", sla_bootstrap, SlaSettings),
+            ("resolution", resolution_bootstrap, ResolutionSettings),
+        ]
+    }
+
+
+def published(service: ServiceRuntime) -> list[Envelope]:
+    """What the service's outbox relay publishes: every stored event, translated."""
+    envelopes = (service.translate(service.app.mapper.to_domain_event(n))
+                 for n in service.app.recorder.select_notifications(None, 1000))
     return [e for e in envelopes if e is not None]
 
 
-def deliver(app: ServiceApplication, consumer: str, handlers, envelopes: list[Envelope]) -> None:
-    inbox = Inbox(app=app, consumer=consumer, handlers=handlers)
+def deliver(service: ServiceRuntime, topic: TopicSpec, envelopes: list[Envelope]) -> None:
+    """Everything published on a topic, to the service's subscription to it."""
+    inbox = Inbox(app=service.app, consumer=service.settings.service,
+                  handlers=service.subscriptions[topic])
     for envelope in envelopes:
-        assert inbox.process(*parse(envelope.model_dump(mode="json"))) is Outcome.HANDLED
+        inbox.process(*parse(envelope.model_dump(mode="json")))
 
 
 def flow_one_complaint(flow: Flow) -> Flow:
     """Each service handles, through its subscriptions, what the one before it published."""
-    intake_url = flow.url("intake")
-    intake = IntakeApplication(env=persistence_env(intake_url), vault=KeyVault.from_url(intake_url))
-    dispatch = DispatchApplication(env=persistence_env(flow.url("dispatch")))
-    sla = SlaApplication(env=persistence_env(flow.url("sla")))
-    resolution = ResolutionApplication(env=persistence_env(flow.url("resolution")))
-    translators = {
-        name: module.translator(source=f"/services/{name}", tenant=TENANT)
-        for name, module in [("intake", intake_published), ("dispatch", dispatch_published),
-                             ("sla", sla_published), ("resolution", resolution_published)]
-    }
-    before = datetime.now(UTC)
-    deliver(intake, "intake", intake_handlers.SUBSCRIPTIONS[INBOUND],
-            [Envelope.model_validate_json(SUBMITTED.read_text())])
-    after_intake = datetime.now(UTC)
-    received = published(intake, translators["intake"])
-    deliver(dispatch, "dispatch", dispatch_handlers.SUBSCRIPTIONS[INTAKE_EVENTS], received)
-    after_dispatch = datetime.now(UTC)
-    deliver(sla, "sla", sla_handlers.SUBSCRIPTIONS[INTAKE_EVENTS], received)
-    after_sla = datetime.now(UTC)
-    assigned = published(dispatch, translators["dispatch"])
-    deliver(resolution, "resolution", resolution_handlers.SUBSCRIPTIONS[DISPATCH_EVENTS], assigned)
-    after_resolution = datetime.now(UTC)
-    for app in (intake, dispatch, sla, resolution):
-        app.close()
-    intake.vault.close()
-    flow.complaint_id = received[0].subject
-    flow.before, flow.after_intake, flow.after_dispatch = before, after_intake, after_dispatch
-    flow.after_sla, flow.after_resolution = after_sla, after_resolution
+    services = runtimes(flow)
+    flow.before = datetime.now(UTC)
+    deliver(services["intake"], INBOUND, [Envelope.model_validate_json(SUBMITTED.read_text())])
+    flow.after_intake = datetime.now(UTC)
+    intake_events = published(services["intake"])
+    deliver(services["dispatch"], INTAKE_EVENTS, intake_events)
+    flow.after_dispatch = datetime.now(UTC)
+    deliver(services["sla"], INTAKE_EVENTS, intake_events)
+    flow.after_sla = datetime.now(UTC)
+    deliver(services["resolution"], DISPATCH_EVENTS, published(services["dispatch"]))
+    flow.after_resolution = datetime.now(UTC)
+    for service in services.values():
+        service.app.close()
+    flow.complaint_id = intake_events[0].subject
     return flow
 
 
@@ -150,8 +147,8 @@ def trail(settings):
 
 
 TYPES = [
-    "complaint.received.v1", "complaint.assigned.v1", "sla.clock_started.v1",
-    "resolution.case_opened.v1",
+    "complaint.received.v1", "complaint.classified.v1", "complaint.assigned.v1",
+    "sla.clock_started.v1", "sla.clock_started.v1", "resolution.case_opened.v1",
 ]
 
 
@@ -159,15 +156,26 @@ def test_history_is_every_services_events_in_order(trail, flow):
     history = trail.history(flow.complaint_id)
     assert [e.type for e in history] == TYPES
     assert [e.source for e in history] == [
-        "/services/intake", "/services/dispatch", "/services/sla", "/services/resolution"
+        "/services/intake", "/services/intake", "/services/dispatch", "/services/sla",
+        "/services/sla", "/services/resolution",
     ]
     assert {e.subject for e in history} == {flow.complaint_id}
     assert [e.time for e in history] == sorted(e.time for e in history)
     # Each effect names the event that caused it.
-    received, assigned, started, opened = history
-    assert (assigned.causationid, started.causationid, opened.causationid) == (
-        received.id, received.id, assigned.id
-    )
+    received, classified, assigned, *started, opened = history
+    assert (assigned.causationid, opened.causationid) == (classified.id, assigned.id)
+    assert {e.causationid for e in started} <= {received.id, classified.id}
+
+
+def test_history_is_exactly_what_the_services_published(trail, flow):
+    services = runtimes(flow)
+    try:
+        published_by = [e for name in ("intake", "dispatch", "sla", "resolution")
+                        for e in published(services[name]) if e.subject == flow.complaint_id]
+    finally:
+        for service in services.values():
+            service.app.close()
+    assert trail.history(flow.complaint_id) == published_by
 
 
 def test_history_envelopes_are_the_published_ones(trail, flow):
@@ -192,7 +200,7 @@ def iso(instant: datetime) -> str:
 
 
 def test_state_as_of_before_and_after_each_step(trail, flow):
-    received, assigned, started, opened = trail.history(flow.complaint_id)
+    received, classified, assigned, *started, opened = trail.history(flow.complaint_id)
     at = {
         "before": flow.before, "intake": flow.after_intake, "dispatch": flow.after_dispatch,
         "sla": flow.after_sla, "resolution": flow.after_resolution,
@@ -216,37 +224,43 @@ def test_state_as_of_before_and_after_each_step(trail, flow):
     after_intake = {
         **empty, "as_of": iso(flow.after_intake), "status": "received", "channel": "web",
         "customer_id": "cust-958-20417", "customer_tier": "standard", "region": "CA",
-        "historical": False, "received_at": received.data["received_at"], "event_count": 1,
-        "last_event": last(received),
+        "historical": False, "received_at": received.data["received_at"],
+        "category": classified.data["category"], "severity": classified.data["severity"],
+        "event_count": 2, "last_event": last(classified),
     }
     assert states["intake"] == after_intake
     after_dispatch = {
         **after_intake, "as_of": iso(flow.after_dispatch), "status": "assigned",
-        "owner": {"queue": "general", "department": "customer_service", "agent_id": None},
-        "event_count": 2, "last_event": last(assigned),
+        "owner": {key: assigned.data[key] for key in ("queue", "department", "agent_id")},
+        "event_count": 3, "last_event": last(assigned),
     }
     assert states["dispatch"] == after_dispatch
-    received_at = datetime.fromisoformat(received.data["received_at"])
+    clocks = {
+        clock.data["target"]: {
+            **{key: clock.data[key] for key in (
+                "clock_id", "severity", "policy_id", "policy_version", "started_at", "warn_at",
+                "deadline_at",
+            )},
+            "status": "running", "rebased": 0, "warned": False, "breached_at": None,
+            "stopped_at": None, "met": None,
+        }
+        for clock in started
+    }
+    assert len(clocks) == len(started)  # one clock per target; which ones is the SLA's policy
     after_sla = {
-        **after_dispatch, "as_of": iso(flow.after_sla),
-        "sla": {"resolution": {
-            "clock_id": started.data["clock_id"], "severity": "P3", "policy_id": "default",
-            "policy_version": "0", "status": "running", "started_at": iso(received_at),
-            "warn_at": iso(received_at + timedelta(hours=72 * 0.8)),
-            "deadline_at": iso(received_at + timedelta(hours=72)), "warned": False,
-            "breached_at": None, "stopped_at": None, "met": None,
-        }},
-        "event_count": 3, "last_event": last(started),
+        **after_dispatch, "as_of": iso(flow.after_sla), "sla": clocks,
+        "event_count": 3 + len(started), "last_event": last(started[-1]),
     }
     assert states["sla"] == after_sla
     assert states["resolution"] == {
         **after_sla, "as_of": iso(flow.after_resolution), "status": "case_opened",
-        "case_id": opened.data["case_id"], "event_count": 4, "last_event": last(opened),
+        "case_id": opened.data["case_id"], "event_count": 4 + len(started),
+        "last_event": last(opened),
     }
 
 
 def test_state_at_the_exact_instant_of_an_event_includes_it(trail, flow):
-    assigned = trail.history(flow.complaint_id)[1]
+    assigned = trail.history(flow.complaint_id)[2]
     just_before = assigned.time - timedelta(microseconds=1)
     assert trail.state_as_of(flow.complaint_id, just_before)["status"] == "received"
     assert trail.state_as_of(flow.complaint_id, assigned.time)["status"] == "assigned"
@@ -308,7 +322,9 @@ def test_bundle_holds_the_complaints_events_raw_and_as_published(bundle_dir, tra
     lines = [json.loads(x) for x in (bundle_dir / "events.jsonl").read_text().splitlines()]
     history = trail.history(flow.complaint_id)
     assert [x["envelope"] for x in lines] == [e.model_dump(mode="json") for e in history]
-    assert [x["service"] for x in lines] == ["intake", "dispatch", "sla", "resolution"]
+    assert [x["service"] for x in lines] == [
+        "intake", "intake", "dispatch", "sla", "sla", "resolution"
+    ]
     digest = json.loads((bundle_dir / "digest.json").read_text())
     assert sorted(digest["heads"]) == ["dispatch", "intake", "resolution", "sla"]
     for service, head in digest["heads"].items():
@@ -412,10 +428,11 @@ def test_a_removed_last_event_line_fails(bundle_dir, tmp_path):
     copy = tmp_path / "cut"
     shutil.copytree(bundle_dir, copy)
     path = copy / "events.jsonl"
-    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:-1]))
+    kept = path.read_bytes().splitlines(keepends=True)[:-1]
+    path.write_bytes(b"".join(kept))
     result = run_verifier(copy)
     assert (result.returncode, result.stdout) == (
-        1, "FAIL events.jsonl: 3 lines, digest.json lists 4\n"
+        1, f"FAIL events.jsonl: {len(kept)} lines, digest.json lists {len(kept) + 1}\n"
     )
 
 
@@ -616,15 +633,16 @@ def test_a_consistent_rewrite_shows_as_a_head_that_differs_from_the_one_kept(own
 
 
 def test_erasing_the_customer_joins_the_history_and_the_bundle(own_flow, tmp_path):
-    intake_url = own_flow.url("intake")
-    intake = IntakeApplication(env=persistence_env(intake_url), vault=KeyVault.from_url(intake_url))
+    _, service = intake_bootstrap(IntakeSettings(
+        data_dir=own_flow.data_dir, database_url=own_flow.database_url, tenant=TENANT
+    ))
     try:
-        intake.erase_customer(tenant=TENANT, customer_id="someone-else", reason="customer_request")
-        intake.erase_customer(tenant=TENANT, customer_id="cust-958-20417",
-                              reason="retention_expired")
+        service.app.erase_customer(tenant=TENANT, customer_id="someone-else",
+                                   reason="customer_request")
+        service.app.erase_customer(tenant=TENANT, customer_id="cust-958-20417",
+                                   reason="retention_expired")
     finally:
-        intake.close()
-        intake.vault.close()
+        service.app.close()
     stores = open_stores(AuditSettings(data_dir=own_flow.data_dir,
                                        database_url=own_flow.database_url))
     try:

@@ -20,7 +20,8 @@ STORY = [
     "resolution.case_opened.v1", "sla.clock_started.v1", "complaint.transferred.v1",
     "resolution.investigation_started.v1", "resolution.first_response_sent.v1",
     "resolution.progress_updated.v1", "resolution.investigation_note_added.v1",
-    "complaint.collaborator_added.v1", "resolution.customer_wait_started.v1",
+    "complaint.collaborator_added.v1", "sla.clock_rebased.v1",
+    "resolution.customer_wait_started.v1",
     "sla.clock_paused.v1", "resolution.customer_replied.v1", "resolution.evidence_attached.v1",
     "sla.clock_resumed.v1", "resolution.conflict_declared.v1", "sla.warning_raised.v1",
     "resolution.resolution_proposed.v1", "resolution.approval_requested.v1", "sla.breached.v1",
@@ -71,7 +72,8 @@ RECEIVED = {
 CLOCK = {
     "clock_id": "clk-201e730e-resolution", "severity": "P2", "policy_id": "cfpb-credit-reporting",
     "policy_version": "3", "status": "running", "started_at": "2023-06-27T16:02:43Z",
-    "warn_at": "2023-07-18T16:51:02Z", "deadline_at": "2023-07-12T16:02:43Z", "warned": False,
+    "warn_at": "2023-07-18T16:51:02Z", "deadline_at": "2023-07-12T16:02:43Z", "rebased": 0,
+    "warned": False,
     "breached_at": None, "stopped_at": None, "met": None,
 }
 
@@ -100,6 +102,15 @@ def test_assigned_case_opened_and_clock_running():
     }
 
 
+def test_rebased_clock_takes_the_new_policy_and_deadline():
+    clock = fold(COMPLAINT, story("sla.clock_rebased.v1")).model_dump(mode="json")["sla"]
+    assert {k: clock["resolution"][k] for k in ("policy_version", "deadline_at", "warn_at",
+                                                "rebased")} == {
+        "policy_version": "4", "deadline_at": "2023-07-12T16:02:43Z",
+        "warn_at": "2023-07-10T16:02:43Z", "rebased": 1,
+    }
+
+
 def test_paused_clock_then_resumed_with_the_new_deadline():
     paused = fold(COMPLAINT, story("sla.clock_paused.v1")).sla["resolution"]
     assert paused.status == "paused"
@@ -119,7 +130,8 @@ def test_whole_story_ends_reopened():
                   "agent_id": "agent-0387"},
         "transfers": 1, "collaborators": ["data-furnisher-relations"],
         "sla": {"resolution": {
-            **CLOCK, "started_at": started["started_at"], "warn_at": started["warn_at"],
+            **CLOCK, "started_at": started["started_at"], "policy_version": "4",
+            "warn_at": "2023-07-10T16:02:43Z", "rebased": 1,
             "status": "stopped", "deadline_at": "2023-07-21T17:27:53Z", "warned": True,
             "breached_at": "2023-07-21T17:27:54Z", "stopped_at": "2023-07-24T10:12:30Z",
             "met": False,
