@@ -48,7 +48,10 @@ ALERT_COLUMNS = (
     "baseline", "margin", "detected_at", "published",
 )
 KNOWN = "SELECT event_id FROM alerts WHERE event_id IN {ids:Array(UUID)}"
-PENDING = f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts FINAL WHERE published = 0"
+PENDING = (
+    f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts FINAL WHERE published = 0"
+    " ORDER BY window_start, tenant, dimension, value"
+)
 
 Send = Callable[[bytes, bytes], Awaitable[object]]
 

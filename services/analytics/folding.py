@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from contracts import dispatch, intake, resolution, sla
+from contracts import analytics, dispatch, intake, resolution, sla
 from contracts.envelope import DomainEvent, Envelope
 from services.analytics.domain import Consumed
 
@@ -73,6 +73,14 @@ def _transferred(env: Envelope, e: dispatch.ComplaintTransferred, _: Context) ->
             "transfer_id": env.id}
 
 
+def _duplicate(env: Envelope, e: intake.ComplaintMarkedDuplicate, _: Context) -> dict:
+    return {"status": "duplicate", "duplicate_of": e.original_complaint_id}
+
+
+def _escalated(env: Envelope, e: sla.SlaEscalated, _: Context) -> dict[str, Any]:
+    return {"escalation_level": e.level}
+
+
 def _case_opened(env: Envelope, e: resolution.CaseOpened, _: Context) -> dict[str, Any]:
     return {"status": "in_progress", **({"agent": e.owner_agent_id} if e.owner_agent_id else {})}
 
@@ -113,6 +121,7 @@ COMPLAINT_FOLDS: Mapping[type[DomainEvent], Fold] = {
     intake.ComplaintReceived: _received,
     intake.ComplaintHistoryRecorded: _history,
     intake.ComplaintClassified: _classified,
+    intake.ComplaintMarkedDuplicate: _duplicate,
     dispatch.ComplaintAssigned: _assigned,
     dispatch.ComplaintQueued: _queued,
     dispatch.ComplaintTransferred: _transferred,
@@ -126,12 +135,17 @@ COMPLAINT_FOLDS: Mapping[type[DomainEvent], Fold] = {
     resolution.ComplaintClosed: _closed,
     resolution.ComplaintReopened: _reopened,
     sla.SlaBreached: _breached,
+    sla.SlaEscalated: _escalated,
 }
 
 
 def _clock_started(env: Envelope, e: sla.SlaClockStarted, _: Context) -> dict[str, Any]:
     return {"target": e.target, "severity": e.severity, "started_at": e.started_at,
             "deadline_at": e.deadline_at}
+
+
+def _clock_rebased(env: Envelope, e: sla.SlaClockRebased, _: Context) -> dict[str, Any]:
+    return {"target": e.target, "severity": e.severity, "deadline_at": e.deadline_at}
 
 
 def _clock_resumed(env: Envelope, e: sla.SlaClockResumed, _: Context) -> dict[str, Any]:
@@ -149,9 +163,25 @@ def _clock_stopped(env: Envelope, e: sla.SlaClockStopped, _: Context) -> dict[st
 CLOCK_FOLDS: Mapping[type[DomainEvent], Fold] = {
     sla.SlaClockStarted: _clock_started,
     sla.SlaClockResumed: _clock_resumed,
+    sla.SlaClockRebased: _clock_rebased,
     sla.SlaBreached: _clock_breached,
     sla.SlaClockStopped: _clock_stopped,
 }
+
+
+# Kept in the raw events only: they change neither a complaint's state nor a clock's.
+IGNORED: frozenset[type[DomainEvent]] = frozenset({
+    intake.CustomerErased,  # not about one complaint; the customer id is pseudonymised anyway
+    dispatch.CollaboratorAdded,
+    sla.SlaClockPaused,  # the resume carries the moved deadline
+    sla.SlaWarningRaised,
+    resolution.InvestigationNoteAdded, resolution.EvidenceAttached,
+    resolution.ResolutionProposed, resolution.ApprovalRequested, resolution.ProposalApproved,
+    resolution.ProposalRejected, resolution.CustomerNotified, resolution.ProgressUpdated,
+    resolution.ConflictDeclared, resolution.ActionRefused, resolution.TaskAssigned,
+    resolution.TaskCompleted,
+    analytics.SpikeDetected,  # analytics' own alerts, read back from its topic
+})
 
 
 def clock_targets(batch: Iterable[Consumed]) -> dict[str, str]:

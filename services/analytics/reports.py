@@ -23,7 +23,7 @@ Exprs = Sequence[tuple[str, str]]
 HOURS = "dateDiff('millisecond', received_at, {end}) / 3600000"
 FIRST_RESPONSE = HOURS.format(end="first_response_at")
 RESOLUTION = HOURS.format(end="resolved_at")
-OPEN = "status != 'closed'"
+OPEN = "status NOT IN ('closed', 'duplicate')"
 # A clock is met when it stopped in time and never breached, breached when either failed.
 CLOCK_MET = "ifNull(met, 0) = 1 AND breached_at IS NULL"
 CLOCK_BREACHED = "breached_at IS NOT NULL OR met = 0"

@@ -75,6 +75,7 @@ COMPLAINT_COLUMNS: tuple[Column, ...] = (
         "channel", "channel_detail", "sub_product", "issue", "company",
         "customer_id", "customer_tier", "language", "category", "severity", "status",
         "department", "queue", "agent", "root_cause", "resolution_kind", "company_response",
+        "duplicate_of", "escalation_level",
     ),
     # What the channel said wins; the classifier's product (possibly predicted) and region
     # fill in where the channel said nothing.

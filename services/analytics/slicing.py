@@ -17,6 +17,7 @@ DIMENSIONS: tuple[str, ...] = (
     "tenant", "channel", "channel_detail", "region", "product", "sub_product", "issue",
     "company", "category", "severity", "status", "department", "queue", "agent", "root_cause",
     "resolution_kind", "customer_tier", "language", "company_response", "historical",
+    "escalation_level",
 )
 # SLA reports read clocks joined to their complaint: the clock's target is one more dimension.
 CLOCK_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "target")

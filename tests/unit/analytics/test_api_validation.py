@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.analytics import api
 from services.analytics.application import AnalyticsApplication
-from services.analytics.reports import Reports
 from services.analytics.slicing import CLOCK_DIMENSIONS, DIMENSIONS
-from tests.unit.analytics.world import world_events
-
-
-@pytest.fixture
-def http(app: AnalyticsApplication) -> TestClient:
-    app.project(world_events())
-    service = FastAPI()
-    service.include_router(api.build_router(app, Reports(app.store)))
-    return TestClient(service)
 
 
 @pytest.mark.parametrize("params", [
@@ -53,13 +41,13 @@ def test_sla_also_allows_the_clock_target_and_pareto_checks_its_dimension(
 
 
 def test_filter_values_are_bound_never_spliced_into_sql(
-    http: TestClient, app: AnalyticsApplication
+    http: TestClient, world: AnalyticsApplication
 ) -> None:
     hostile = "billing') OR 1=1 OR ('"
     answer = http.get("/v1/analytics/volume", params={"category": hostile})
 
     assert answer.json()["rows"] == [{"complaints": 0}]
-    assert app.count_received_complaints() == 6
+    assert world.count_received_complaints() == 6
 
 
 @pytest.mark.parametrize("params", [

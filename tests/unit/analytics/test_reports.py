@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.analytics import api
 from services.analytics.application import AnalyticsApplication
-from services.analytics.reports import Reports
-from tests.unit.analytics.world import world_events
-
-
-@pytest.fixture
-def http(app: AnalyticsApplication) -> TestClient:
-    app.project(world_events())
-    service = FastAPI()
-    service.include_router(api.build_router(app, Reports(app.store)))
-    return TestClient(service)
 
 
 def rows(http: TestClient, path: str, **params) -> list[dict]:
@@ -174,11 +161,10 @@ def test_weekday_versus_weekend(http: TestClient) -> None:
     ]
 
 
-def test_the_current_state_row_of_each_complaint(app: AnalyticsApplication) -> None:
-    app.project(world_events())
+def test_the_current_state_row_of_each_complaint(world: AnalyticsApplication) -> None:
     columns = ("status", "department", "agent", "reopen_count", "transfer_count",
                "breached_targets", "csat", "nps", "root_cause", "toString(first_response_at)")
-    states = app.store.select(
+    states = world.store.select(
         f"SELECT {', '.join(columns)} FROM complaints ORDER BY received_at"
     )
 
