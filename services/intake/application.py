@@ -11,7 +11,7 @@ from typing import Any
 
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
 from runtime.vault import KeyVault
-from services.intake.classification import Classifier
+from services.intake.classification import Classifier, shipped
 from services.intake.domain import (
     Complaint,
     Customer,
@@ -68,7 +68,7 @@ class IntakeApplication(ServiceApplication):
         self.vault = vault
         self.clock = clock
         self.understanding = Understanding(
-            classifier=classifier or Classifier(), policy=duplicates or DuplicatePolicy(),
+            classifier=classifier or shipped(), policy=duplicates or DuplicatePolicy(),
             vault=vault, repository=self.repository,
         )
 

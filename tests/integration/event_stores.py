@@ -55,6 +55,10 @@ def intake(url: str, **env: str) -> IntakeApplication:
     return IntakeApplication(env={**persistence_env(url), **env}, vault=KeyVault.from_url(url))
 
 
+# Received, Classified, the customer's duplicate index (Opened, Noted) and the key's Claimed.
+EVENTS_PER_FILING = 5
+
+
 def submission(n: int) -> Submission:
     """The n-th distinct web complaint."""
     return Submission(channel="web", customer=Customer(id=f"cust-{n}", name=f"Customer {n}"),
@@ -62,7 +66,7 @@ def submission(n: int) -> Submission:
 
 
 def file_complaints(app: IntakeApplication, numbers: range) -> list[uuid.UUID]:
-    """File one complaint per number, each under its own idempotency key (two events each)."""
+    """File one complaint per number, each under its own idempotency key (five events each)."""
     return [app.file_complaint(submission(n), tenant="acme", idempotency_key=f"key-{n}")
             .complaint_id for n in numbers]
 

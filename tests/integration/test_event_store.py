@@ -13,6 +13,7 @@ from psycopg import errors
 from runtime.append_only import grant_service_role
 from runtime.sealing import verify
 from tests.integration.event_stores import (
+    EVENTS_PER_FILING,
     PREFIX,
     as_user,
     file_complaints,
@@ -43,13 +44,13 @@ def test_a_filed_complaint_reloads_and_its_key_files_it_only_once(app):
 
     complaint = app.get_complaint(first.complaint_id)
     assert (complaint.id, complaint.version, complaint.tenant, complaint.channel) == (
-        first.complaint_id, 1, "acme", "web",
+        first.complaint_id, 2, "acme", "web",  # version 2: received, then classified
     )
     assert (first.created, again.created, again.complaint_id) == (True, False, first.complaint_id)
-    assert app.recorder.max_notification_id() == 2
+    assert app.recorder.max_notification_id() == 5
     assert verify(app).to_json() == (
         '{"service":"IntakeApplication","result":"ok","position":null,'
-        '"head":2,"entries":2,"detail":""}'
+        '"head":5,"entries":5,"detail":""}'
     )
 
 
@@ -64,7 +65,8 @@ def test_every_event_is_sealed_in_order_with_its_position(app):
     file_complaints(app, range(3))
 
     events, seals = app.recorder.select_chain()
-    assert [e[0] for e in events] == [s.position for s in seals] == [1, 2, 3, 4, 5, 6]
+    expected = list(range(1, 3 * EVENTS_PER_FILING + 1))
+    assert [e[0] for e in events] == [s.position for s in seals] == expected
     assert verify(app).ok
 
 
@@ -83,7 +85,7 @@ def test_the_database_refuses_to_update_or_delete_events_and_seals(app, statemen
         cursor.execute(statement.format(table=name[table], column=column[table]))
 
     assert verify(app).to_json().startswith('{"service":"IntakeApplication","result":"ok"')
-    assert verify(app).head == 4
+    assert verify(app).head == 2 * EVENTS_PER_FILING
 
 
 @pytest.fixture
@@ -118,7 +120,7 @@ def test_a_service_role_may_append_and_read_but_never_change(postgres_store):
         service_app.process_recorder.insert_tracking(Tracking("relay", 3))
         service_app.process_recorder.insert_tracking(Tracking("relay", 8))
         assert (service_app.process_recorder.max_tracking_id("relay"), verify(service_app).head,
-                verify(service_app).ok) == (8, 8, True)
+                verify(service_app).ok) == (8, 4 * EVENTS_PER_FILING, True)
         service_app.close()
 
         with psycopg.connect(as_role, autocommit=True) as conn:
@@ -145,4 +147,6 @@ def test_replicas_filing_concurrently_leave_one_unbroken_chain(store_url):
         for replica in replicas:
             replica.close()
 
-    assert (report.result, report.head, report.entries) == ("ok", 40, 40)
+    assert (report.result, report.head, report.entries) == (
+        "ok", 20 * EVENTS_PER_FILING, 20 * EVENTS_PER_FILING
+    )

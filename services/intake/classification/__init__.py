@@ -1,5 +1,5 @@
 """Understanding a complaint on arrival: category, product, severity, sentiment, crisis."""
 
-from services.intake.classification.classifier import Classification, Classifier
+from services.intake.classification.classifier import Classification, Classifier, shipped
 
-__all__ = ["Classification", "Classifier"]
+__all__ = ["Classification", "Classifier", "shipped"]

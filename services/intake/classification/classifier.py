@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,12 @@ class Classifier:
         rules = load_severity(path)
         rules.check_categories(self.taxonomy.get().ids)
         return rules
+
+
+@functools.cache
+def shipped() -> Classifier:
+    """The classifier with the rules and model shipped in this package, built once per process."""
+    return Classifier()
 
 
 def decide(

@@ -33,6 +33,11 @@ class FakeProducer:
         return future
 
 
+# Intake stores four events per filing: Received and Classified (published), Opened and Noted
+# (its duplicate index, internal). The relay's counts and position are in stored events.
+STORED_PER_FILING = 4
+
+
 def submission(n: int) -> Submission:
     return Submission(
         channel="web", customer=Customer(id=f"c{n}"), subject=f"s{n}", text=f"text {n}"
@@ -55,10 +60,12 @@ def relay(app, producer) -> OutboxRelay:
 async def test_publishes_in_store_order_keyed_by_complaint(app):
     ids = [app.file_complaint(submission(n), tenant="t").complaint_id for n in range(3)]
     producer = FakeProducer()
-    assert await relay(app, producer).publish_pending() == 3
-    assert [key.decode() for _, key, _ in producer.sent] == [str(i) for i in ids]
+    assert await relay(app, producer).publish_pending() == 3 * STORED_PER_FILING
+    assert [key.decode() for _, key, _ in producer.sent] == [str(i) for i in ids for _ in range(2)]
     assert {topic for topic, _, _ in producer.sent} == {"intake.events.v1"}
-    assert [json.loads(v)["type"] for _, _, v in producer.sent] == ["complaint.received.v1"] * 3
+    assert [json.loads(v)["type"] for _, _, v in producer.sent] == [
+        "complaint.received.v1", "complaint.classified.v1"
+    ] * 3
 
 
 async def test_position_advances_only_after_acks_and_resumes(app):
@@ -70,10 +77,10 @@ async def test_position_advances_only_after_acks_and_resumes(app):
 
     producer = FakeProducer()
     resumed = relay(app, producer)
-    assert await resumed.publish_pending() == 1
-    assert resumed.position() == 1
+    assert await resumed.publish_pending() == STORED_PER_FILING
+    assert resumed.position() == STORED_PER_FILING
     assert await resumed.publish_pending() == 0
-    assert len(producer.sent) == 1
+    assert len(producer.sent) == 2
 
 
 async def test_republished_event_keeps_its_id(app):
@@ -90,7 +97,7 @@ async def test_a_second_replica_relaying_the_same_events_is_not_a_failure(app):
     for n in range(3):
         app.file_complaint(submission(n), tenant="t")
     first, second = relay(app, FakeProducer()), relay(app, FakeProducer())
-    assert await first.publish_pending() == 3
+    assert await first.publish_pending() == 3 * STORED_PER_FILING
     second.position = lambda: 0  # it read the position before the first replica recorded it
-    assert await second.publish_pending() == 3
-    assert first.position() == 3
+    assert await second.publish_pending() == 3 * STORED_PER_FILING
+    assert first.position() == 3 * STORED_PER_FILING
