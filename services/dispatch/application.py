@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
+from eventsourcing.application import AggregateNotFoundError
+
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
 from services.dispatch import capacity, handovers, metrics, routing
 from services.dispatch.desk import Desk
@@ -159,7 +161,10 @@ class DispatchApplication(ServiceApplication):
 
     def rule_history(self) -> RuleSetHistory | None:
         """Which rule set version is recorded as in force."""
-        return self._unit(None).get(RuleSetHistory.create_id(RULE_SET))
+        try:
+            return self.repository.get(RuleSetHistory.create_id(RULE_SET))
+        except AggregateNotFoundError:
+            return None
 
     # --- the unit of work ----------------------------------------------------------------
 
