@@ -120,7 +120,9 @@ class ComplaintClassified(DomainEvent):
     channel: Channel | None = None
     customer_tier: CustomerTier = CustomerTier.STANDARD
     region: str | None = None
-    keywords: tuple[str, ...] = Field((), description="Taxonomy keywords found in the text")
+    keywords: tuple[str, ...] = Field(
+        (), description="Taxonomy keywords found, as taxonomy.yaml spells them (`refund*`: prefix)"
+    )
     sentiment: float | None = Field(None, ge=-1, le=1, description="-1 very negative .. 1")
     historical: bool = Field(False, description="Imported history: no SLA alarm may fire")
 
