@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from services.dispatch.application import DispatchApplication
 from services.dispatch.capacity import UnknownAgent
-from services.dispatch.rules import RuleSet
+from services.dispatch.ruleset import RuleSet
 from services.dispatch.workload import Workload
 from services.dispatch.yaml_nodes import ConfigFileError
 

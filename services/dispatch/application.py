@@ -17,7 +17,7 @@ from services.dispatch.desk import Desk
 from services.dispatch.domain import Assignment
 from services.dispatch.roster import Roster
 from services.dispatch.rule_history import RuleSetHistory
-from services.dispatch.rules import Facts, RuleSet
+from services.dispatch.ruleset import Facts, RuleSet
 from services.dispatch.strategies import Seat
 from services.dispatch.unit import Unit
 from services.dispatch.watched import WatchedFile

@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.dispatch import AssignmentStrategy, AssignmentTrigger
 from contracts.envelope import NAMESPACE
-from services.dispatch.rules import Decision, Facts, RuleSet
+from services.dispatch.ruleset import Decision, Facts, RuleSet
 from services.dispatch.strategies import Choice, Ticket
 
 PRIORITY = {"P1": 1, "P2": 2, "P3": 3}

@@ -11,7 +11,7 @@ from contracts.sla import SlaEscalated
 from contracts.topics import INTAKE_EVENTS, RESOLUTION_EVENTS, SLA_EVENTS
 from runtime.eventstore import Cause
 from services.dispatch.application import DispatchApplication
-from services.dispatch.rules import Facts
+from services.dispatch.ruleset import Facts
 
 
 def route_classified(

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from contracts.dispatch import AssignmentTrigger
 from services.dispatch.domain import Assignment
-from services.dispatch.rules import Facts
+from services.dispatch.ruleset import Facts
 from services.dispatch.unit import Unit
 
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Collection
 
 from contracts.intake import Channel, CustomerTier, Severity
-from services.dispatch.rules import MATCH_FIELDS, Rule, RuleSet
+from services.dispatch.ruleset import MATCH_FIELDS, Rule, RuleSet
 from services.dispatch.yaml_nodes import Node, load, optional, required
 
 TOP = frozenset({"version", "default", "rules", "description"})

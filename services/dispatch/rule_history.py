@@ -8,7 +8,7 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
-from services.dispatch.rules import RuleSet
+from services.dispatch.ruleset import RuleSet
 
 
 class RuleSetHistory(Aggregate):

@@ -25,7 +25,7 @@ from services.dispatch.config import DispatchSettings
 from services.dispatch.domain import Assignment
 from services.dispatch.roster import parse_roster
 from services.dispatch.rule_file import parse_rules
-from services.dispatch.rules import Facts, RuleSet
+from services.dispatch.ruleset import Facts, RuleSet
 from services.dispatch.yaml_nodes import ConfigFileError
 
 PAGE = 1000

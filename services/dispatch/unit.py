@@ -13,7 +13,7 @@ from contracts.dispatch import AssignmentTrigger
 from services.dispatch.desk import Desk
 from services.dispatch.domain import Assignment
 from services.dispatch.roster import Roster
-from services.dispatch.rules import RuleSet
+from services.dispatch.ruleset import RuleSet
 
 
 @dataclass

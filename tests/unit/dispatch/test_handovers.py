@@ -10,7 +10,7 @@ from services.dispatch.handovers import (
     NotOpen,
     UnknownTarget,
 )
-from services.dispatch.rules import Facts
+from services.dispatch.ruleset import Facts
 
 from .conftest import classified, make_app, owners, published_envelopes, sample
 

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from services.dispatch.rule_file import parse_rules
-from services.dispatch.rules import Facts
+from services.dispatch.ruleset import Facts
 from services.dispatch.yaml_nodes import ConfigFileError
 
 QUEUES = {"general", "billing", "fraud", "vip", "cn-desk", "safety"}

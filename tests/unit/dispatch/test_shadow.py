@@ -8,7 +8,7 @@ import textwrap
 
 from services.dispatch import shadow
 from services.dispatch.rule_file import parse_rules
-from services.dispatch.rules import Facts
+from services.dispatch.ruleset import Facts
 
 from .conftest import classified
 

@@ -1,0 +1,1 @@
+"""Dispatch's declarative files (routing rules, roster); a package so that they ship with it."""
