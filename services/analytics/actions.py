@@ -84,7 +84,9 @@ class CorrectiveActions:
 
     def record(self, new: NewAction, *, now: datetime | None = None) -> Action:
         """Store a new action."""
-        action = Action(**new.model_dump(), action_id=uuid.uuid4(), created_at=now or _now())
+        created = now or _now()
+        created = created.replace(microsecond=created.microsecond // 1000 * 1000)  # as stored
+        action = Action(**new.model_dump(), action_id=uuid.uuid4(), created_at=created)
         self.store.insert("actions", COLUMNS, [{
             **action.model_dump(mode="json"), "action_id": str(action.action_id),
             "due_date": action.due_date.isoformat(),

@@ -105,9 +105,16 @@ class ProjectionLoop:
     async def replay(self, consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> int:
         """Step until every partition reached the end offset it had when the replay began."""
         total = 0
-        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+        while await _behind(consumer, ends):
             total += await self.step(consumer)
         return total
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
 
 
 def group_consumer(
