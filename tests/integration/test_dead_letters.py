@@ -96,7 +96,9 @@ async def test_each_kind_of_bad_message_is_dead_lettered_and_good_ones_flow(
         )
         received = await read(
             kafka_bootstrap, INTAKE_EVENTS.name,
-            lambda e: e["data"]["customer_id"].endswith(run), want=2,
+            lambda e: e["type"] == "complaint.received.v1"
+            and e["data"]["customer_id"].endswith(run),
+            want=2,
         )
 
     by_key = {d["key"].removesuffix(run): d for d in letters}
