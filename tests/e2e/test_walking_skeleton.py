@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
 EXPECTED = {
-    "intake.events.v1": ["complaint.received.v1"],
+    "intake.events.v1": ["complaint.received.v1", "complaint.classified.v1"],
     "dispatch.events.v1": ["complaint.assigned.v1"],
     "sla.events.v1": ["sla.clock_started.v1"],
     "resolution.events.v1": ["resolution.case_opened.v1"],
