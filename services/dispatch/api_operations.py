@@ -56,7 +56,7 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
     ) -> AgentView:
         try:
             changed = app.update_agent(
-                agent_id=agent_id, on_shift=update.on_shift, capacity_=update.capacity
+                agent_id=agent_id, on_shift=update.on_shift, capacity=update.capacity
             )
         except UnknownAgent as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent {agent_id}") from error

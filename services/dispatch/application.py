@@ -12,7 +12,8 @@ from typing import Any, ClassVar, TypeVar
 from eventsourcing.application import AggregateNotFoundError
 
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
-from services.dispatch import capacity, handovers, metrics, routing
+from services.dispatch import capacity as slots
+from services.dispatch import handovers, metrics, routing
 from services.dispatch.desk import Desk
 from services.dispatch.domain import Assignment
 from services.dispatch.roster import Roster
@@ -73,7 +74,7 @@ class DispatchApplication(ServiceApplication):
     def close_complaint(self, *, complaint_id: str, cause: Cause | None = None) -> None:
         """Free the owner's slot for the next waiting complaint."""
         self._transact(
-            partial(capacity.close, complaint_id=complaint_id, cause=_id(cause)), cause=cause
+            partial(slots.close, complaint_id=complaint_id, cause=_id(cause)), cause=cause
         )
 
     def reopen(
@@ -81,7 +82,7 @@ class DispatchApplication(ServiceApplication):
     ) -> None:
         """Back to the previous owner if they can take it, else through the queue."""
         self._transact(partial(
-            capacity.reopen, complaint_id=complaint_id, previous_owner=previous_owner,
+            slots.reopen, complaint_id=complaint_id, previous_owner=previous_owner,
             cause=_id(cause),
         ), cause=cause)
 
@@ -116,11 +117,11 @@ class DispatchApplication(ServiceApplication):
         ), cause=None)
 
     def update_agent(
-        self, *, agent_id: str, on_shift: bool | None = None, capacity_: int | None = None
+        self, *, agent_id: str, on_shift: bool | None = None, capacity: int | None = None
     ) -> bool:
         """Change an agent's shift or capacity; waiting complaints may be assigned at once."""
         return self._transact(partial(
-            capacity.update_agent, agent_id=agent_id, on_shift=on_shift, capacity=capacity_,
+            slots.update_agent, agent_id=agent_id, on_shift=on_shift, capacity=capacity,
         ), cause=None)
 
     def reload_rules(self) -> tuple[RuleSet, bool]:

@@ -71,10 +71,10 @@ def test_raising_capacity_or_coming_on_shift_assigns_the_waiting_at_once(app, in
     for complaint in ["c0", "c1", "c2", "c3"]:
         inbox.process(*classified(complaint, "fraud_card"))
 
-    assert app.update_agent(agent_id="fay", capacity_=3) is True
+    assert app.update_agent(agent_id="fay", capacity=3) is True
     assert app.seat("fay").load == 3
     assert app.update_agent(agent_id="fay", on_shift=False) is True
-    assert app.update_agent(agent_id="fay", capacity_=4) is True
+    assert app.update_agent(agent_id="fay", capacity=4) is True
     assert app.seat("fay").load == 3  # off shift: takes nothing new
     assert app.update_agent(agent_id="fay", on_shift=True) is True
 
@@ -88,11 +88,11 @@ def test_raising_capacity_or_coming_on_shift_assigns_the_waiting_at_once(app, in
 def test_lowering_capacity_below_the_load_keeps_what_is_held_and_takes_nothing_new(
     app, inbox
 ):
-    app.update_agent(agent_id="fay", capacity_=2)
+    app.update_agent(agent_id="fay", capacity=2)
     for complaint in ["c0", "c1"]:
         inbox.process(*classified(complaint, "fraud_card"))
 
-    app.update_agent(agent_id="fay", capacity_=1)
+    app.update_agent(agent_id="fay", capacity=1)
     inbox.process(*classified("c2", "fraud_card"))
     inbox.process(*closed("c0"))
 
@@ -132,7 +132,7 @@ def test_an_agent_of_several_queues_has_one_capacity(app, inbox):
 def test_the_desk_is_rebuilt_the_same_from_snapshots_after_many_events(
     tmp_path, files, clock, app, inbox
 ):
-    app.update_agent(agent_id="fay", capacity_=1)
+    app.update_agent(agent_id="fay", capacity=1)
     for n in range(80):
         inbox.process(*classified(f"c{n}", "fraud_card", "P1" if n % 3 else "P2"))
     for n in range(0, 40):

@@ -75,7 +75,7 @@ def test_a_reopened_complaint_goes_back_to_its_previous_owner_when_they_can_take
 
 
 def test_a_reopened_complaint_whose_owner_is_busy_goes_through_its_queue(app, inbox):
-    app.update_agent(agent_id="fay", capacity_=2)
+    app.update_agent(agent_id="fay", capacity=2)
     inbox.process(*classified("c0", "fraud_card"))
     inbox.process(*sample("complaint.closed.v1", complaint_id="c0"))
     inbox.process(*classified("c1", "fraud_card"))
