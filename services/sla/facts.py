@@ -7,7 +7,8 @@ is judged on exactly the facts the service acts on. Choices made here:
   customer). Starting an investigation is internal and stops nothing.
 - Progress (the P3 progress target, and "in progress" for the CFPB) is a customer-visible
   `resolution.progress_updated.v1` or a `progress_update` notification.
-- Resolved is `resolution.resolution_executed.v1`; closed is `complaint.closed.v1`.
+- Resolved is `resolution.resolution_executed.v1`; closed is `complaint.closed.v1`. A
+  complaint intake marks a duplicate stops every clock: the original's clocks run instead.
 - Waiting on the customer is `resolution.customer_wait_started.v1`; their reply is
   `resolution.customer_replied.v1`. The event's own timestamps are used where it has them,
   otherwise the envelope's time (when the producer recorded it).
@@ -21,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.envelope import DomainEvent, Envelope
-from contracts.intake import ComplaintClassified, ComplaintReceived
+from contracts.intake import ComplaintClassified, ComplaintMarkedDuplicate, ComplaintReceived
 from contracts.resolution import (
     ComplaintClosed,
     ComplaintReopened,
@@ -90,6 +91,7 @@ FACTS: dict[type[DomainEvent], ToFact] = {
         "classified", env, e, env.time, "intake", severity=e.severity.value,
         category=e.category,
     ),
+    ComplaintMarkedDuplicate: _milestone(Milestone.DUPLICATE, _when, lambda e: "intake"),
     FirstResponseSent: _milestone(Milestone.RESPONDED, lambda _, e: e.sent_at,
                                   lambda e: e.responder),
     ProgressUpdated: _progress_note,

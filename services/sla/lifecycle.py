@@ -24,7 +24,7 @@ from services.sla.clocks import (
 )
 from services.sla.domain import Act, ComplaintSla
 from services.sla.facts import Fact
-from services.sla.policy import ClockSpec
+from services.sla.policy import ClockSpec, Milestone
 from services.sla.recompute import Recomputation
 
 
@@ -131,7 +131,8 @@ class Lifecycle(Recomputation):
 
     def _milestone_effects(self, sla: ComplaintSla, milestone: str, act: Act) -> None:
         for key, clock in list(sla.clocks.items()):
-            if clock.live and milestone in clock.rule["stops_on"]:
+            if clock.live and (milestone in clock.rule["stops_on"]
+                               or milestone == Milestone.DUPLICATE):
                 self._stop(sla, key, milestone, act)
         policy = self.catalog.policy(*sla.policy_key)
         for key, spec in policy.clock_specs(sla.context()).items():

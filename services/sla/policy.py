@@ -42,6 +42,7 @@ class Milestone(StrEnum):
     PROGRESSED = "progressed"  # customer-visible progress ("in progress" for the CFPB)
     RESOLVED = "resolved"  # the resolution was carried out
     CLOSED = "closed"
+    DUPLICATE = "duplicate"  # linked to an earlier complaint, whose clocks run instead
 
 
 SERVICE_TARGETS = {

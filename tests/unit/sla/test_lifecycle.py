@@ -222,3 +222,14 @@ def test_fca_summary_resolution_is_derived_from_when_it_was_resolved(sla_harness
 
     fca = sla.clocks["fca.final_response"]
     assert (fca.met, fca.summary_resolution, fca.timely()) == (True, True, True)
+
+
+def test_a_complaint_marked_a_duplicate_stops_every_clock(sla_harness: Harness):
+    sla_harness.apply(fact("received", T0))
+    sla = sla_harness.apply(fact("milestone", T0 + timedelta(seconds=2), actor="intake",
+                                 milestone="duplicate"))
+
+    assert {k: (c.status, c.stop_reason, c.met) for k, c in sla.clocks.items()} == {
+        "first_response": (Status.STOPPED, "duplicate", True),
+        "progress": (Status.STOPPED, "duplicate", True),
+    }
