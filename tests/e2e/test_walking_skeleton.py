@@ -133,12 +133,13 @@ def test_channel_adapter_submission_is_filed_and_garbage_is_dead_lettered(
     def arrived(published) -> bool:
         texts = [m.value for m in published if m.topic == "intake.events.v1"]
         dead = [m.value for m in published if m.topic == DEAD_LETTER.name]
-        return any(v["data"].get("external_reference") is None and v["data"]["customer_id"]
+        return any(v["data"].get("external_reference") is None and v["data"].get("customer_id")
                    == "openid-42" for v in texts) and any(d["key"] == "junk" for d in dead)
 
     published = read_until(kafka_bootstrap, [*DOMAIN_TOPICS, DEAD_LETTER], arrived)
     received = [m.value for m in published
-                if m.topic == "intake.events.v1" and m.value["data"]["customer_id"] == "openid-42"]
+                if m.topic == "intake.events.v1" and m.value["type"] == "complaint.received.v1"
+                and m.value["data"]["customer_id"] == "openid-42"]
     assert len(received) == 1
     assert received[0]["data"]["channel"] == "wechat"
     dead = [m.value for m in published if m.topic == DEAD_LETTER.name and m.value["key"] == "junk"]
