@@ -21,7 +21,7 @@ def route_classified(
     app.route(
         complaint_id=event.complaint_id, tenant=envelope.tenant,
         facts=classified_facts(event), arrived_at=envelope.time,
-        historical=getattr(event, "historical", False), cause=cause,
+        historical=event.historical, cause=cause,
     )
 
 
@@ -38,7 +38,7 @@ def reassign_reopened(
     """A reopened complaint goes back to its previous owner if they can take it."""
     app.reopen(
         complaint_id=event.complaint_id,
-        previous_owner=getattr(event, "previous_owner_agent_id", None), cause=cause,
+        previous_owner=event.previous_owner_agent_id, cause=cause,
     )
 
 
@@ -52,18 +52,20 @@ def escalate(
 
 
 def classified_facts(event: ComplaintClassified) -> Facts:
-    """The classification's facts (the optional ones were added within v1, hence getattr)."""
-    keywords = getattr(event, "keywords", None) or tuple(
+    """The classification's facts, as routing rules match them."""
+    # Keywords are the taxonomy's terms as taxonomy.yaml spells them. Events classified before
+    # intake published them carry them only as `kw:` rules fired.
+    keywords = event.keywords or tuple(
         fired.removeprefix("kw:") for fired in event.rules_fired if fired.startswith("kw:")
     )
     return Facts(
         category=event.category,
         severity=_text(event.severity),
-        channel=_text(getattr(event, "channel", None)),
-        customer_tier=_text(getattr(event, "customer_tier", None)),
-        region=getattr(event, "region", None),
-        language=getattr(event, "language", None),
-        product=getattr(event, "product", None),
+        channel=_text(event.channel),
+        customer_tier=_text(event.customer_tier),
+        region=event.region,
+        language=_text(event.language),
+        product=event.product,
         keywords=tuple(keywords),
     )
 

@@ -107,6 +107,11 @@ def _escalate_to_supervisor(
     unit: Unit, assignment: Assignment, to_queue: str, reason: str, actor: str
 ) -> Handover:
     supervisor = unit.roster.departments[assignment.department].supervisor
+    if assignment.owner() == supervisor:
+        return Handover(
+            assignment.queue, assignment.department, supervisor, assignment.transfer_count,
+            True, f"{supervisor} already owns it: the transfer cap was reached",
+        )
     why = (
         f"Transfer cap of {unit.transfer_cap} reached: {actor} asked to move it to {to_queue} "
         f"({reason}); escalated to the {assignment.department} supervisor {supervisor} instead"

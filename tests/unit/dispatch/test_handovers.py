@@ -95,6 +95,9 @@ def test_past_the_transfer_cap_the_supervisor_takes_it_instead_and_the_event_say
         "escalated to the fraud supervisor sup-fraud instead"
     )
     assert [o[0] for o in owners(app)].count("transferred") == 3
+    published = len(published_envelopes(app))
+    assert transfer(app, "c0", "billing").agent_id == "sup-fraud"
+    assert len(published_envelopes(app)) == published  # the supervisor already owns it
 
 
 def test_the_transfer_cap_is_configurable(tmp_path, files, clock):
