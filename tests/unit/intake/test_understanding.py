@@ -17,7 +17,7 @@ from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
 from services.intake.classification import Classifier
 from services.intake.classification.classifier import HERE
-from services.intake.domain import Customer, Submission
+from services.intake.domain import AlreadyUnderstood, Customer, Submission
 from services.intake.published import translator
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -228,3 +228,12 @@ def test_new_received_events_are_stored_as_version_2(app) -> None:
 
     stored = app.mapper.transcoder.decode(first.state)
     assert (stored["class_version"], stored["language"]) == (2, "en")
+
+
+def test_a_complaint_is_understood_once(app) -> None:
+    filed = app.file_complaint(submission(), tenant="acme")
+    complaint = app.get_complaint(filed.complaint_id)
+
+    with pytest.raises(AlreadyUnderstood):
+        complaint.mark_duplicate(original_id=uuid.uuid4(), similarity=0.9, reason="again")
+    assert complaint.understanding == {"category": "fraud_unauthorised", "severity": "P1"}
