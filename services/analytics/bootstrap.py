@@ -64,7 +64,7 @@ class AnalyticsRuntime:
                 consumer, self.lag, self.app.positions, self.settings.consumer_lag_interval_s
             ), name="analytics-lag"),
             asyncio.create_task(self.watcher.run(
-                _sender(producer), self.settings.spike_check_interval_s
+                alert_sender(producer), self.settings.spike_check_interval_s
             ), name="analytics-spikes"),
         ]
         self.started = True
@@ -91,7 +91,9 @@ class AnalyticsRuntime:
         }
 
 
-def _sender(producer: AIOKafkaProducer):
+def alert_sender(producer: AIOKafkaProducer):
+    """Sends an alert on analytics.events.v1 and waits for the broker's ack."""
+
     async def send(key: bytes, value: bytes) -> object:
         return await producer.send_and_wait(ANALYTICS_EVENTS.name, value=value, key=key)
 

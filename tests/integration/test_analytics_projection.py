@@ -67,5 +67,5 @@ def test_a_published_complaint_is_counted_within_two_seconds_and_only_once(
             "/v1/analytics/complaints/count", params={"tenant": tenant}
         ).json() == {"received": 3}
         assert http.get("/readyz").json() == {
-            "ready": True, "checks": {"started": True, "clickhouse": True}
+            "ready": True, "checks": {"started": True, "clickhouse": True, "consuming": True}
         }
