@@ -18,6 +18,7 @@ COPY contracts ./contracts
 COPY runtime ./runtime
 COPY services ./services
 COPY deploy ./deploy
+COPY audit ./audit
 RUN pip install -c constraints.txt .
 
 FROM python:3.11-slim
