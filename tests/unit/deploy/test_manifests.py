@@ -277,7 +277,7 @@ def test_dockerfile_builds_on_the_official_python_image_and_installs_the_pinned_
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     include = project["tool"]["setuptools"]["packages"]["find"]["include"]
     packages = {pattern.removesuffix("*") for pattern in include}
-    assert packages == {"contracts", "runtime", "services", "deploy"}
+    assert packages == {"contracts", "runtime", "services", "deploy", "audit"}
     assert copied == {"pyproject.toml", "constraints.txt", *packages}
     # The final stage takes the built virtualenv, not the sources.
     assert [a for kw, a in stages[1] if kw == "COPY"] == ["--from=build /opt/venv /opt/venv"]
@@ -289,7 +289,7 @@ def test_dockerignore_keeps_what_the_build_copies() -> None:
         if line.strip() and not line.startswith("#")
     }
     needed = {"pyproject.toml", "constraints.txt", "contracts", "runtime", "services", "deploy",
-              "deploy/local", "deploy/local/topics.py"}
+              "audit", "deploy/local", "deploy/local/topics.py"}
     assert not needed & ignored
     assert {".git", ".venv", ".local", "tests"} <= ignored
 
