@@ -24,7 +24,6 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
 EXPECTED = {
     "intake.events.v1": ["complaint.received.v1", "complaint.classified.v1"],
     "dispatch.events.v1": ["complaint.assigned.v1"],
-    "sla.events.v1": ["sla.clock_started.v1"],
     "resolution.events.v1": ["resolution.case_opened.v1"],
 }
 
@@ -61,10 +60,20 @@ def wait_for_count(platform, expected: int, timeout_s: float = 30) -> int:
 
 
 def by_complaint(published) -> dict[str, dict[str, list[str]]]:
+    """Event types per complaint and topic; SLA clocks by clock key (one clock per target)."""
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for message in published:
-        found[message.value["subject"]][message.topic].append(message.value["type"])
+        event = message.value
+        if event["type"] == "sla.clock_started.v1":
+            found[event["subject"]]["sla clocks"].append(event["data"]["clock_key"])
+        else:
+            found[event["subject"]][message.topic].append(event["type"])
     return found
+
+
+def complete(found: dict[str, list[str]]) -> bool:
+    other = {topic: types for topic, types in found.items() if topic != "sla clocks"}
+    return other == EXPECTED and "first_response" in found.get("sla clocks", [])
 
 
 def test_posted_complaints_reach_every_service_and_the_analytics_count(platform, kafka_bootstrap):
@@ -80,12 +89,15 @@ def test_posted_complaints_reach_every_service_and_the_analytics_count(platform,
 
     def all_arrived(published) -> bool:
         found = by_complaint(published)
-        return all(found[cid] == EXPECTED for cid in ids)
+        return all(complete(found[cid]) for cid in ids)
 
     published = read_until(kafka_bootstrap, DOMAIN_TOPICS, all_arrived)
     found = by_complaint(published)
     for cid in ids:
-        assert found[cid] == EXPECTED
+        assert {t: v for t, v in found[cid].items() if t != "sla clocks"} == EXPECTED
+        clocks = found[cid]["sla clocks"]
+        assert "first_response" in clocks
+        assert len(clocks) == len(set(clocks))  # one clock per target, each started once
     for message in published:
         schema = json.loads((SCHEMAS / f"{message.value['type']}.json").read_text())
         jsonschema.validate(message.value, schema)
