@@ -62,7 +62,8 @@ class AnalyticsApplication:
     ) -> Projected:
         """Store the events of a batch not stored before, then the positions it reached."""
         distinct = first_of_each(batch)
-        fresh = unseen(distinct, self._seen_ids(distinct)) if distinct else []
+        seen = {str(c.envelope.id): seen_row(c) for c in distinct}
+        fresh = unseen(distinct, self._seen_ids(list(seen.values()))) if distinct else []
         if fresh:
             ctx = Context(clock_targets=self._clock_targets(fresh))
             rows = [event_row(c, self.pseudonyms) for c in fresh]
@@ -72,7 +73,9 @@ class AnalyticsApplication:
             if clocks := clock_facts(fresh, ctx):
                 self.store.insert("clock_facts", CLOCK_FACT_COLUMNS, clocks)
             # Written after every projection of the events: only then do they count as seen.
-            self.store.insert("seen_events", ("time", "event_id"), [seen_row(c) for c in fresh])
+            self.store.insert(
+                "seen_events", ("time", "event_id"), [seen[str(c.envelope.id)] for c in fresh]
+            )
         if positions:
             self.record_positions(positions)
         return Projected(stored=fresh, duplicates=len(batch) - len(fresh))
@@ -107,8 +110,7 @@ class AnalyticsApplication:
         """How many complaints were received, for one tenant or all."""
         return self.count_events(event_type=ComplaintReceived.event_type, tenant=tenant)
 
-    def _seen_ids(self, batch: Sequence[Consumed]) -> set[str]:
-        rows = [seen_row(c) for c in batch]
+    def _seen_ids(self, rows: Sequence[dict]) -> set[str]:
         return {str(found) for (found,) in self.store.select(ALREADY_SEEN, {
             "lo": min(r["time"] for r in rows), "hi": max(r["time"] for r in rows),
             "ids": [r["event_id"] for r in rows],

@@ -10,7 +10,7 @@ from datetime import UTC
 from typing import Any, NamedTuple
 
 from contracts.envelope import DomainEvent, Envelope
-from runtime.vault import is_sealed
+from runtime.vault import PREFIX, is_sealed
 
 # Keys that carry personal data in some event payload, at any depth. ClickHouse is shared by
 # analysts and never erased per customer, so these values must not reach it at all: neither
@@ -19,6 +19,7 @@ PERSONAL_DATA_KEYS = frozenset({"customer_name", "customer_contact", "subject", 
 # Not personal data in itself, but a join key to it: analytics keeps a keyed hash instead, so
 # recurrence can still be counted and nobody can look a customer up by their id.
 PSEUDONYMISED_KEYS = frozenset({"customer_id"})
+_MARKERS = (*(f'"{key}"' for key in PERSONAL_DATA_KEYS | PSEUDONYMISED_KEYS), PREFIX)
 
 EVENT_COLUMNS = (
     "event_id", "type", "complaint_id", "tenant", "source", "time", "sequence",
@@ -51,18 +52,24 @@ def without_personal_data(
 
     Values under PSEUDONYMISED_KEYS are replaced by `pseudonymise(value)` when it is given.
     """
+    # Written as loops, not recursion on every scalar: this runs for every projected event.
     if isinstance(value, Mapping):
-        return {
-            key: (
-                pseudonymise(item)
-                if pseudonymise and key in PSEUDONYMISED_KEYS and isinstance(item, str)
-                else without_personal_data(item, pseudonymise)
-            )
-            for key, item in value.items()
-            if key not in PERSONAL_DATA_KEYS and not is_sealed(item)
-        }
+        kept = {}
+        for key, item in value.items():
+            if key in PERSONAL_DATA_KEYS or is_sealed(item):
+                continue
+            if isinstance(item, Mapping | list | tuple):
+                item = without_personal_data(item, pseudonymise)
+            elif pseudonymise and key in PSEUDONYMISED_KEYS and isinstance(item, str):
+                item = pseudonymise(item)
+            kept[key] = item
+        return kept
     if isinstance(value, list | tuple):
-        return [without_personal_data(item, pseudonymise) for item in value if not is_sealed(item)]
+        return [
+            without_personal_data(item, pseudonymise) if isinstance(item, Mapping | list | tuple)
+            else item
+            for item in value if not is_sealed(item)
+        ]
     return value
 
 
@@ -80,14 +87,20 @@ def event_row(consumed: Consumed, pseudonyms: Pseudonyms) -> dict[str, Any]:
         "time": _ch_time(envelope.time),
         "sequence": envelope.sequence,
         "correlation_id": str(envelope.correlationid),
-        "data": json.dumps(
-            without_personal_data(
-                consumed.event.model_dump(mode="json"),
-                lambda customer_id: pseudonyms(envelope.tenant, customer_id),
-            ),
-            ensure_ascii=False, separators=(",", ":"),
-        ),
+        "data": event_data(consumed, pseudonyms),
     }
+
+
+def event_data(consumed: Consumed, pseudonyms: Pseudonyms) -> str:
+    """The payload as JSON, without personal data and with customer ids pseudonymised."""
+    text = consumed.event.model_dump_json()
+    # Most payloads have none of the keys or sealed values: a key absent from the text is
+    # absent at any depth, so only the others are walked.
+    if not any(marker in text for marker in _MARKERS):
+        return text
+    tenant = consumed.envelope.tenant
+    kept = without_personal_data(json.loads(text), lambda customer: pseudonyms(tenant, customer))
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
 
 
 def first_of_each(batch: Iterable[Consumed]) -> list[Consumed]:
@@ -104,7 +117,7 @@ def seen_row(consumed: Consumed) -> dict[str, Any]:
 
 
 def _ch_time(value: Any) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "milliseconds")
 
 
 def unseen(batch: Sequence[Consumed], stored_ids: Iterable[str]) -> list[Consumed]:

@@ -223,9 +223,10 @@ def clock_facts(batch: Iterable[Consumed], ctx: Context) -> list[dict[str, Any]]
 
 def _row(consumed: Consumed, fields: Mapping[str, Any]) -> dict[str, Any]:
     env = consumed.envelope
+    time = ch_time(env.time)
     return {
         "tenant": env.tenant, "complaint_id": consumed.event.complaint_id,
-        "time": ch_time(env.time), "seq": env.sequence, "updated_at": ch_time(env.time),
+        "time": time, "seq": env.sequence, "updated_at": time,
         **{name: _value(value) for name, value in fields.items() if value is not None},
     }
 
@@ -242,5 +243,6 @@ def _value(value: Any) -> Any:
 
 def ch_time(value: datetime) -> str:
     """A datetime as ClickHouse reads a DateTime64(3, 'UTC'); naive means UTC."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "milliseconds")

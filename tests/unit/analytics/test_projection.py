@@ -145,9 +145,10 @@ def test_no_personal_data_reaches_clickhouse_in_plaintext_or_sealed(
         " AND JSONExtractString(data, 'customer_id') = {id:String}",
         {"id": pseudonym},
     ) == [(2,)]
-    assert store.select("SELECT customer_id FROM complaints WHERE tenant = 'experian-us'") == [
-        (pseudonym,)
-    ]
+    assert store.select(
+        "SELECT customer_id FROM complaints WHERE complaint_id = {id:String}",
+        {"id": sealed["complaint_id"]},
+    ) == [(pseudonym,)]
     assert rows_mentioning(store, note["template"]) == 1
 
 
