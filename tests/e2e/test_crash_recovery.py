@@ -28,7 +28,7 @@ def effect_key(topic: str, event: dict) -> tuple | None:
     """What one consumer may record only once per complaint, or None for other events."""
     kind = event["type"]
     if topic == "dispatch.events.v1" and kind in DISPATCH_DECISIONS:
-        return topic, "decision"
+        return topic, kind
     if topic == "sla.events.v1" and kind == "sla.clock_started.v1":
         return topic, event["data"]["clock_key"], event["data"].get("run", 1)
     if topic == "resolution.events.v1" and kind == "resolution.case_opened.v1":
@@ -113,5 +113,7 @@ def recorded_effects(published, run: str) -> dict[str, dict[tuple, set[str]]]:
 def covered(effects: dict[tuple, set[str]]) -> bool:
     """Dispatch decided, SLA started the first-response clock, and assigned ones have a case."""
     keys = set(effects)
-    return (("dispatch.events.v1", "decision") in keys
-            and ("sla.events.v1", "first_response", 1) in keys)
+    decided = any(("dispatch.events.v1", kind) in keys for kind in DISPATCH_DECISIONS)
+    assigned = ("dispatch.events.v1", "complaint.assigned.v1") in keys
+    return (decided and ("sla.events.v1", "first_response", 1) in keys
+            and (not assigned or ("resolution.events.v1", "case") in keys))
