@@ -15,7 +15,11 @@ from runtime.vault import PREFIX, is_sealed
 # Keys that carry personal data in some event payload, at any depth. ClickHouse is shared by
 # analysts and never erased per customer, so these values must not reach it at all: neither
 # in plaintext (events published before sealing, kept forever on the topics) nor sealed.
-PERSONAL_DATA_KEYS = frozenset({"customer_name", "customer_contact", "subject", "text"})
+# Free text the customer wrote (comment) or was sent (message, and the survey link, which is a
+# credential) goes too: it names people as often as it does not.
+PERSONAL_DATA_KEYS = frozenset({
+    "customer_name", "customer_contact", "subject", "text", "comment", "message", "link",
+})
 # Not personal data in itself, but a join key to it: analytics keeps a keyed hash instead, so
 # recurrence can still be counted and nobody can look a customer up by their id.
 PSEUDONYMISED_KEYS = frozenset({"customer_id"})

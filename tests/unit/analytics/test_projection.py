@@ -125,10 +125,13 @@ def test_no_personal_data_reaches_clickhouse_in_plaintext_or_sealed(
 ) -> None:
     sealed = raw_sample("complaint.received.v1")["data"]
     note = raw_sample("resolution.investigation_note_added.v1")["data"]
+    comment = raw_sample("resolution.feedback_received.v1")["data"]["comment"]
+    message = raw_sample("resolution.customer_notified.v1")["data"]["message"]
 
     app.project([*domain_samples(), plaintext_received()])
 
-    for value in (*PLAINTEXT.values(), note["text"], *(sealed[key] for key in PLAINTEXT)):
+    free_text = (note["text"], comment, message)
+    for value in (*PLAINTEXT.values(), *free_text, *(sealed[key] for key in PLAINTEXT)):
         assert rows_mentioning(store, value) == 0, value
     assert rows_mentioning(store, PREFIX) == 0
     for key in PERSONAL_DATA_KEYS:
