@@ -136,6 +136,30 @@ class SealingPostgresProcessRecorder(PostgresProcessRecorder):
         curs.execute(SQL("SELECT pg_advisory_xact_lock({})").format(key))
         super()._create_table(curs)
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """As the library's, except that a failure after the insert rolls everything back.
+
+        The library keeps an exception raised after its INSERT (here: while sealing) and
+        re-raises it only after leaving its transaction block normally, which would commit
+        the events without their seals (and a consumer's effects without its processed
+        record). Raising inside the block rolls the transaction back instead.
+        """
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+        ):
+            with conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            with conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+                pipeline.sync()  # a uniqueness conflict raises IntegrityError here
+                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

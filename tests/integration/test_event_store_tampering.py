@@ -1,8 +1,8 @@
 """A rogue administrator switches the append-only triggers off and rewrites history; the
 verifier names the first position touched and how. Same scenarios on SQLite and PostgreSQL.
 
-Four complaints, each filed with an idempotency key, store eight events: positions 1, 3, 5, 7
-are complaints received, 2, 4, 6, 8 the keys claimed.
+Four complaints, each filed with an idempotency key, store EVENTS_PER_FILING events each;
+tampering that edits content picks a complaint's Received event, which names the tenant.
 """
 
 from __future__ import annotations
@@ -16,9 +16,17 @@ import pytest
 
 from runtime import sealing
 from runtime.sealing import verify
-from tests.integration.event_stores import RogueAdmin, file_complaints, intake, store_url_for
+from tests.integration.event_stores import (
+    EVENTS_PER_FILING,
+    RogueAdmin,
+    file_complaints,
+    intake,
+    store_url_for,
+)
 
 pytestmark = pytest.mark.integration
+
+HEAD = 4 * EVENTS_PER_FILING  # the last position after the fixture's four filings
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,19 +49,25 @@ def admin(store_url, app):
     admin.close()
 
 
+def received(admin, n: int) -> int:
+    """Position of the n-th complaint's Received event (0-based)."""
+    return [p for p, _, _, topic, _ in admin.events() if topic.endswith(".Received")][n]
+
+
 def outcome(app, digest=None) -> tuple[str, int | None]:
     report = verify(app, digest)
     return report.result, report.position
 
 
 def test_an_untouched_store_verifies(app):
-    assert (verify(app).result, verify(app).head, verify(app).entries) == ("ok", 8, 8)
+    assert (verify(app).result, verify(app).head, verify(app).entries) == ("ok", HEAD, HEAD)
 
 
 def test_a_modified_state_is_named_at_its_position(app, admin):
-    admin.modify(3, b'"tenant":"acme"', b'"tenant":"evil"')
+    position = received(admin, 1)
+    admin.modify(position, b'"tenant":"acme"', b'"tenant":"evil"')
 
-    assert outcome(app) == ("modified", 3)
+    assert outcome(app) == ("modified", position)
 
 
 def test_a_deleted_event_is_named_at_its_position(app, admin):
@@ -69,7 +83,7 @@ def test_an_event_deleted_with_its_seal_is_named_at_its_position(app, admin):
     assert outcome(app) == ("deleted", 5)
 
 
-@pytest.mark.parametrize("position", [9, 0])
+@pytest.mark.parametrize("position", [HEAD + 1, 0])
 def test_a_forged_event_is_named_where_it_was_slipped_in(app, admin, position):
     _, _, version, topic, state = admin.events()[0]
     admin.tamper((
@@ -93,12 +107,15 @@ def test_a_consistent_rewrite_is_caught_only_by_an_earlier_digest(store_url, adm
     early = sealing.digest(app)
     file_complaints(app, range(4, 6))
     late = sealing.digest(app)
-    assert (early["position"], late["position"], outcome(app, early)) == (8, 12, ("ok", None))
+    later = HEAD + 2 * EVENTS_PER_FILING
+    assert (early["position"], late["position"], outcome(app, early)) == (
+        HEAD, later, ("ok", None),
+    )
 
-    admin.rewrite_from(3, b'"tenant":"acme"', b'"tenant":"evil"')
+    admin.rewrite_from(received(admin, 1), b'"tenant":"acme"', b'"tenant":"evil"')
 
     assert (outcome(app), outcome(app, early), outcome(app, late)) == (
-        ("ok", None), ("diverged", 8), ("diverged", 12),
+        ("ok", None), ("diverged", HEAD), ("diverged", later),
     )
 
 
@@ -117,13 +134,15 @@ def test_the_cli_verifies_against_a_digest_and_exits_1_when_broken(
     seen = tmp_path / "seen.json"
     seen.write_text(capsys.readouterr().out)
     service = json.loads(seen.read_text())["service"]
-    admin.modify(7, b'"tenant":"acme"', b'"tenant":"evil"')
+    position = received(admin, 3)
+    admin.modify(position, b'"tenant":"acme"', b'"tenant":"evil"')
 
     code = sealing.main(["verify", "--url", store_url, "--digest", str(seen)])
 
     assert (service, code) == ({"s": "intake", "p": "intakeapplication"}[store_url[0]], 1)
     assert json.loads(capsys.readouterr().out) == {
-        "service": service, "result": "modified", "position": 7, "head": 8, "entries": 8,
+        "service": service, "result": "modified", "position": position, "head": HEAD,
+        "entries": HEAD,
         "detail": "the event differs from its seal",
     }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -14,24 +13,7 @@ from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
 from services.intake.domain import Customer, Submission
 from services.intake.published import translator
-
-
-class FakeProducer:
-    """Acknowledges sends, or fails them, as a broker would."""
-
-    def __init__(self, fail: bool = False) -> None:
-        self.fail = fail
-        self.sent: list[tuple[str, bytes, bytes]] = []
-
-    async def send(self, topic: str, *, value: bytes, key: bytes) -> asyncio.Future:
-        future = asyncio.get_running_loop().create_future()
-        if self.fail:
-            future.set_exception(ConnectionError("broker unreachable"))
-        else:
-            self.sent.append((topic, key, value))
-            future.set_result(None)
-        return future
-
+from tests.fakes import FakeProducer
 
 # Intake stores four events per filing: Received and Classified (published), Opened and Noted
 # (its duplicate index, internal). The relay's counts and position are in stored events.
