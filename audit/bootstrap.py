@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from audit import api
 from audit.config import AuditSettings
 from audit.history import AuditTrail
-from audit.stores import close_stores, open_stores
+from audit.stores import StoreMissing, close_stores, open_stores
 from runtime import logs
 from runtime.http import create_http_app
 
@@ -33,8 +33,14 @@ class AuditRuntime:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Open every service's store read-only; close them on the way out."""
-        self.stores = await asyncio.to_thread(open_stores, self.settings)
+        """Open every service's store read-only (waiting for services not yet started)."""
+        while True:
+            try:
+                self.stores = await asyncio.to_thread(open_stores, self.settings)
+                break
+            except StoreMissing as missing:
+                log.info("waiting for the services' event stores", extra={"missing": str(missing)})
+                await asyncio.sleep(1)
         try:
             yield
         finally:
