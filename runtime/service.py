@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -14,6 +13,7 @@ from faust.contrib.asgi import faust_app_running
 
 from contracts.envelope import DomainEvent, Envelope
 from contracts.topics import TopicSpec
+from runtime.background import in_background
 from runtime.bus import build_faust_app, build_producer
 from runtime.deadletters import DeadLetters
 from runtime.eventstore import ServiceApplication
@@ -73,21 +73,18 @@ class ServiceRuntime:
             self.settings
         )
         await self.producer.start()
-        relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         try:
-            if self.subscriptions:
-                async with faust_app_running(self.faust_app, stop_timeout=10):
+            async with in_background(self.relay.run(), "outbox-relay"):
+                if self.subscriptions:
+                    async with faust_app_running(self.faust_app, stop_timeout=10):
+                        self.started = True
+                        async with self._watching_lag():
+                            yield
+                else:
                     self.started = True
-                    async with self._watching_lag():
-                        yield
-            else:
-                self.started = True
-                yield
+                    yield
         finally:
             self.started = False
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
             await self.producer.stop()
             self.app.close()
 
@@ -107,15 +104,11 @@ class ServiceRuntime:
                 {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()},
             )
 
-        task = asyncio.create_task(
-            self.lag.watch(offsets, self.settings.consumer_lag_interval_s), name="lag-monitor"
-        )
         try:
-            yield
+            watch = self.lag.watch(offsets, self.settings.consumer_lag_interval_s)
+            async with in_background(watch, "lag-monitor"):
+                yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
             await admin.close()
 
     def readiness(self) -> dict[str, bool]:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from runtime.background import in_background
 from runtime.eventstore import IntegrityError
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.errors import DomainError
@@ -55,13 +56,8 @@ class AutoCloser:
     async def running(self) -> AsyncIterator[None]:
         """Rebuild the projections, then tick in the background until the service stops."""
         await asyncio.to_thread(self.projections.catch_up)
-        task = asyncio.create_task(self._run(), name="auto-close")
-        try:
+        async with in_background(self._run(), "auto-close"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _run(self) -> None:
         while True:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,6 +10,7 @@ from fastapi import FastAPI
 
 from contracts.topics import SLA_EVENTS
 from runtime import logs
+from runtime.background import in_background
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
@@ -62,15 +61,8 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
     if isinstance(time, ManualClock):
         routers.append(testhook.build_router(time, timer))
 
-    @contextlib.asynccontextmanager
-    async def timers() -> AsyncIterator[None]:
-        task = asyncio.create_task(timer.run(), name="sla-deadline-timer")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    def timers() -> contextlib.AbstractAsyncContextManager:
+        return in_background(timer.run(), "sla-deadline-timer")
 
     http = create_http_app(runtime, title="Complaint SLA", routers=routers, extra_lifespan=timers)
     http.state.sla = Wiring(app=app, timer=timer, index=index, time=time)
