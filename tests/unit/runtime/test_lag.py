@@ -54,3 +54,24 @@ def test_progress_clears_the_stall():
 def test_other_topics_are_not_counted():
     lag = monitor(Clock())
     assert lag.observe({("elsewhere", 0): 50}, {}) == 0
+
+
+def test_a_stalled_consumer_fails_readiness(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from services.intake.bootstrap import bootstrap
+    from services.intake.config import IntakeSettings
+
+    api, runtime = bootstrap(IntakeSettings(data_dir=tmp_path, auth_dir=tmp_path / "auth"))
+    runtime.started = True  # as if the lifespan had started; no broker is needed to ask
+    client = TestClient(api)
+    assert client.get("/readyz").json()["checks"]["consuming"] is True
+
+    clock = Clock()
+    runtime.lag.clock, runtime.lag.last_progress = clock, clock.now
+    runtime.lag.observe({("complaints.inbound.v1", 0): 4}, {})
+    clock.now += runtime.settings.consumer_stall_after_s + 1
+    runtime.lag.observe({("complaints.inbound.v1", 0): 4}, {})
+
+    answer = client.get("/readyz")
+    assert (answer.status_code, answer.json()["checks"]["consuming"]) == (503, False)
