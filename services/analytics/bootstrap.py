@@ -59,7 +59,9 @@ class AnalyticsRuntime:
         )
         await consumer.start()
         self.tasks = [
-            asyncio.create_task(self.loop.run(consumer), name="analytics-projection"),
+            asyncio.create_task(
+                self.loop.run(consumer, self.app.positions), name="analytics-projection"
+            ),
             asyncio.create_task(watch_lag(
                 consumer, self.lag, self.app.positions, self.settings.consumer_lag_interval_s
             ), name="analytics-lag"),
@@ -118,6 +120,7 @@ def projection(settings: AnalyticsSettings) -> tuple[ClickHouseStore, AnalyticsA
     dead_letters = DeadLetters(producer=None, service=settings.service)
     handler = ProjectionConsumer(
         project=app.project, record_positions=app.record_positions, dead_letters=dead_letters,
+        store_answers=store.ping,
         service=settings.service, max_attempts=settings.consumer_max_attempts,
         backoff_s=settings.consumer_retry_backoff_s,
     )

@@ -97,10 +97,19 @@ class ProjectionLoop:
                 await consumer.commit({TopicPartition(*tp): o + 1 for tp, o in offsets.items()})
         return len(messages)
 
-    async def run(self, consumer: AIOKafkaConsumer) -> None:
-        """Step until cancelled."""
+    async def run(
+        self, consumer: AIOKafkaConsumer, positions: Positions, retry_s: float = 1.0
+    ) -> None:
+        """Step until cancelled; after a failed batch, read again from the stored positions."""
         while True:
-            await self.step(consumer)
+            try:
+                await self.step(consumer)
+            except Exception:
+                log.exception("projection batch failed; reading it again")
+                await asyncio.sleep(retry_s)
+                with contextlib.suppress(Exception):  # ClickHouse may still be down: next turn
+                    stored = await asyncio.to_thread(positions)
+                    await seek_to_positions(consumer, consumer.assignment(), stored)
 
     async def replay(self, consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> int:
         """Step until every partition reached the end offset it had when the replay began."""

@@ -46,12 +46,14 @@ class ProjectionConsumer:
         project: Project,
         record_positions: RecordPositions,
         dead_letters: DeadLetters,
+        store_answers: Callable[[], bool] = lambda: True,
         service: str,
         max_attempts: int = 3,
         backoff_s: float = 0.2,
     ) -> None:
         self.project = project
         self.record_positions = record_positions
+        self.store_answers = store_answers
         self.dead_letters = dead_letters
         self.service = service
         self.max_attempts = max_attempts
@@ -64,6 +66,9 @@ class ProjectionConsumer:
         batch = [(m, consumed) for m in messages if (consumed := await self._parse(m))]
         if batch and await self._project_with_retries(batch, positions):
             return
+        if batch and not await asyncio.to_thread(self.store_answers):
+            # ClickHouse is down, not the events bad: dead-lettering them all would lose them.
+            raise StoreUnavailable("ClickHouse does not answer; the batch will be read again")
         # The batch keeps failing: apply its events one by one, so only the bad ones go.
         for item in batch:
             try:
@@ -118,6 +123,10 @@ class ProjectionConsumer:
             "projected batch",
             extra={"stored": len(projected.stored), "duplicates": projected.duplicates},
         )
+
+
+class StoreUnavailable(RuntimeError):
+    """The projection cannot write: nothing of the batch is settled, it is to be read again."""
 
 
 def last_offsets(messages: Sequence[Any]) -> dict[Position, int]:

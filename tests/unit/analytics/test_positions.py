@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 
+import pytest
 from aiokafka import TopicPartition
 
 from contracts.topics import INTAKE_EVENTS, SLA_EVENTS
 from runtime.lag import LagMonitor
 from services.analytics.application import AnalyticsApplication
 from services.analytics.consumer import ProjectionLoop, seek_to_positions
-from services.analytics.handlers import ProjectionConsumer
+from services.analytics.handlers import ProjectionConsumer, StoreUnavailable
 from tests.unit.analytics.samples import raw_sample
 from tests.unit.analytics.test_consumer import DeadLetters, Message
 
@@ -83,6 +85,7 @@ class FakeConsumer:
         self.from_beginning.extend(partitions)
 
     async def getmany(self, timeout_ms: int, max_records: int) -> dict:
+        await asyncio.sleep(0.001)  # as a broker poll would, give the loop a turn
         batch = self.batches.pop(0) if self.batches else {}
         for tp, records in batch.items():
             self.positions[tp] = records[-1].offset + 1
@@ -125,3 +128,27 @@ async def test_a_replay_reads_until_the_end_offsets_it_began_with(
     assert app.positions() == {(INTAKE, 0): 1}
     assert lag.next_offsets == {(INTAKE, 0): 2}
     assert consumer.committed == [{tp: 1}, {tp: 2}]
+
+
+async def test_a_clickhouse_outage_dead_letters_nothing_and_the_batch_is_read_again(
+    app: AnalyticsApplication,
+) -> None:
+    dead_letters = DeadLetters()
+    down = handler(app, dead_letters)
+    down.project = lambda batch, positions: (_ for _ in ()).throw(ConnectionError("down"))
+    down.store_answers = lambda: False
+    tp = TopicPartition(INTAKE, 0)
+    consumer = FakeConsumer(batches=[{tp: [message("complaint.received.v1", INTAKE, 0, 0)]}])
+    consumer.assignment = lambda: {tp}
+    loop = ProjectionLoop(handler=down, lag=LagMonitor(service="analytics", topics=[INTAKE]),
+                          batch_size=10, flush_interval_s=0.01)
+
+    with pytest.raises(StoreUnavailable):
+        await down.handle_batch([message("complaint.received.v1", INTAKE, 0, 0)])
+    task = asyncio.create_task(loop.run(consumer, app.positions, retry_s=0))
+    await asyncio.sleep(0.3)
+    task.cancel()
+
+    assert dead_letters.sent == []
+    assert app.positions() == {}
+    assert consumer.from_beginning == [tp]  # nothing stored yet: read from the beginning again
