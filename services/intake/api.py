@@ -9,9 +9,13 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import APIRouter, Header, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from runtime.auth import NotFound, Personal, Principal, Scope, authorize_object, require
+from runtime.auth.pii_log import PiiAccessLog, disclose
+from runtime.auth.quota import FilingQuota
+from runtime.ownership import owner_of
 from services.intake.application import IntakeApplication
 from services.intake.channel_api import build_channel_router
 from services.intake.domain import Complaint, ErasureReason, Submission
@@ -20,16 +24,23 @@ from services.intake.metrics import BATCH_SIZE
 from services.intake.refusals import count, field_errors, refuse
 from services.intake.tracking import TrackingTokens
 
+Filing = Annotated[Principal, Depends(require(Scope.COMPLAINTS_FILE))]
+Reader = Annotated[Principal, Depends(require(Scope.COMPLAINTS_READ))]
+Eraser = Annotated[Principal, Depends(require(Scope.CUSTOMERS_ERASE))]
+
 
 class ComplaintView(BaseModel):
+    """Personal fields in plaintext for `pii:read` (and logged), masked for everyone else."""
+
     complaint_id: uuid.UUID
     status: str
     channel: str
+    department: str | None = Field(description="None until dispatch has routed it")
     customer_id: str
-    customer_name: str | None
-    customer_contact: str | None
-    subject: str
-    text: str
+    customer_name: Annotated[str | None, Personal.NAME]
+    customer_contact: Annotated[str | None, Personal.CONTACT]
+    subject: Annotated[str, Personal.TEXT]
+    text: Annotated[str, Personal.TEXT]
     personal_data_erased: bool
     received_at: str
 
@@ -51,6 +62,8 @@ class BatchItem(BaseModel):
 
 
 class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     items: list[dict[str, Any]] = Field(
         min_length=1,
         description="Each {idempotency_key, submission}; validated one by one, so a bad item "
@@ -60,7 +73,8 @@ class BatchRequest(BaseModel):
 
 class ItemResult(BaseModel):
     index: int
-    status: int = Field(description="202 accepted, 422 refused (see errors)")
+    status: int = Field(description="202 accepted, 422 refused, 403 historical but not from a "
+                        "channel adapter, 429 the customer's filing quota is used up (see errors)")
     accepted: Accepted | None = None
     errors: list[dict[str, Any]] | None = None
 
@@ -72,6 +86,8 @@ class BatchResult(BaseModel):
 
 
 class ErasureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: ErasureReason
 
 
@@ -86,15 +102,20 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
 def build_router(
     app: IntakeApplication,
     *,
-    tenant: str,
     on_saved: Callable[[], None],
+    pii_log: PiiAccessLog,
     tracking: TrackingTokens | None = None,
+    quota: FilingQuota | None = None,
     max_batch_items: int = 500,
 ) -> APIRouter:
-    """Routes over the intake application (without `tracking`, tokens last one process)."""
+    """Routes over the intake application (without `tracking`, tokens last one process).
+
+    Complaints are filed for the caller's tenant; `quota` (per customer and day) counts new
+    filings only.
+    """
     router = APIRouter(prefix="/v1")
     tokens = tracking or TrackingTokens(os.urandom(32))
-    filer = Filer(app=app, tenant=tenant, on_saved=on_saved, tokens=tokens)
+    filer = Filer(app=app, on_saved=on_saved, tokens=tokens, quota=quota)
 
     @router.post(
         "/complaints", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
@@ -102,15 +123,16 @@ def build_router(
     )
     def file_complaint(
         submission: Submission,
+        caller: Filing,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> Accepted:
-        return filer.file(submission, idempotency_key)
+        return filer.file(submission, idempotency_key, caller=caller)
 
     @router.post(
         "/complaints:batch", response_model=BatchResult, tags=["complaints"],
         summary="File many complaints, each with its own idempotency key and its own result",
     )
-    def file_batch(batch: BatchRequest) -> BatchResult:
+    def file_batch(batch: BatchRequest, caller: Filing) -> BatchResult:
         if len(batch.items) > max_batch_items:
             refuse([{"loc": ["body", "items"], "type": "batch_too_large",
                      "msg": f"at most {max_batch_items} items per batch"}])
@@ -124,7 +146,13 @@ def build_router(
                 count(errors)
                 results.append(ItemResult(index=index, status=422, errors=errors))
                 continue
-            filed = filer.file(item.submission, item.idempotency_key)
+            try:
+                filed = filer.file(item.submission, item.idempotency_key, caller=caller)
+            except HTTPException as refusal:  # the quota (429) or history (403)
+                results.append(ItemResult(index=index, status=refusal.status_code, errors=[
+                    {"loc": ["submission"], "msg": refusal.detail, "type": REFUSALS.get(
+                        refusal.status_code, "refused")}]))
+                continue
             results.append(ItemResult(index=index, status=202, accepted=filed))
         accepted_count = sum(r.status == 202 for r in results)
         return BatchResult(
@@ -133,22 +161,30 @@ def build_router(
 
     @router.get(
         "/complaints/{complaint_id}", response_model=ComplaintView, tags=["complaints"],
-        summary="A filed complaint, its personal fields in plaintext or [erased]",
+        summary="A filed complaint: personal fields in plaintext (logged) with pii:read, "
+        "masked without, [erased] once the customer is erased",
     )
-    def get_complaint(complaint_id: uuid.UUID) -> ComplaintView:
+    def get_complaint(complaint_id: uuid.UUID, caller: Reader) -> ComplaintView:
         complaint = find(app, complaint_id)
+        owner = owner_of(app, str(complaint.id))
+        authorize_object(caller, tenant=complaint.tenant,
+                         department=owner.department if owner else None,
+                         queue=owner.queue if owner else None)
         disclosed = app.disclose(complaint)
-        return ComplaintView(
+        view = ComplaintView(
             complaint_id=complaint.id, status=complaint.status, channel=complaint.channel,
+            department=owner.department if owner else None,
             customer_id=complaint.customer["id"], customer_name=disclosed.customer_name,
             customer_contact=disclosed.customer_contact, subject=disclosed.subject,
             text=disclosed.text, personal_data_erased=disclosed.erased,
             received_at=complaint.received_at.isoformat(),
         )
+        return disclose(view, caller, complaint_id=str(complaint.id), log=pii_log)
 
     @router.get(
         "/track/{token}", response_model=TrackingView, tags=["customers"],
-        summary="A complaint's status by the customer's tracking token (no personal data)",
+        summary="A complaint's status by the customer's tracking token (no personal data; "
+        "the token is the credential, no bearer token)",
     )
     def track(token: str) -> TrackingView:
         complaint_id = tokens.resolve(token)
@@ -156,7 +192,7 @@ def build_router(
             complaint = app.get_complaint(complaint_id) if complaint_id else None
         except (AggregateNotFoundError, TypeError):
             complaint = None
-        if complaint is None or complaint.tenant != tenant:
+        if complaint is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no complaint has this token")
         return TrackingView(
             status=complaint.status, channel=complaint.channel,
@@ -165,11 +201,13 @@ def build_router(
 
     @router.post(
         "/customers/{customer_id}/erasure", response_model=ErasureView, tags=["customers"],
-        summary="Erase a customer's personal data for good (destroys their key)",
+        summary="Erase a customer of the caller's tenant for good (destroys their key)",
     )
-    def erase_customer(customer_id: CustomerId, request: ErasureRequest) -> ErasureView:
+    def erase_customer(
+        customer_id: CustomerId, request: ErasureRequest, caller: Eraser
+    ) -> ErasureView:
         erasure = app.erase_customer(
-            tenant=tenant, customer_id=customer_id, reason=request.reason.value
+            tenant=caller.tenant, customer_id=customer_id, reason=request.reason.value
         )
         on_saved()
         return ErasureView(customer_id=erasure.customer_id, recorded=erasure.recorded)
@@ -178,9 +216,13 @@ def build_router(
     return router
 
 
+REFUSALS = {status.HTTP_429_TOO_MANY_REQUESTS: "filing_quota_exceeded",
+            status.HTTP_403_FORBIDDEN: "historical_not_allowed"}
+
+
 def find(app: IntakeApplication, complaint_id: uuid.UUID) -> Complaint:
-    """The complaint, or 404."""
+    """The complaint, or the 404 that a complaint the caller may not see gets too."""
     try:
         return app.get_complaint(complaint_id)
     except (AggregateNotFoundError, TypeError) as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "complaint not found") from error
+        raise NotFound("complaint") from error

@@ -127,6 +127,12 @@ class IntakeApplication(ServiceApplication):
         count_understood(complaint.understanding, complaint.duplicate_of)
         return Filed(complaint.id, created=True)
 
+    def filed_before(
+        self, submission: Submission, *, tenant: str, idempotency_key: str | None = None
+    ) -> uuid.UUID | None:
+        """The complaint this submission already filed (same key or reference), if any."""
+        return self._already_filed(tenant, submission_keys(submission, idempotency_key))
+
     def get_complaint(self, complaint_id: uuid.UUID) -> Complaint:
         """The complaint as intake recorded it (TypeError if the id is not a complaint's)."""
         complaint = self.repository.get(complaint_id)

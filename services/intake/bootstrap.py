@@ -8,6 +8,10 @@ from fastapi import FastAPI
 
 from contracts.topics import INTAKE_EVENTS
 from runtime import logs
+from runtime.auth import pii_log_api
+from runtime.auth.db import open_database
+from runtime.auth.pii_log import PiiAccessLog
+from runtime.auth.quota import FilingQuota
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
@@ -48,10 +52,14 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         secret.get_secret_value() if secret else None,
         settings.data_dir / f"{settings.service}-tracking.key",
     ))
+    pii_log = PiiAccessLog.from_url(settings.event_store_url)
+    quota = FilingQuota(open_database(settings.event_store_url, name="quota"),
+                        per_day=settings.filing_quota_per_day)
     router = api.build_router(
-        app, tenant=settings.tenant, on_saved=runtime.relay.wake, tracking=tracking,
+        app, on_saved=runtime.relay.wake, pii_log=pii_log, tracking=tracking, quota=quota,
         max_batch_items=settings.max_batch_items,
     )
-    http = create_http_app(runtime, title="Complaint intake", routers=[router])
-    refusals.install(http, max_body_bytes=settings.max_body_bytes)
+    http = create_http_app(runtime, title="Complaint intake",
+                           routers=[router, pii_log_api.build_router(pii_log)])
+    refusals.install(http)
     return http, runtime

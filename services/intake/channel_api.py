@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Request, status
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from contracts.intake import Channel
+from runtime.auth import Principal, Scope, require
 from services.intake.channels import NORMALISERS, Unreadable
 from services.intake.domain import Submission
 from services.intake.filing import Accepted, Filer
@@ -36,10 +37,11 @@ def build_channel_router(filer: Filer) -> APIRouter:
     async def file_raw(
         channel: Channel,
         request: Request,
+        caller: Annotated[Principal, Depends(require(Scope.COMPLAINTS_FILE))],
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> Accepted:
         submission = normalised(channel, await request.body())
-        return await run_in_threadpool(filer.file, submission, idempotency_key)
+        return await run_in_threadpool(filer.file, submission, idempotency_key, caller=caller)
 
     return router
 

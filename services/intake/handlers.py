@@ -1,4 +1,5 @@
-"""What intake does with the events it consumes: submissions from channel adapters."""
+"""What intake does with the events it consumes: submissions from channel adapters, and
+dispatch's routing (which department may read a complaint's personal data)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pydantic import ValidationError
 
 from contracts.envelope import Envelope
 from contracts.inbound import ComplaintSubmitted
-from contracts.topics import INBOUND
+from contracts.topics import DISPATCH_EVENTS, INBOUND
+from runtime import ownership
 from runtime.eventstore import Cause
 from runtime.inbox import Rejected
 from services.intake.application import IntakeApplication
@@ -53,4 +55,7 @@ def reasons(error: ValidationError) -> str:
     )
 
 
-SUBSCRIPTIONS = {INBOUND: {ComplaintSubmitted: file_submission}}
+SUBSCRIPTIONS = {
+    INBOUND: {ComplaintSubmitted: file_submission},
+    DISPATCH_EVENTS: ownership.HANDLERS,
+}

@@ -1,9 +1,11 @@
 """Import a CFPB Consumer Complaint Database CSV through intake, every row, idempotently.
 
     python -m services.intake.importer PATH [--url http://127.0.0.1:8001 | --kafka BOOTSTRAP]
-                                            [--history] [--tenant TENANT]
+                                            [--history] [--tenant TENANT] [--token TOKEN]
 
-Over HTTP the rows go in batches to POST /v1/complaints:batch; over Kafka they are published
+Over HTTP the rows go in batches to POST /v1/complaints:batch with a channel adapter's bearer
+token (--token or INTAKE_TOKEN; else, with AUTH_MODE=dev, one minted by the local dev issuer
+for --tenant); over Kafka they are published
 on complaints.inbound.v1, where intake validates them the same way (refusals are dead letters).
 A row is filed once by its Complaint ID however often it is imported. With --history each row
 is filed with its original dates and its recorded lifecycle, marked historical: no SLA clock.
@@ -220,6 +222,19 @@ async def _acknowledged(pending: list, tally: Tally, progress: Progress | None) 
     pending.clear()
 
 
+def dev_token(tenant: str) -> str:
+    """A channel adapter's token from the local dev issuer (AUTH_MODE=dev only)."""
+    from runtime.auth.issuer import DevIssuer
+    from runtime.auth.roles import Role
+    from runtime.settings import Settings
+
+    settings = Settings()
+    if settings.auth_mode != "dev":
+        raise SystemExit("give --token (or INTAKE_TOKEN): AUTH_MODE is not dev")
+    return DevIssuer(settings.auth_dir).client_credentials(
+        client_id="cfpb-importer", role=Role.CHANNEL_ADAPTER, tenant=tenant)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; exit 1 if any row was refused."""
     parser = argparse.ArgumentParser(prog="python -m services.intake.importer", description=__doc__,
@@ -231,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", action="store_true",
                         help="file each row with its original dates and lifecycle, as history")
     parser.add_argument("--tenant", default=os.environ.get("TENANT", "default"),
-                        help="tenant of Kafka submissions (over HTTP, intake's own)")
+                        help="tenant of the submissions (over HTTP, of the minted token)")
+    parser.add_argument("--token", default=os.environ.get("INTAKE_TOKEN"),
+                        help="a channel adapter's bearer token for HTTP (default INTAKE_TOKEN)")
     args = parser.parse_args(argv)
     progress = Progress(count_rows(args.path), label=args.path.name)
     if args.kafka:
@@ -240,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
             progress=progress,
         ))
     else:
-        with httpx.Client(base_url=args.url, timeout=120) as client:
+        token = args.token or dev_token(args.tenant)
+        with httpx.Client(base_url=args.url, timeout=120,
+                          headers={"Authorization": f"Bearer {token}"}) as client:
             tally = import_over_http(args.path, client, historical=args.history, progress=progress)
     progress.close()
     print(tally.summary())

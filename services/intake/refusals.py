@@ -1,4 +1,8 @@
-"""How intake's HTTP API refuses input: field-level reasons, 413 for big bodies, all counted."""
+"""How intake's HTTP API refuses input: field-level reasons, counted by reason.
+
+Bodies over MAX_BODY_BYTES get 413 from access control (runtime.auth.limits), in front of
+every service, before anything parses them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from runtime.body_limit import BodySizeLimit
 from services.intake.metrics import REJECTED
 
 FieldError = dict[str, Any]
@@ -53,10 +56,6 @@ async def counted_refusal(request: Request, exc: Exception) -> Response:
     return await request_validation_exception_handler(request, exc)
 
 
-def install(http: FastAPI, *, max_body_bytes: int) -> None:
-    """Guard an app: bodies over the limit get 413 before parsing; every 4xx is counted."""
-    http.add_middleware(
-        BodySizeLimit, max_bytes=max_body_bytes,
-        on_refused=lambda: REJECTED.labels("body_too_large").inc(),
-    )
+def install(http: FastAPI) -> None:
+    """Count every refused submission by reason."""
     http.add_exception_handler(RequestValidationError, counted_refusal)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from runtime.auth.db import SqliteDatabase
+from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.vault import KeyVault
 from services.intake.api import build_router
@@ -28,11 +29,11 @@ def app(tmp_path):
 
 
 @pytest.fixture
-def client(app):
+def client(app, tokens, tmp_path):
     saved = []
-    api = FastAPI()
-    api.include_router(build_router(app, tenant="acme", on_saved=lambda: saved.append(1)))
-    return TestClient(api)
+    log = PiiAccessLog(SqliteDatabase(str(tmp_path / "pii.sqlite")))
+    api = tokens.app(build_router(app, on_saved=lambda: saved.append(1), pii_log=log))
+    return TestClient(api, headers=tokens.headers(tenant="acme"))
 
 
 def stored_types(app) -> list[str]:

@@ -8,6 +8,7 @@ from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,6 +22,7 @@ from services.intake.channels import cfpb
 from services.intake.config import IntakeSettings
 from services.intake.domain import Complaint
 from services.intake.handlers import SUBSCRIPTIONS
+from tests.auth_tokens import bearer
 from tests.unit.intake.cfpb_sample import cfpb_rows
 
 ROWS = cfpb_rows()
@@ -36,9 +38,11 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 @pytest.fixture
-def intake(tmp_path):
-    http, runtime = bootstrap(IntakeSettings(data_dir=tmp_path, service="intake-import-test"))
-    yield TestClient(http), runtime.app
+def intake(tmp_path, tokens):
+    http, runtime = bootstrap(IntakeSettings(data_dir=tmp_path, service="intake-import-test",
+                                             **tokens.settings))
+    # The importer is a channel adapter: only adapters file history.
+    yield TestClient(http, headers=bearer(tokens.client(client_id="cfpb"))), runtime.app
     runtime.app.close()
 
 
@@ -113,17 +117,31 @@ def test_rows_that_cannot_be_mapped_are_refused_alone(intake, tmp_path):
     )
 
 
-def test_the_command_imports_over_http_and_draws_progress(intake, tmp_path, monkeypatch, capsys):
+def test_the_command_imports_over_http_and_draws_progress(
+    intake, tmp_path, tokens, monkeypatch, capsys
+):
     client, _ = intake
     path = write_csv(tmp_path / "some.csv", SOME[:5])
-    monkeypatch.setattr(importer.httpx, "Client", lambda base_url, timeout: nullcontext(client))
+    sent = []
 
-    assert importer.main([str(path), "--url", "http://testserver"]) == 0
+    def connect(base_url, timeout, headers):
+        sent.append(headers)
+        return nullcontext(client)
+
+    monkeypatch.setattr(importer.httpx, "Client", connect)
+    monkeypatch.setenv("AUTH_DIR", str(tokens.directory))
+
+    assert importer.main([str(path), "--url", "http://testserver", "--tenant", "acme"]) == 0
 
     out, err = capsys.readouterr()
     assert out == "5 filed, 0 already filed, 0 refused\n"
     assert err.startswith("\rsome.csv [##############################] 5/5 100%")
     assert err.endswith(" rows/s\n")
+    [headers] = sent
+    claims = jwt.decode(headers["Authorization"].removeprefix("Bearer "),
+                        options={"verify_signature": False})
+    assert (claims["sub"], claims["tenant"], claims["roles"]) == (
+        "cfpb-importer", "acme", ["channel_adapter"])
 
 
 def test_progress_bar_is_drawn_on_one_line():

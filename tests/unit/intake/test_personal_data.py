@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts.intake import ComplaintClassified, ComplaintReceived, CustomerErased
 from contracts.registry import parse
 from contracts.topics import INBOUND
+from runtime.auth.db import SqliteDatabase
+from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.inbox import Inbox, Rejected
 from runtime.logs import JsonFormatter
@@ -52,10 +53,10 @@ def app(db):
 
 
 @pytest.fixture
-def client(app):
-    api = FastAPI()
-    api.include_router(build_router(app, tenant="acme", on_saved=lambda: None))
-    return TestClient(api)
+def client(app, tokens, tmp_path):
+    log = PiiAccessLog(SqliteDatabase(str(tmp_path / "pii.sqlite")))
+    api = tokens.app(build_router(app, on_saved=lambda: None, pii_log=log))
+    return TestClient(api, headers=tokens.headers(tenant="acme"))
 
 
 def file(client, **changes) -> str:
