@@ -1,4 +1,8 @@
-"""Dispatch's HTTP API for complaints: who owns one, transfer it, add a collaborator."""
+"""Dispatch's HTTP API for complaints: who owns one, transfer it, add a collaborator.
+
+Every route needs a scope; an assignment of another tenant, or of a department (or queue) the
+caller does not work in, answers the 404 of a missing one. Who acts is the token's subject.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import APIRouter, HTTPException, Path, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from pydantic import BaseModel, ConfigDict, Field
 
+from runtime.auth import NotFound, Principal, Scope, authorize_object, require
 from services.dispatch.application import DispatchApplication
+from services.dispatch.domain import Assignment
 from services.dispatch.handovers import AgentUnavailable, NoSuchAssignment, NotOpen, UnknownTarget
 
 
@@ -36,10 +42,11 @@ class AssignmentView(BaseModel):
 
 
 class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     to_queue: str = Field(min_length=1, max_length=128)
     to_agent_id: str | None = Field(None, max_length=128)
     reason: str = Field(min_length=1, max_length=2000)
-    actor: str = Field(min_length=1, max_length=128)
 
 
 class TransferView(BaseModel):
@@ -53,9 +60,10 @@ class TransferView(BaseModel):
 
 
 class CollaboratorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     department: str = Field(min_length=1, max_length=128)
     task: str = Field(min_length=1, max_length=2000)
-    actor: str = Field(min_length=1, max_length=128)
 
 
 class CollaboratorView(BaseModel):
@@ -66,6 +74,8 @@ class CollaboratorView(BaseModel):
 
 
 ComplaintId = Annotated[str, Path(min_length=1, max_length=128)]
+Reader = Annotated[Principal, Depends(require(Scope.COMPLAINTS_READ))]
+Worker = Annotated[Principal, Depends(require(Scope.COMPLAINTS_WORK))]
 ERRORS: dict[type[Exception], int] = {
     NoSuchAssignment: status.HTTP_404_NOT_FOUND,
     NotOpen: status.HTTP_409_CONFLICT,
@@ -79,11 +89,8 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
     router = APIRouter(prefix="/v1/assignments", tags=["assignments"])
 
     @router.get("/{complaint_id}", response_model=AssignmentView, summary="Who owns a complaint")
-    def get_assignment(complaint_id: ComplaintId) -> AssignmentView:
-        try:
-            a = app.get_assignment(complaint_id)
-        except AggregateNotFoundError as error:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "assignment not found") from error
+    def get_assignment(complaint_id: ComplaintId, caller: Reader) -> AssignmentView:
+        a = visible(app, complaint_id, caller)
         return AssignmentView(
             complaint_id=a.complaint_id, status=a.status, queue=a.queue,
             department=a.department, agent_id=a.agent_id, rule_id=a.rule_id,
@@ -95,13 +102,19 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
 
     @router.post(
         "/{complaint_id}/transfer", response_model=TransferView,
-        summary="Transfer to another queue or agent (past the cap: to the supervisor)",
+        summary="Transfer to another queue or agent (past the cap: to the supervisor). "
+        "complaints:assign, or complaints:work for the agent who holds it; the target queue "
+        "must be in one of the caller's departments",
     )
-    def transfer(complaint_id: ComplaintId, request: TransferRequest) -> TransferView:
+    def transfer(
+        complaint_id: ComplaintId, request: TransferRequest, caller: Worker
+    ) -> TransferView:
+        assignment = visible(app, complaint_id, caller)
+        check_may_transfer(app, assignment, request.to_queue, caller)
         with mapped_errors():
             handover = app.transfer(
                 complaint_id=complaint_id, to_queue=request.to_queue,
-                to_agent_id=request.to_agent_id, reason=request.reason, actor=request.actor,
+                to_agent_id=request.to_agent_id, reason=request.reason, actor=caller.sub,
             )
         on_saved()
         return TransferView(
@@ -117,12 +130,13 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         summary="Ask another department to help, with its own task",
     )
     def add_collaborator(
-        complaint_id: ComplaintId, request: CollaboratorRequest
+        complaint_id: ComplaintId, request: CollaboratorRequest, caller: Worker
     ) -> CollaboratorView:
+        visible(app, complaint_id, caller)
         with mapped_errors():
             added = app.add_collaborator(
                 complaint_id=complaint_id, department=request.department, task=request.task,
-                actor=request.actor,
+                actor=caller.sub,
             )
         on_saved()
         return CollaboratorView(
@@ -131,6 +145,35 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         )
 
     return router
+
+
+def visible(app: DispatchApplication, complaint_id: str, caller: Principal) -> Assignment:
+    """The assignment, or the 404 of a missing one when the caller may not see it."""
+    try:
+        assignment = app.get_assignment(complaint_id)
+    except AggregateNotFoundError as error:
+        raise NotFound("assignment") from error
+    authorize_object(caller, tenant=assignment.tenant, department=assignment.department,
+                     queue=assignment.queue, what="assignment")
+    return assignment
+
+
+def check_may_transfer(
+    app: DispatchApplication, assignment: Assignment, to_queue: str, caller: Principal
+) -> None:
+    """Supervisors move what they see; an agent hands over only what they hold. Both only
+    into their own departments (an unknown queue is left to the use case's 422)."""
+    if not caller.has(Scope.COMPLAINTS_ASSIGN) and (
+        assignment.owner() is None or assignment.owner() != caller.sub
+    ):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "only the agent who holds it, or complaints:assign, may transfer")
+    target = app.roster.queues.get(to_queue) if app.roster else None
+    if target is not None and not caller.has(Scope.ALL_DEPARTMENTS) and (
+        target.department not in caller.departments
+    ):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"queue {to_queue!r} is not in one of your departments")
 
 
 @contextlib.contextmanager

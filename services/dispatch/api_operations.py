@@ -1,21 +1,32 @@
-"""Dispatch's HTTP API for operations: roster shifts and capacity, workload, routing rules."""
+"""Dispatch's HTTP API for operations: roster shifts and capacity, workload, routing rules.
+
+The roster and the rule set are the deployment's, i.e. of its TENANT: callers of another
+tenant get 404. Supervisors see and change the agents and queues of their own departments.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from pydantic import BaseModel, ConfigDict, Field
 
+from runtime.auth import NotFound, Principal, Scope, require
 from services.dispatch.application import DispatchApplication
 from services.dispatch.capacity import UnknownAgent
 from services.dispatch.ruleset import RuleSet
 from services.dispatch.workload import Workload
 from services.dispatch.yaml_nodes import ConfigFileError
 
+Assigner = Annotated[Principal, Depends(require(Scope.COMPLAINTS_ASSIGN))]
+ConfigReader = Annotated[Principal, Depends(require(Scope.CONFIG_READ))]
+ConfigWriter = Annotated[Principal, Depends(require(Scope.CONFIG_WRITE))]
+
 
 class AgentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     on_shift: bool | None = None
     capacity: int | None = Field(None, ge=0, le=1000)
 
@@ -52,14 +63,19 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         summary="Put an agent on or off shift, or change their capacity",
     )
     def update_agent(
-        agent_id: Annotated[str, Path(min_length=1, max_length=128)], update: AgentUpdate
+        agent_id: Annotated[str, Path(min_length=1, max_length=128)], update: AgentUpdate,
+        caller: Assigner,
     ) -> AgentView:
+        check_tenant(app, caller, "agent")
+        agent = app.roster.agents.get(agent_id) if app.roster else None
+        if agent is None or not in_departments(caller, agent.department):
+            raise NotFound("agent")
         try:
             changed = app.update_agent(
                 agent_id=agent_id, on_shift=update.on_shift, capacity=update.capacity
             )
         except UnknownAgent as error:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent {agent_id}") from error
+            raise NotFound("agent") from error
         on_saved()
         seat = app.seat(agent_id)
         agent = seat.agent
@@ -73,14 +89,20 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         "/workload", response_model=Workload, tags=["workload"],
         summary="Open complaints per agent and per queue, with their ages",
     )
-    def get_workload() -> Workload:
-        return app.workload()
+    def get_workload(caller: Assigner) -> Workload:
+        check_tenant(app, caller, "workload")
+        every = app.workload()
+        return Workload(
+            agents=[a for a in every.agents if in_departments(caller, a.department)],
+            queues=[q for q in every.queues if in_departments(caller, q.department)],
+        )
 
     @router.get(
         "/routing", response_model=RuleSetView, tags=["routing"],
         summary="The routing rule set in force",
     )
-    def get_rules() -> RuleSetView:
+    def get_rules(caller: ConfigReader) -> RuleSetView:
+        check_tenant(app, caller, "rule set")
         rules = app.rules_in_force()
         on_saved()
         return _view(rules, recorded=False, error=app.rules.error)
@@ -89,7 +111,8 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         "/routing/reload", response_model=RuleSetView, tags=["routing"],
         summary="Read the routing rule file now; an invalid file is refused with line and reason",
     )
-    def reload_rules() -> RuleSetView:
+    def reload_rules(caller: ConfigWriter) -> RuleSetView:
+        check_tenant(app, caller, "rule set")
         try:
             rules, recorded = app.reload_rules()
         except ConfigFileError as error:
@@ -101,6 +124,17 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         return _view(rules, recorded=recorded, error=None)
 
     return router
+
+
+def check_tenant(app: DispatchApplication, caller: Principal, what: str) -> None:
+    """The roster and rules are the deployment tenant's: others find nothing here."""
+    if caller.tenant != app.tenant:
+        raise NotFound(what)
+
+
+def in_departments(caller: Principal, department: str) -> bool:
+    """Whether the caller works in department (or in every one of the tenant's)."""
+    return caller.has(Scope.ALL_DEPARTMENTS) or department in caller.departments
 
 
 def _view(rules: RuleSet, *, recorded: bool, error: ConfigFileError | None) -> RuleSetView:

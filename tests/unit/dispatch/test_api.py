@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.dispatch import api, api_operations
 
-from .conftest import START, classified, sample
+from .conftest import START, classified, make_app, sample
+
+TENANT = "experian-us"  # the golden samples' tenant
 
 
 @pytest.fixture
-def client(app):
-    http = FastAPI()
+def app(tmp_path, files, clock):
+    """A deployment of the samples' tenant: its roster and rules are theirs."""
+    app = make_app(tmp_path / "dispatch.sqlite", files, clock, tenant=TENANT)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def client(app, tokens):
     saved = []
-    http.include_router(api.build_router(app, on_saved=lambda: saved.append(1)))
-    http.include_router(api_operations.build_router(app, on_saved=lambda: saved.append(1)))
-    client = TestClient(http)
+    http = tokens.app(api.build_router(app, on_saved=lambda: saved.append(1)),
+                      api_operations.build_router(app, on_saved=lambda: saved.append(1)))
+    client = TestClient(http, headers=tokens.headers(tenant=TENANT, sub="ana"))
     client.saved = saved
     return client
 
@@ -43,7 +51,7 @@ def test_the_assignment_shows_owner_rule_and_hand_overs_and_404s_an_unknown_one(
 
 def test_transfer_and_collaborator_commands_and_their_errors(app, inbox, client):
     inbox.process(*classified("c0", "billing_charges"))
-    body = {"to_queue": "fraud", "reason": "stolen card", "actor": "ana"}
+    body = {"to_queue": "fraud", "reason": "stolen card"}
 
     moved = client.post("/v1/assignments/c0/transfer", json=body)
     unknown = client.post("/v1/assignments/nope/transfer", json=body)
@@ -53,7 +61,7 @@ def test_transfer_and_collaborator_commands_and_their_errors(app, inbox, client)
     )
     helped = client.post(
         "/v1/assignments/c0/collaborators",
-        json={"department": "service", "task": "refund the fee", "actor": "fay"},
+        json={"department": "service", "task": "refund the fee"},
     )
 
     assert moved.status_code == 200
@@ -62,7 +70,7 @@ def test_transfer_and_collaborator_commands_and_their_errors(app, inbox, client)
         "agent_id": "fay", "transfer_count": 1,
         "reason": "fay has language en and 0 of 1 slots in use",
     }
-    assert (unknown.status_code, unknown.json()) == (404, {"detail": "nope"})
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "assignment not found"})
     assert (bad_queue.status_code, bad_queue.json()) == (
         422, {"detail": "queue 'x' is not on the roster"}
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.dispatch import api_operations
@@ -78,11 +77,10 @@ def test_a_file_turned_invalid_leaves_the_last_valid_rules_in_force(app, inbox, 
 
 
 def test_the_reload_api_records_a_change_and_refuses_an_invalid_file_with_line_and_reason(
-    app, files
+    app, files, tokens
 ):
-    http = FastAPI()
-    http.include_router(api_operations.build_router(app, on_saved=lambda: None))
-    client = TestClient(http)
+    http = tokens.app(api_operations.build_router(app, on_saved=lambda: None))
+    client = TestClient(http, headers=tokens.headers("administrator", tenant=app.tenant))
 
     first = client.post("/v1/routing/reload")
     again = client.post("/v1/routing/reload")
