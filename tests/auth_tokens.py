@@ -8,6 +8,8 @@ the settings (or environment) that make a service trust exactly that issuer.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+import contracts
+from contracts.envelope import DomainEvent, Envelope
+from contracts.registry import parse
 from runtime.auth.issuer import DEV_AUDIENCE, DevIssuer
 from runtime.auth.keys import JwksKeys
 from runtime.auth.roles import Role
@@ -82,6 +87,18 @@ class Tokens:
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header carrying token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def assigned(complaint_id: str, *, tenant: str, department: str,
+             queue: str | None = None) -> tuple[Envelope, DomainEvent]:
+    """Dispatch's `complaint.assigned.v1` giving complaint_id to department (a fresh event id):
+    what tells intake, SLA and resolution which department may see the complaint."""
+    path = Path(contracts.__file__).parent / "samples" / "complaint.assigned.v1.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw.update(id=str(uuid.uuid4()), subject=complaint_id, tenant=tenant)
+    raw["data"].update(complaint_id=complaint_id, department=department,
+                       queue=queue or f"{department}-1")
+    return parse(raw)
 
 
 @pytest.fixture

@@ -1,4 +1,11 @@
-"""The SLA service's HTTP API: a complaint's clocks and ledger, re-bases, extensions, policies."""
+"""The SLA service's HTTP API: a complaint's clocks and ledger, re-bases, extensions, policies.
+
+Every route needs a scope. Clocks of another tenant, or of a complaint dispatch gave to a
+department the caller does not work in, answer the 404 of a missing complaint; before dispatch
+has routed a complaint only tenant-wide roles see its clocks. Re-basing is configuration:
+administrators (who hold no departments) re-base any complaint of their tenant. The policy
+files are the deployment's, i.e. of its TENANT. Who acts is the token's subject.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +15,21 @@ from typing import Annotated, Any
 
 import yaml
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import APIRouter, HTTPException, Path, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from pydantic import BaseModel, ConfigDict, Field
 
+from runtime.auth import NotFound, Principal, Scope, authorize_object, require
+from runtime.ownership import owner_of
 from services.sla.application import SlaApplication
 from services.sla.domain import ClockNotLive, ComplaintSla
 from services.sla.ledger import ledger
 from services.sla.recompute import ApprovalRequired, ExtensionTooLate, NoExtensionLeft
 
 ComplaintId = Annotated[str, Path(min_length=1, max_length=128)]
+Reader = Annotated[Principal, Depends(require(Scope.COMPLAINTS_READ))]
+Approver = Annotated[Principal, Depends(require(Scope.APPROVALS_DECIDE))]
+ConfigReader = Annotated[Principal, Depends(require(Scope.CONFIG_READ))]
+ConfigWriter = Annotated[Principal, Depends(require(Scope.CONFIG_WRITE))]
 
 
 class ClockView(BaseModel):
@@ -73,7 +86,8 @@ class Ledger(BaseModel):
 
 
 class RebaseRequest(BaseModel):
-    actor: str = Field(min_length=1, max_length=128)
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -114,29 +128,49 @@ def view(sla: ComplaintSla) -> ComplaintClocks:
 
 
 def build_router(
-    app: SlaApplication, *, on_saved: Callable[[], None], reload: Callable[[], list[str]]
+    app: SlaApplication, *, on_saved: Callable[[], None], reload: Callable[[], list[str]],
+    tenant: str = "default",
 ) -> APIRouter:
-    """Routes over the SLA application; `reload` re-reads the policy and calendar files."""
+    """Routes over the SLA application; `reload` re-reads the policy and calendar files, which
+    are `tenant`'s (the deployment's)."""
     router = APIRouter(prefix="/v1")
 
     def found(complaint_id: str) -> ComplaintSla:
         try:
             sla = app.get_sla(complaint_id)
         except AggregateNotFoundError as error:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "complaint not known to SLA") from error
-        if not sla.opened:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "complaint not received yet")
+            raise NotFound("complaint") from error
+        if not sla.opened:  # facts arrived before the complaint itself
+            raise NotFound("complaint")
         return sla
+
+    def visible(complaint_id: str, caller: Principal) -> ComplaintSla:
+        sla = found(complaint_id)
+        owner = owner_of(app, complaint_id)
+        authorize_object(caller, tenant=sla.tenant,
+                         department=owner.department if owner else None,
+                         queue=owner.queue if owner else None)
+        return sla
+
+    def of_tenant(complaint_id: str, caller: Principal) -> ComplaintSla:
+        sla = found(complaint_id)
+        if sla.tenant != caller.tenant:
+            raise NotFound("complaint")
+        return sla
+
+    def deployments(caller: Principal) -> None:
+        if caller.tenant != tenant:
+            raise NotFound("policy")
 
     @router.get("/clocks/{complaint_id}", response_model=ComplaintClocks, tags=["clocks"],
                 summary="A complaint's SLA and regulatory clocks, with derived timeliness")
-    def get_clocks(complaint_id: ComplaintId) -> ComplaintClocks:
-        return view(found(complaint_id))
+    def get_clocks(complaint_id: ComplaintId, caller: Reader) -> ComplaintClocks:
+        return view(visible(complaint_id, caller))
 
     @router.get("/clocks/{complaint_id}/ledger", response_model=Ledger, tags=["clocks"],
                 summary="Every start, pause, resume, alarm and re-base with cause and actor")
-    def get_ledger(complaint_id: ComplaintId) -> Ledger:
-        found(complaint_id)
+    def get_ledger(complaint_id: ComplaintId, caller: Reader) -> Ledger:
+        visible(complaint_id, caller)
         entries = ledger(app.stored_events(complaint_id))
         return Ledger(complaint_id=complaint_id, entries=[
             LedgerEntryView(**{**e.__dict__, "flags": list(e.flags)}) for e in entries
@@ -144,18 +178,22 @@ def build_router(
 
     @router.post("/clocks/{complaint_id}/rebase", response_model=ComplaintClocks,
                  tags=["clocks"], summary="Move running clocks onto the policy in force")
-    def rebase(complaint_id: ComplaintId, request: RebaseRequest) -> ComplaintClocks:
-        found(complaint_id)
-        app.rebase(complaint_id, actor=request.actor, reason=request.reason)
+    def rebase(
+        complaint_id: ComplaintId, request: RebaseRequest, caller: ConfigWriter
+    ) -> ComplaintClocks:
+        of_tenant(complaint_id, caller)
+        app.rebase(complaint_id, actor=caller.sub, reason=request.reason)
         on_saved()
         return view(found(complaint_id))
 
     @router.post("/clocks/{complaint_id}/extensions", response_model=ComplaintClocks,
                  tags=["clocks"], summary="Extend a regulatory deadline as its rule allows")
-    def extend(complaint_id: ComplaintId, request: ExtensionRequest) -> ComplaintClocks:
-        found(complaint_id)
+    def extend(
+        complaint_id: ComplaintId, request: ExtensionRequest, caller: Approver
+    ) -> ComplaintClocks:
+        visible(complaint_id, caller)
         try:
-            app.extend(complaint_id, request.clock, actor=request.actor, reason=request.reason,
+            app.extend(complaint_id, request.clock, actor=caller.sub, reason=request.reason,
                        approval_id=request.approval_id)
         except (ClockNotLive, NoExtensionLeft, ExtensionTooLate) as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
@@ -166,7 +204,11 @@ def build_router(
 
     @router.get("/policies/active", response_model=PolicyView, tags=["policies"],
                 summary="The policy and calendar versions new clocks start under")
-    def active_policy() -> PolicyView:
+    def active_policy(caller: ConfigReader) -> PolicyView:
+        deployments(caller)
+        return policy_view()
+
+    def policy_view() -> PolicyView:
         policy = app.catalog.active_policy()
         return PolicyView(
             policy_id=policy.policy_id, version=policy.version,
@@ -176,11 +218,12 @@ def build_router(
 
     @router.post("/policies/reload", response_model=PolicyView, tags=["policies"],
                  summary="Re-read the policy and calendar files; invalid files change nothing")
-    def reload_policies() -> PolicyView:
+    def reload_policies(caller: ConfigWriter) -> PolicyView:
+        deployments(caller)
         try:
             reload()
         except (ValueError, OSError, yaml.YAMLError) as error:  # ValidationError too
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
-        return active_policy()
+        return policy_view()
 
     return router

@@ -57,7 +57,8 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
     timer = DeadlineTimer(app, index, time, settings.sla_follow_interval_s)
     app.listeners += [runtime.relay.wake, timer.wake]
     metrics.watch(index.clocks, time.now)
-    routers = [api.build_router(app, on_saved=runtime.relay.wake, reload=reload)]
+    routers = [api.build_router(app, on_saved=runtime.relay.wake, reload=reload,
+                                tenant=settings.tenant)]
     if isinstance(time, ManualClock):
         routers.append(testhook.build_router(time, timer))
 

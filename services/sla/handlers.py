@@ -1,10 +1,12 @@
-"""What the SLA service does with the events it consumes: each one is a fact for the clocks."""
+"""What the SLA service does with the events it consumes: each one is a fact for the clocks;
+dispatch's routing says which department may see a complaint's clocks."""
 
 from __future__ import annotations
 
 from contracts import intake, resolution
 from contracts.envelope import DomainEvent, Envelope
-from contracts.topics import INTAKE_EVENTS, RESOLUTION_EVENTS
+from contracts.topics import DISPATCH_EVENTS, INTAKE_EVENTS, RESOLUTION_EVENTS
+from runtime import ownership
 from runtime.eventstore import Cause
 from services.sla.application import SlaApplication
 from services.sla.facts import FACTS, fact_of
@@ -24,4 +26,5 @@ def _subscribed(topic_events: tuple[type[DomainEvent], ...]) -> dict:
 SUBSCRIPTIONS = {
     INTAKE_EVENTS: _subscribed(intake.EVENTS),
     RESOLUTION_EVENTS: _subscribed(resolution.EVENTS),
+    DISPATCH_EVENTS: ownership.HANDLERS,
 }

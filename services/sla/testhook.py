@@ -1,14 +1,17 @@
 """POST /v1/test-clock: moves a test deployment's manual clock. Mounted only when
-SLA_TEST_CLOCK is set, so production never serves it."""
+SLA_TEST_CLOCK is set, so production never serves it. Moving time is configuration:
+`config:write`, reading it `config:read`."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
+from runtime.auth import Principal, Scope, require
 from services.sla.timers import DeadlineTimer
 from services.sla.timesource import ManualClock
 
@@ -28,7 +31,10 @@ def build_router(clock: ManualClock, timer: DeadlineTimer) -> APIRouter:
 
     @router.post("/test-clock", response_model=ClockReading,
                  summary="Move the manual clock forward (test deployments only)")
-    async def set_clock(setting: ClockSetting) -> ClockReading:
+    async def set_clock(
+        setting: ClockSetting,
+        _: Annotated[Principal, Depends(require(Scope.CONFIG_WRITE))],
+    ) -> ClockReading:
         try:
             clock.set(setting.now)
         except ValueError as error:
@@ -38,7 +44,9 @@ def build_router(clock: ManualClock, timer: DeadlineTimer) -> APIRouter:
         return ClockReading(now=clock.now())
 
     @router.get("/test-clock", response_model=ClockReading, summary="The manual clock's time")
-    async def read_clock() -> ClockReading:
+    async def read_clock(
+        _: Annotated[Principal, Depends(require(Scope.CONFIG_READ))],
+    ) -> ClockReading:
         return ClockReading(now=clock.now())
 
     return router

@@ -3,23 +3,18 @@ the log of personal-data reads and the per-customer filing quota."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-import contracts
-from contracts.registry import parse
 from contracts.topics import DISPATCH_EVENTS
 from runtime.inbox import Inbox
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.handlers import SUBSCRIPTIONS
-from tests.auth_tokens import Tokens, bearer
+from tests.auth_tokens import Tokens, assigned, bearer
 
-SAMPLES = Path(contracts.__file__).parent / "samples"
 PHONE = "13812345678"
 VALID = {
     "channel": "web",
@@ -51,10 +46,8 @@ def file(client: TestClient, tokens: Tokens, *, tenant: str = "acme", key: str |
 
 def route(app, complaint_id: str, *, tenant: str = "acme", department: str = "billing") -> None:
     """Dispatch's assignment reaches intake: the complaint now belongs to a department."""
-    raw = json.loads((SAMPLES / "complaint.assigned.v1.json").read_text(encoding="utf-8"))
-    raw.update(id=str(uuid.uuid4()), subject=complaint_id, tenant=tenant)
-    raw["data"].update(complaint_id=complaint_id, department=department, queue=f"{department}-1")
-    Inbox(app=app, consumer="intake", handlers=SUBSCRIPTIONS[DISPATCH_EVENTS]).process(*parse(raw))
+    Inbox(app=app, consumer="intake", handlers=SUBSCRIPTIONS[DISPATCH_EVENTS]).process(
+        *assigned(complaint_id, tenant=tenant, department=department))
 
 
 def test_every_route_but_tracking_needs_a_token_and_its_scope(intake, tokens):

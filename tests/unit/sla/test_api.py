@@ -6,33 +6,35 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.sla import api
 from services.sla.application import SlaApplication
 from services.sla.catalog import DEFAULT_CALENDAR_DIR, read_documents
 from services.sla.domain import ComplaintSla
+from tests.auth_tokens import Tokens
 from tests.unit.sla.conftest import T0, cst, fact
 
 RECEIVE_ID = "3c77e765-2955-5b26-a646-3bb6c44fbfd1"
 
 
-def client(app: SlaApplication, policy_file: list[Path] | None = None) -> TestClient:
+def client(app: SlaApplication, tokens: Tokens, policy_file: list[Path] | None = None,
+           tenant: str = "default") -> TestClient:
+    """The API as a caller of tenant holding every scope (these tests are about the clocks)."""
     files = policy_file or []
 
     def reload() -> list[str]:
         return [d.version for d in app.put_in_force(read_documents(files[0],
                                                                    [DEFAULT_CALENDAR_DIR]))]
 
-    http = FastAPI()
-    http.include_router(api.build_router(app, on_saved=lambda: None, reload=reload))
-    return TestClient(http)
+    http = tokens.app(api.build_router(app, on_saved=lambda: None, reload=reload,
+                                       tenant=tenant))
+    return TestClient(http, headers=tokens.headers(tenant=tenant, sub="officer-1"))
 
 
-def test_clocks_show_their_schedule_and_unknown_complaints_404(app: SlaApplication):
+def test_clocks_show_their_schedule_and_unknown_complaints_404(app: SlaApplication, tokens):
     app.record(fact("received", T0))
-    http = client(app)
+    http = client(app, tokens)
 
     body = http.get("/v1/clocks/c-1").json()
 
@@ -51,7 +53,7 @@ def test_clocks_show_their_schedule_and_unknown_complaints_404(app: SlaApplicati
 
 
 def test_the_ledger_explains_a_breach_with_causes_actors_and_a_gaming_flag(
-    app: SlaApplication, clock,
+    app: SlaApplication, clock, tokens,
 ):
     app.record(fact("received", T0, actor="intake"))
     app.record(fact("classified", T0, actor="intake", severity="P1", category="outage"))
@@ -60,7 +62,7 @@ def test_the_ledger_explains_a_breach_with_causes_actors_and_a_gaming_flag(
     clock.set(T0 + timedelta(minutes=50))
     app.fire_due(ComplaintSla.create_id("c-1"))
 
-    entries = client(app).get("/v1/clocks/c-1/ledger").json()["entries"]
+    entries = client(app, tokens).get("/v1/clocks/c-1/ledger").json()["entries"]
     first = [(e["kind"], e["at"], e["actor"], e["flags"]) for e in entries
              if e["clock"] == "first_response"]
 
@@ -87,17 +89,17 @@ def resumed_version(app: SlaApplication) -> int:
 
 
 @pytest.fixture
-def banking(app: SlaApplication) -> TestClient:
+def banking(app: SlaApplication, tokens) -> TestClient:
     received = datetime(2025, 9, 16, 7, 0, tzinfo=UTC)  # 15:00 in Beijing
     app.record(fact("received", received, tenant="bank-cn"))
     app.record(fact("classified", received, tenant="bank-cn", severity="P2",
                     category="banking.cards"))
-    return client(app)
+    return client(app, tokens, tenant="bank-cn")
 
 
 def extend(http: TestClient, **body) -> tuple[int, dict]:
     response = http.post("/v1/clocks/c-1/extensions", json={
-        "clock": "cn_banking.decision", "actor": "officer-1", "reason": "complex case", **body})
+        "clock": "cn_banking.decision", "reason": "complex case", **body})
     return response.status_code, response.json()
 
 
@@ -128,12 +130,14 @@ def test_a_regime_is_timely_once_every_clock_of_it_stopped_in_time(banking, app,
     assert banking.get("/v1/clocks/c-1").json()["timely"] == {"cn_banking": True}
 
 
-def test_a_reload_with_a_broken_policy_changes_nothing(app: SlaApplication, tmp_path: Path):
+def test_a_reload_with_a_broken_policy_changes_nothing(
+    app: SlaApplication, tmp_path: Path, tokens
+):
     broken = tmp_path / "broken.yaml"
     broken.write_text("policy_id: default\nversion: '9'\ntiers: {P1: {}}\n")
 
-    response = client(app, [broken]).post("/v1/policies/reload")
+    response = client(app, tokens, [broken]).post("/v1/policies/reload")
 
     assert response.status_code == 422
     assert "tiers" in response.json()["detail"]
-    assert client(app).get("/v1/policies/active").json()["version"] == "1"
+    assert client(app, tokens).get("/v1/policies/active").json()["version"] == "1"
