@@ -25,6 +25,7 @@ from services.analytics.store import ChdbStore
 from services.intake import importer
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
+from tests.auth_tokens import Tokens, bearer
 from tests.unit.intake.cfpb_sample import CFPB_SAMPLE
 
 
@@ -43,9 +44,13 @@ class CapturingProducer:
 
 def published_by_intake(path: Path, data_dir: Path) -> list[Consumed]:
     """Import the CSV with history through intake; every event its relay publishes."""
-    http, runtime = bootstrap(IntakeSettings(data_dir=data_dir, service="intake-truth"))
+    tokens = Tokens(data_dir / "auth")
+    http, runtime = bootstrap(IntakeSettings(data_dir=data_dir, service="intake-truth",
+                                             **tokens.settings))
+    # The importer files as a channel adapter would: only adapters may file history.
+    client = TestClient(http, headers=bearer(tokens.client(client_id="cfpb")))
     try:
-        tally = importer.import_over_http(path, TestClient(http), historical=True)
+        tally = importer.import_over_http(path, client, historical=True)
         assert (sum(tally.refused.values()), tally.repeated) == (0, 0)
         producer = runtime.relay.producer = CapturingProducer()
 
