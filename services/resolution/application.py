@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from contracts.intake import Channel
 from contracts.resolution import MessageKind, NoteVisibility
 from runtime.eventstore import Cause, ServiceApplication
+from runtime.ownership import followed
 from services.resolution.decisions import DecisionUseCases
 from services.resolution.domain import Case
 from services.resolution.domain.errors import NotAllowed
@@ -78,24 +79,28 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
     def open_case(
         self, *, complaint_id: str, tenant: str, owner_queue: str | None,
         owner_agent_id: str | None, reason: str = "", cause: Cause | None = None,
+        department: str | None = None,
     ) -> None:
-        """Open the case of an assigned complaint; a later assignment changes its owner."""
+        """Open the case of an assigned complaint; a later assignment changes its owner.
+
+        The department (which decides who may see the case) is kept with it, in the same save.
+        """
         cause_id = str(cause.event_id) if cause else None
         if Case.create_id(complaint_id) not in self.repository:
             case = Case(
                 complaint_id=complaint_id, tenant=tenant, owner_queue=owner_queue,
                 owner_agent_id=owner_agent_id, cause=cause_id,
             )
-            self.save(case, cause=cause)
+            self.save(case, *self._owned(case, department), cause=cause)
             return
         self.change_owner(
             complaint_id=complaint_id, queue=owner_queue, agent_id=owner_agent_id,
-            reason=reason, cause=cause,
+            reason=reason, cause=cause, department=department,
         )
 
     def change_owner(
         self, *, complaint_id: str, queue: str | None, agent_id: str | None, reason: str,
-        cause: Cause | None = None,
+        cause: Cause | None = None, department: str | None = None,
     ) -> None:
         """Dispatch moved the complaint: the case follows its new owner."""
         case = self.get_case(complaint_id)
@@ -103,7 +108,13 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
             queue=queue, agent_id=agent_id, reason=reason, at=self.clock(),
             cause=str(cause.event_id) if cause else None,
         )
-        self.save(case, cause=cause)
+        self.save(case, *self._owned(case, department), cause=cause)
+
+    def _owned(self, case: Case, department: str | None) -> list[Any]:
+        if department is None or case.owner_queue is None:
+            return []
+        return [followed(self, complaint_id=case.complaint_id, tenant=case.tenant,
+                         department=department, queue=case.owner_queue)]
 
     def record_sla_alert(
         self, *, complaint_id: str, kind: str, clock_id: str, detail: str, cause: Cause

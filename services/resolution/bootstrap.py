@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from contracts.topics import RESOLUTION_EVENTS
 from runtime import logs
+from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
@@ -56,6 +57,7 @@ def bootstrap(
     )
     routers = api.build_routers(
         app, projections, on_saved=runtime.relay.wake,
+        pii_log=PiiAccessLog.from_url(settings.event_store_url),
         max_evidence_bytes=settings.evidence_max_bytes,
     )
     http = create_http_app(

@@ -18,6 +18,7 @@ def open_assigned_case(
     app.open_case(
         complaint_id=event.complaint_id, tenant=envelope.tenant, owner_queue=event.queue,
         owner_agent_id=event.agent_id, reason=event.reason, cause=cause,
+        department=event.department,
     )
 
 
@@ -29,7 +30,7 @@ def follow_transfer(
         return  # never assigned here: nothing to move
     app.change_owner(
         complaint_id=event.complaint_id, queue=event.to_queue, agent_id=event.to_agent_id,
-        reason=event.reason, cause=cause,
+        reason=event.reason, cause=cause, department=event.to_department,
     )
 
 

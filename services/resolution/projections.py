@@ -32,6 +32,7 @@ class Suggestion:
     why_chain: tuple[str, ...]
     resolution_kind: str | None
     resolution: str | None
+    tenant: str | None = None  # whose it is: suggestions are filtered to what a caller may see
 
 
 def knowledge_text(case: Case) -> str:
@@ -60,6 +61,7 @@ class KnowledgeBase:
             root_cause_category=case.closure["category"],
             why_chain=tuple(case.closure["why_chain"]),
             resolution_kind=str(proposal.kind), resolution=proposal.description,
+            tenant=case.tenant,
         )
         self.corpus.put(case.complaint_id, knowledge_text(case))
 

@@ -18,6 +18,7 @@ from contracts.topics import DISPATCH_EVENTS, RESOLUTION_EVENTS
 from services.resolution.bootstrap import bootstrap
 from services.resolution.config import ResolutionSettings
 from services.resolution.domain import Case
+from tests.auth_tokens import Tokens, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -94,12 +95,12 @@ async def wait_for_case(app, complaint_id: str, timeout_s: float = 60) -> None:
 
 
 async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_bootstrap: str, tmp_path: Path, tokens: Tokens
 ) -> None:
     run = uuid.uuid4().hex[:8]
     settings = ResolutionSettings(
         kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, service=f"resolution-it-{run}",
-        survey_base_url="https://complaints.example/v1/surveys",
+        survey_base_url="https://complaints.example/v1/surveys", **tokens.settings,
     )
     http, runtime = bootstrap(settings)
     complaint_id = str(uuid.uuid4())
@@ -113,8 +114,12 @@ async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence
         async with httpx.AsyncClient(transport=transport, base_url="http://resolution") as api:
             async def do(method: str, path: str, status: int = 204, actor: str = AGENT,
                          roles: str = "", **kwargs) -> httpx.Response:
-                headers = {"X-Actor": actor, "X-Actor-Roles": roles,
-                           **kwargs.pop("headers", {})}
+                # A supervisor of the sample's department, who may hold the approval
+                # policy's roles too.
+                token = tokens.token("supervisor", *filter(None, roles.split(",")),
+                                     tenant=assigned["tenant"], sub=actor,
+                                     departments=[assigned["data"]["department"]])
+                headers = {**bearer(token), **kwargs.pop("headers", {})}
                 response = await api.request(method, path, headers=headers, **kwargs)
                 assert response.status_code == status, response.text
                 return response

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
+from runtime.auth import pii_log_api
+from runtime.auth.pii_log import PiiAccessLog
 from services.resolution.api import cases, knowledge, outcome, proposals
 from services.resolution.api.common import domain_route
 from services.resolution.application import ResolutionApplication
@@ -14,14 +16,17 @@ from services.resolution.projections import Projections
 
 def build_routers(
     app: ResolutionApplication, projections: Projections, *, on_saved: Callable[[], None],
-    max_evidence_bytes: int = 25 * 1024 * 1024,
+    pii_log: PiiAccessLog, max_evidence_bytes: int = 25 * 1024 * 1024,
 ) -> list[APIRouter]:
-    """Every resolution router; commands (saved or refused) call `on_saved`."""
+    """Every resolution router; commands (saved or refused) call `on_saved`; reads of personal
+    data are written to `pii_log`, which auditors read at /v1/audit/pii-access."""
     route = domain_route(on_saved)
     return [
-        cases.build_router(app, route_class=route, max_evidence_bytes=max_evidence_bytes),
+        cases.build_router(app, route_class=route, max_evidence_bytes=max_evidence_bytes,
+                           pii_log=pii_log),
         cases.templates_router(),
         proposals.build_router(app, route_class=route),
         outcome.build_router(app, route_class=route),
         knowledge.build_router(app, projections, route_class=route),
+        pii_log_api.build_router(pii_log),
     ]

@@ -1,4 +1,5 @@
-"""What every resolution route shares: the actor, and domain errors as HTTP answers."""
+"""What every resolution route shares: who calls and whether they may see the case, and domain
+errors as HTTP answers."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import Depends, Header, HTTPException, Path, Request, Response, status
+from fastapi import Depends, HTTPException, Path, Request, Response, status
 from fastapi.routing import APIRoute
 
+from runtime.auth import Principal, authorize_object, objects, require
 from runtime.eventstore import IntegrityError
+from runtime.ownership import owner_of
+from services.resolution.application import ResolutionApplication
+from services.resolution.domain import Case
 from services.resolution.domain.errors import Invalid, NotAllowed, NotFound, WrongState
 from services.resolution.domain.feedback import SurveyExpired
 from services.resolution.evidence_store import MissingEvidence, TamperedEvidence
@@ -62,28 +67,29 @@ def _detail(error: Exception) -> Any:
     return str(error)
 
 
-def actor(
-    x_actor: Annotated[str | None, Header(max_length=128, description=(
-        "User id of who acts. Temporary: issue 9 (access control) replaces this header with "
-        "the subject of the caller's token."
-    ))] = None,
-) -> str:
-    """Who acts; requests without an X-Actor header are refused."""
-    if x_actor is None or not x_actor.strip():
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the X-Actor header is required")
-    return x_actor.strip()
-
-
-def roles(
-    x_actor_roles: Annotated[str | None, Header(max_length=512, description=(
-        "Comma-separated roles of the actor, e.g. team_lead,finance. Temporary: issue 9 "
-        "replaces this header with the roles in the caller's token."
-    ))] = None,
-) -> frozenset[str]:
-    """The actor's roles (empty when the header is absent)."""
-    return frozenset(r.strip() for r in (x_actor_roles or "").split(",") if r.strip())
-
-
-Actor = Annotated[str, Depends(actor)]
-Roles = Annotated[frozenset[str], Depends(roles)]
 ComplaintId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+def visible_case(app: ResolutionApplication, complaint_id: str, caller: Principal) -> Case:
+    """The case, or the 404 of a missing one when it is of another tenant, or of a department
+    (or queue) the caller does not work in."""
+    try:
+        case = app.get_case(complaint_id)
+    except AggregateNotFoundError as error:
+        raise objects.NotFound("case") from error
+    owner = owner_of(app, complaint_id)
+    authorize_object(caller, tenant=case.tenant, department=owner.department if owner else None,
+                     queue=case.owner_queue, what="case")
+    return case
+
+
+def on_case(app: ResolutionApplication, *scopes: str) -> Any:
+    """A dependency (`caller: Principal = on_case(app, scope)`): the caller, once they hold
+    scopes (403 first, before any lookup) and may see the case (404 otherwise)."""
+
+    def checked(complaint_id: ComplaintId, caller: Principal = Depends(require(*scopes))  # noqa: B008
+                ) -> Principal:
+        visible_case(app, complaint_id, caller)
+        return caller
+
+    return Depends(checked)

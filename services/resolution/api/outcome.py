@@ -1,4 +1,7 @@
-"""Routes of the outcome: survey (by token, without login), root cause, closure, reopening."""
+"""Routes of the outcome: survey (by token, without login), root cause, closure, reopening.
+
+The customer's survey routes take no bearer token: the survey token is the credential.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.intake import Channel
-from services.resolution.api.common import Actor, ComplaintId
+from runtime.auth import Principal, Scope
+from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.feedback import token_hash
 
@@ -17,6 +21,8 @@ Token = Annotated[str, Path(min_length=20, max_length=128)]
 
 
 class SurveyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     channel: Channel
 
 
@@ -33,17 +39,23 @@ class SurveyView(BaseModel):
 
 
 class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     csat: int = Field(ge=1, le=5, description="How satisfied are you, 1 (poor) to 5 (excellent)")
     nps: int | None = Field(None, ge=0, le=10, description="Would you recommend us, 0 to 10")
     comment: str | None = Field(None, max_length=2_000)
 
 
 class RootCauseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     category: str = Field(min_length=1, max_length=64)
     why_chain: list[str] = Field(min_length=1, max_length=10)
 
 
 class CloseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     root_cause_category: str | None = Field(None, max_length=64, description=(
         "Omit to use the root cause recorded before"))
     why_chain: list[str] = Field(default_factory=list, max_length=10)
@@ -52,6 +64,8 @@ class CloseRequest(BaseModel):
 
 
 class ReopenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field(min_length=1, max_length=1_000)
 
 
@@ -66,12 +80,13 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
     """Routes for closing the loop with the customer."""
     router = APIRouter(prefix="/v1", route_class=route_class)
     ok = status.HTTP_204_NO_CONTENT
+    worker = on_case(app, Scope.COMPLAINTS_WORK)
 
     @router.post("/cases/{complaint_id}/survey", status_code=201, tags=["feedback"],
                  response_model=IssuedSurveyView, summary="Send the customer a survey link")
-    def issue_survey(complaint_id: ComplaintId, body: SurveyRequest, who: Actor
-                     ) -> IssuedSurveyView:
-        issued = app.issue_survey(complaint_id=complaint_id, channel=body.channel, by=who)
+    def issue_survey(complaint_id: ComplaintId, body: SurveyRequest,
+                     who: Principal = worker) -> IssuedSurveyView:
+        issued = app.issue_survey(complaint_id=complaint_id, channel=body.channel, by=who.sub)
         return IssuedSurveyView(survey_id=issued.survey_id, link=issued.link,
                                 expires_at=issued.expires_at)
 
@@ -90,19 +105,20 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
 
     @router.post("/cases/{complaint_id}/root-cause", status_code=ok, tags=["closure"],
                  summary="Record the root cause: a category and the why-chain")
-    def root_cause(complaint_id: ComplaintId, body: RootCauseRequest, who: Actor) -> None:
+    def root_cause(complaint_id: ComplaintId, body: RootCauseRequest,
+                   who: Principal = worker) -> None:
         app.record_root_cause(complaint_id=complaint_id, category=body.category,
-                              why_chain=body.why_chain, by=who)
+                              why_chain=body.why_chain, by=who.sub)
 
     @router.post("/cases/{complaint_id}/closure", status_code=ok, tags=["closure"],
                  summary="Close: needs an executed, notified resolution or an exception")
-    def close(complaint_id: ComplaintId, body: CloseRequest, who: Actor) -> None:
-        app.close_case(complaint_id=complaint_id, by=who, category=body.root_cause_category,
+    def close(complaint_id: ComplaintId, body: CloseRequest, who: Principal = worker) -> None:
+        app.close_case(complaint_id=complaint_id, by=who.sub, category=body.root_cause_category,
                   why_chain=body.why_chain, exception_reason=body.exception_reason)
 
     @router.post("/cases/{complaint_id}/reopening", status_code=ok, tags=["closure"],
                  summary="Reopen within the window when the customer disputes the outcome")
-    def reopen(complaint_id: ComplaintId, body: ReopenRequest, who: Actor) -> None:
-        app.reopen_case(complaint_id=complaint_id, by=who, reason=body.reason)
+    def reopen(complaint_id: ComplaintId, body: ReopenRequest, who: Principal = worker) -> None:
+        app.reopen_case(complaint_id=complaint_id, by=who.sub, reason=body.reason)
 
     return router

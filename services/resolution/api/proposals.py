@@ -1,4 +1,8 @@
-"""Routes of proposals: the solution library, proposing, approving, executing with tasks."""
+"""Routes of proposals: the solution library, proposing, approving, executing with tasks.
+
+Approvers act with `approvals:decide`; the approval policy's roles (team_lead, finance, ...)
+are the roles the token names. The amount approved is the one proposed: no request sets it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.resolution.api.common import Actor, ComplaintId, Roles
+from runtime.auth import Principal, Scope, require
+from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.api.views import ProposalView, proposal_view
 from services.resolution.application import ResolutionApplication
 
@@ -17,6 +22,8 @@ ProposalId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class ProposalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     solution_id: str = Field(description="An id from GET /v1/solutions")
     amount: Decimal | None = Field(None, gt=0, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
@@ -24,21 +31,29 @@ class ProposalRequest(BaseModel):
 
 
 class RejectionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field(min_length=1, max_length=1_000)
 
 
 class TaskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     title: str = Field(min_length=1, max_length=300)
     assignee: str = Field(min_length=1, max_length=128)
     due_at: datetime
 
 
 class CompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     evidence_ids: list[str] = Field(min_length=1, max_length=50)
     note: str | None = Field(None, max_length=2_000)
 
 
 class ExecutionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     evidence_ids: list[str] = Field(default_factory=list, max_length=50)
 
 
@@ -51,69 +66,78 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["proposals"], route_class=route_class)
     base = "/cases/{complaint_id}/proposals"
     ok = status.HTTP_204_NO_CONTENT
+    reader = on_case(app, Scope.COMPLAINTS_READ)
+    worker = on_case(app, Scope.COMPLAINTS_WORK)
+    approver = on_case(app, Scope.APPROVALS_DECIDE)
+    library = [Depends(require(Scope.COMPLAINTS_READ))]
 
-    @router.get("/solutions", summary="The solution library")
+    @router.get("/solutions", summary="The solution library", dependencies=library)
     def solutions() -> dict[str, Any]:
         return app.policies.solutions().model_dump(mode="json")
 
-    @router.get("/approval-policy", summary="Who approves what, by kind and amount")
+    @router.get("/approval-policy", summary="Who approves what, by kind and amount",
+                dependencies=library)
     def approval_policy() -> dict[str, Any]:
         return app.policies.approval().model_dump(mode="json")
 
     @router.post(base, status_code=201, response_model=Created,
                  summary="Propose a solution; the policy decides who must approve it")
-    def propose(complaint_id: ComplaintId, body: ProposalRequest, who: Actor) -> Created:
+    def propose(complaint_id: ComplaintId, body: ProposalRequest,
+                who: Principal = worker) -> Created:
         return Created(id=app.propose(
             complaint_id=complaint_id, solution_id=body.solution_id, amount=body.amount,
-            currency=body.currency, description=body.description, by=who,
+            currency=body.currency, description=body.description, by=who.sub,
         ))
 
     @router.get(base + "/{proposal_id}", response_model=ProposalView, summary="A proposal")
-    def get_proposal(complaint_id: ComplaintId, proposal_id: ProposalId) -> ProposalView:
+    def get_proposal(complaint_id: ComplaintId, proposal_id: ProposalId,
+                     _: Principal = reader) -> ProposalView:
         return proposal_view(app.get_case(complaint_id).proposal(proposal_id))
 
     @router.post(base + "/{proposal_id}/approvals", status_code=ok,
                  summary="Approve the current step (not the proposer; not conflicted)")
-    def approve(
-        complaint_id: ComplaintId, proposal_id: ProposalId, who: Actor, roles: Roles
-    ) -> None:
-        app.approve(complaint_id=complaint_id, proposal_id=proposal_id, approver=who,
-                    roles=roles)
+    def approve(complaint_id: ComplaintId, proposal_id: ProposalId,
+                who: Principal = approver) -> None:
+        app.approve(complaint_id=complaint_id, proposal_id=proposal_id, approver=who.sub,
+                    roles=who.role_names)
 
     @router.post(base + "/{proposal_id}/rejection", status_code=ok,
                  summary="Reject the proposal with a reason")
     def reject(
-        complaint_id: ComplaintId, proposal_id: ProposalId, body: RejectionRequest, who: Actor,
-        roles: Roles,
+        complaint_id: ComplaintId, proposal_id: ProposalId, body: RejectionRequest,
+        who: Principal = approver,
     ) -> None:
-        app.reject(complaint_id=complaint_id, proposal_id=proposal_id, approver=who,
-                   roles=roles, reason=body.reason)
+        app.reject(complaint_id=complaint_id, proposal_id=proposal_id, approver=who.sub,
+                   roles=who.role_names, reason=body.reason)
 
     @router.post(base + "/{proposal_id}/tasks", status_code=201, response_model=Created,
                  summary="Assign a task of an approved proposal, with a due time")
     def assign_task(
-        complaint_id: ComplaintId, proposal_id: ProposalId, body: TaskRequest, who: Actor
+        complaint_id: ComplaintId, proposal_id: ProposalId, body: TaskRequest,
+        who: Principal = worker,
     ) -> Created:
         return Created(id=app.assign_task(
             complaint_id=complaint_id, proposal_id=proposal_id, title=body.title,
-            assignee=body.assignee, due_at=body.due_at, by=who,
+            assignee=body.assignee, due_at=body.due_at, by=who.sub,
         ))
 
     @router.post(base + "/{proposal_id}/tasks/{task_id}/completion", status_code=ok,
                  summary="Complete a task with evidence (the assignee)")
     def complete_task(
-        complaint_id: ComplaintId, proposal_id: ProposalId, task_id: str,
-        body: CompletionRequest, who: Actor,
+        complaint_id: ComplaintId, proposal_id: ProposalId,
+        task_id: Annotated[str, Path(min_length=1, max_length=64)],
+        body: CompletionRequest, who: Principal = worker,
     ) -> None:
         app.complete_task(complaint_id=complaint_id, proposal_id=proposal_id, task_id=task_id,
-                          by=who, evidence_ids=body.evidence_ids, note=body.note)
+                          by=who.sub, evidence_ids=body.evidence_ids, note=body.note)
 
     @router.post(base + "/{proposal_id}/execution", status_code=ok,
                  summary="Record the approved proposal as carried out")
     def execute(
-        complaint_id: ComplaintId, proposal_id: ProposalId, body: ExecutionRequest, who: Actor
+        complaint_id: ComplaintId, proposal_id: ProposalId, body: ExecutionRequest,
+        who: Principal = worker,
     ) -> None:
-        app.execute(complaint_id=complaint_id, proposal_id=proposal_id, by=who,
+        app.execute(complaint_id=complaint_id, proposal_id=proposal_id, by=who.sub,
                     evidence_ids=body.evidence_ids)
 
     return router

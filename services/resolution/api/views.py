@@ -1,14 +1,18 @@
-"""What the API shows of a case."""
+"""What the API shows of a case: free text that may hold personal data (notes, updates,
+messages to the customer) in plaintext for `pii:read`, the read logged; masked for others."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from runtime.auth import Personal, Principal
+from runtime.auth.masking import REDACTED, mask, may_read_personal_data
+from runtime.auth.pii_log import PiiAccessLog
 from services.resolution.domain import Case
 
 
@@ -37,6 +41,38 @@ class ProposalView(BaseModel):
     tasks: list[TaskView]
 
 
+class NoteView(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    note_id: str
+    author: str
+    text: Annotated[str | None, Personal.TEXT]
+    template: str | None
+    fields: dict[str, Any]
+    visibility: str
+    at: datetime
+
+
+class UpdateView(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    update_id: str
+    author: str
+    text: Annotated[str, Personal.TEXT]
+    visibility: str
+    at: datetime
+
+
+class NotificationView(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    channel: str
+    kind: str
+    message: Annotated[str | None, Personal.TEXT]
+    by: str
+    at: datetime
+
+
 class CaseView(BaseModel):
     complaint_id: str
     case_id: uuid.UUID
@@ -48,10 +84,10 @@ class CaseView(BaseModel):
     first_response_at: datetime | None
     waiting_since: datetime | None
     conflicted: list[str]
-    notes: list[dict[str, Any]]
+    notes: list[NoteView]
     evidence: list[dict[str, Any]]
-    updates: list[dict[str, Any]]
-    notifications: list[dict[str, Any]]
+    updates: list[UpdateView]
+    notifications: list[NotificationView]
     proposals: list[ProposalView]
     executed_proposal_id: str | None
     sla_alerts: list[dict[str, Any]]
@@ -94,3 +130,18 @@ def case_view(case: Case) -> CaseView:
             for s in case.surveys.values()
         ],
     )
+
+
+PERSONAL_LISTS = ("notes", "updates", "notifications")
+
+
+def shown(view: CaseView, caller: Principal, *, log: PiiAccessLog) -> CaseView:
+    """The case as caller may see it: plaintext with `pii:read` (the read logged), else masked."""
+    if not may_read_personal_data(caller):
+        masked = mask(view)
+        return masked.model_copy(update={"notes": [
+            note.model_copy(update={"fields": dict.fromkeys(note.fields, REDACTED)})
+            for note in masked.notes]})
+    log.record(caller, complaint_id=view.complaint_id,
+               fields=[name for name in PERSONAL_LISTS if getattr(view, name)])
+    return view

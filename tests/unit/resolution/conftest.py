@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import contracts
 from contracts.envelope import DomainEvent, Envelope
 from contracts.registry import parse
 from contracts.topics import DISPATCH_EVENTS
+from runtime.auth.db import SqliteDatabase
+from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.inbox import Inbox
 from services.resolution import api, published
@@ -25,11 +27,16 @@ from services.resolution.evidence_store import EvidenceStore
 from services.resolution.handlers import SUBSCRIPTIONS
 from services.resolution.policy_files import Policies
 from services.resolution.projections import Projections
+from tests.auth_tokens import Tokens, bearer
 
 SAMPLES = Path(contracts.__file__).parent / "samples"
 SOURCE = "/services/resolution"
 COMPLAINT_ID = "201e730e-1186-5080-a083-198a2bc06e90"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# The golden complaint.assigned.v1 sample's tenant and department.
+TENANT, DEPARTMENT = "experian-us", "consumer-disputes"
+# One issuer for every test of this package: `as_` mints without a fixture.
+TOKENS = Tokens(Path(tempfile.mkdtemp(prefix="resolution-auth-")))
 
 
 @dataclass
@@ -102,17 +109,23 @@ def projections(app: ResolutionApplication) -> Projections:
 
 
 @pytest.fixture
-def client(app: ResolutionApplication, projections: Projections) -> TestClient:
-    http = FastAPI()
-    for router in api.build_routers(app, projections, on_saved=lambda: None,
-                                    max_evidence_bytes=1024):
-        http.include_router(router)
-    return TestClient(http)
+def pii_log(tmp_path: Path) -> Iterator[PiiAccessLog]:
+    log = PiiAccessLog(SqliteDatabase(str(tmp_path / "pii.sqlite")))
+    yield log
+    log.close()
+
+
+@pytest.fixture
+def client(app: ResolutionApplication, projections: Projections,
+           pii_log: PiiAccessLog) -> TestClient:
+    """The API; requests without their own token read as a supervisor of the department."""
+    http = TOKENS.app(*api.build_routers(app, projections, on_saved=lambda: None,
+                                         pii_log=pii_log, max_evidence_bytes=1024))
+    return TestClient(http, headers=as_("reader"))
 
 
 def as_(actor: str, *roles: str) -> dict[str, str]:
-    """Headers of a request made by `actor` holding `roles`."""
-    headers = {"X-Actor": actor}
-    if roles:
-        headers["X-Actor-Roles"] = ",".join(roles)
-    return headers
+    """Headers of a request made by `actor`, a supervisor of the sample's department, who also
+    holds `roles` (business roles of the approval policy, e.g. team_lead)."""
+    return bearer(TOKENS.token("supervisor", *roles, tenant=TENANT, sub=actor,
+                               departments=[DEPARTMENT]))

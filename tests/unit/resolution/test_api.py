@@ -27,15 +27,18 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), COMMANDS)
-def test_a_command_without_x_actor_is_refused_and_changes_nothing(
+def test_a_command_without_a_valid_token_is_refused_and_changes_nothing(
     app: ResolutionApplication, client: TestClient, opened: str, method: str, path: str,
     body: dict | None,
 ) -> None:
-    for headers in ({}, {"X-Actor": "  "}):
+    # The client's default token is replaced: none, a header that is no bearer token, a
+    # legacy X-Actor header alone.
+    for headers in ({"Authorization": ""}, {"Authorization": "Basic YTpi"},
+                    {"Authorization": "", "X-Actor": "agent-0142"}):
         response = client.request(method, f"/v1/cases/{opened}{path}", json=body,
                                   headers=headers)
         assert response.status_code == 401
-        assert response.json() == {"detail": "the X-Actor header is required"}
+        assert response.json() == {"detail": "not authenticated"}
     assert app.get_case(opened).version == 1
 
 

@@ -9,6 +9,7 @@ from contracts.registry import parse
 from contracts.resolution import CaseOpened
 from contracts.topics import SLA_EVENTS
 from runtime.inbox import Inbox, Outcome
+from runtime.ownership import owner_of
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import Case
 from services.resolution.handlers import SUBSCRIPTIONS
@@ -90,7 +91,7 @@ def test_a_redelivered_event_opens_nothing_more(
     stored = stored_count(app)
 
     assert inbox.process(envelope, assigned) is Outcome.DUPLICATE
-    assert stored_count(app) == stored == 2  # the processed marker and the case
+    assert stored_count(app) == stored == 3  # the processed marker, the case, its ownership
     assert len(published_envelopes(app)) == 1
 
 
@@ -104,7 +105,7 @@ def test_the_same_assignment_again_changes_nothing_but_a_new_owner_is_followed(
     reassigned = reassigned.model_copy(update={"id": event_id("/services/dispatch", "x", 2)})
 
     assert inbox.process(republished, assigned) is Outcome.HANDLED
-    assert stored_count(app) == 3  # only a second processed marker
+    assert stored_count(app) == 4  # only a second processed marker (case and ownership as is)
     assert app.get_case(COMPLAINT_ID).version == 1
     assert inbox.process(reassigned, to_other) is Outcome.HANDLED
     case = app.get_case(COMPLAINT_ID)
@@ -123,6 +124,8 @@ def test_a_transfer_moves_the_case_to_its_new_owner(
     assert (case.owner_queue, case.owner_agent_id) == (
         transferred.to_queue, transferred.to_agent_id
     )
+    owner = owner_of(app, COMPLAINT_ID)
+    assert (owner.department, owner.queue) == ("fraud-operations", "identity-theft")
 
 
 def test_a_transfer_of_a_complaint_without_a_case_is_acknowledged_without_effect(

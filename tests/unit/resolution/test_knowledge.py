@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from services.resolution.application import ResolutionApplication
 from services.resolution.projections import Projections
 from services.resolution.ranking import Corpus, stem, tokenize
-from tests.unit.resolution.conftest import as_
+from tests.auth_tokens import bearer
+from tests.unit.resolution.conftest import DEPARTMENT, TENANT, TOKENS, as_
 from tests.unit.resolution.walk import AGENT, ok, resolve
 
 PAST = {
@@ -49,7 +50,7 @@ PAST = {
 
 
 def close(client: TestClient, app: ResolutionApplication, complaint_id: str, **past) -> None:
-    app.open_case(complaint_id=complaint_id, tenant="t", owner_queue="q",
+    app.open_case(complaint_id=complaint_id, tenant=TENANT, owner_queue="q", department=DEPARTMENT,
                   owner_agent_id=AGENT)
     resolve(client, complaint_id, **past)
     ok(client.post(f"/v1/cases/{complaint_id}/closure", headers=as_(AGENT), json={}))
@@ -91,7 +92,8 @@ def test_a_differently_worded_complaint_gets_the_right_past_resolution_first(
 def test_suggestions_for_a_complaint_use_its_investigation_and_leave_it_out(
     app: ResolutionApplication, client: TestClient, history: None
 ) -> None:
-    app.open_case(complaint_id="new-1", tenant="t", owner_queue="q", owner_agent_id=AGENT)
+    app.open_case(complaint_id="new-1", tenant=TENANT, owner_queue="q",
+                  department=DEPARTMENT, owner_agent_id=AGENT)
     ok(client.post("/v1/cases/new-1/notes", headers=as_(AGENT),
                    json={"text": "Duplicate charge on the card for one order"}), 201)
 
@@ -107,7 +109,8 @@ def test_a_reopened_complaint_leaves_the_index_and_an_exception_never_enters(
 ) -> None:
     ok(client.post("/v1/cases/billing-1/reopening", headers=as_(AGENT),
                    json={"reason": "Charged a third time"}))
-    app.open_case(complaint_id="gone-1", tenant="t", owner_queue="q", owner_agent_id=AGENT)
+    app.open_case(complaint_id="gone-1", tenant=TENANT, owner_queue="q",
+                  department=DEPARTMENT, owner_agent_id=AGENT)
     ok(client.post("/v1/cases/gone-1/notes", headers=as_(AGENT),
                    json={"text": "Card charged twice, customer unreachable"}), 201)
     ok(client.post("/v1/cases/gone-1/closure", headers=as_(AGENT), json={
@@ -149,3 +152,26 @@ def test_cosine_similarity_of_a_text_with_itself_is_one_and_unrelated_texts_are_
 
     assert corpus.rank("refund the duplicate charge") == [("a", pytest.approx(1.0))]
     assert corpus.rank("weather forecast") == []
+
+
+def test_suggestions_hold_only_complaints_the_caller_may_see(
+    app: ResolutionApplication, client: TestClient, history: None
+) -> None:
+    text = "I was billed two times for the same purchase"
+    elsewhere = [
+        bearer(TOKENS.token("supervisor", tenant=TENANT, departments=["fraud-operations"])),
+        bearer(TOKENS.token("supervisor", tenant="globex", departments=[DEPARTMENT])),
+    ]
+    auditor = bearer(TOKENS.token("auditor", tenant=TENANT))
+
+    for headers in elsewhere:
+        answer = client.get("/v1/knowledge/suggestions", params={"text": text}, headers=headers)
+        assert answer.json() == {"indexed": 0, "suggestions": []}
+        hidden = client.get("/v1/knowledge/suggestions", params={"complaint_id": "billing-1"},
+                            headers=headers)
+        assert (hidden.status_code, hidden.json()) == (404, {"detail": "case not found"})
+    masked = client.get("/v1/knowledge/suggestions", params={"text": text},
+                        headers=auditor).json()
+    assert masked["indexed"] == len(PAST)
+    assert masked["suggestions"][0]["complaint_id"] == "billing-1"
+    assert {s["resolution"] for s in masked["suggestions"]} == {"[redacted]"}

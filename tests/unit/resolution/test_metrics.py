@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from services.resolution.application import ResolutionApplication
 from services.resolution.metrics import ResolutionCollector
 from services.resolution.projections import Projections
-from tests.unit.resolution.conftest import Clock, as_
+from tests.unit.resolution.conftest import DEPARTMENT, TENANT, Clock, as_
 from tests.unit.resolution.walk import AGENT, ok, propose, resolve, survey_token
 
 
@@ -27,8 +27,8 @@ def test_metrics_follow_what_happened(
     app: ResolutionApplication, client: TestClient, clock: Clock, projections: Projections
 ) -> None:
     for complaint_id in ("m-1", "m-2", "m-3"):
-        app.open_case(complaint_id=complaint_id, tenant="t", owner_queue="q",
-                      owner_agent_id=AGENT)
+        app.open_case(complaint_id=complaint_id, tenant=TENANT, owner_queue="q",
+                      department=DEPARTMENT, owner_agent_id=AGENT)
     resolve(client, "m-1")
     ok(client.post(f"/v1/surveys/{survey_token(client, 'm-1')}", json={"csat": 4}))
     ok(client.post("/v1/cases/m-1/reopening", headers=as_(AGENT), json={"reason": "Again"}))
