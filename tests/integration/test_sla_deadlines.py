@@ -24,6 +24,7 @@ from services.sla.bootstrap import bootstrap
 from services.sla.catalog import DEFAULT_POLICY_FILE
 from services.sla.config import SlaSettings
 from services.sla.domain import ComplaintSla
+from tests.auth_tokens import Tokens
 from tests.topic_reader import read_until
 
 pytestmark = pytest.mark.integration
@@ -76,15 +77,18 @@ class Service:
 
     def __init__(self, kafka: str, tmp_path: Path, policy_file: Path | None = None) -> None:
         run = uuid.uuid4().hex[:8]
+        tokens = Tokens(tmp_path / "auth")
         settings = SlaSettings(
             kafka_bootstrap=kafka, data_dir=tmp_path, service=f"sla-it-{run}",
             sla_test_clock=True, sla_test_clock_start=T0, sla_follow_interval_s=0.2,
-            **({"sla_policy_file": policy_file} if policy_file else {}),
+            **({"sla_policy_file": policy_file} if policy_file else {}), **tokens.settings,
         )
         self.http, self.runtime = bootstrap(settings)
         self.sla = self.http.state.sla
+        # The operator moving the test clock, reloading policies and re-basing clocks.
+        operator = tokens.headers("administrator", tenant="default", sub="supervisor-3")
         self.api = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.http),
-                                     base_url="http://sla")
+                                     base_url="http://sla", headers=operator)
 
     async def __aenter__(self) -> Service:
         self._running = self.runtime.running()
@@ -233,7 +237,7 @@ async def test_a_policy_edit_leaves_running_clocks_until_a_recorded_rebase_moves
 
         await sla.at(T0 + timedelta(minutes=5))
         rebased = await sla.api.post(f"/v1/clocks/{old}/rebase", json={
-            "actor": "supervisor-3", "reason": "new P1 first-response target"})
+            "reason": "new P1 first-response target"})
         assert rebased.status_code == 200, rebased.text
         assert first_response(old) == ("2", T0 + timedelta(minutes=15))
         await sla.at(T0 + timedelta(minutes=15))
