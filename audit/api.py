@@ -1,4 +1,8 @@
-"""The auditors' read-only HTTP API: history, state as of an instant, and the bundle."""
+"""The auditors' read-only HTTP API: history, state as of an instant, and the bundle.
+
+Every route needs `audit:read`. A complaint of another tenant (its events carry the tenant)
+answers exactly as one no service knows. Sealed personal values stay sealed.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel
 
 from audit import bundle
 from audit.history import AuditTrail, UnknownComplaint
 from audit.state import ComplaintState
 from contracts.envelope import Envelope
+from runtime.auth import Principal, Scope, require
 
 T = TypeVar("T")
 UNKNOWN = "no service stored an event about this complaint"
+Auditor = Annotated[Principal, Depends(require(Scope.AUDIT_READ))]
 
 
 class History(BaseModel):
@@ -33,26 +39,35 @@ def build_router(trail: Callable[[], AuditTrail]) -> APIRouter:
         except UnknownComplaint as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, UNKNOWN) from error
 
+    def of_tenant(complaint_id: str, auditor: Principal) -> list[Envelope]:
+        """The complaint's history, when the complaint is of the auditor's tenant."""
+        events = known(lambda: trail().history(complaint_id))
+        if any(e.subject == complaint_id and e.tenant != auditor.tenant for e in events):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, UNKNOWN)
+        return events
+
     @router.get("/history", response_model=History,
                 summary="Every service's published events about a complaint, in order")
-    def history(complaint_id: str) -> History:
-        events = known(lambda: trail().history(complaint_id))
-        return History(complaint_id=complaint_id, events=events)
+    def history(complaint_id: str, auditor: Auditor) -> History:
+        return History(complaint_id=complaint_id, events=of_tenant(complaint_id, auditor))
 
     @router.get("/state", response_model=ComplaintState,
                 summary="The complaint's state folded from its events up to an instant")
     def state(
         complaint_id: str,
+        auditor: Auditor,
         at: Annotated[AwareDatetime | None, Query(description="ISO 8601 with zone; default now")]
         = None,
     ) -> dict:
+        of_tenant(complaint_id, auditor)
         instant = at or datetime.now(UTC)
         return known(lambda: trail().state_as_of(complaint_id, instant))
 
     @router.get("/bundle", response_class=Response,
                 responses={200: {"content": {"application/zip": {}}}},
                 summary="A zip the auditor verifies alone: python3 audit_verify.py")
-    def export(complaint_id: str) -> Response:
+    def export(complaint_id: str, auditor: Auditor) -> Response:
+        of_tenant(complaint_id, auditor)
         files = known(lambda: bundle.build(trail(), complaint_id))
         folder = f"audit-{complaint_id}"
         return Response(

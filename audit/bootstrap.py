@@ -13,8 +13,10 @@ from fastapi import FastAPI
 from audit import api
 from audit.config import AuditSettings
 from audit.history import AuditTrail
+from audit.pii import PiiLogs, pii_log_urls
 from audit.stores import StoreMissing, close_stores, open_stores
 from runtime import logs
+from runtime.auth import pii_log_api
 from runtime.http import create_http_app
 
 log = logging.getLogger(__name__)
@@ -69,4 +71,6 @@ def bootstrap(settings: AuditSettings | None = None) -> FastAPI:
     logs.configure(settings.service, settings.log_level)
     runtime = AuditRuntime(settings)
     router = api.build_router(runtime.trail)
-    return create_http_app(runtime, title="Complaint audit (read-only)", routers=[router])
+    pii_logs = PiiLogs(pii_log_urls(settings))
+    return create_http_app(runtime, title="Complaint audit (read-only)",
+                           routers=[router, pii_log_api.build_router(pii_logs)])

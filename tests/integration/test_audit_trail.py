@@ -42,6 +42,7 @@ from services.resolution.bootstrap import bootstrap as resolution_bootstrap
 from services.resolution.config import ResolutionSettings
 from services.sla.bootstrap import bootstrap as sla_bootstrap
 from services.sla.config import SlaSettings
+from tests.auth_tokens import Tokens
 from tests.integration.event_stores import RogueAdmin, fresh_postgres_database
 
 pytestmark = pytest.mark.integration
@@ -134,9 +135,15 @@ def flow(request, tmp_path_factory) -> Iterator[Flow]:
 
 
 @pytest.fixture(scope="module")
-def settings(flow) -> AuditSettings:
+def auditor_tokens(tmp_path_factory) -> Tokens:
+    return Tokens(tmp_path_factory.mktemp("auth"))
+
+
+@pytest.fixture(scope="module")
+def settings(flow, auditor_tokens) -> AuditSettings:
     # database_url="" so that a DATABASE_URL in the environment cannot redirect the test.
-    return AuditSettings(data_dir=flow.data_dir, database_url=flow.database_url, tenant=TENANT)
+    return AuditSettings(data_dir=flow.data_dir, database_url=flow.database_url, tenant=TENANT,
+                         **auditor_tokens.settings)
 
 
 @pytest.fixture(scope="module")
@@ -488,9 +495,42 @@ def test_cli_unknown_complaint(flow):
 
 
 @pytest.fixture(scope="module")
-def client(settings):
-    with TestClient(bootstrap(settings)) as client:
+def client(settings, auditor_tokens):
+    auditor = auditor_tokens.headers("auditor", tenant=TENANT, sub="ann")
+    with TestClient(bootstrap(settings), headers=auditor) as client:
         yield client
+
+
+@pytest.mark.parametrize("route", ["history", "state", "bundle"])
+def test_api_answers_auditors_of_the_complaints_tenant_only(client, auditor_tokens, flow, route):
+    path = f"/v1/audit/complaints/{flow.complaint_id}/{route}"
+    unknown = client.get(f"/v1/audit/complaints/00000000-0000-4000-8000-000000000000/{route}")
+    other_tenant = client.get(path, headers=auditor_tokens.headers("auditor", tenant="globex"))
+    agent = client.get(path, headers=auditor_tokens.headers(
+        "supervisor", tenant=TENANT, departments=["consumer-disputes"]))
+    anonymous = client.get(path, headers={"Authorization": ""})
+
+    assert (other_tenant.status_code, other_tenant.json()) == (unknown.status_code,
+                                                               unknown.json())
+    assert unknown.json() == {"detail": "no service stored an event about this complaint"}
+    assert (agent.status_code, anonymous.status_code) == (403, 401)
+
+
+def test_api_reads_the_services_pii_access_logs_of_the_auditors_tenant(client, flow):
+    from runtime.auth import Principal
+    from runtime.auth.pii_log import PiiAccessLog
+
+    reader = Principal(sub="al", tenant=TENANT, roles=frozenset(), scopes=frozenset())
+    for service in ("intake", "resolution"):
+        log = PiiAccessLog.from_url(flow.url(service))
+        log.record(reader, complaint_id=flow.complaint_id, fields=[f"{service}-field"])
+        log.close()
+
+    reads = client.get("/v1/audit/pii-access", params={"subject": "al"}).json()
+
+    assert reads["tenant"] == TENANT
+    assert sorted(r["fields"][0] for r in reads["reads"]) == ["intake-field", "resolution-field"]
+    assert {r["complaint_id"] for r in reads["reads"]} == {flow.complaint_id}
 
 
 def test_api_history(client, trail, flow):
@@ -556,9 +596,9 @@ def test_api_is_ready_when_every_store_answers(client):
     }}
 
 
-def test_serve_runs_the_api_on_its_port(flow):
+def test_serve_runs_the_api_on_its_port(flow, auditor_tokens):
     port = free_ports(1)[0]
-    env = {**os.environ, **flow.env()}
+    env = {**os.environ, **flow.env(), **auditor_tokens.env}
     server = subprocess.Popen(
         [sys.executable, "-m", "audit", "serve", "--port", str(port)], cwd=REPO, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -570,7 +610,8 @@ def test_serve_runs_the_api_on_its_port(flow):
             assert time.monotonic() < deadline, "the audit API did not start"
             time.sleep(0.1)
         response = httpx.get(
-            f"http://127.0.0.1:{port}/v1/audit/complaints/{flow.complaint_id}/history", timeout=10
+            f"http://127.0.0.1:{port}/v1/audit/complaints/{flow.complaint_id}/history", timeout=10,
+            headers=auditor_tokens.headers("auditor", tenant=TENANT),
         )
         assert [e["type"] for e in response.json()["events"]] == TYPES
     finally:
