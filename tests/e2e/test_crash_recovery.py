@@ -59,11 +59,14 @@ def kill_and_restart(platform, env, workdir, stop_flag: threading.Event, kills: 
         wait_ready(platform[name])
 
 
-def test_sigkilled_relays_and_consumers_lose_nothing(kafka_bootstrap, tmp_path):
+def test_sigkilled_relays_and_consumers_lose_nothing(kafka_bootstrap, tmp_path, e2e_tokens):
     run = uuid.uuid4().hex[:8]
-    env = {"KAFKA_BOOTSTRAP": kafka_bootstrap, "CONSUMER_SESSION_TIMEOUT_S": "6"}
+    env = {"KAFKA_BOOTSTRAP": kafka_bootstrap, "CONSUMER_SESSION_TIMEOUT_S": "6",
+           **e2e_tokens.env}
+    analyst = e2e_tokens.headers("analyst", tenant="default")
     with running(SERVICES, env=env, workdir=tmp_path) as platform:
-        before = httpx.get(f"{platform['analytics'].url}/v1/analytics/complaints/count").json()
+        before = httpx.get(f"{platform['analytics'].url}/v1/analytics/complaints/count",
+                           headers=analyst).json()
         kills: list[str] = []
         stop_flag = threading.Event()
         chaos = threading.Thread(
@@ -82,7 +85,8 @@ def test_sigkilled_relays_and_consumers_lose_nothing(kafka_bootstrap, tmp_path):
             return len(effects) == COMPLAINTS and all(covered(e) for e in effects.values())
 
         published = read_until(kafka_bootstrap, DOMAIN_TOPICS, settled, timeout_s=180)
-        count = httpx.get(f"{platform['analytics'].url}/v1/analytics/complaints/count").json()
+        count = httpx.get(f"{platform['analytics'].url}/v1/analytics/complaints/count",
+                          headers=analyst).json()
 
     effects = recorded_effects(published, run)
     copies = Counter(m.value["id"] for m in published if m.value["subject"] in effects)

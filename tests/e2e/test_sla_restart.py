@@ -57,22 +57,27 @@ def alarms_stored(path) -> int:
                           ("%ComplaintSla.AlarmFired",)).fetchone()[0]
 
 
-def set_clock(service, instant: datetime, wait: bool = True) -> None:
-    response = httpx.post(f"{service.url}/v1/test-clock", timeout=90,
+def set_clock(service, instant: datetime, operator: dict[str, str], wait: bool = True) -> None:
+    response = httpx.post(f"{service.url}/v1/test-clock", timeout=90, headers=operator,
                           json={"now": instant.isoformat(), "wait": wait})
     assert response.status_code == 200, response.text
 
 
-def classified(service, cid: str) -> bool:
-    response = httpx.get(f"{service.url}/v1/clocks/{cid}")
+def classified(service, cid: str, auditor: dict[str, str]) -> bool:
+    response = httpx.get(f"{service.url}/v1/clocks/{cid}", headers=auditor)
     return response.status_code == 200 and response.json()["severity"] == "P1"
 
 
-def test_sigkill_mid_clock_neither_loses_nor_doubles_an_alarm(kafka_bootstrap, tmp_path):
+def test_sigkill_mid_clock_neither_loses_nor_doubles_an_alarm(
+    kafka_bootstrap, tmp_path, e2e_tokens
+):
     run = uuid.uuid4().hex[:8]
     env = {"KAFKA_BOOTSTRAP": kafka_bootstrap, "SERVICE": f"sla-restart-{run}",
            "SLA_TEST_CLOCK": "true", "SLA_TEST_CLOCK_START": T0.isoformat(),
-           "SLA_FOLLOW_INTERVAL_S": "0.2", "CONSUMER_SESSION_TIMEOUT_S": "6"}
+           "SLA_FOLLOW_INTERVAL_S": "0.2", "CONSUMER_SESSION_TIMEOUT_S": "6",
+           **e2e_tokens.env}
+    operator = e2e_tokens.headers("administrator", tenant="default", sub="operator")
+    auditor = e2e_tokens.headers("auditor", tenant="default", sub="auditor")
     received = {f"kill-{run}-{n}": T0 + timedelta(minutes=5 * n) for n in range(COMPLAINTS)}
     sla = start("sla", env=env, workdir=tmp_path)
     try:
@@ -80,21 +85,23 @@ def test_sigkill_mid_clock_neither_loses_nor_doubles_an_alarm(kafka_bootstrap, t
         produce(kafka_bootstrap, INTAKE_EVENTS,
                 [m for cid, at in received.items() for m in intake_events(cid, at)])
         deadline = time.monotonic() + 60
-        while not all(classified(sla, cid) for cid in received):  # consumption, not a deadline
+        # Waiting for consumption, not for a deadline.
+        while not all(classified(sla, cid, auditor) for cid in received):
             assert time.monotonic() < deadline, sla.log_tail()
             time.sleep(0.2)
 
-        set_clock(sla, T0 + timedelta(minutes=40))  # some warnings and breaches are recorded
+        # Some warnings and breaches are recorded.
+        set_clock(sla, T0 + timedelta(minutes=40), operator)
         # Over a hundred alarms fall due at once; the kill lands while they are being fired.
         # Those due after 3 h (executive escalations) can only be fired after the restart.
-        set_clock(sla, T0 + timedelta(hours=3), wait=False)
+        set_clock(sla, T0 + timedelta(hours=3), operator, wait=False)
         assert stop(sla, signal.SIGKILL) == -signal.SIGKILL  # killed while firing the rest
         stored = alarms_stored(tmp_path / "data" / f"{env['SERVICE']}.sqlite")
         print(f"\nalarms stored when killed: {stored} of {COMPLAINTS * len(P1_ALARMS)}")
 
         sla = start("sla", env=env, workdir=tmp_path, port=sla.port)
         wait_ready(sla)
-        set_clock(sla, T0 + timedelta(hours=6))
+        set_clock(sla, T0 + timedelta(hours=6), operator)
         total = COMPLAINTS * len(P1_ALARMS)
         published = read_until(
             kafka_bootstrap, [SLA_EVENTS],
@@ -103,7 +110,7 @@ def test_sigkill_mid_clock_neither_loses_nor_doubles_an_alarm(kafka_bootstrap, t
             timeout_s=120,
         )
         # Give a duplicate every chance to show up: the restarted service is idle now.
-        set_clock(sla, T0 + timedelta(hours=7))
+        set_clock(sla, T0 + timedelta(hours=7), operator)
         published = read_until(kafka_bootstrap, [SLA_EVENTS], lambda seen: False, timeout_s=5)
     finally:
         stop(sla)

@@ -15,6 +15,7 @@ import pytest
 from contracts.envelope import wrap
 from contracts.inbound import ComplaintSubmitted
 from contracts.topics import DEAD_LETTER, DOMAIN_TOPICS, INBOUND
+from tests.auth_tokens import bearer
 from tests.processes import SERVICES, running
 from tests.topic_reader import produce, read_until
 
@@ -29,10 +30,22 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def platform(kafka_bootstrap, tmp_path_factory):
+def platform(kafka_bootstrap, tmp_path_factory, e2e_tokens):
     workdir = tmp_path_factory.mktemp("platform")
-    with running(SERVICES, env={"KAFKA_BOOTSTRAP": kafka_bootstrap}, workdir=workdir) as services:
+    env = {"KAFKA_BOOTSTRAP": kafka_bootstrap, **e2e_tokens.env}
+    with running(SERVICES, env=env, workdir=workdir) as services:
         yield services
+
+
+@pytest.fixture(scope="module")
+def adapter(e2e_tokens) -> dict[str, str]:
+    """A web channel adapter of the default tenant files the complaints."""
+    return bearer(e2e_tokens.client(tenant="default", client_id="web"))
+
+
+@pytest.fixture(scope="module")
+def analyst(e2e_tokens) -> dict[str, str]:
+    return e2e_tokens.headers("analyst", tenant="default", sub="ana")
 
 
 def complaint(n: int) -> dict:
@@ -44,18 +57,20 @@ def complaint(n: int) -> dict:
     }
 
 
-def analytics_count(platform) -> int:
-    response = httpx.get(f"{platform['analytics'].url}/v1/analytics/complaints/count")
+def analytics_count(platform, analyst: dict[str, str]) -> int:
+    response = httpx.get(f"{platform['analytics'].url}/v1/analytics/complaints/count",
+                         headers=analyst)
     response.raise_for_status()
     return response.json()["received"]
 
 
-def wait_for_count(platform, expected: int, timeout_s: float = 30) -> int:
+def wait_for_count(platform, analyst: dict[str, str], expected: int,
+                   timeout_s: float = 30) -> int:
     deadline = time.monotonic() + timeout_s
-    count = analytics_count(platform)
+    count = analytics_count(platform, analyst)
     while count != expected and time.monotonic() < deadline:
         time.sleep(0.1)
-        count = analytics_count(platform)
+        count = analytics_count(platform, analyst)
     return count
 
 
@@ -76,16 +91,18 @@ def complete(found: dict[str, list[str]]) -> bool:
     return other == EXPECTED and "first_response" in found.get("sla clocks", [])
 
 
-def test_posted_complaints_reach_every_service_and_the_analytics_count(platform, kafka_bootstrap):
-    before = analytics_count(platform)
+def test_posted_complaints_reach_every_service_and_the_analytics_count(
+    platform, kafka_bootstrap, adapter, analyst
+):
+    before = analytics_count(platform, analyst)
     intake = platform["intake"].url
     ids = []
     for n in range(3):
-        response = httpx.post(f"{intake}/v1/complaints", json=complaint(n))
+        response = httpx.post(f"{intake}/v1/complaints", json=complaint(n), headers=adapter)
         assert response.status_code == 202, response.text
         ids.append(response.json()["complaint_id"])
 
-    assert wait_for_count(platform, before + 3) == before + 3
+    assert wait_for_count(platform, analyst, before + 3) == before + 3
 
     def all_arrived(published) -> bool:
         found = by_complaint(published)
@@ -104,11 +121,12 @@ def test_posted_complaints_reach_every_service_and_the_analytics_count(platform,
         assert message.key == message.value["subject"].encode()
 
 
-def test_idempotency_key_files_once(platform):
+def test_idempotency_key_files_once(platform, adapter):
     intake = platform["intake"].url
     key = str(uuid.uuid4())
     answers = [
-        httpx.post(f"{intake}/v1/complaints", json=complaint(99), headers={"Idempotency-Key": key})
+        httpx.post(f"{intake}/v1/complaints", json=complaint(99),
+                   headers={**adapter, "Idempotency-Key": key})
         for _ in range(5)
     ]
     assert [a.status_code for a in answers] == [202] * 5
@@ -116,9 +134,9 @@ def test_idempotency_key_files_once(platform):
     assert [a.json()["created"] for a in answers] == [True, False, False, False, False]
 
 
-def test_invalid_http_input_is_refused_with_field_reasons(platform):
+def test_invalid_http_input_is_refused_with_field_reasons(platform, adapter):
     response = httpx.post(
-        f"{platform['intake'].url}/v1/complaints",
+        f"{platform['intake'].url}/v1/complaints", headers=adapter,
         json={"channel": "fax", "customer": {"id": ""}, "subject": "x", "text": "y"},
     )
     assert response.status_code == 422
