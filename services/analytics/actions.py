@@ -38,7 +38,6 @@ class NewAction(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant: str = Field("default", min_length=1, max_length=128)
     target_kind: TargetKind
     target: str = Field(min_length=1, max_length=200, description="The category or root cause")
     title: str = Field(min_length=1, max_length=500, description="What is being changed")
@@ -51,6 +50,7 @@ class Action(NewAction):
     """A recorded corrective action."""
 
     action_id: uuid.UUID
+    tenant: str
     created_at: datetime
 
 
@@ -82,11 +82,13 @@ class CorrectiveActions:
     def __init__(self, store: ClickHouseStore) -> None:
         self.store = store
 
-    def record(self, new: NewAction, *, now: datetime | None = None) -> Action:
-        """Store a new action."""
+    def record(self, new: NewAction, *, tenant: str, now: datetime | None = None) -> Action:
+        """Store a new action of a tenant."""
         created = now or _now()
         created = created.replace(microsecond=created.microsecond // 1000 * 1000)  # as stored
-        action = Action(**new.model_dump(), action_id=uuid.uuid4(), created_at=created)
+        action = Action(
+            **new.model_dump(), tenant=tenant, action_id=uuid.uuid4(), created_at=created
+        )
         self.store.insert("actions", COLUMNS, [{
             **action.model_dump(mode="json"), "action_id": str(action.action_id),
             "due_date": action.due_date.isoformat(),

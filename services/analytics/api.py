@@ -10,9 +10,19 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from contracts.registry import EVENT_TYPES
+from runtime.auth.dependencies import require
+from runtime.auth.principal import Principal
+from runtime.auth.roles import Scope
 from services.analytics.actions import Action, CorrectiveActions, Effect, NewAction
 from services.analytics.application import AnalyticsApplication
-from services.analytics.rendering import Report, ReportQuery, parse_query, render, unknown_dimension
+from services.analytics.rendering import (
+    Report,
+    ReportQuery,
+    caller_tenant,
+    parse_query,
+    render,
+    unknown_dimension,
+)
 from services.analytics.reports import Reports
 from services.analytics.slicing import (
     CLOCK_DIMENSIONS,
@@ -21,7 +31,12 @@ from services.analytics.slicing import (
     check_dimensions,
 )
 
-Tenant = Annotated[str | None, Query(min_length=1, max_length=128, description="Only this tenant")]
+Tenant = Annotated[
+    str | None, Query(min_length=1, max_length=128, description="Your own tenant, or nothing")
+]
+Analyst = Annotated[Principal, Depends(require(Scope.ANALYTICS_READ))]
+# Recording an improvement is a supervisor's decision; there is no analytics write scope yet.
+Manager = Annotated[Principal, Depends(require(Scope.ANALYTICS_READ, Scope.APPROVALS_DECIDE))]
 From = Annotated[datetime | None, Query(alias="from", description="Received at or after (UTC)")]
 To = Annotated[datetime | None, Query(description="Received before (UTC)")]
 By = Annotated[list[str], Query(description=f"Group by these dimensions: {', '.join(DIMENSIONS)}")]
@@ -30,6 +45,7 @@ Format = Annotated[Literal["json", "csv"] | None, Query(alias="format", descript
 FILTERS = (
     "Any other query parameter filters a dimension, e.g. `?category=billing&region=CA`"
     " (repeat it for several values); an unknown one is a 422 that lists the allowed ones."
+    " Every report covers the caller's tenant only."
 )
 
 
@@ -43,20 +59,21 @@ class EventCount(BaseModel):
 
 
 def complaint_query(
-    request: Request, start: From = None, to: To = None, by: By = [],  # noqa: B006
-    interval: Interval = None, output: Format = None,
+    request: Request, caller: Analyst, start: From = None, to: To = None,
+    by: By = [], interval: Interval = None, output: Format = None,  # noqa: B006
 ) -> ReportQuery:
-    """Filters and grouping over complaints."""
-    return parse_query(request, start=start, end=to, by=by, interval=interval, output=output)
+    """Filters and grouping over the caller's tenant's complaints."""
+    return parse_query(request, tenant=caller.tenant, start=start, end=to, by=by,
+                       interval=interval, output=output)
 
 
 def clock_query(
-    request: Request, start: From = None, to: To = None, by: By = [],  # noqa: B006
-    interval: Interval = None, output: Format = None,
+    request: Request, caller: Analyst, start: From = None, to: To = None,
+    by: By = [], interval: Interval = None, output: Format = None,  # noqa: B006
 ) -> ReportQuery:
     """Filters and grouping over SLA clocks: the complaint's dimensions and the clock target."""
-    return parse_query(request, start=start, end=to, by=by, interval=interval, output=output,
-                       allowed=CLOCK_DIMENSIONS)
+    return parse_query(request, tenant=caller.tenant, start=start, end=to, by=by,
+                       interval=interval, output=output, allowed=CLOCK_DIMENSIONS)
 
 
 ComplaintQuery = Annotated[ReportQuery, Depends(complaint_query)]
@@ -77,18 +94,23 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
     get = router.get
 
     @get("/complaints/count", response_model=ReceivedCount, summary="Complaints received so far")
-    def count_complaints(tenant: Tenant = None) -> ReceivedCount:
-        return ReceivedCount(received=app.count_received_complaints(tenant=tenant))
+    def count_complaints(
+        request: Request, caller: Analyst, tenant: Tenant = None
+    ) -> ReceivedCount:
+        own = caller_tenant(request, caller.tenant)
+        return ReceivedCount(received=app.count_received_complaints(tenant=own))
 
     @get("/events/count", response_model=EventCount, summary="Events of one type so far")
     def count_events(
+        request: Request, caller: Analyst,
         event_type: Annotated[str, Query(alias="type", description="e.g. complaint.assigned.v1")],
         tenant: Tenant = None,
     ) -> EventCount:
         if event_type not in EVENT_TYPES:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown event type")
+        own = caller_tenant(request, caller.tenant)
         return EventCount(
-            type=event_type, count=app.count_events(event_type=event_type, tenant=tenant)
+            type=event_type, count=app.count_events(event_type=event_type, tenant=own)
         )
 
     @get("/volume", response_model=Report, summary="Complaints received", description=FILTERS)
@@ -155,20 +177,20 @@ def build_actions_router(actions: CorrectiveActions) -> APIRouter:
 
     @router.post("", response_model=Action, status_code=status.HTTP_201_CREATED,
                  summary="Record an improvement action against a category or root cause")
-    def record_action(new: NewAction) -> Action:
-        return actions.record(new)
+    def record_action(new: NewAction, caller: Manager) -> Action:
+        return actions.record(new, tenant=caller.tenant)
 
-    @router.get("", response_model=list[Action], summary="Recorded actions")
-    def list_actions(tenant: Tenant = None) -> list[Action]:
-        return actions.list(tenant)
+    @router.get("", response_model=list[Action], summary="Your tenant's recorded actions")
+    def list_actions(caller: Analyst) -> list[Action]:
+        return actions.list(caller.tenant)
 
     @router.get("/{action_id}/effect", response_model=Effect,
                 summary="Complaint rate against the target before and after the action")
     def action_effect(
-        action_id: uuid.UUID, days: Annotated[int, Query(ge=1, le=366)] = 30
+        action_id: uuid.UUID, caller: Analyst, days: Annotated[int, Query(ge=1, le=366)] = 30
     ) -> Effect:
         action = actions.get(action_id)
-        if action is None:
+        if action is None or action.tenant != caller.tenant:  # another tenant's: no such action
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such action")
         return actions.effect(action, days=days)
 

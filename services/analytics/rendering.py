@@ -51,9 +51,18 @@ def unknown_dimension(error: UnknownDimension) -> HTTPException:
     )
 
 
+def caller_tenant(request: Request, tenant: str) -> str:
+    """The caller's tenant; a request naming any other is refused (403), never widened."""
+    asked = set(request.query_params.getlist("tenant"))
+    if asked - {tenant}:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a query may only touch your own tenant")
+    return tenant
+
+
 def parse_query(
     request: Request,
     *,
+    tenant: str,
     start: datetime | None,
     end: datetime | None,
     by: Sequence[str],
@@ -64,6 +73,7 @@ def parse_query(
     """Validate filters and grouping against the allow-list; raise a 422 otherwise."""
     params = request.query_params
     filters = {name: params.getlist(name) for name in params if name not in CONTROL}
+    filters["tenant"] = [caller_tenant(request, tenant)]
     try:
         grouping = Grouping(by=tuple(check_dimensions(by, allowed)), interval=interval)
         slice = Slice.of(filters, start=start, end=end, allowed=allowed)

@@ -3,18 +3,19 @@ positions it stored in ClickHouse, reading nothing twice and missing nothing."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
 from contracts.topics import DOMAIN_TOPICS, INTAKE_EVENTS
 from services.analytics.bootstrap import bootstrap
 from services.analytics.config import AnalyticsSettings
 from services.analytics.store import ChdbStore
-from tests.integration.test_analytics_projection import received, wait_for_count
+from tests.auth_tokens import Tokens
+from tests.integration.test_analytics_projection import analyst, received, wait_for_count
 from tests.topic_reader import produce
 
 pytestmark = pytest.mark.integration
@@ -33,11 +34,12 @@ def test_a_new_consumer_group_resumes_from_the_stored_positions(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     tenant = f"analytics-pos-{uuid.uuid4().hex[:8]}"
+    tokens = Tokens(tmp_path / "auth")
     chdb = tmp_path / "chdb"
     first = AnalyticsSettings(service=f"{tenant}-a", kafka_bootstrap=kafka_bootstrap,
-                              data_dir=tmp_path, chdb_path=chdb)
+                              data_dir=tmp_path, chdb_path=chdb, **tokens.settings)
     api, _ = bootstrap(first)
-    with TestClient(api) as http:
+    with analyst(api, tokens, tenant) as http:
         produce(kafka_bootstrap, INTAKE_EVENTS, [received(tenant, 1), received(tenant, 2)])
         wait_for_count(http, tenant, 2, timeout_s=60)
     store = ChdbStore(chdb)
@@ -49,11 +51,16 @@ def test_a_new_consumer_group_resumes_from_the_stored_positions(
 
     # Another group (as if its offsets were lost, or the service renamed): same ClickHouse.
     second = AnalyticsSettings(service=f"{tenant}-b", kafka_bootstrap=kafka_bootstrap,
-                               data_dir=tmp_path, chdb_path=chdb)
+                               data_dir=tmp_path, chdb_path=chdb, **tokens.settings)
     api, runtime = bootstrap(second)
-    with TestClient(api) as http:
+    with analyst(api, tokens, tenant) as http:
         produce(kafka_bootstrap, INTAKE_EVENTS, [received(tenant, 3)])
         wait_for_count(http, tenant, 3, timeout_s=60)
+        # The count shows as soon as ClickHouse has the rows; the metrics follow the batch.
+        deadline = time.monotonic() + 10
+        while consumed(second.service, "handled") < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # and anything read twice would have been by now
         positions = runtime.app.positions()
 
     # Only the one new message was read: nothing before the stored positions came again.

@@ -8,12 +8,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts.envelope import NAMESPACE
 from contracts.topics import INTAKE_EVENTS
 from services.analytics.bootstrap import bootstrap
 from services.analytics.config import AnalyticsSettings
+from tests.auth_tokens import Tokens, bearer
 from tests.topic_reader import produce
 from tests.unit.analytics.samples import raw_sample
 
@@ -24,6 +26,11 @@ def received(tenant: str, n: int) -> tuple[bytes, bytes]:
     raw = raw_sample("complaint.received.v1")
     raw.update(id=str(uuid.uuid5(NAMESPACE, f"{tenant}/{n}")), tenant=tenant)
     return raw["subject"].encode(), json.dumps(raw).encode()
+
+
+def analyst(api: FastAPI, tokens: Tokens, tenant: str) -> TestClient:
+    """A client of the service acting as an analyst of the tenant."""
+    return TestClient(api, headers=bearer(tokens.token("analyst", tenant=tenant)))
 
 
 def wait_for_count(http: TestClient, tenant: str, expected: int, timeout_s: float) -> None:
@@ -42,11 +49,12 @@ def test_a_published_complaint_is_counted_within_two_seconds_and_only_once(
 ) -> None:
     tenant = f"analytics-it-{uuid.uuid4().hex[:8]}"
     # A consumer group of its own, so a running analytics service is not disturbed.
+    tokens = Tokens(tmp_path / "auth")
     settings = AnalyticsSettings(
-        service=tenant, kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path
+        service=tenant, kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, **tokens.settings
     )
     api, _ = bootstrap(settings)
-    with TestClient(api) as http:
+    with analyst(api, tokens, tenant) as http:
         # The first event waits for the group to be assigned its partitions.
         produce(kafka_bootstrap, INTAKE_EVENTS, [received(tenant, 1)])
         wait_for_count(http, tenant, 1, timeout_s=60)

@@ -18,7 +18,8 @@ from contracts.topics import DOMAIN_TOPICS, INTAKE_EVENTS
 from services.analytics.bootstrap import bootstrap
 from services.analytics.config import AnalyticsSettings
 from services.analytics.rebuild import rebuild
-from tests.integration.test_analytics_projection import wait_for_count
+from tests.auth_tokens import Tokens
+from tests.integration.test_analytics_projection import analyst, wait_for_count
 from tests.topic_reader import produce
 from tests.unit.analytics.samples import raw_sample
 
@@ -66,10 +67,12 @@ def test_rebuild_replays_into_empty_tables_and_the_service_resumes_after_it(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     tenant = f"analytics-rebuild-{uuid.uuid4().hex[:8]}"
+    tokens = Tokens(tmp_path / "auth")
     settings = AnalyticsSettings(service=tenant, kafka_bootstrap=kafka_bootstrap,
-                                 data_dir=tmp_path, chdb_path=tmp_path / "chdb")
+                                 data_dir=tmp_path, chdb_path=tmp_path / "chdb",
+                                 **tokens.settings)
     api, _ = bootstrap(settings)
-    with TestClient(api) as http:
+    with analyst(api, tokens, tenant) as http:
         produce(kafka_bootstrap, INTAKE_EVENTS, [
             received(tenant, 1), received(tenant, 2), received(tenant, 3),
             classified(tenant, 1, "billing"), classified(tenant, 2, "billing"),
@@ -86,7 +89,7 @@ def test_rebuild_replays_into_empty_tables_and_the_service_resumes_after_it(
 
     assert read >= sum(ends.values())
     api, runtime = bootstrap(settings.model_copy(update={"service": f"{tenant}-after"}))
-    with TestClient(api) as http:
+    with analyst(api, tokens, tenant) as http:
         assert reports(http, tenant) == before
         stored = runtime.app.positions()
         assert {tp: stored.get(tp, -1) + 1 for tp in ends} == ends

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.analytics import api
+from services.analytics.actions import CorrectiveActions
 from services.analytics.application import AnalyticsApplication
 from services.analytics.reports import Reports
 from services.analytics.store import ChdbStore, ClickHouseStore, ServerStore
+from tests.auth_tokens import Tokens, bearer
 from tests.unit.analytics.world import world_events
 
 
@@ -51,9 +52,24 @@ def world(
     store.close()
 
 
+def analyst_client(
+    app: AnalyticsApplication, tokens: Tokens, tenant: str = "acme", *roles: str
+) -> TestClient:
+    """The analytics API behind access control, called by an analyst of the tenant."""
+    service = tokens.app(
+        api.build_router(app, Reports(app.store)),
+        api.build_actions_router(CorrectiveActions(app.store)),
+    )
+    return TestClient(service, headers=bearer(tokens.token(*(roles or ("analyst",)),
+                                                           tenant=tenant)))
+
+
 @pytest.fixture(scope="module")
-def http(world: AnalyticsApplication) -> TestClient:
-    """The report API over the world."""
-    service = FastAPI()
-    service.include_router(api.build_router(world, Reports(world.store)))
-    return TestClient(service)
+def module_tokens(tmp_path_factory: pytest.TempPathFactory) -> Tokens:
+    return Tokens(tmp_path_factory.mktemp("auth"))
+
+
+@pytest.fixture(scope="module")
+def http(world: AnalyticsApplication, module_tokens: Tokens) -> TestClient:
+    """The report API over the world, for an analyst of acme."""
+    return analyst_client(world, module_tokens)

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.analytics import api
 from services.analytics.actions import CorrectiveActions, NewAction
 from services.analytics.application import AnalyticsApplication
+from tests.auth_tokens import Tokens
+from tests.unit.analytics.conftest import analyst_client
 from tests.unit.analytics.stories import Story, at
 
 ACTION = {
-    "tenant": "acme", "target_kind": "category", "target": "billing",
+    "target_kind": "category", "target": "billing",
     "title": "Show the fee before checkout", "owner": "payments-lead", "due_date": "2024-03-31",
     "effective_at": "2024-03-11T00:00:00Z",
 }
 
 
 @pytest.fixture
-def http(app: AnalyticsApplication) -> TestClient:
+def http(app: AnalyticsApplication, tokens: Tokens) -> TestClient:
     # Ten days before 2024-03-11: 6 billing, 4 other. Ten days after (to 2024-03-21): 2 billing,
     # 6 other. One billing complaint of another tenant, one long before: neither counts.
     plan = [(f"2024-03-0{d} 10:00", "billing") for d in (1, 2, 3, 4, 5, 6)]
@@ -35,19 +35,26 @@ def http(app: AnalyticsApplication) -> TestClient:
         "2024-03-12 10:00", customer="x", region="CA", product="Card"
     ).classified("billing", "P3").events
     app.project(events)
-    service = FastAPI()
-    service.include_router(api.build_actions_router(CorrectiveActions(app.store)))
-    return TestClient(service)
+    # A supervisor records actions; analysts read them.
+    return analyst_client(app, tokens, "acme", "supervisor")
 
 
-def test_an_action_is_recorded_and_listed(http: TestClient) -> None:
+def test_an_action_is_recorded_and_listed(
+    http: TestClient, app: AnalyticsApplication, tokens: Tokens
+) -> None:
     created = http.post("/v1/analytics/actions", json=ACTION)
 
     assert created.status_code == 201
     action = created.json()
     assert {k: action[k] for k in ACTION} == ACTION
-    assert http.get("/v1/analytics/actions", params={"tenant": "acme"}).json() == [action]
-    assert http.get("/v1/analytics/actions", params={"tenant": "globex"}).json() == []
+    assert action["tenant"] == "acme"
+    assert http.get("/v1/analytics/actions").json() == [action]
+    globex = analyst_client(app, tokens, "globex")
+    assert globex.get("/v1/analytics/actions").json() == []
+    assert globex.get(f"/v1/analytics/actions/{action['action_id']}/effect").status_code == 404
+    analyst = analyst_client(app, tokens, "acme")
+    assert analyst.post("/v1/analytics/actions", json=ACTION).status_code == 403
+    assert analyst.get("/v1/analytics/actions").json() == [action]
 
 
 def test_the_complaint_rate_before_and_after_the_action(http: TestClient) -> None:
@@ -86,7 +93,7 @@ def test_an_action_still_in_its_after_period_is_measured_so_far(
     app: AnalyticsApplication,
 ) -> None:
     actions = CorrectiveActions(app.store)
-    action = actions.record(NewAction.model_validate(ACTION))
+    action = actions.record(NewAction.model_validate(ACTION), tenant="acme")
 
     effect = actions.effect(action, days=30, now=at("2024-03-16 00:00"))
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import random
 
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
-from services.analytics import api
 from services.analytics.application import AnalyticsApplication
-from services.analytics.reports import Reports
 from services.analytics.store import ClickHouseStore
+from tests.auth_tokens import Tokens
+from tests.unit.analytics.conftest import analyst_client
 from tests.unit.analytics.world import world_events
 
 REPORTS = [
@@ -28,10 +25,8 @@ REPORTS = [
 ]
 
 
-def every_number(app: AnalyticsApplication) -> dict[str, object]:
-    service = FastAPI()
-    service.include_router(api.build_router(app, Reports(app.store)))
-    http = TestClient(service)
+def every_number(app: AnalyticsApplication, tokens: Tokens) -> dict[str, object]:
+    http = analyst_client(app, tokens)
     answers = {path: http.get(f"/v1/analytics/{path}", params=params).json()
                for path, params in REPORTS}
     answers["received"] = app.count_received_complaints()
@@ -41,16 +36,16 @@ def every_number(app: AnalyticsApplication) -> dict[str, object]:
 
 
 def test_replaying_the_same_events_twice_changes_no_number(
-    app: AnalyticsApplication, store: ClickHouseStore
+    app: AnalyticsApplication, store: ClickHouseStore, tokens: Tokens
 ) -> None:
     events = world_events()
     app.project(events)
-    before = every_number(app)
+    before = every_number(app, tokens)
 
     replayed = app.project(events)
 
     assert (len(replayed.stored), replayed.duplicates) == (0, len(events))
-    assert every_number(app) == before
+    assert every_number(app, tokens) == before
     assert before["received"] == 6
     assert before["volume"]["rows"][0] == {
         "period": "2024-02-19", "category": "billing", "channel": "web", "complaints": 1
@@ -58,27 +53,27 @@ def test_replaying_the_same_events_twice_changes_no_number(
 
 
 def test_facts_stored_twice_still_give_the_same_numbers(
-    app: AnalyticsApplication, store: ClickHouseStore
+    app: AnalyticsApplication, store: ClickHouseStore, tokens: Tokens
 ) -> None:
     # A crash after the facts were written but before the events were marked seen: the
     # replay writes every fact again, and the state is built to absorb that.
     events = world_events()
     app.project(events)
-    before = every_number(app)
+    before = every_number(app, tokens)
     store.command("TRUNCATE TABLE seen_events")
 
     again = app.project(events)
 
     assert len(again.stored) == len(events)
-    assert every_number(app) == before
+    assert every_number(app, tokens) == before
 
 
 def test_events_in_any_order_and_batching_give_the_same_numbers(
-    app: AnalyticsApplication, store: ClickHouseStore
+    app: AnalyticsApplication, store: ClickHouseStore, tokens: Tokens
 ) -> None:
     events = world_events()
     app.project(events)
-    in_order = every_number(app)
+    in_order = every_number(app, tokens)
     app.reset()
     shuffled = list(events)
     random.Random(8).shuffle(shuffled)
@@ -86,4 +81,4 @@ def test_events_in_any_order_and_batching_give_the_same_numbers(
     for start in range(0, len(shuffled), 7):
         app.project(shuffled[start:start + 7])
 
-    assert every_number(app) == in_order
+    assert every_number(app, tokens) == in_order

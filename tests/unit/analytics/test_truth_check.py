@@ -13,19 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts.registry import parse
-from services.analytics import api
 from services.analytics.application import AnalyticsApplication
 from services.analytics.domain import Consumed
-from services.analytics.reports import Reports
 from services.analytics.store import ChdbStore
 from services.intake import importer
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 from tests.auth_tokens import Tokens, bearer
+from tests.unit.analytics.conftest import analyst_client
 from tests.unit.intake.cfpb_sample import CFPB_SAMPLE
 
 
@@ -42,9 +40,8 @@ class CapturingProducer:
         return acked
 
 
-def published_by_intake(path: Path, data_dir: Path) -> list[Consumed]:
+def published_by_intake(path: Path, data_dir: Path, tokens: Tokens) -> list[Consumed]:
     """Import the CSV with history through intake; every event its relay publishes."""
-    tokens = Tokens(data_dir / "auth")
     http, runtime = bootstrap(IntakeSettings(data_dir=data_dir, service="intake-truth",
                                              **tokens.settings))
     # The importer files as a channel adapter would: only adapters may file history.
@@ -66,15 +63,15 @@ def published_by_intake(path: Path, data_dir: Path) -> list[Consumed]:
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    events = published_by_intake(CFPB_SAMPLE, tmp_path_factory.mktemp("intake"))
+    tokens = Tokens(tmp_path_factory.mktemp("auth"))
+    events = published_by_intake(CFPB_SAMPLE, tmp_path_factory.mktemp("intake"), tokens)
     store = ChdbStore(tmp_path_factory.mktemp("analytics") / "chdb")
     store.open()
     app = AnalyticsApplication(store)
     for start in range(0, len(events), 1000):
         app.project(events[start:start + 1000])
-    service = FastAPI()
-    service.include_router(api.build_router(app, Reports(store)))
-    yield TestClient(service)
+    # Intake filed the rows for the importer's tenant; an analyst of it reads them back.
+    yield analyst_client(app, tokens, "default")
     store.close()
 
 
