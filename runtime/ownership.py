@@ -1,7 +1,8 @@
 """Which department and queue own a complaint, as dispatch last said: what object-level access
 checks compare a caller's departments and queues with (docs/access-control.md).
 
-Services other than dispatch learn it from `complaint.assigned.v1` and
+Services other than dispatch learn it from `complaint.assigned.v1`, `complaint.queued.v1` (a
+complaint waiting in a queue belongs to that queue's department) and
 `complaint.transferred.v1`. The `Ownership` aggregate lives in the service's own event store;
 its events are internal (no translator maps them), so nothing new is published.
 """
@@ -12,7 +13,7 @@ import uuid
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts.dispatch import ComplaintAssigned, ComplaintTransferred
+from contracts.dispatch import ComplaintAssigned, ComplaintQueued, ComplaintTransferred
 from contracts.envelope import NAMESPACE, Envelope
 from runtime.eventstore import Cause, ServiceApplication
 
@@ -60,9 +61,10 @@ def followed(app: ServiceApplication, *, complaint_id: str, tenant: str, departm
     return ownership
 
 
-def record_assignment(app: ServiceApplication, event: ComplaintAssigned, envelope: Envelope,
-                      cause: Cause) -> None:
-    """Dispatch gave the complaint to a queue: remember its department and queue."""
+def record_assignment(app: ServiceApplication, event: ComplaintAssigned | ComplaintQueued,
+                      envelope: Envelope, cause: Cause) -> None:
+    """Dispatch gave the complaint to a queue (an agent or not yet): remember its department
+    and queue."""
     app.save(followed(app, complaint_id=event.complaint_id, tenant=envelope.tenant,
                       department=event.department, queue=event.queue), cause=cause)
 
@@ -74,4 +76,8 @@ def record_transfer(app: ServiceApplication, event: ComplaintTransferred, envelo
                       department=event.to_department, queue=event.to_queue), cause=cause)
 
 
-HANDLERS = {ComplaintAssigned: record_assignment, ComplaintTransferred: record_transfer}
+HANDLERS = {
+    ComplaintAssigned: record_assignment,
+    ComplaintQueued: record_assignment,
+    ComplaintTransferred: record_transfer,
+}

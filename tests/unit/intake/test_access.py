@@ -3,11 +3,15 @@ the log of personal-data reads and the per-customer filing quota."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+import contracts
+from contracts.registry import parse
 from contracts.topics import DISPATCH_EVENTS
 from runtime.inbox import Inbox
 from services.intake.bootstrap import bootstrap
@@ -23,6 +27,7 @@ VALID = {
     "text": "I returned the blender on 3 May and the refund has still not arrived.",
 }
 MISSING = {"detail": "complaint not found"}
+SAMPLES = Path(contracts.__file__).parent / "samples"
 
 
 @pytest.fixture
@@ -209,3 +214,16 @@ def test_an_administrator_erases_customers_of_their_own_tenant_only(intake, toke
     assert app.disclose(app.get_complaint(uuid.UUID(ours))).erased is True
     assert app.disclose(app.get_complaint(uuid.UUID(theirs))).erased is False
     assert client.get(f"/v1/complaints/{theirs}", headers=auditor_globex).status_code == 200
+
+
+def test_a_complaint_waiting_in_a_queue_belongs_to_that_queues_department(intake, tokens):
+    client, app = intake
+    complaint_id = file(client, tokens)
+    raw = json.loads((SAMPLES / "complaint.queued.v1.json").read_text(encoding="utf-8"))
+    raw.update(id=str(uuid.uuid4()), subject=complaint_id, tenant="acme")
+    raw["data"].update(complaint_id=complaint_id, queue="billing-1", department="billing")
+    waiting = parse(raw)
+    Inbox(app=app, consumer="intake", handlers=SUBSCRIPTIONS[DISPATCH_EVENTS]).process(*waiting)
+
+    billing = bearer(tokens.token("agent", tenant="acme", departments=["billing"]))
+    assert client.get(f"/v1/complaints/{complaint_id}", headers=billing).status_code == 200
