@@ -116,9 +116,17 @@ RENAMED = {"reopen_id": "reopen_count", "transfer_id": "transfer_count"}
 COMPLAINT_VIEW = tuple(RENAMED.get(c.name, c.name) for c in COMPLAINT_COLUMNS)
 
 
+# Flags derived in the view from the breached targets, for readers who want one column each.
+COMPLAINT_FLAGS = (
+    ("sla_breached", "notEmpty(breached_targets)"),
+    ("first_response_breached", "has(breached_targets, 'first_response')"),
+    ("resolution_breached", "has(breached_targets, 'resolution')"),
+)
+
+
 def _folded(
     facts: str, state: str, view: str, keys: tuple[str, ...], columns: tuple[Column, ...],
-    hidden: tuple[Column, ...] = (),
+    hidden: tuple[Column, ...] = (), derived: tuple[tuple[str, str], ...] = (),
 ) -> list[str]:
     key_ddl = ", ".join(f"{k} String" if k != "tenant" else "tenant LowCardinality(String)"
                         for k in keys)
@@ -136,6 +144,7 @@ def _folded(
         + f" FROM {facts} GROUP BY {key_list}",
         f"CREATE VIEW IF NOT EXISTS {view} AS SELECT {key_list}, "
         + ", ".join(f"{c.read()} AS {RENAMED.get(c.name, c.name)}" for c in read)
+        + "".join(f", {expr} AS {name}" for name, expr in derived)
         + f" FROM {state} GROUP BY {key_list}",
     ]
 
@@ -216,7 +225,7 @@ ACTIONS = f"""
 SCHEMA: tuple[str, ...] = (
     EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS,
     *_folded("complaint_facts", "complaint_state", "complaints",
-             ("tenant", "complaint_id"), COMPLAINT_COLUMNS, HIDDEN_COLUMNS),
+             ("tenant", "complaint_id"), COMPLAINT_COLUMNS, HIDDEN_COLUMNS, COMPLAINT_FLAGS),
     *_folded("clock_facts", "clock_state", "sla_clocks",
              ("tenant", "complaint_id", "clock_id"), CLOCK_COLUMNS),
 )

@@ -163,18 +163,21 @@ def test_weekday_versus_weekend(http: TestClient) -> None:
 
 def test_the_current_state_row_of_each_complaint(world: AnalyticsApplication) -> None:
     columns = ("status", "department", "agent", "reopen_count", "transfer_count",
-               "breached_targets", "csat", "nps", "root_cause", "toString(first_response_at)")
+               "breached_targets", "first_response_breached", "resolution_breached", "csat",
+               "nps", "root_cause", "toString(first_response_at)")
     states = world.store.select(
         f"SELECT {', '.join(columns)} FROM complaints ORDER BY received_at"
     )
 
     assert states == [  # C5, C1, C2, C3, C4, C6
-        ("closed", "payments", "a1", 0, 0, [], 3, None, "fee_error", "2024-02-20 09:00:00.000"),
-        ("closed", "payments", "a1", 0, 0, [], 5, 10, "fee_error", "2024-03-04 11:00:00.000"),
-        ("reopened", "payments", "a1", 1, 0, ["resolution"], 2, 3, "fee_error",
+        ("closed", "payments", "a1", 0, 0, [], 0, 0, 3, None, "fee_error",
+         "2024-02-20 09:00:00.000"),
+        ("closed", "payments", "a1", 0, 0, [], 0, 0, 5, 10, "fee_error",
+         "2024-03-04 11:00:00.000"),
+        ("reopened", "payments", "a1", 1, 0, ["resolution"], 0, 1, 2, 3, "fee_error",
          "2024-03-04 16:00:00.000"),
-        ("closed", "payments", "a2", 0, 1, ["first_response"], 4, 9, "carrier_delay",
+        ("closed", "payments", "a2", 0, 1, ["first_response"], 1, 0, 4, 9, "carrier_delay",
          "2024-03-09 18:00:00.000"),
-        ("assigned", "logistics", "a3", 0, 0, [], None, None, None, None),
-        ("assigned", "payments", "a2", 0, 0, [], None, None, None, None),
+        ("assigned", "logistics", "a3", 0, 0, [], 0, 0, None, None, None, None),
+        ("assigned", "payments", "a2", 0, 0, [], 0, 0, None, None, None, None),
     ]
