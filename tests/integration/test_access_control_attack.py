@@ -1,0 +1,314 @@
+"""Attack the real services the way a curious insider or a stolen token would.
+
+Intake, dispatch, SLA, resolution and the audit API are built by their own `bootstrap()` (no
+Kafka: the HTTP apps run without their lifespan, the audit API with its own, which only opens
+the stores). One tenant's complaints are filed through intake and carried through dispatch, SLA
+and resolution by their own subscriptions, as the broker would. Then tokens of another tenant,
+of another department, of another queue, and made-up ids are fired at every object route of
+every service: every answer must be the 404 a missing object gets, byte for byte, and nothing
+may be stored or logged. Bad tokens are refused on every route, and each role sees only the
+fields it may.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+
+from runtime.auth.masking import REDACTED
+from runtime.auth.roles import Scope, roles_from, scopes_for
+from tests.auth_tokens import Tokens, bearer
+from tests.integration.platform_world import EVERY_ROLE, PHONE, TENANT, World, platform_world
+
+pytestmark = pytest.mark.integration
+
+OTHER_TENANT = "globex"
+RESOLUTION_ROUTES = [
+    ("GET", "", None, Scope.COMPLAINTS_READ),
+    ("POST", "/accept", None, Scope.COMPLAINTS_WORK),
+    ("POST", "/updates", {"text": "x", "visibility": "internal"}, Scope.COMPLAINTS_WORK),
+    ("POST", "/notes", {"text": "x"}, Scope.COMPLAINTS_WORK),
+    ("POST", "/notifications", {"channel": "email", "kind": "progress_update", "message": "x"},
+     Scope.COMPLAINTS_WORK),
+    ("POST", "/waiting", {"reason": "x"}, Scope.COMPLAINTS_WORK),
+    ("POST", "/customer-replies", {}, Scope.COMPLAINTS_WORK),
+    ("POST", "/conflicts", {"person": "p", "reason": "x"}, Scope.COMPLAINTS_WORK),
+    ("PUT", "/evidence?filename=a.txt", b"evidence", Scope.COMPLAINTS_WORK),
+    ("GET", "/evidence/e-1", None, Scope.PII_READ),
+    ("POST", "/proposals", {"solution_id": "refund", "amount": "1.00"}, Scope.COMPLAINTS_WORK),
+    ("GET", "/proposals/p-1", None, Scope.COMPLAINTS_READ),
+    ("POST", "/proposals/p-1/approvals", None, Scope.APPROVALS_DECIDE),
+    ("POST", "/proposals/p-1/rejection", {"reason": "x"}, Scope.APPROVALS_DECIDE),
+    ("POST", "/proposals/p-1/tasks", {"title": "t", "assignee": "a",
+                                      "due_at": "2030-03-03T00:00:00Z"}, Scope.COMPLAINTS_WORK),
+    ("POST", "/proposals/p-1/tasks/t-1/completion", {"evidence_ids": ["e-1"]},
+     Scope.COMPLAINTS_WORK),
+    ("POST", "/proposals/p-1/execution", {}, Scope.COMPLAINTS_WORK),
+    ("POST", "/survey", {"channel": "email"}, Scope.COMPLAINTS_WORK),
+    ("POST", "/root-cause", {"category": "c", "why_chain": ["w"]}, Scope.COMPLAINTS_WORK),
+    ("POST", "/closure", {"exception_reason": "x", "root_cause_category": "c"},
+     Scope.COMPLAINTS_WORK),
+    ("POST", "/reopening", {"reason": "x"}, Scope.COMPLAINTS_WORK),
+]
+
+
+@dataclass(frozen=True, eq=False)  # one object per route: hashed by identity
+class Route:
+    """One object route: where, with what body, the scope it needs, and what it checks:
+    "object" (tenant, department and queue) or "tenant" (configuration and audit routes,
+    whose callers are tenant-wide)."""
+
+    service: str
+    method: str
+    path: str  # with {id}
+    body: dict | bytes | None
+    scope: str
+    rule: str = "object"
+
+    def url(self, complaint_id: str) -> str:
+        return self.path.format(id=complaint_id)
+
+
+ROUTES = [
+    Route("intake", "GET", "/v1/complaints/{id}", None, Scope.COMPLAINTS_READ),
+    Route("dispatch", "GET", "/v1/assignments/{id}", None, Scope.COMPLAINTS_READ),
+    Route("dispatch", "POST", "/v1/assignments/{id}/transfer",
+          {"to_queue": "general", "reason": "x"}, Scope.COMPLAINTS_WORK),
+    Route("dispatch", "POST", "/v1/assignments/{id}/collaborators",
+          {"department": "quality_control", "task": "x"}, Scope.COMPLAINTS_WORK),
+    Route("sla", "GET", "/v1/clocks/{id}", None, Scope.COMPLAINTS_READ),
+    Route("sla", "GET", "/v1/clocks/{id}/ledger", None, Scope.COMPLAINTS_READ),
+    Route("sla", "POST", "/v1/clocks/{id}/extensions",
+          {"clock": "first_response", "reason": "x"}, Scope.APPROVALS_DECIDE),
+    Route("sla", "POST", "/v1/clocks/{id}/rebase", {"reason": "x"}, Scope.CONFIG_WRITE,
+          rule="tenant"),
+    *(Route("resolution", method, "/v1/cases/{id}" + suffix, body, scope)
+      for method, suffix, body, scope in RESOLUTION_ROUTES),
+    *(Route("audit", "GET", f"/v1/audit/complaints/{{id}}/{what}", None, Scope.AUDIT_READ,
+            rule="tenant") for what in ("history", "state", "bundle")),
+]
+
+
+def call(world: World, route: Route, complaint_id: str, headers: dict[str, str]):
+    """One request on route about complaint_id."""
+    body = route.body
+    kwargs = {"content": body} if isinstance(body, bytes) else {"json": body}
+    return world.clients[route.service].request(
+        route.method, route.url(complaint_id), headers=headers, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[World]:
+    with platform_world(tmp_path_factory.mktemp("attack")) as world:
+        yield world
+
+
+def holds(roles: list[str], scope: str, requested: list[str] | None = None) -> bool:
+    return scope in scopes_for(roles_from(roles), requested)
+
+
+def attackers(world: World, complaint_id: str, rng: random.Random
+              ) -> list[tuple[str, list[str], dict[str, str]]]:
+    """Tokens that must not reach this complaint: (why, roles, headers)."""
+    department, queue = world.departments[complaint_id], world.queues[complaint_id]
+    other_department = rng.choice(sorted(set(world.departments.values()) - {department}))
+    mint = world.tokens.token
+    return [
+        ("other tenant, every role", EVERY_ROLE,
+         bearer(mint(*EVERY_ROLE, tenant=OTHER_TENANT, departments=[department], sub="eve"))),
+        ("other tenant, agent of the department", ["agent"],
+         bearer(mint("agent", tenant=OTHER_TENANT, departments=[department], sub="eve"))),
+        ("other tenant, a service", ["service"],
+         bearer(world.tokens.client("service", tenant=OTHER_TENANT, client_id="svc"))),
+        ("the tenant in capitals", EVERY_ROLE,
+         bearer(mint(*EVERY_ROLE, tenant=TENANT.upper(), sub="oscar"))),
+        ("other department, supervisor", ["supervisor"],
+         bearer(mint("supervisor", tenant=TENANT, departments=[other_department], sub="mal"))),
+        ("other department, agent", ["agent"],
+         bearer(mint("agent", tenant=TENANT, departments=[other_department], sub="mal"))),
+        ("the department, another queue", ["supervisor"],
+         bearer(mint("supervisor", tenant=TENANT, departments=[department],
+                     queues=[f"not-{queue}"], sub="trent"))),
+    ]
+
+
+def reachable(why: str, roles: list[str], route: Route) -> bool:
+    """Whether the attacker gets past the scope check to the object check."""
+    if not holds(roles, route.scope):
+        return False  # 403 before any lookup: tested below
+    # A tenant-wide route (configuration, audit) has no department to be outside of.
+    return route.rule == "object" or "tenant" in why or "capitals" in why
+
+
+def test_a_thousand_forbidden_requests_all_look_like_missing_objects(world: World):
+    rng = random.Random(9)
+    owner = bearer(world.tokens.token(*EVERY_ROLE, tenant=TENANT, sub="root"))
+    missing = {}
+    for route in ROUTES:
+        response = call(world, route, str(uuid.uuid4()), owner)
+        assert response.status_code == 404, (route, response.text)
+        missing[route] = response.content
+    stored = world.stored()
+
+    outcomes: Counter[int] = Counter()
+    bodies: set[tuple[Route, bytes]] = set()
+    for _ in range(2):  # each round mints fresh tokens and picks other departments
+        for complaint_id in world.departments:
+            for why, roles, headers in attackers(world, complaint_id, rng):
+                for route in ROUTES:
+                    if reachable(why, roles, route):
+                        response = call(world, route, complaint_id, headers)
+                        outcomes[response.status_code] += 1
+                        bodies.add((route, response.content))
+            department = world.departments[complaint_id]
+            mine = bearer(world.tokens.token(*EVERY_ROLE, tenant=TENANT,
+                                             departments=[department]))
+            for route in rng.sample(ROUTES, 4):  # made-up ids with a token of the department
+                response = call(world, route, str(uuid.uuid4()), mine)
+                outcomes[response.status_code] += 1
+                bodies.add((route, response.content))
+
+    total = sum(outcomes.values())
+    assert total >= 1000
+    assert outcomes == {404: total}
+    assert bodies <= {(route, body) for route, body in missing.items()}
+    assert {route for route, _ in bodies} == set(ROUTES)
+    assert world.stored() == stored
+    attackers_read = [read for log in world.pii_logs
+                      for tenant in (TENANT, OTHER_TENANT, TENANT.upper())
+                      for read in log.query(tenant=tenant, limit=1000)
+                      if read.subject in {"eve", "oscar", "mal", "trent", "svc"}]
+    assert attackers_read == []
+
+
+def test_the_owning_department_does_reach_its_complaints(world: World):
+    for complaint_id, department in world.departments.items():
+        agent = bearer(world.tokens.token("agent", tenant=TENANT, departments=[department],
+                                          queues=[world.queues[complaint_id]]))
+        for route in ROUTES:
+            if route.method == "GET" and route.rule == "object" and "evidence" not in route.path \
+                    and "proposals" not in route.path:
+                response = call(world, route, complaint_id, agent)
+                assert response.status_code == 200, (route, response.text)
+
+
+def alg_none(claims: dict, kid: str) -> str:
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT', 'kid': kid})}.{part(claims)}."
+
+
+def bad_tokens(tokens: Tokens) -> dict[str, str]:
+    issuer = tokens.issuer
+    now = int(time.time())
+    claims = {"iss": issuer.issuer, "aud": issuer.audience, "sub": "mallory", "iat": now,
+              "nbf": now, "exp": now + 600, "tenant": TENANT, "roles": EVERY_ROLE,
+              "departments": [], "jti": str(uuid.uuid4())}
+    return {
+        "expired": tokens.token(*EVERY_ROLE, tenant=TENANT, ttl_s=-3600),
+        "wrongly signed": jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA",
+                                     headers={"kid": issuer.kid}),
+        "wrong audience": tokens.token(*EVERY_ROLE, tenant=TENANT, aud="another-platform"),
+        "wrong issuer": tokens.token(*EVERY_ROLE, tenant=TENANT, iss="urn:someone-else"),
+        "alg none": alg_none(claims, issuer.kid),
+        "garbage": "not.a.jwt",
+    }
+
+
+OPEN = {"/healthz", "/readyz", "/metrics", "/v1/track/{token}", "/v1/surveys/{token}",
+        "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+
+
+def operations(app: FastAPI) -> list[tuple[str, str]]:
+    return [(method.upper(), path) for path, item in app.openapi()["paths"].items()
+            for method in item if path not in OPEN]
+
+
+@pytest.mark.parametrize("service", ["intake", "dispatch", "sla", "resolution", "audit"])
+def test_bad_tokens_are_refused_on_every_route_of_every_service(world: World, service: str):
+    client = world.clients[service]
+    complaint_id = next(iter(world.departments))
+    stored = world.stored()
+    refused: Counter[tuple[str, int]] = Counter()
+    routes = operations(client.app)
+    no_scope = bearer(world.tokens.token(*EVERY_ROLE, tenant=TENANT, scope="none:none"))
+    for method, path in routes:
+        url = path.replace("{complaint_id}", complaint_id).replace("{channel}", "web")
+        for name in ("proposal_id", "task_id", "evidence_id", "customer_id", "agent_id",
+                     "action_id"):
+            url = url.replace(f"{{{name}}}", "x-1")
+        for kind, token in bad_tokens(world.tokens).items():
+            response = client.request(method, url, headers=bearer(token))
+            refused[kind, response.status_code] += 1
+            assert response.status_code == 401, (kind, method, path, response.text)
+            assert response.headers["www-authenticate"].startswith('Bearer realm=')
+        response = client.request(method, url, headers=no_scope)
+        assert response.status_code == 403, (method, path, response.text)
+        assert client.request(method, url).status_code == 401, (method, path)
+    assert len(routes) >= 3
+    assert world.stored() == stored
+
+
+@pytest.mark.parametrize("role", ["channel_adapter", "analyst", "customer"])
+def test_roles_without_complaint_access_cannot_touch_a_complaint(world: World, role: str):
+    complaint_id = next(iter(world.departments))
+    department = world.departments[complaint_id]
+    if role == "channel_adapter":
+        headers = bearer(world.tokens.client(tenant=TENANT))
+    else:
+        headers = bearer(world.tokens.token(role, tenant=TENANT, departments=[department]))
+    stored = world.stored()
+    for route in ROUTES:
+        assert call(world, route, complaint_id, headers).status_code == 403, route
+    assert world.stored() == stored
+
+
+def test_each_role_sees_only_the_personal_fields_it_may(world: World):
+    complaint_id = next(iter(world.departments))
+    department = world.departments[complaint_id]
+    intake, resolution = world.clients["intake"], world.clients["resolution"]
+    agent = bearer(world.tokens.token("agent", tenant=TENANT, departments=[department],
+                                      sub="agent-7"))
+    note = f"Called back on {PHONE}"
+    assert resolution.post(f"/v1/cases/{complaint_id}/notes", headers=agent,
+                           json={"text": note}).status_code == 201
+    readers = {
+        "agent": (agent, True),
+        "supervisor": (bearer(world.tokens.token("supervisor", tenant=TENANT,
+                                                 departments=[department], sub="sup-7")), True),
+        "auditor": (bearer(world.tokens.token("auditor", tenant=TENANT, sub="aud-7")), False),
+        "service": (bearer(world.tokens.client("service", tenant=TENANT, client_id="sla")),
+                    False),
+    }
+    for role, (headers, plaintext) in readers.items():
+        complaint = intake.get(f"/v1/complaints/{complaint_id}", headers=headers)
+        case = resolution.get(f"/v1/cases/{complaint_id}", headers=headers)
+        assert (complaint.status_code, case.status_code) == (200, 200), role
+        view = complaint.json()
+        notes = [n["text"] for n in case.json()["notes"]]
+        if plaintext:
+            assert (view["customer_name"], view["customer_contact"]) == ("王小明", PHONE), role
+            assert notes == [note], role
+        else:
+            assert (view["customer_name"], view["customer_contact"], view["text"]) == (
+                "王**", "138****5678", REDACTED), role
+            assert notes == [REDACTED], role
+            assert PHONE not in complaint.text + case.text, role
+    readers_logged = {(read.subject, read.fields) for log in world.pii_logs
+                      for read in log.query(tenant=TENANT, complaint_id=complaint_id)
+                      if read.subject in {"agent-7", "sup-7", "aud-7", "sla"}}
+    personal = ("customer_contact", "customer_name", "subject", "text")
+    assert readers_logged == {("agent-7", personal), ("sup-7", personal),
+                              ("agent-7", ("notes",)), ("sup-7", ("notes",))}
