@@ -115,10 +115,13 @@ class Reports:
             "({p} IS NOT NULL"
             " AND dateDiff('second', {p}, received_at) <= {{days:UInt32}} * 86400)"
         )
+        # The windows are per tenant, so the tenant filter may apply before them; the others
+        # may not: an earlier complaint outside the slice still makes a later one a repeat.
+        tenant, tenant_params = slice.tenants().where(prefix="t")
         source = (
             "(SELECT *, " + window.format(extra="") + " AS previous_any, "
             + f"if(category IS NULL, NULL, {window.format(extra=', category')}) AS previous_same"
-            " FROM complaints WHERE customer_id != '' AND received_at IS NOT NULL)"
+            f" FROM complaints WHERE customer_id != '' AND received_at IS NOT NULL AND {tenant})"
         )
         any_, same = within.format(p="previous_any"), within.format(p="previous_same")
         return self._aggregate([
@@ -127,7 +130,7 @@ class Reports:
             ("recurrence_rate", _rate(f"countIf({any_})", "count()")),
             ("repeat_same_category", f"countIf({same})"),
             ("same_category_rate", _rate(f"countIf({same})", "count()")),
-        ], slice, grouping, source=source, params={"days": days})
+        ], slice, grouping, source=source, params={"days": days, **tenant_params})
 
     def rates(self, slice: Slice, grouping: Grouping) -> Rows:
         """Closure, reopen and first-contact resolution rates.

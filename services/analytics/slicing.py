@@ -78,8 +78,10 @@ class Slice:
             equals["historical"] = tuple(FLAGS[v.lower()] for v in equals["historical"])
         return cls(start=start, end=end, equals=equals)
 
-    def where(self, time_column: str = "received_at") -> tuple[str, dict[str, Any]]:
-        """A WHERE condition (never empty) and its bound parameters."""
+    def where(
+        self, time_column: str = "received_at", prefix: str = "f"
+    ) -> tuple[str, dict[str, Any]]:
+        """A WHERE condition (never empty) and its bound parameters (named with prefix)."""
         clauses, params = ["1"], {}
         if self.start is not None:
             clauses.append(f"{time_column} >= {{from:{TIME}}}")
@@ -88,9 +90,13 @@ class Slice:
             clauses.append(f"{time_column} < {{to:{TIME}}}")
             params["to"] = ch_time(self.end)
         for i, (name, values) in enumerate(sorted(self.equals.items())):
-            clauses.append(f"ifNull(toString({name}), '') IN {{f{i}:Array(String)}}")
-            params[f"f{i}"] = list(values)
+            clauses.append(f"ifNull(toString({name}), '') IN {{{prefix}{i}:Array(String)}}")
+            params[f"{prefix}{i}"] = list(values)
         return " AND ".join(clauses), params
+
+    def tenants(self) -> Slice:
+        """Only the tenant filter of this slice (windows partitioned by tenant may use it)."""
+        return Slice(equals={k: v for k, v in self.equals.items() if k == "tenant"})
 
 
 @dataclass(frozen=True)

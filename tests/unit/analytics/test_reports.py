@@ -114,6 +114,12 @@ def test_recurrence_within_30_days_at_all_and_in_the_same_category(http: TestCli
         {"category": "delivery", "complaints": 2, "repeat_customers": 1, "recurrence_rate": 0.5,
          "repeat_same_category": 0, "same_category_rate": 0},
     ]
+    # A filter picks the complaints counted, not the history: C4 (delivery) still repeats C2
+    # (billing), which the filter leaves out.
+    assert rows(http, "recurrence", category="delivery") == [{
+        "complaints": 2, "repeat_customers": 1, "recurrence_rate": 0.5,
+        "repeat_same_category": 0, "same_category_rate": 0,
+    }]
 
 
 def test_closure_reopen_and_first_contact_resolution_rates(http: TestClient) -> None:
