@@ -1,0 +1,149 @@
+"""Fuzz every operation of every service's OpenAPI document (schemathesis, in-process ASGI),
+valid and invalid input, as every kind of caller: no 5xx, and a refused request stores no
+event. Operations on one complaint are fuzzed on made-up ids and on a real complaint.
+
+The services are the real ones (tests.integration.platform_world). One kind of refusal does
+store an event, by design: resolution records a command its controls refuse (four eyes,
+approver role, recusal...) as `resolution.action_refused.v1`, so auditors see attempted
+violations; such answers carry the control's `rule` and are told apart below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tests.auth_tokens import bearer
+from tests.integration.platform_world import EVERY_ROLE, TENANT, World, platform_world
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ["intake", "dispatch", "sla", "resolution", "audit"]
+CALLERS = ["anonymous", "garbage", "other-tenant", "other-department", "adapter", "owner"]
+# /readyz answers 503 by design while the service's lifespan (Kafka) is not running.
+NOT_FUZZED = {"GET /readyz"}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[World]:
+    with platform_world(tmp_path_factory.mktemp("fuzz"), complaints=6) as world:
+        yield world
+
+
+@pytest.fixture(scope="module")
+def complaint(world: World) -> tuple[str, str]:
+    """A real complaint and its department."""
+    return next(iter(world.departments.items()))
+
+
+@pytest.fixture(scope="module")
+def callers(world: World, complaint) -> dict[str, dict[str, str]]:
+    _, department = complaint
+    other = sorted(set(world.departments.values()) - {department})[0]
+    mint = world.tokens.token
+    return {
+        "anonymous": {},
+        "garbage": {"Authorization": "Bearer not.a.jwt"},
+        "other-tenant": bearer(mint(*EVERY_ROLE, tenant="globex", departments=[department])),
+        "other-department": bearer(mint("supervisor", tenant=TENANT, departments=[other])),
+        "adapter": bearer(world.tokens.client(tenant=TENANT)),
+        "owner": bearer(mint("supervisor", "administrator", tenant=TENANT,
+                             departments=[department], sub="owner")),
+    }
+
+
+class WithoutLifespan:
+    """The app, its lifespan (Kafka producer, relay, agents) left out: HTTP only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+def recorded_refusal(response) -> bool:
+    """A refusal resolution's controls record on the case (403 with the control's rule)."""
+    if response.status_code != 403:
+        return False
+    detail = response.json().get("detail")
+    return isinstance(detail, dict) and "rule" in detail
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_operation_fails_or_stores_an_event_when_refused(world, callers, complaint, service):
+    client = world.clients[service]
+    schema = schemathesis.openapi.from_asgi("/openapi.json", WithoutLifespan(client.app))
+    operations = [r.ok() for r in schema.get_all_operations()
+                  if r.ok().label not in NOT_FUZZED]
+    store = world.runtimes.get(service)
+    complaint_id, _ = complaint
+    fuzzed, unsatisfiable = [], []
+    for operation in operations:
+        for mode in GenerationMode:
+            strategies = [operation.as_strategy(generation_mode=mode)]
+            if "{complaint_id}" in operation.path:
+                strategies.append(operation.as_strategy(
+                    generation_mode=mode, path_parameters={"complaint_id": complaint_id}))
+            for strategy in strategies:
+                try:
+                    fuzz(strategy, callers, store)
+                except Unsatisfiable:
+                    # Nothing to make invalid (no parameters, no body): positive cases only.
+                    assert mode is GenerationMode.NEGATIVE, operation.label
+                    unsatisfiable.append(operation.label)
+        fuzzed.append(operation.label)
+    assert len(fuzzed) >= 4
+    assert set(unsatisfiable) < set(fuzzed)
+
+
+def fuzz(strategy, callers: dict[str, dict[str, str]], store) -> None:
+    @given(case=strategy)
+    @settings(max_examples=8, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case) -> None:
+        for caller, headers in callers.items():  # each generated request, as every caller
+            before = store.app.recorder.max_notification_id() if store else None
+            response = case.call(headers={**(case.headers or {}), **headers})
+            case.validate_response(response, checks=[not_a_server_error])
+            if store and response.status_code >= 400 and not recorded_refusal(response):
+                after = store.app.recorder.max_notification_id()
+                assert after == before, (caller, case.method, case.path, response.text)
+            if response.status_code < 300:
+                path = case.operation.path
+                assert may_succeed(caller, case.method, path), (caller, case.method, path)
+
+    run()
+
+
+def may_succeed(caller: str, method: str, path: str) -> bool:
+    """Which callers any request of this operation may succeed for."""
+    if open_route(path) or caller == "owner":
+        return True
+    if caller == "adapter":  # a channel adapter files complaints, nothing else
+        return method == "POST" and path in FILING
+    if caller in ("other-tenant", "other-department"):
+        # Tenant-wide reads (libraries, their own tenant's logs and filings) answer; nothing
+        # about this tenant's complaint does.
+        return "{complaint_id}" not in path
+    return False  # anonymous, garbage
+
+
+FILING = {"/v1/complaints", "/v1/complaints:batch", "/v1/channels/{channel}"}
+
+
+def open_route(path: str) -> bool:
+    """Routes that take no bearer token: operations endpoints, tracking and survey links."""
+    return path in ("/healthz", "/metrics") or path.startswith(("/v1/track/", "/v1/surveys/"))
