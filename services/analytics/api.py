@@ -31,9 +31,6 @@ from services.analytics.slicing import (
     check_dimensions,
 )
 
-Tenant = Annotated[
-    str | None, Query(min_length=1, max_length=128, description="Your own tenant, or nothing")
-]
 Analyst = Annotated[Principal, Depends(require(Scope.ANALYTICS_READ))]
 # Recording an improvement is a supervisor's decision; there is no analytics write scope yet.
 Manager = Annotated[Principal, Depends(require(Scope.ANALYTICS_READ, Scope.APPROVALS_DECIDE))]
@@ -94,9 +91,8 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
     get = router.get
 
     @get("/complaints/count", response_model=ReceivedCount, summary="Complaints received so far")
-    def count_complaints(
-        request: Request, caller: Analyst, tenant: Tenant = None
-    ) -> ReceivedCount:
+    def count_complaints(request: Request, caller: Analyst) -> ReceivedCount:
+        # The tenant is the token's; a `tenant` parameter naming another is still a 403.
         own = caller_tenant(request, caller.tenant)
         return ReceivedCount(received=app.count_received_complaints(tenant=own))
 
@@ -104,7 +100,6 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
     def count_events(
         request: Request, caller: Analyst,
         event_type: Annotated[str, Query(alias="type", description="e.g. complaint.assigned.v1")],
-        tenant: Tenant = None,
     ) -> EventCount:
         if event_type not in EVENT_TYPES:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown event type")

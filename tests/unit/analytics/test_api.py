@@ -60,3 +60,11 @@ def test_an_unknown_event_type_or_none_is_a_client_error(
 
     assert http.get("/v1/analytics/events/count", params={"type": "no.such.v1"}).status_code == 422
     assert http.get("/v1/analytics/events/count").status_code == 422
+
+
+def test_no_operation_takes_a_tenant_parameter(app: AnalyticsApplication, tokens: Tokens) -> None:
+    document = analyst_client(app, tokens, "experian-us").get("/openapi.json").json()
+    parameters = {(path, parameter["name"]) for path, item in document["paths"].items()
+                  for operation in item.values() for parameter in operation.get("parameters", [])}
+    assert {name for _, name in parameters} >= {"type", "from", "by"}
+    assert [(path, name) for path, name in parameters if name == "tenant"] == []
