@@ -22,6 +22,8 @@ from contracts.topics import DISPATCH_EVENTS, INTAKE_EVENTS, TopicSpec
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.inbox import Inbox
 from runtime.service import ServiceRuntime
+from services.analytics.bootstrap import bootstrap as analytics_bootstrap
+from services.analytics.config import AnalyticsSettings
 from services.dispatch.bootstrap import bootstrap as dispatch_bootstrap
 from services.dispatch.config import DispatchSettings
 from services.intake.bootstrap import bootstrap as intake_bootstrap
@@ -55,6 +57,7 @@ class World:
     pii_logs: list[PiiAccessLog]
     departments: dict[str, str] = field(default_factory=dict)  # complaint id -> department
     queues: dict[str, str] = field(default_factory=dict)  # complaint id -> queue
+    action_id: str = ""  # a corrective action of TENANT recorded in analytics
 
     def stored(self) -> dict[str, int]:
         """How many events each service has stored."""
@@ -120,10 +123,23 @@ def platform_world(directory: Path, complaints: int = 12) -> Iterator[World]:
     assert set(world.departments) == set(filed), "every complaint has an owner and a case"
     assert len(set(world.departments.values())) >= 3, "complaints of several departments"
 
+    # Analytics' ClickHouse (chDB here) opens in its lifespan, with Kafka: opened by hand.
+    analytics, analytics_runtime = analytics_bootstrap(AnalyticsSettings(**common))
+    analytics_runtime.store.open()
+    world.clients["analytics"] = TestClient(analytics)
+    supervisor = bearer(tokens.token("supervisor", tenant=TENANT, departments=["quality"]))
+    recorded = world.clients["analytics"].post("/v1/analytics/actions", headers=supervisor, json={
+        "target_kind": "category", "target": "billing", "title": "Idempotent captures",
+        "owner": "payments-team", "due_date": "2030-01-31",
+        "effective_at": "2030-01-01T00:00:00Z"})
+    assert recorded.status_code == 201, recorded.text
+    world.action_id = recorded.json()["action_id"]
+
     # The audit API's lifespan only opens the services' stores (read-only).
     with TestClient(audit_bootstrap(AuditSettings(**common))) as audit:
         world.clients["audit"] = audit
         yield world
+    analytics_runtime.store.close()
     for log in world.pii_logs:
         log.close()
     for runtime in runtimes.values():

@@ -25,7 +25,7 @@ from tests.integration.platform_world import EVERY_ROLE, TENANT, World, platform
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ["intake", "dispatch", "sla", "resolution", "audit"]
+SERVICES = ["intake", "dispatch", "sla", "resolution", "audit", "analytics"]
 CALLERS = ["anonymous", "garbage", "other-tenant", "other-department", "adapter", "owner"]
 # /readyz answers 503 by design while the service's lifespan (Kafka) is not running.
 NOT_FUZZED = {"GET /readyz"}
@@ -97,6 +97,9 @@ def test_no_operation_fails_or_stores_an_event_when_refused(world, callers, comp
             if "{complaint_id}" in operation.path:
                 strategies.append(operation.as_strategy(
                     generation_mode=mode, path_parameters={"complaint_id": complaint_id}))
+            if "{action_id}" in operation.path:
+                strategies.append(operation.as_strategy(
+                    generation_mode=mode, path_parameters={"action_id": world.action_id}))
             for strategy in strategies:
                 try:
                     fuzz(strategy, callers, store)
@@ -135,9 +138,10 @@ def may_succeed(caller: str, method: str, path: str) -> bool:
     if caller == "adapter":  # a channel adapter files complaints, nothing else
         return method == "POST" and path in FILING
     if caller in ("other-tenant", "other-department"):
-        # Tenant-wide reads (libraries, their own tenant's logs and filings) answer; nothing
-        # about this tenant's complaint does.
-        return "{complaint_id}" not in path
+        # Tenant-wide reads (libraries, their own tenant's logs, reports and filings) answer;
+        # nothing about this tenant's complaint does, nor another tenant's action.
+        return "{complaint_id}" not in path and (
+            "{action_id}" not in path or caller == "other-department")
     return False  # anonymous, garbage
 
 
