@@ -67,3 +67,9 @@ def install(collector: ResolutionCollector) -> None:
         REGISTRY.unregister(_installed.pop())
     REGISTRY.register(collector)
     _installed.append(collector)
+
+
+def uninstall() -> None:
+    """Stop serving the installed collector (its application is about to close)."""
+    while _installed:
+        REGISTRY.unregister(_installed.pop())

@@ -28,6 +28,7 @@ from services.dispatch.bootstrap import bootstrap as dispatch_bootstrap
 from services.dispatch.config import DispatchSettings
 from services.intake.bootstrap import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
+from services.resolution import metrics as resolution_metrics
 from services.resolution.bootstrap import bootstrap as resolution_bootstrap
 from services.resolution.config import ResolutionSettings
 from services.sla.bootstrap import bootstrap as sla_bootstrap
@@ -140,6 +141,7 @@ def platform_world(directory: Path, complaints: int = 12) -> Iterator[World]:
         world.clients["audit"] = audit
         yield world
     analytics_runtime.store.close()
+    resolution_metrics.uninstall()  # its collector reads the store closed below
     for log in world.pii_logs:
         log.close()
     for runtime in runtimes.values():
