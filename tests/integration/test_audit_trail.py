@@ -38,6 +38,7 @@ from services.dispatch.bootstrap import bootstrap as dispatch_bootstrap
 from services.dispatch.config import DispatchSettings
 from services.intake.bootstrap import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
+from services.resolution import metrics as resolution_metrics
 from services.resolution.bootstrap import bootstrap as resolution_bootstrap
 from services.resolution.config import ResolutionSettings
 from services.sla.bootstrap import bootstrap as sla_bootstrap
@@ -117,6 +118,7 @@ def flow_one_complaint(flow: Flow) -> Flow:
     flow.after_sla = datetime.now(UTC)
     deliver(services["resolution"], DISPATCH_EVENTS, published(services["dispatch"]))
     flow.after_resolution = datetime.now(UTC)
+    resolution_metrics.uninstall()  # its collector would read the store closed below
     for service in services.values():
         service.app.close()
     flow.complaint_id = intake_events[0].subject
