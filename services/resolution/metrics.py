@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -10,6 +11,8 @@ from prometheus_client.registry import Collector
 
 from contracts.resolution import ResolutionKind
 from services.resolution.projections import Projections
+
+log = logging.getLogger(__name__)
 
 
 class ResolutionCollector(Collector):
@@ -20,7 +23,13 @@ class ResolutionCollector(Collector):
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        self.projections.catch_up()
+        try:
+            self.projections.catch_up()
+        except Exception:
+            # A scrape must never fail because one collector's store is unavailable: the
+            # service's other metrics (and readiness, which reports the store) still matter.
+            log.exception("resolution metrics unavailable: the event store did not answer")
+            return
         stats, now = self.projections.stats, self.clock()
         proposals = CounterMetricFamily(
             "resolution_proposals", "Resolutions proposed, by kind", labels=["kind"]
