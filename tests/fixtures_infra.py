@@ -59,6 +59,23 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stop_broker(home)
 
 
+@pytest.fixture(scope="module")
+def private_kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A broker for one test module alone, for tests that flood topics others read from the
+    beginning (the shared broker is used only when KAFKA_BOOTSTRAP names an external one)."""
+    if external := os.environ.get("KAFKA_BOOTSTRAP"):
+        ensure_topics(external)
+        yield external
+        return
+    home = tmp_path_factory.mktemp("kafka-private")
+    broker = start_broker(home, *free_ports(2))
+    try:
+        ensure_topics(broker.bootstrap)
+        yield broker.bootstrap
+    finally:
+        stop_broker(home)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL (postgresql://user:password@host:port/db) of a PostgreSQL database for the tests."""
