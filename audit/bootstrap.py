@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -35,12 +36,15 @@ class AuditRuntime:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Open every service's store read-only (waiting for services not yet started)."""
+        """Open every service's store read-only, waiting a while for services still starting."""
+        deadline = time.monotonic() + self.settings.store_wait_s
         while True:
             try:
                 self.stores = await asyncio.to_thread(open_stores, self.settings)
                 break
             except StoreMissing as missing:
+                if time.monotonic() > deadline:
+                    raise  # a bounded wait: SIGTERM cannot interrupt an app still starting
                 log.info("waiting for the services' event stores", extra={"missing": str(missing)})
                 await asyncio.sleep(1)
         try:

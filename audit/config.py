@@ -14,6 +14,7 @@ class AuditSettings(Settings):
 
     service: str = "audit"
     http_port: int = 8009
+    store_wait_s: float = 120.0  # how long `serve` waits for services still creating their stores
     intake_database_url: str = ""
     dispatch_database_url: str = ""
     sla_database_url: str = ""
