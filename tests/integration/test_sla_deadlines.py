@@ -65,8 +65,12 @@ async def publish(bootstrap_servers: str, topic, messages) -> None:
         await producer.stop()
 
 
-async def until_true(check, timeout_s: float = 60) -> None:
-    """Wait for consumption (not for a deadline): poll the store until `check` holds."""
+async def until_true(check, timeout_s: float = 180) -> None:
+    """Wait for consumption (not for a deadline): poll the store until `check` holds.
+
+    Each test's service is a new consumer group: it reads the shared broker's whole history of
+    intake's, resolution's and dispatch's topics (whatever earlier tests published) first.
+    """
     async with asyncio.timeout(timeout_s):
         while not check():
             await asyncio.sleep(0.05)
