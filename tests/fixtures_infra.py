@@ -50,13 +50,17 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             ensure_topics(container.get_bootstrap_server())
             yield container.get_bootstrap_server()
     else:
-        home = tmp_path_factory.mktemp("kafka")
-        broker = start_broker(home, *free_ports(2))
-        try:
-            ensure_topics(broker.bootstrap)
-            yield broker.bootstrap
-        finally:
-            stop_broker(home)
+        yield from _broker_of_our_own(tmp_path_factory.mktemp("kafka"))
+
+
+def _broker_of_our_own(home) -> Iterator[str]:
+    """A broker started without Docker in home, with every registry topic; stopped after."""
+    broker = start_broker(home, *free_ports(2))
+    try:
+        ensure_topics(broker.bootstrap)
+        yield broker.bootstrap
+    finally:
+        stop_broker(home)
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +71,7 @@ def private_kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         ensure_topics(external)
         yield external
         return
-    home = tmp_path_factory.mktemp("kafka-private")
-    broker = start_broker(home, *free_ports(2))
-    try:
-        ensure_topics(broker.bootstrap)
-        yield broker.bootstrap
-    finally:
-        stop_broker(home)
+    yield from _broker_of_our_own(tmp_path_factory.mktemp("kafka-private"))
 
 
 @pytest.fixture(scope="session")
