@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.analytics.folding import ch_time
+from services.analytics.schema import COMPLAINTS
 from services.analytics.store import ClickHouseStore
 
 COLUMNS = (
@@ -23,7 +24,7 @@ COUNTS = (
     f" countIf(received_at < {{{{effective:{T}}}}}),"
     f" countIf(received_at >= {{{{effective:{T}}}}} AND {{column}} = {{{{target:String}}}}),"
     f" countIf(received_at >= {{{{effective:{T}}}}})"
-    " FROM complaints WHERE tenant = {{tenant:String}}"
+    f" FROM {COMPLAINTS} WHERE tenant = {{{{tenant:String}}}}"
     f" AND received_at >= {{{{lo:{T}}}}} AND received_at < {{{{hi:{T}}}}}"
 )
 

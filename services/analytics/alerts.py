@@ -23,6 +23,7 @@ from prometheus_client import Counter, Gauge
 from contracts.analytics import SpikeDetected
 from contracts.envelope import NAMESPACE, Envelope, wrap
 from services.analytics.folding import ch_time
+from services.analytics.schema import COMPLAINTS
 from services.analytics.spikes import SpikeRule, judge, window_start
 from services.analytics.store import ClickHouseStore
 
@@ -34,13 +35,13 @@ SPIKING = Gauge("analytics_spiking_values", "Values spiking at the last check", 
 
 COUNTS = (
     "SELECT tenant, {dim} AS value, intDiv(toUnixTimestamp(received_at), {{w:UInt32}})"
-    " * {{w:UInt32}} AS window, count() FROM complaints"
+    f" * {{{{w:UInt32}}}} AS window, count() FROM {COMPLAINTS}"
     " WHERE received_at >= {{lo:DateTime64(3, 'UTC')}}"
     " AND received_at < {{hi:DateTime64(3, 'UTC')}}"
     " AND ifNull(historical, 0) = 0 AND {dim} IS NOT NULL GROUP BY tenant, value, window"
 )
 FIRST_LIVE = (
-    "SELECT tenant, toUnixTimestamp(min(received_at)) FROM complaints"
+    f"SELECT tenant, toUnixTimestamp(min(received_at)) FROM {COMPLAINTS}"
     " WHERE received_at IS NOT NULL AND ifNull(historical, 0) = 0 GROUP BY tenant"
 )
 ALERT_COLUMNS = (

@@ -89,6 +89,8 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
     """Routes over the analytics application and its reports."""
     router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
     get = router.get
+    # Read before the report, so the report holds at least what was projected by then.
+    data_as_of = Depends(reports.as_of)
 
     @get("/complaints/count", response_model=ReceivedCount, summary="Complaints received so far")
     def count_complaints(request: Request, caller: Analyst) -> ReceivedCount:
@@ -109,59 +111,73 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
         )
 
     @get("/volume", response_model=Report, summary="Complaints received", description=FILTERS)
-    def volume(q: ComplaintQuery):
-        return render("volume", reports.volume(q.slice, q.grouping), q.csv)
+    def volume(q: ComplaintQuery, current: datetime | None = data_as_of):
+        return render("volume", reports.volume(q.slice, q.grouping), q.csv, current)
 
     @get("/backlog", response_model=Report, summary="Open complaints by age",
          description=FILTERS)
-    def backlog(q: ComplaintQuery, as_of: datetime | None = None):
+    def backlog(
+        q: ComplaintQuery, current: datetime | None = data_as_of, as_of: datetime | None = None
+    ):
         as_of = as_of or datetime.now(UTC)
-        return render("backlog", reports.backlog(q.slice, q.grouping, as_of=as_of), q.csv)
+        rows = reports.backlog(q.slice, q.grouping, as_of=as_of)
+        return render("backlog", rows, q.csv, current)
 
     @get("/response-times", response_model=Report, description=FILTERS,
          summary="First-response time and time to resolution (median, p90, hours)")
-    def response_times(q: ComplaintQuery):
-        return render("response-times", reports.response_times(q.slice, q.grouping), q.csv)
+    def response_times(q: ComplaintQuery, current: datetime | None = data_as_of):
+        rows = reports.response_times(q.slice, q.grouping)
+        return render("response-times", rows, q.csv, current)
 
     @get("/sla", response_model=Report, description=FILTERS + " Also by `target`.",
          summary="SLA compliance of clocks, e.g. by severity or department")
-    def sla(q: ClockQuery):
-        return render("sla", reports.sla(q.slice, q.grouping), q.csv)
+    def sla(q: ClockQuery, current: datetime | None = data_as_of):
+        return render("sla", reports.sla(q.slice, q.grouping), q.csv, current)
 
     @get("/satisfaction", response_model=Report, summary="CSAT distribution and mean, NPS",
          description=FILTERS)
-    def satisfaction(q: ComplaintQuery):
-        return render("satisfaction", reports.satisfaction(q.slice, q.grouping), q.csv)
+    def satisfaction(q: ComplaintQuery, current: datetime | None = data_as_of):
+        rows = reports.satisfaction(q.slice, q.grouping)
+        return render("satisfaction", rows, q.csv, current)
 
     @get("/recurrence", response_model=Report, description=FILTERS,
          summary="Share of complaints from customers who complained in the days before")
-    def recurrence(q: ComplaintQuery, days: Annotated[int, Query(ge=1, le=366)] = 30):
-        return render("recurrence", reports.recurrence(q.slice, q.grouping, days=days), q.csv)
+    def recurrence(
+        q: ComplaintQuery, current: datetime | None = data_as_of,
+        days: Annotated[int, Query(ge=1, le=366)] = 30,
+    ):
+        rows = reports.recurrence(q.slice, q.grouping, days=days)
+        return render("recurrence", rows, q.csv, current)
 
     @get("/rates", response_model=Report, description=FILTERS,
          summary="Closure, reopen and first-contact resolution rates")
-    def rates(q: ComplaintQuery):
-        return render("rates", reports.rates(q.slice, q.grouping), q.csv)
+    def rates(q: ComplaintQuery, current: datetime | None = data_as_of):
+        return render("rates", reports.rates(q.slice, q.grouping), q.csv, current)
 
     @get("/pareto", response_model=Report, description=FILTERS,
          summary="Values of a dimension (category, root_cause...) by complaints, cumulated")
-    def pareto(q: ComplaintQuery, of: str = "category"):
-        return render("pareto", reports.pareto(q.slice, one_dimension(of)), q.csv)
+    def pareto(q: ComplaintQuery, current: datetime | None = data_as_of, of: str = "category"):
+        return render("pareto", reports.pareto(q.slice, one_dimension(of)), q.csv, current)
 
     @get("/performance", response_model=Report, description=FILTERS,
          summary="Per department, queue or agent: load, speed, SLA, satisfaction, reopens")
-    def performance(q: ComplaintQuery, of: Literal["department", "queue", "agent"] = "department"):
-        return render("performance", reports.performance(q.slice, of), q.csv)
+    def performance(
+        q: ComplaintQuery, current: datetime | None = data_as_of,
+        of: Literal["department", "queue", "agent"] = "department",
+    ):
+        return render("performance", reports.performance(q.slice, of), q.csv, current)
 
     @get("/weekday-weekend", response_model=Report, summary="Weekday versus weekend",
          description=FILTERS)
-    def weekday_weekend(q: ComplaintQuery):
-        return render("weekday-weekend", reports.day_types(q.slice, q.grouping), q.csv)
+    def weekday_weekend(q: ComplaintQuery, current: datetime | None = data_as_of):
+        rows = reports.day_types(q.slice, q.grouping)
+        return render("weekday-weekend", rows, q.csv, current)
 
     @get("/timely-response", response_model=Report, description=FILTERS,
          summary="Share answered in time (CFPB 'Timely response?'), e.g. by product")
-    def timely_response(q: ComplaintQuery):
-        return render("timely-response", reports.timely_response(q.slice, q.grouping), q.csv)
+    def timely_response(q: ComplaintQuery, current: datetime | None = data_as_of):
+        rows = reports.timely_response(q.slice, q.grouping)
+        return render("timely-response", rows, q.csv, current)
 
     return router
 

@@ -24,6 +24,7 @@ from services.analytics.folding import (
     complaint_facts,
 )
 from services.analytics.schema import CLOCK_FACT_COLUMNS, FACT_COLUMNS, PROJECTION_TABLES, SCHEMA
+from services.analytics.snapshot import Snapshot
 from services.analytics.store import ClickHouseStore
 
 ALREADY_SEEN = (
@@ -56,6 +57,7 @@ class AnalyticsApplication:
     def __init__(self, store: ClickHouseStore, pseudonyms: Pseudonyms | None = None) -> None:
         self.store = store
         self.pseudonyms = pseudonyms or Pseudonyms("")
+        self.snapshot = Snapshot(store)
 
     def project(
         self, batch: Sequence[Consumed], positions: Mapping[Position, int] | None = None

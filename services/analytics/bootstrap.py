@@ -25,13 +25,15 @@ from services.analytics.consumer import ProjectionLoop, group_consumer, watch_la
 from services.analytics.domain import Pseudonyms
 from services.analytics.handlers import ProjectionConsumer
 from services.analytics.reports import Reports
+from services.analytics.snapshot import keep_current
 from services.analytics.spikes import SpikeRule
 from services.analytics.store import ClickHouseStore, build_store
 
 
 @dataclass
 class AnalyticsRuntime:
-    """The store, the producer, the projection loop, the lag monitor and the spike watcher.
+    """The store, the producer, the projection loop, the lag monitor, the snapshot refresher
+    and the spike watcher.
 
     It offers what runtime.http.create_http_app uses of a ServiceRuntime (`running`,
     `readiness`): analytics is a projection and has no event store to relay; its outbox of
@@ -65,6 +67,10 @@ class AnalyticsRuntime:
             asyncio.create_task(watch_lag(
                 consumer, self.lag, self.app.positions, self.settings.consumer_lag_interval_s
             ), name="analytics-lag"),
+            asyncio.create_task(
+                keep_current(self.app.snapshot, self.settings.snapshot_refresh_s),
+                name="analytics-snapshot",
+            ),
             asyncio.create_task(self.watcher.run(
                 alert_sender(producer), self.settings.spike_check_interval_s
             ), name="analytics-spikes"),

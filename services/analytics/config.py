@@ -14,6 +14,8 @@ class AnalyticsSettings(Settings):
     chdb_path: Path | None = None
     projection_batch_size: int = 500
     projection_flush_ms: int = 200
+    # Reports read a snapshot of the projection refreshed this often (longer under load).
+    snapshot_refresh_s: float = 2.0
     # Key of the HMAC that replaces customer ids in ClickHouse; set a secret one in production.
     customer_pseudonym_key: str = ""
     # Spikes: counts per window against the mean of the windows before it.

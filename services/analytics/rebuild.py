@@ -48,7 +48,8 @@ async def rebuild(
         ends = await consumer.end_offsets(partitions)
         log.info("replaying", extra={"messages_at_most": sum(ends.values())})
         read = await loop.replay(consumer, ends)
-        log.info("rebuilt", extra={"messages": read})
+        refreshed = await asyncio.to_thread(app.snapshot.refresh)
+        log.info("rebuilt", extra={"messages": read, "complaints": refreshed.complaints})
         return read
     finally:
         await consumer.stop()

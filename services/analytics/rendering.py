@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import HTTPException, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.analytics.slicing import (
     DIMENSIONS,
@@ -28,9 +28,12 @@ CONTROL = frozenset({"from", "to", "by", "interval", "format", "as_of", "days", 
 
 
 class Report(BaseModel):
-    """A report: its name and one row per group."""
+    """A report: its name, how current its data is, and one row per group."""
 
     report: str
+    data_as_of: datetime | None = Field(
+        description="Events projected up to this instant are counted (None: not yet known)"
+    )
     rows: list[dict[str, Any]]
 
 
@@ -89,10 +92,13 @@ def parse_query(
     return ReportQuery(slice=slice, grouping=grouping, csv=wants_csv)
 
 
-def render(name: str, rows: list[dict[str, Any]], as_csv: bool) -> Report | Response:
-    """The report as JSON, or as CSV with a header row (empty cells for None)."""
+def render(
+    name: str, rows: list[dict[str, Any]], as_csv: bool, data_as_of: datetime | None
+) -> Report | Response:
+    """The report as JSON, or as CSV with a header row (empty cells for None); CSV says how
+    current it is in a header."""
     if not as_csv:
-        return Report(report=name, rows=rows)
+        return Report(report=name, data_as_of=data_as_of, rows=rows)
     out = io.StringIO()
     columns = list(rows[0]) if rows else []
     writer = csv.writer(out, lineterminator="\n")
@@ -100,5 +106,6 @@ def render(name: str, rows: list[dict[str, Any]], as_csv: bool) -> Report | Resp
     writer.writerows([["" if row[c] is None else row[c] for c in columns] for row in rows])
     return Response(
         out.getvalue(), media_type=CSV,
-        headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+        headers={"content-disposition": f'attachment; filename="{name}.csv"',
+                 "x-data-as-of": data_as_of.isoformat() if data_as_of else ""},
     )

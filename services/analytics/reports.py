@@ -13,8 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from services.analytics.folding import ch_time
-from services.analytics.schema import COMPLAINT_VIEW
+from services.analytics.schema import CLOCKS, COMPLAINTS
 from services.analytics.slicing import Grouping, Slice
+from services.analytics.snapshot import Snapshot
 from services.analytics.store import ClickHouseStore
 
 Rows = list[dict[str, Any]]
@@ -27,16 +28,6 @@ OPEN = "status NOT IN ('closed', 'duplicate')"
 # A clock is met when it stopped in time and never breached, breached when either failed.
 CLOCK_MET = "ifNull(met, 0) = 1 AND breached_at IS NULL"
 CLOCK_BREACHED = "breached_at IS NOT NULL OR met = 0"
-# Clocks with their complaint's dimensions; severity is the clock's, the one its policy used.
-CLOCKS = (
-    "(SELECT c.target AS target, ifNull(c.severity, k.severity) AS severity, c.met AS met,"
-    " c.breached_at AS breached_at, "
-    + ", ".join(f"k.{name} AS {name}" for name in ("tenant", "complaint_id", *COMPLAINT_VIEW)
-                if name != "severity")
-    + " FROM sla_clocks AS c"
-    " INNER JOIN complaints AS k ON c.tenant = k.tenant AND c.complaint_id = k.complaint_id)"
-)
-
 
 def _rate(numerator: str, denominator: str) -> str:
     return f"if({denominator} = 0, NULL, round({numerator} / {denominator}, 6))"
@@ -55,6 +46,11 @@ class Reports:
 
     def __init__(self, store: ClickHouseStore) -> None:
         self.store = store
+        self.snapshot = Snapshot(store)
+
+    def as_of(self) -> datetime | None:
+        """Up to when projected events are in what the reports read (see snapshot.py)."""
+        return self.snapshot.as_of()
 
     def volume(self, slice: Slice, grouping: Grouping) -> Rows:
         """Complaints received, per period and dimension."""
@@ -121,7 +117,7 @@ class Reports:
         source = (
             "(SELECT *, " + window.format(extra="") + " AS previous_any, "
             + f"if(category IS NULL, NULL, {window.format(extra=', category')}) AS previous_same"
-            f" FROM complaints WHERE customer_id != '' AND received_at IS NOT NULL AND {tenant})"
+            f" FROM {COMPLAINTS} WHERE customer_id != '' AND received_at IS NOT NULL AND {tenant})"
         )
         any_, same = within.format(p="previous_any"), within.format(p="previous_same")
         return self._aggregate([
@@ -206,7 +202,7 @@ class Reports:
         slice: Slice,
         grouping: Grouping,
         *,
-        source: str = "complaints",
+        source: str = COMPLAINTS,
         where: str = "1",
         params: dict[str, Any] | None = None,
         extra_keys: Exprs = (),

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TIME = "DateTime64(3, 'UTC')"
+# When analytics stored something (not when it happened): microseconds, for refresh windows.
+STORED_AT = "DateTime64(6, 'UTC')"
 VERSION_TYPE = f"Tuple({TIME}, UInt64)"
 # An unknown value carries the lowest version, so any known value wins over it.
 VERSION = "if(isNull({c}), tuple(toDateTime64(0, 3, 'UTC'), toUInt64(0)), tuple(time, seq))"
@@ -222,18 +224,80 @@ ACTIONS = f"""
     ORDER BY (tenant, action_id)
 """
 
+# Reports read a snapshot of the folded state as plain columns (snapshot.py), not the live
+# views: merging every complaint's aggregate states costs most of a report's time at millions
+# of complaints. Each fact marks its complaint changed; a refresh re-folds only those.
+CHANGED = f"""
+    CREATE TABLE IF NOT EXISTS changed_complaints (
+        marked_at {STORED_AT},
+        tenant LowCardinality(String),
+        complaint_id String
+    ) ENGINE = MergeTree
+    ORDER BY marked_at
+    TTL toDateTime(marked_at) + INTERVAL 7 DAY
+"""
+
+
+def _marks_changed(facts: str) -> str:
+    return (
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {facts}_changed_mv TO changed_complaints"
+        f" AS SELECT DISTINCT now64(6) AS marked_at, tenant, complaint_id FROM {facts}"
+    )
+
+
+# A clock with its complaint's dimensions; severity is the clock's, the one its policy used.
+CLOCKS_WITH_COMPLAINTS = (
+    "SELECT c.clock_id AS clock_id, c.target AS target, ifNull(c.severity, k.severity) AS severity,"
+    " c.met AS met, c.breached_at AS breached_at, "
+    + ", ".join(f"k.{name} AS {name}" for name in ("tenant", "complaint_id", *COMPLAINT_VIEW)
+                if name != "severity")
+    + " FROM sla_clocks AS c INNER JOIN ({complaints}) AS k"
+    " ON c.tenant = k.tenant AND c.complaint_id = k.complaint_id"
+)
+
+
+def _snapshot(table: str, view: str, keys: str, source: str) -> list[str]:
+    # The latest refresh of a row wins; `refreshed` is when that refresh read the state.
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} ENGINE = ReplacingMergeTree(refreshed)"
+        f" PARTITION BY tenant ORDER BY ({keys})"
+        f" EMPTY AS SELECT *, toUInt64(0) AS refreshed FROM ({source})",
+        f"CREATE VIEW IF NOT EXISTS {view} AS SELECT * EXCEPT refreshed FROM {table} FINAL",
+    ]
+
+
+REFRESHES = f"""
+    CREATE TABLE IF NOT EXISTS snapshot_refreshes (
+        up_to {STORED_AT},
+        complaints UInt64,
+        finished_at {TIME} DEFAULT now64(3)
+    ) ENGINE = MergeTree
+    ORDER BY up_to
+"""
+
+# What reports read: every complaint, and every SLA clock with its complaint's dimensions.
+COMPLAINTS = "current_complaints"
+CLOCKS = "current_clocks"
+
 SCHEMA: tuple[str, ...] = (
-    EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS,
+    EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS, CHANGED, REFRESHES,
     *_folded("complaint_facts", "complaint_state", "complaints",
              ("tenant", "complaint_id"), COMPLAINT_COLUMNS, HIDDEN_COLUMNS, COMPLAINT_FLAGS),
     *_folded("clock_facts", "clock_state", "sla_clocks",
              ("tenant", "complaint_id", "clock_id"), CLOCK_COLUMNS),
+    _marks_changed("complaint_facts"), _marks_changed("clock_facts"),
+    *_snapshot("complaint_snapshot", COMPLAINTS, "tenant, complaint_id",
+               "SELECT * FROM complaints"),
+    *_snapshot("clock_snapshot", CLOCKS, "tenant, complaint_id, clock_id",
+               CLOCKS_WITH_COMPLAINTS.format(complaints="SELECT * FROM complaints")),
 )
 
 # What a rebuild drops, views before the tables they read; `consumed` is the skeleton's table.
 # Not `alerts` (the outbox of published spikes) nor `actions` (entered by people): neither is
 # derived from the topics, so a replay could not bring them back.
 PROJECTION_TABLES = (
+    COMPLAINTS, CLOCKS, "complaint_snapshot", "clock_snapshot", "snapshot_refreshes",
+    "complaint_facts_changed_mv", "clock_facts_changed_mv", "changed_complaints",
     "complaint_state_mv", "clock_state_mv", "complaints", "sla_clocks", "complaint_facts",
     "clock_facts", "complaint_state", "clock_state", "events", "seen_events", "positions",
     "consumed",

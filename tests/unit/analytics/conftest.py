@@ -48,6 +48,7 @@ def world(
     store.open()
     app = AnalyticsApplication(store)
     app.project(world_events())
+    app.snapshot.refresh()
     yield app
     store.close()
 

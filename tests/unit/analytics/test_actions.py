@@ -35,6 +35,7 @@ def http(app: AnalyticsApplication, tokens: Tokens) -> TestClient:
         "2024-03-12 10:00", customer="x", region="CA", product="Card"
     ).classified("billing", "P3").events
     app.project(events)
+    app.snapshot.refresh()
     # A supervisor records actions; analysts read them.
     return analyst_client(app, tokens, "acme", "supervisor")
 

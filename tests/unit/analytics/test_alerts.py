@@ -30,6 +30,7 @@ def hourly(app: AnalyticsApplication, *, category: str, product: str, region: st
             ).classified(category, "P2")
             events += story.events
     app.project(events)
+    app.snapshot.refresh()
 
 
 @pytest.fixture

@@ -26,8 +26,10 @@ REPORTS = [
 
 
 def every_number(app: AnalyticsApplication, tokens: Tokens) -> dict[str, object]:
+    """Every report's rows once the snapshot caught up, and the raw event counts."""
+    app.snapshot.refresh()
     http = analyst_client(app, tokens)
-    answers = {path: http.get(f"/v1/analytics/{path}", params=params).json()
+    answers = {path: http.get(f"/v1/analytics/{path}", params=params).json()["rows"]
                for path, params in REPORTS}
     answers["received"] = app.count_received_complaints()
     answers["events"] = {t: app.count_events(event_type=t)
@@ -47,7 +49,7 @@ def test_replaying_the_same_events_twice_changes_no_number(
     assert (len(replayed.stored), replayed.duplicates) == (0, len(events))
     assert every_number(app, tokens) == before
     assert before["received"] == 6
-    assert before["volume"]["rows"][0] == {
+    assert before["volume"][0] == {
         "period": "2024-02-19", "category": "billing", "channel": "web", "complaints": 1
     }
 

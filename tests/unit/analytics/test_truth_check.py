@@ -70,6 +70,7 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     app = AnalyticsApplication(store)
     for start in range(0, len(events), 1000):
         app.project(events[start:start + 1000])
+    app.snapshot.refresh()
     # Intake filed the rows for the importer's tenant; an analyst of it reads them back.
     yield analyst_client(app, tokens, "default")
     store.close()

@@ -1,0 +1,138 @@
+"""The snapshot reports read: each complaint's folded state as plain columns, kept current by
+re-folding only the complaints changed since the last refresh.
+
+Folding a complaint merges its aggregate states (schema.py); doing that for every complaint
+of a tenant on every report is what made reports take seconds at millions of complaints. A
+refresh folds the complaints whose facts arrived since the previous refresh (the facts' views
+mark them in `changed_complaints`) and appends their rows, versioned by when the state was
+read, so the newest fold of a complaint wins (ReplacingMergeTree, read FINAL). A refresh is
+idempotent: running one twice, or two replicas running one each, writes the same rows.
+
+The first refresh of a store (new, rebuilt, or projected before snapshots existed) folds
+every complaint. Reports are as current as the last refresh: `as_of()` tells how current.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client import Gauge, Histogram
+
+from services.analytics.schema import CLOCKS_WITH_COMPLAINTS, COMPLAINTS, STORED_AT
+from services.analytics.store import ClickHouseStore
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = Histogram(
+    "analytics_snapshot_refresh_seconds", "Time to re-fold the complaints changed since the last",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+REFRESHED = Gauge("analytics_snapshot_refreshed_complaints",
+                  "Complaints re-folded by the last refresh")
+AS_OF = Gauge("analytics_snapshot_as_of_seconds",
+              "Unix time up to which projected changes are in the reports' snapshot")
+
+# Instants travel as text in UTC: chDB and clickhouse-connect give DateTime64 back differently.
+NOW = "SELECT toString(now64(6, 'UTC'))"
+LAST = "SELECT toString(max(up_to)), count() FROM snapshot_refreshes"
+MARKED = (
+    "FROM changed_complaints"
+    f" WHERE marked_at > {{since:{STORED_AT}}} AND marked_at <= {{until:{STORED_AT}}}"
+)
+COUNT_CHANGED = f"SELECT uniqExact(tenant, complaint_id) {MARKED}"
+CHANGED = f"(tenant, complaint_id) IN (SELECT tenant, complaint_id {MARKED})"
+VERSION = "toUInt64(toUnixTimestamp64Micro(now64(6))) AS refreshed"
+REFOLD_COMPLAINTS = (
+    f"INSERT INTO complaint_snapshot SELECT *, {VERSION} FROM complaints WHERE {{which}}"
+)
+# Clocks take their complaint's dimensions from the snapshot just refreshed.
+REFOLD_CLOCKS = (
+    f"INSERT INTO clock_snapshot SELECT *, {VERSION} FROM ("
+    + CLOCKS_WITH_COMPLAINTS.format(complaints=f"SELECT * FROM {COMPLAINTS} WHERE {{which}}")
+    + " WHERE {which_clock})"
+)
+RECORD = (
+    f"INSERT INTO snapshot_refreshes (up_to, complaints) VALUES ({{until:{STORED_AT}}},"
+    " {complaints:UInt64})"
+)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What one refresh did: up to when, how many complaints it re-folded, whether all."""
+
+    up_to: datetime
+    complaints: int
+    everything: bool
+    seconds: float
+
+
+class Snapshot:
+    """Refreshes the reports' snapshot and tells how current it is."""
+
+    def __init__(self, store: ClickHouseStore, overlap: timedelta = timedelta(seconds=1)) -> None:
+        self.store = store
+        # Changes marked just before a refresh may still be committing on a server with other
+        # writers: each refresh also re-folds the ones marked in the `overlap` before it.
+        self.overlap = overlap
+
+    def refresh(self) -> Refreshed:
+        """Re-fold the complaints changed since the last refresh (all of them the first time)."""
+        began = time.perf_counter()
+        until = self.store.select(NOW)[0][0]
+        last, refreshes = self.store.select(LAST)[0]
+        everything = not refreshes
+        if everything:
+            which, clock_which, params, count = "1", "1", {}, None
+        else:
+            params = {"since": _text(_utc(last) - self.overlap), "until": until}
+            which, clock_which = CHANGED, CHANGED.replace("(tenant, complaint_id)",
+                                                          "(c.tenant, c.complaint_id)")
+            count = int(self.store.select(COUNT_CHANGED, params)[0][0])
+        if count != 0:
+            self.store.command(REFOLD_COMPLAINTS.format(which=which), params)
+            self.store.command(REFOLD_CLOCKS.format(which=which, which_clock=clock_which), params)
+        if count is None:
+            count = int(self.store.select(f"SELECT count() FROM {COMPLAINTS}")[0][0])
+        self.store.command(RECORD, {"until": until, "complaints": count})
+        refreshed = Refreshed(up_to=_utc(until), complaints=count, everything=everything,
+                              seconds=time.perf_counter() - began)
+        REFRESH_SECONDS.observe(refreshed.seconds)
+        REFRESHED.set(count)
+        AS_OF.set(refreshed.up_to.timestamp())
+        return refreshed
+
+    def as_of(self) -> datetime | None:
+        """Up to when projected changes are in the snapshot; None before the first refresh."""
+        last, refreshes = self.store.select(LAST)[0]
+        return _utc(last) if refreshes else None
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _text(instant: datetime) -> str:
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+async def keep_current(snapshot: Snapshot, every_s: float) -> None:
+    """Refresh every `every_s`, or after twice as long as the last refresh took: under a
+    flood of changes refreshing takes at most a third of the time. Until cancelled."""
+    while True:
+        wait = every_s
+        try:
+            refreshed = await asyncio.to_thread(snapshot.refresh)
+            wait = max(every_s, 2 * refreshed.seconds)
+            if refreshed.everything or refreshed.seconds > every_s:
+                log.info("snapshot refreshed", extra={
+                    "complaints": refreshed.complaints, "everything": refreshed.everything,
+                    "seconds": round(refreshed.seconds, 3),
+                })
+        except Exception:
+            log.exception("snapshot refresh failed; reports keep the previous one")
+        await asyncio.sleep(wait)

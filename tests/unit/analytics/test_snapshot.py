@@ -1,0 +1,124 @@
+"""Reports read a snapshot of the folded state; a refresh re-folds what changed since the last."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.analytics.application import AnalyticsApplication
+from services.analytics.schema import CLOCKS, COMPLAINTS
+from services.analytics.snapshot import Snapshot
+from services.analytics.store import ClickHouseStore
+from tests.auth_tokens import Tokens
+from tests.unit.analytics.conftest import analyst_client
+from tests.unit.analytics.stories import Story
+from tests.unit.analytics.world import world_events
+
+ORDER = " ORDER BY tenant, complaint_id"
+
+
+def same_as_live_fold(store: ClickHouseStore) -> bool:
+    """Whether the snapshot holds exactly what folding every complaint now gives."""
+    return store.select(f"SELECT * FROM {COMPLAINTS}{ORDER}") == \
+        store.select(f"SELECT * FROM complaints{ORDER}")
+
+
+def exact(app: AnalyticsApplication) -> Snapshot:
+    # No overlap: a refresh re-folds exactly the complaints changed since the one before.
+    return Snapshot(app.store, overlap=timedelta(0))
+
+
+def test_reports_hold_the_last_refresh_until_the_next(
+    app: AnalyticsApplication, tokens: Tokens
+) -> None:
+    http = analyst_client(app, tokens)
+    volume = lambda: http.get("/v1/analytics/volume", params={"by": "category"}).json()  # noqa: E731
+    sla = lambda: http.get("/v1/analytics/sla", params={"by": "department"}).json()["rows"]  # noqa: E731
+    s1 = (Story("S1").received("2024-03-04 09:00", customer="c1", region="CA", product="Card")
+          .classified("billing", "P2").assigned("payments", "billing-desk", "a1")
+          .clock("k1", "first_response", "P2"))
+    app.project(s1.events)
+
+    assert volume() == {"report": "volume", "data_as_of": None, "rows": []}
+
+    first = app.snapshot.refresh()
+
+    assert volume()["rows"] == [{"category": "billing", "complaints": 1}]
+    assert volume()["data_as_of"] == first.up_to.isoformat().replace("+00:00", "Z")
+    assert [row["department"] for row in sla()] == ["payments"]
+    # S1 moves to logistics (no clock event says so) and S2 arrives: not in reports yet.
+    before = len(s1.events)
+    s1.transferred(2, to_department="logistics", to_queue="loan-desk", to_agent="a2")
+    s2 = Story("S2").received("2024-03-05 09:00", customer="c2", region="NY", product="Loan") \
+        .classified("delivery", "P3")
+    app.project(s1.events[before:] + s2.events)
+
+    assert volume()["rows"] == [{"category": "billing", "complaints": 1}]
+
+    app.snapshot.refresh()
+
+    assert volume()["rows"] == [
+        {"category": "billing", "complaints": 1}, {"category": "delivery", "complaints": 1}
+    ]
+    # The clock took its complaint's new department, though no clock fact arrived.
+    assert [row["department"] for row in sla()] == ["logistics"]
+    assert same_as_live_fold(app.store)
+
+
+def test_a_refresh_refolds_only_the_complaints_changed_since_the_last(
+    app: AnalyticsApplication,
+) -> None:
+    snapshot = exact(app)
+    app.project(world_events())
+    assert snapshot.as_of() is None
+
+    first = snapshot.refresh()
+    c7 = Story("C7").received("2024-03-11 09:00", customer="c7", region="CA", product="Card")
+    app.project(c7.events)
+    second = snapshot.refresh()
+    idle = snapshot.refresh()
+
+    assert (first.everything, first.complaints) == (True, 6)
+    assert (second.everything, second.complaints) == (False, 1)
+    assert (idle.everything, idle.complaints) == (False, 0)
+    assert first.up_to < second.up_to < idle.up_to == snapshot.as_of()
+    assert same_as_live_fold(app.store)
+    assert app.store.select(f"SELECT count() FROM {CLOCKS}") == [(6,)]
+
+
+def test_a_store_projected_before_snapshots_existed_is_folded_whole_on_its_first_refresh(
+    app: AnalyticsApplication, store: ClickHouseStore
+) -> None:
+    app.project(world_events())
+    for table in ("changed_complaints", "complaint_snapshot", "clock_snapshot"):
+        store.command(f"TRUNCATE TABLE {table}")
+
+    refreshed = exact(app).refresh()
+
+    assert (refreshed.everything, refreshed.complaints) == (True, 6)
+    assert same_as_live_fold(store)
+
+
+def test_refreshing_twice_or_from_two_replicas_changes_no_row(
+    app: AnalyticsApplication, store: ClickHouseStore
+) -> None:
+    app.project(world_events())
+    app.snapshot.refresh()
+    once = store.select(f"SELECT * FROM {CLOCKS} ORDER BY clock_id")
+
+    Snapshot(store).refresh()  # another replica's refresher over the same server
+    Snapshot(store, overlap=timedelta(days=1)).refresh()
+
+    assert store.select(f"SELECT * FROM {CLOCKS} ORDER BY clock_id") == once
+    assert same_as_live_fold(store)
+
+
+def test_csv_says_how_current_it_is_in_a_header(
+    app: AnalyticsApplication, tokens: Tokens
+) -> None:
+    app.project(world_events())
+    refreshed = app.snapshot.refresh()
+
+    answer = analyst_client(app, tokens).get("/v1/analytics/volume", params={"format": "csv"})
+
+    assert answer.headers["x-data-as-of"] == refreshed.up_to.isoformat()
+    assert answer.text == "complaints\n6\n"
