@@ -209,6 +209,40 @@ class Loaded:
                 f"median {statistics.median(folded):,.0f} complaints re-folded")
 
 
+# Which complaints get new feedback in the steady-state refresh measurement.
+CHANGED_LATELY = {
+    "the most recently received": "received_at DESC",
+    "chosen at random": "cityHash64(complaint_id)",
+}
+
+
+def steady_refreshes(app: AnalyticsApplication, count: int = 100) -> list[tuple[str, Refreshed]]:
+    """The refresh after `count` complaints got feedback, once the state tables are merged
+    (as background merges leave them in a long-running service), for recent and random ones."""
+    for table in ("complaint_state", "clock_state"):
+        app.store.command(f"OPTIMIZE TABLE {table} FINAL")
+    app.snapshot.refresh()
+    results, now = [], datetime.now(UTC)
+    for label, order in CHANGED_LATELY.items():
+        chosen = app.store.select(
+            f"SELECT tenant, complaint_id FROM {COMPLAINTS} ORDER BY {order} LIMIT {count}"
+        )
+        app.project([feedback(tenant, complaint_id, now) for tenant, complaint_id in chosen])
+        results.append((label, app.snapshot.refresh()))
+    return results
+
+
+def feedback(tenant: str, complaint_id: str, when: datetime) -> Consumed:
+    """A customer's feedback on a complaint, as resolution publishes it."""
+    event = resolution.FeedbackReceived.model_construct(complaint_id=complaint_id, csat=5, nps=9)
+    return Consumed(Envelope.model_construct(
+        specversion="1.0", id=uuid.uuid4(), source=SOURCES["resolution"], type=event.event_type,
+        subject=complaint_id, time=when, datacontenttype="application/json",
+        dataschema=schema_uri(event.event_type), correlationid=uuid.uuid4(), causationid=None,
+        sequence=1_000_000, tenant=tenant, data={},
+    ), event)
+
+
 def parse_rate(sample: int = 20_000) -> float:
     """Envelopes parsed and validated per second, as the consumer does with each message."""
     raw = [
@@ -265,6 +299,8 @@ def main() -> None:
     parser.add_argument("--refresh-s", type=float, default=2.0,
                         help="the service's snapshot refresh interval (SNAPSHOT_REFRESH_S)")
     parser.add_argument("--dir", type=Path, default=None, help="chDB directory (default: temp)")
+    parser.add_argument("--steady", action="store_true",
+                        help="merge the state tables, then time refreshes after a few changes")
     parser.add_argument("--queries-only", action="store_true",
                         help="time the reports over what --dir already holds")
     args = parser.parse_args()
@@ -285,6 +321,10 @@ def main() -> None:
     caught_up = app.snapshot.refresh()
     print(f"last refresh: {caught_up.complaints:,} complaints re-folded in "
           f"{caught_up.seconds:.2f} s ({'all' if caught_up.everything else 'changed only'})")
+    if args.steady:
+        for label, refreshed in steady_refreshes(app):
+            print(f"steady state: feedback on 100 complaints {label}: refresh of "
+                  f"{refreshed.complaints} complaints took {refreshed.seconds * 1000:,.0f} ms")
     for tenant, in store.select(f"SELECT DISTINCT tenant FROM {COMPLAINTS} ORDER BY tenant")[:1]:
         complaints = store.select(f"SELECT count() FROM {COMPLAINTS}"
                                   " WHERE tenant = {t:String}", {"t": tenant})[0][0]

@@ -36,6 +36,10 @@ CLOCK_TARGETS = (
     " WHERE clock_id IN {ids:Array(String)} GROUP BY clock_id"
 )
 POSITIONS = "SELECT topic, partition, max(offset) FROM positions GROUP BY topic, partition"
+LAID_OUT = (
+    "SELECT count() FROM system.columns WHERE database = currentDatabase()"
+    " AND table IN ('complaint_state', 'clock_state') AND name = 'bucket'"
+)
 # Rows of one event collapse only when ClickHouse merges parts: count ids, not rows.
 COUNT_EVENTS = "SELECT uniqExact(event_id) FROM events WHERE type = {type:String}"
 FOR_TENANT = " AND tenant = {tenant:String}"
@@ -49,6 +53,10 @@ class Projected:
 
     stored: list[Consumed] = field(default_factory=list)
     duplicates: int = 0
+
+
+class OutdatedLayout(RuntimeError):
+    """The state tables were created by an earlier version, with another sorting key."""
 
 
 class AnalyticsApplication:
@@ -93,6 +101,14 @@ class AnalyticsApplication:
     def positions(self) -> dict[Position, int]:
         """The last offset processed per partition, as recorded with the batches."""
         return {(topic, int(p)): int(offset) for topic, p, offset in self.store.select(POSITIONS)}
+
+    def check_layout(self) -> None:
+        """Refuse tables an earlier version laid out otherwise: they need a rebuild."""
+        if int(self.store.select(LAID_OUT)[0][0]) != 2:
+            raise OutdatedLayout(
+                "the analytics state tables predate the weekly buckets of their sorting key:"
+                " stop the service and run `python -m services.analytics.rebuild`"
+            )
 
     def reset(self) -> None:
         """Drop every projected table and create them empty (for a rebuild)."""

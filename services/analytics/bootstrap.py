@@ -54,6 +54,7 @@ class AnalyticsRuntime:
     async def running(self) -> AsyncIterator[None]:
         """Open the store, start producer, consumer and tasks; stop them in reverse order."""
         await asyncio.to_thread(self.store.open)
+        await asyncio.to_thread(self.app.check_layout)
         producer = self.dead_letters.producer = build_producer(self.settings)
         await producer.start()
         consumer = group_consumer(

@@ -126,29 +126,62 @@ COMPLAINT_FLAGS = (
 )
 
 
-def _folded(
-    facts: str, state: str, view: str, keys: tuple[str, ...], columns: tuple[Column, ...],
-    hidden: tuple[Column, ...] = (), derived: tuple[tuple[str, str], ...] = (),
-) -> list[str]:
-    key_ddl = ", ".join(f"{k} String" if k != "tenant" else "tenant LowCardinality(String)"
-                        for k in keys)
-    key_list = ", ".join(keys)
-    read, columns = columns, columns + hidden
-    fact_cols = ", ".join(f"{c.name} {c.fact_type()}" for c in columns)
-    return [
-        f"CREATE TABLE IF NOT EXISTS {facts} ({key_ddl}, time {TIME}, seq UInt64, {fact_cols})"
-        " ENGINE = Null",
-        f"CREATE TABLE IF NOT EXISTS {state} ({key_ddl}, "
-        + ", ".join(f"{c.name} {c.state_ddl()}" for c in columns)
-        + f") ENGINE = AggregatingMergeTree ORDER BY ({key_list})",
-        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {state}_mv TO {state} AS SELECT {key_list}, "
-        + ", ".join(c.to_state() for c in columns)
-        + f" FROM {facts} GROUP BY {key_list}",
-        f"CREATE VIEW IF NOT EXISTS {view} AS SELECT {key_list}, "
-        + ", ".join(f"{c.read()} AS {RENAMED.get(c.name, c.name)}" for c in read)
-        + "".join(f", {expr} AS {name}" for name, expr in derived)
-        + f" FROM {state} GROUP BY {key_list}",
-    ]
+# A fact's state row lives in the week of the fact's event time, after the tenant in the sorting
+# key: a complaint's facts mostly fall in the weeks after its receipt, so re-folding the
+# complaints changed lately reads those weeks' rows rather than every complaint's (ids are
+# random). A complaint whose facts span weeks has a row per week; folds group them together.
+BUCKET = "toMonday(time)"
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Facts (a Null table) folded by a materialized view into a state table, read back by
+    grouping the state per key: a complaint, or an SLA clock."""
+
+    facts: str
+    state: str
+    view: str
+    keys: tuple[str, ...]
+    columns: tuple[Column, ...]
+    hidden: tuple[Column, ...] = ()  # stored and folded, read only as another's fallback
+    derived: tuple[tuple[str, str], ...] = ()  # (name, expression over read columns)
+
+    def ddl(self) -> list[str]:
+        """The facts table, the state table, the view folding one into the other, the view."""
+        stored = self.columns + self.hidden
+        ddl = {"tenant": "tenant LowCardinality(String)", "bucket": "bucket Date"}
+        key_ddl = lambda keys: ", ".join(ddl.get(k, f"{k} String") for k in keys)  # noqa: E731
+        sort = ("tenant", "bucket", *self.keys[1:])
+        fact_cols = ", ".join(f"{c.name} {c.fact_type()}" for c in stored)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.facts} ({key_ddl(self.keys)}, time {TIME},"
+            f" seq UInt64, {fact_cols}) ENGINE = Null",
+            f"CREATE TABLE IF NOT EXISTS {self.state} ({key_ddl(sort)}, "
+            + ", ".join(f"{c.name} {c.state_ddl()}" for c in stored)
+            + f") ENGINE = AggregatingMergeTree ORDER BY ({', '.join(sort)})",
+            f"CREATE MATERIALIZED VIEW IF NOT EXISTS {self.state}_mv TO {self.state} AS SELECT "
+            + ", ".join(k if k != "bucket" else f"{BUCKET} AS bucket" for k in sort) + ", "
+            + ", ".join(c.to_state() for c in stored)
+            + f" FROM {self.facts} GROUP BY {', '.join(sort)}",
+            f"CREATE VIEW IF NOT EXISTS {self.view} AS {self.fold()}",
+        ]
+
+    def fold(self, where: str = "1") -> str:
+        """The current state of each key whose state rows satisfy `where`."""
+        keys = ", ".join(self.keys)
+        return (
+            f"SELECT {keys}, "
+            + ", ".join(f"{c.read()} AS {RENAMED.get(c.name, c.name)}" for c in self.columns)
+            + "".join(f", {expr} AS {name}" for name, expr in self.derived)
+            + f" FROM {self.state} WHERE {where} GROUP BY {keys}"
+        )
+
+
+COMPLAINT_FOLD = Folded("complaint_facts", "complaint_state", "complaints",
+                        ("tenant", "complaint_id"), COMPLAINT_COLUMNS, HIDDEN_COLUMNS,
+                        COMPLAINT_FLAGS)
+CLOCK_FOLD = Folded("clock_facts", "clock_state", "sla_clocks",
+                    ("tenant", "complaint_id", "clock_id"), CLOCK_COLUMNS)
 
 
 # The sorting key ends in event_id and tenant, type and month are functions of the event, so
@@ -238,11 +271,25 @@ CHANGED = f"""
 """
 
 
-def _marks_changed(facts: str) -> str:
-    return (
+# The weeks each complaint has state rows in (see BUCKET), to find them without a full scan.
+BUCKETS = """
+    CREATE TABLE IF NOT EXISTS complaint_buckets (
+        tenant LowCardinality(String),
+        complaint_id String,
+        bucket Date
+    ) ENGINE = ReplacingMergeTree
+    ORDER BY (tenant, complaint_id, bucket)
+"""
+
+
+def _noted(facts: str) -> list[str]:
+    """Views marking a fact's complaint changed, and the week its state row lives in."""
+    return [
         f"CREATE MATERIALIZED VIEW IF NOT EXISTS {facts}_changed_mv TO changed_complaints"
-        f" AS SELECT DISTINCT now64(6) AS marked_at, tenant, complaint_id FROM {facts}"
-    )
+        f" AS SELECT DISTINCT now64(6) AS marked_at, tenant, complaint_id FROM {facts}",
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {facts}_buckets_mv TO complaint_buckets"
+        f" AS SELECT DISTINCT tenant, complaint_id, {BUCKET} AS bucket FROM {facts}",
+    ]
 
 
 # A clock with its complaint's dimensions; severity is the clock's, the one its policy used.
@@ -251,7 +298,7 @@ CLOCKS_WITH_COMPLAINTS = (
     " c.met AS met, c.breached_at AS breached_at, "
     + ", ".join(f"k.{name} AS {name}" for name in ("tenant", "complaint_id", *COMPLAINT_VIEW)
                 if name != "severity")
-    + " FROM sla_clocks AS c INNER JOIN ({complaints}) AS k"
+    + " FROM ({clocks}) AS c INNER JOIN ({complaints}) AS k"
     " ON c.tenant = k.tenant AND c.complaint_id = k.complaint_id"
 )
 
@@ -280,16 +327,14 @@ COMPLAINTS = "current_complaints"
 CLOCKS = "current_clocks"
 
 SCHEMA: tuple[str, ...] = (
-    EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS, CHANGED, REFRESHES,
-    *_folded("complaint_facts", "complaint_state", "complaints",
-             ("tenant", "complaint_id"), COMPLAINT_COLUMNS, HIDDEN_COLUMNS, COMPLAINT_FLAGS),
-    *_folded("clock_facts", "clock_state", "sla_clocks",
-             ("tenant", "complaint_id", "clock_id"), CLOCK_COLUMNS),
-    _marks_changed("complaint_facts"), _marks_changed("clock_facts"),
+    EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS, CHANGED, BUCKETS, REFRESHES,
+    *COMPLAINT_FOLD.ddl(), *CLOCK_FOLD.ddl(),
+    *_noted(COMPLAINT_FOLD.facts), *_noted(CLOCK_FOLD.facts),
     *_snapshot("complaint_snapshot", COMPLAINTS, "tenant, complaint_id",
-               "SELECT * FROM complaints"),
+               COMPLAINT_FOLD.fold()),
     *_snapshot("clock_snapshot", CLOCKS, "tenant, complaint_id, clock_id",
-               CLOCKS_WITH_COMPLAINTS.format(complaints="SELECT * FROM complaints")),
+               CLOCKS_WITH_COMPLAINTS.format(clocks=CLOCK_FOLD.fold(),
+                                             complaints=COMPLAINT_FOLD.fold())),
 )
 
 # What a rebuild drops, views before the tables they read; `consumed` is the skeleton's table.
@@ -298,6 +343,7 @@ SCHEMA: tuple[str, ...] = (
 PROJECTION_TABLES = (
     COMPLAINTS, CLOCKS, "complaint_snapshot", "clock_snapshot", "snapshot_refreshes",
     "complaint_facts_changed_mv", "clock_facts_changed_mv", "changed_complaints",
+    "complaint_facts_buckets_mv", "clock_facts_buckets_mv", "complaint_buckets",
     "complaint_state_mv", "clock_state_mv", "complaints", "sla_clocks", "complaint_facts",
     "clock_facts", "complaint_state", "clock_state", "events", "seen_events", "positions",
     "consumed",

@@ -22,7 +22,13 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Gauge, Histogram
 
-from services.analytics.schema import CLOCKS_WITH_COMPLAINTS, COMPLAINTS, STORED_AT
+from services.analytics.schema import (
+    CLOCK_FOLD,
+    CLOCKS_WITH_COMPLAINTS,
+    COMPLAINT_FOLD,
+    COMPLAINTS,
+    STORED_AT,
+)
 from services.analytics.store import ClickHouseStore
 
 log = logging.getLogger(__name__)
@@ -45,16 +51,28 @@ MARKED = (
 )
 COUNT_CHANGED = f"SELECT uniqExact(tenant, complaint_id) {MARKED}"
 CHANGED = f"(tenant, complaint_id) IN (SELECT tenant, complaint_id {MARKED})"
+# A changed complaint's state rows: only in the weeks it has rows in (schema.BUCKET).
+CHANGED_ROWS = (
+    f"{CHANGED} AND (tenant, bucket) IN"
+    f" (SELECT tenant, bucket FROM complaint_buckets WHERE {CHANGED})"
+)
 VERSION = "toUInt64(toUnixTimestamp64Micro(now64(6))) AS refreshed"
-REFOLD_COMPLAINTS = (
-    f"INSERT INTO complaint_snapshot SELECT *, {VERSION} FROM complaints WHERE {{which}}"
-)
-# Clocks take their complaint's dimensions from the snapshot just refreshed.
-REFOLD_CLOCKS = (
-    f"INSERT INTO clock_snapshot SELECT *, {VERSION} FROM ("
-    + CLOCKS_WITH_COMPLAINTS.format(complaints=f"SELECT * FROM {COMPLAINTS} WHERE {{which}}")
-    + " WHERE {which_clock})"
-)
+
+
+def refold_complaints(rows: str) -> str:
+    """Append the fold of every complaint whose state rows satisfy `rows`."""
+    return f"INSERT INTO complaint_snapshot SELECT *, {VERSION} FROM ({COMPLAINT_FOLD.fold(rows)})"
+
+
+def refold_clocks(rows: str, complaints: str) -> str:
+    """Append the fold of those clocks, with their complaint's dimensions from the snapshot
+    just refreshed."""
+    joined = CLOCKS_WITH_COMPLAINTS.format(
+        clocks=CLOCK_FOLD.fold(rows), complaints=f"SELECT * FROM {COMPLAINTS} WHERE {complaints}"
+    )
+    return f"INSERT INTO clock_snapshot SELECT *, {VERSION} FROM ({joined})"
+
+
 RECORD = (
     f"INSERT INTO snapshot_refreshes (up_to, complaints) VALUES ({{until:{STORED_AT}}},"
     " {complaints:UInt64})"
@@ -87,15 +105,14 @@ class Snapshot:
         last, refreshes = self.store.select(LAST)[0]
         everything = not refreshes
         if everything:
-            which, clock_which, params, count = "1", "1", {}, None
+            rows, complaints, params, count = "1", "1", {}, None
         else:
             params = {"since": _text(_utc(last) - self.overlap), "until": until}
-            which, clock_which = CHANGED, CHANGED.replace("(tenant, complaint_id)",
-                                                          "(c.tenant, c.complaint_id)")
+            rows, complaints = CHANGED_ROWS, CHANGED
             count = int(self.store.select(COUNT_CHANGED, params)[0][0])
         if count != 0:
-            self.store.command(REFOLD_COMPLAINTS.format(which=which), params)
-            self.store.command(REFOLD_CLOCKS.format(which=which, which_clock=clock_which), params)
+            self.store.command(refold_complaints(rows), params)
+            self.store.command(refold_clocks(rows, complaints), params)
         if count is None:
             count = int(self.store.select(f"SELECT count() FROM {COMPLAINTS}")[0][0])
         self.store.command(RECORD, {"until": until, "complaints": count})

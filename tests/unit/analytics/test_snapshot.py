@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.analytics.application import AnalyticsApplication
+import pytest
+
+from services.analytics.application import AnalyticsApplication, OutdatedLayout
 from services.analytics.schema import CLOCKS, COMPLAINTS
 from services.analytics.snapshot import Snapshot
 from services.analytics.store import ClickHouseStore
@@ -122,3 +124,48 @@ def test_csv_says_how_current_it_is_in_a_header(
 
     assert answer.headers["x-data-as-of"] == refreshed.up_to.isoformat()
     assert answer.text == "complaints\n6\n"
+
+
+def test_state_tables_of_an_earlier_layout_are_refused_until_rebuilt(
+    app: AnalyticsApplication, store: ClickHouseStore
+) -> None:
+    app.check_layout()
+    store.command("DROP TABLE complaint_state_mv")
+    store.command("DROP TABLE complaint_state")
+    store.command("CREATE TABLE complaint_state (tenant String, complaint_id String)"
+                  " ENGINE = MergeTree ORDER BY (tenant, complaint_id)")
+
+    with pytest.raises(OutdatedLayout, match=r"services\.analytics\.rebuild"):
+        app.check_layout()
+
+    app.reset()
+    app.check_layout()
+
+
+def test_a_complaint_whose_facts_span_weeks_is_refolded_from_all_of_them(
+    app: AnalyticsApplication, store: ClickHouseStore
+) -> None:
+    snapshot = exact(app)
+    # Received on a Sunday; its response, closure (Monday) and feedback (a month on) each
+    # land in another week's state rows.
+    story = Story("W").received("2024-03-10 22:00", customer="c", region="CA", product="Card") \
+        .classified("billing", "P2").assigned("payments", "billing-desk", "a1") \
+        .clock("k", "first_response", "P2", met=True).first_response(1).closed(4, "fee_error")
+    app.project(story.events)
+    snapshot.refresh()
+    before = len(story.events)
+    story.feedback(24 * 30, 4, 9)
+
+    app.project(story.events[before:])
+    refreshed = snapshot.refresh()
+
+    weeks = store.select("SELECT DISTINCT bucket FROM complaint_state ORDER BY bucket")
+    assert [str(week) for (week,) in weeks] == ["2024-03-04", "2024-03-11", "2024-04-08"]
+    assert refreshed.complaints == 1
+    assert store.select(f"SELECT category, status, root_cause, csat FROM {COMPLAINTS}") == [
+        ("billing", "closed", "fee_error", 4)
+    ]
+    assert store.select(f"SELECT department, target, met FROM {CLOCKS}") == [
+        ("payments", "first_response", 1)
+    ]
+    assert same_as_live_fold(store)
