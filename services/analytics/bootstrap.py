@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from runtime.lag import LagMonitor
 from services.analytics import api
 from services.analytics.actions import CorrectiveActions
 from services.analytics.alerts import SpikeWatcher
-from services.analytics.application import AnalyticsApplication
+from services.analytics.application import AnalyticsApplication, OutdatedLayout
 from services.analytics.config import AnalyticsSettings
 from services.analytics.consumer import ProjectionLoop, group_consumer, watch_lag
 from services.analytics.domain import Pseudonyms
@@ -28,6 +29,8 @@ from services.analytics.reports import Reports
 from services.analytics.snapshot import keep_current
 from services.analytics.spikes import SpikeRule
 from services.analytics.store import ClickHouseStore, build_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,7 +57,7 @@ class AnalyticsRuntime:
     async def running(self) -> AsyncIterator[None]:
         """Open the store, start producer, consumer and tasks; stop them in reverse order."""
         await asyncio.to_thread(self.store.open)
-        await asyncio.to_thread(self.app.check_layout)
+        await asyncio.to_thread(self.current_layout)
         producer = self.dead_letters.producer = build_producer(self.settings)
         await producer.start()
         consumer = group_consumer(
@@ -89,6 +92,18 @@ class AnalyticsRuntime:
             await consumer.stop()
             await producer.stop()
             self.store.close()
+
+    def current_layout(self) -> None:
+        """Tables of an earlier layout: in this process's own chDB, start the projection
+        again from the topics (it is derived data; corrective actions and alerts are kept);
+        on a server other replicas may be writing, so refuse and leave the rebuild to people."""
+        try:
+            self.app.check_layout()
+        except OutdatedLayout:
+            if self.settings.clickhouse_url:
+                raise
+            log.warning("projection tables predate this version: replaying the topics anew")
+            self.app.reset()
 
     def readiness(self) -> dict[str, bool]:
         """Checks that decide whether this replica should receive traffic."""

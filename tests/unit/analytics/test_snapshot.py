@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from services.analytics.application import AnalyticsApplication, OutdatedLayout
+from services.analytics.bootstrap import bootstrap
+from services.analytics.config import AnalyticsSettings
 from services.analytics.schema import CLOCKS, COMPLAINTS
 from services.analytics.snapshot import Snapshot
 from services.analytics.store import ClickHouseStore
@@ -126,20 +129,52 @@ def test_csv_says_how_current_it_is_in_a_header(
     assert answer.text == "complaints\n6\n"
 
 
-def test_state_tables_of_an_earlier_layout_are_refused_until_rebuilt(
-    app: AnalyticsApplication, store: ClickHouseStore
-) -> None:
-    app.check_layout()
+def outdate(store: ClickHouseStore) -> None:
+    """Lay complaint_state out as a version before the weekly buckets did."""
     store.command("DROP TABLE complaint_state_mv")
     store.command("DROP TABLE complaint_state")
     store.command("CREATE TABLE complaint_state (tenant String, complaint_id String)"
                   " ENGINE = MergeTree ORDER BY (tenant, complaint_id)")
+
+
+def test_state_tables_of_an_earlier_layout_are_refused_until_rebuilt(
+    app: AnalyticsApplication, store: ClickHouseStore
+) -> None:
+    app.check_layout()
+    outdate(store)
 
     with pytest.raises(OutdatedLayout, match=r"services\.analytics\.rebuild"):
         app.check_layout()
 
     app.reset()
     app.check_layout()
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["own chdb", "clickhouse server"])
+def test_the_service_replays_into_its_own_chdb_but_leaves_a_shared_server_to_people(
+    server: bool, tmp_path: Path
+) -> None:
+    settings = AnalyticsSettings(
+        data_dir=tmp_path,
+        clickhouse_url=f"chdb://{tmp_path}/server" if server else "",
+    )
+    _, runtime = bootstrap(settings)
+    runtime.store.open()
+    runtime.app.project(world_events())
+    outdate(runtime.store)
+
+    try:
+        if server:
+            with pytest.raises(OutdatedLayout):
+                runtime.current_layout()
+            assert runtime.app.count_received_complaints() == 6  # nothing dropped
+        else:
+            runtime.current_layout()
+            runtime.app.check_layout()
+            assert runtime.app.count_received_complaints() == 0  # to be replayed from Kafka
+            assert runtime.app.positions() == {}
+    finally:
+        runtime.store.close()
 
 
 def test_a_complaint_whose_facts_span_weeks_is_refolded_from_all_of_them(
