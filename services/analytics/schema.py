@@ -260,7 +260,7 @@ ACTIONS = f"""
 # Reports read a snapshot of the folded state as plain columns (snapshot.py), not the live
 # views: merging every complaint's aggregate states costs most of a report's time at millions
 # of complaints. Each fact marks its complaint changed; a refresh re-folds only those.
-CHANGED = f"""
+CHANGED_COMPLAINTS = f"""
     CREATE TABLE IF NOT EXISTS changed_complaints (
         marked_at {STORED_AT},
         tenant LowCardinality(String),
@@ -327,7 +327,7 @@ COMPLAINTS = "current_complaints"
 CLOCKS = "current_clocks"
 
 SCHEMA: tuple[str, ...] = (
-    EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS, CHANGED, BUCKETS, REFRESHES,
+    EVENTS, SEEN, POSITIONS, ALERTS, ACTIONS, CHANGED_COMPLAINTS, BUCKETS, REFRESHES,
     *COMPLAINT_FOLD.ddl(), *CLOCK_FOLD.ddl(),
     *_noted(COMPLAINT_FOLD.facts), *_noted(CLOCK_FOLD.facts),
     *_snapshot("complaint_snapshot", COMPLAINTS, "tenant, complaint_id",

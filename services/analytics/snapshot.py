@@ -6,7 +6,7 @@ of a tenant on every report is what made reports take seconds at millions of com
 refresh folds the complaints whose facts arrived since the previous refresh (the facts' views
 mark them in `changed_complaints`) and appends their rows, versioned by when the state was
 read, so the newest fold of a complaint wins (ReplacingMergeTree, read FINAL). A refresh is
-idempotent: running one twice, or two replicas running one each, writes the same rows.
+idempotent: running one twice, or two replicas running one each, leaves the same values.
 
 The first refresh of a store (new, rebuilt, or projected before snapshots existed) folds
 every complaint. Reports are as current as the last refresh: `as_of()` tells how current.
