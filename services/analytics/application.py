@@ -23,9 +23,9 @@ from services.analytics.folding import (
     clock_targets,
     complaint_facts,
 )
-from services.analytics.schema import CLOCK_FACT_COLUMNS, FACT_COLUMNS, PROJECTION_TABLES, SCHEMA
+from services.analytics.schema import CLOCK_FACT_COLUMNS, FACT_COLUMNS, PROJECTION_TABLES
 from services.analytics.snapshot import Snapshot
-from services.analytics.store import ClickHouseStore
+from services.analytics.store import ClickHouseStore, create_tables
 
 ALREADY_SEEN = (
     "SELECT event_id FROM seen_events WHERE time BETWEEN {lo:DateTime64(3, 'UTC')}"
@@ -36,10 +36,7 @@ CLOCK_TARGETS = (
     " WHERE clock_id IN {ids:Array(String)} GROUP BY clock_id"
 )
 POSITIONS = "SELECT topic, partition, max(offset) FROM positions GROUP BY topic, partition"
-LAID_OUT = (
-    "SELECT count() FROM system.columns WHERE database = currentDatabase()"
-    " AND table IN ('complaint_state', 'clock_state') AND name = 'bucket'"
-)
+
 # Rows of one event collapse only when ClickHouse merges parts: count ids, not rows.
 COUNT_EVENTS = "SELECT uniqExact(event_id) FROM events WHERE type = {type:String}"
 FOR_TENANT = " AND tenant = {tenant:String}"
@@ -53,10 +50,6 @@ class Projected:
 
     stored: list[Consumed] = field(default_factory=list)
     duplicates: int = 0
-
-
-class OutdatedLayout(RuntimeError):
-    """The state tables were created by an earlier version, with another sorting key."""
 
 
 class AnalyticsApplication:
@@ -102,20 +95,11 @@ class AnalyticsApplication:
         """The last offset processed per partition, as recorded with the batches."""
         return {(topic, int(p)): int(offset) for topic, p, offset in self.store.select(POSITIONS)}
 
-    def check_layout(self) -> None:
-        """Refuse tables an earlier version laid out otherwise: they need a rebuild."""
-        if int(self.store.select(LAID_OUT)[0][0]) != 2:
-            raise OutdatedLayout(
-                "the analytics state tables predate the weekly buckets of their sorting key:"
-                " stop the service and run `python -m services.analytics.rebuild`"
-            )
-
     def reset(self) -> None:
         """Drop every projected table and create them empty (for a rebuild)."""
         for table in PROJECTION_TABLES:
             self.store.command(f"DROP TABLE IF EXISTS {table}")
-        for statement in SCHEMA:
-            self.store.command(statement)
+        create_tables(self.store)
 
     def count_events(self, *, event_type: str, tenant: str | None = None) -> int:
         """How many distinct events of one type were projected, for one tenant or all."""

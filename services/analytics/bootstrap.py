@@ -20,12 +20,13 @@ from runtime.lag import LagMonitor
 from services.analytics import api
 from services.analytics.actions import CorrectiveActions
 from services.analytics.alerts import SpikeWatcher
-from services.analytics.application import AnalyticsApplication, OutdatedLayout
+from services.analytics.application import AnalyticsApplication
 from services.analytics.config import AnalyticsSettings
 from services.analytics.consumer import ProjectionLoop, group_consumer, watch_lag
 from services.analytics.domain import Pseudonyms
 from services.analytics.handlers import ProjectionConsumer
 from services.analytics.reports import Reports
+from services.analytics.schema import OutdatedLayout
 from services.analytics.snapshot import keep_current
 from services.analytics.spikes import SpikeRule
 from services.analytics.store import ClickHouseStore, build_store
@@ -56,8 +57,7 @@ class AnalyticsRuntime:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Open the store, start producer, consumer and tasks; stop them in reverse order."""
-        await asyncio.to_thread(self.store.open)
-        await asyncio.to_thread(self.current_layout)
+        await asyncio.to_thread(self.open_store)
         producer = self.dead_letters.producer = build_producer(self.settings)
         await producer.start()
         consumer = group_consumer(
@@ -93,12 +93,13 @@ class AnalyticsRuntime:
             await producer.stop()
             self.store.close()
 
-    def current_layout(self) -> None:
-        """Tables of an earlier layout: in this process's own chDB, start the projection
-        again from the topics (it is derived data; corrective actions and alerts are kept);
-        on a server other replicas may be writing, so refuse and leave the rebuild to people."""
+    def open_store(self) -> None:
+        """Open the store. Tables of an earlier layout: in this process's own chDB, replay the
+        topics into new ones (the projection is derived data; corrective actions and alerts
+        are kept); on a server other replicas may be writing, so refuse and leave the rebuild
+        to people."""
         try:
-            self.app.check_layout()
+            self.store.open()
         except OutdatedLayout:
             if self.settings.clickhouse_url:
                 raise

@@ -12,6 +12,7 @@ A message that could not be processed before is dead-lettered again, with the sa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 
@@ -22,6 +23,7 @@ from runtime import logs
 from runtime.bus import build_producer
 from services.analytics.bootstrap import projection
 from services.analytics.config import AnalyticsSettings
+from services.analytics.schema import OutdatedLayout
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,8 @@ async def rebuild(
     """Replay the topics into empty tables; returns how many messages were read."""
     store, app, loop, dead_letters, _ = projection(settings)
     loop.commit_offsets = False  # no consumer group: the replay belongs to nobody
-    await asyncio.to_thread(store.open)
+    with contextlib.suppress(OutdatedLayout):  # the tables are dropped next anyway
+        await asyncio.to_thread(store.open)
     producer = dead_letters.producer = build_producer(settings)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,

@@ -177,6 +177,18 @@ class Folded:
         )
 
 
+# State tables an earlier version created without the weekly bucket: they need a rebuild.
+OUTDATED = (
+    "SELECT name FROM system.tables WHERE database = currentDatabase()"
+    " AND name IN ('complaint_state', 'clock_state') AND name NOT IN (SELECT table"
+    " FROM system.columns WHERE database = currentDatabase() AND name = 'bucket')"
+)
+
+
+class OutdatedLayout(RuntimeError):
+    """The state tables were created by an earlier version, with another sorting key."""
+
+
 COMPLAINT_FOLD = Folded("complaint_facts", "complaint_state", "complaints",
                         ("tenant", "complaint_id"), COMPLAINT_COLUMNS, HIDDEN_COLUMNS,
                         COMPLAINT_FLAGS)

@@ -18,7 +18,7 @@ import clickhouse_connect
 from clickhouse_connect.driver.binding import format_bind_value
 
 from services.analytics.config import AnalyticsSettings
-from services.analytics.schema import SCHEMA
+from services.analytics.schema import OUTDATED, SCHEMA, OutdatedLayout
 
 Params = Mapping[str, Any]
 
@@ -26,7 +26,8 @@ class ClickHouseStore(Protocol):
     """What the projection needs from ClickHouse."""
 
     def open(self) -> None:
-        """Connect and create the tables that do not exist yet."""
+        """Connect and create the tables that do not exist yet; raise OutdatedLayout (still
+        connected) when an earlier version laid the state tables out otherwise."""
 
     def close(self) -> None:
         """Release the connection; `open()` may be called again."""
@@ -55,8 +56,7 @@ class ChdbStore:
     def open(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         self._session = chdb.session.Session(str(self.path.resolve()))
-        for statement in SCHEMA:
-            self.command(statement)
+        create_tables(self)
 
     def close(self) -> None:
         if self._session is not None:
@@ -116,8 +116,7 @@ class ServerStore:
             "http", "https", "clickhouse"
         ) else {}
         self._client = clickhouse_connect.get_client(dsn=self.url, **options)
-        for statement in SCHEMA:
-            self.command(statement)
+        create_tables(self)
 
     def close(self) -> None:
         if self._client is not None:
@@ -146,6 +145,17 @@ class ServerStore:
         if self._client is None:
             raise RuntimeError("ClickHouse store is not open")
         return self._client
+
+
+def create_tables(store: ClickHouseStore) -> None:
+    """Create the projection's tables that do not exist, unless some predate their layout."""
+    if outdated := [table for (table,) in store.select(OUTDATED)]:
+        raise OutdatedLayout(
+            f"{', '.join(outdated)} predate the weekly buckets of their sorting key:"
+            " stop the service and run `python -m services.analytics.rebuild`"
+        )
+    for statement in SCHEMA:
+        store.command(statement)
 
 
 def build_store(settings: AnalyticsSettings) -> ClickHouseStore:

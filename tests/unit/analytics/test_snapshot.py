@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from services.analytics.application import AnalyticsApplication, OutdatedLayout
+from services.analytics.application import AnalyticsApplication
 from services.analytics.bootstrap import bootstrap
 from services.analytics.config import AnalyticsSettings
-from services.analytics.schema import CLOCKS, COMPLAINTS
+from services.analytics.schema import CLOCKS, COMPLAINTS, OutdatedLayout
 from services.analytics.snapshot import Snapshot
 from services.analytics.store import ClickHouseStore
 from tests.auth_tokens import Tokens
@@ -140,14 +140,15 @@ def outdate(store: ClickHouseStore) -> None:
 def test_state_tables_of_an_earlier_layout_are_refused_until_rebuilt(
     app: AnalyticsApplication, store: ClickHouseStore
 ) -> None:
-    app.check_layout()
     outdate(store)
+    store.close()
 
     with pytest.raises(OutdatedLayout, match=r"services\.analytics\.rebuild"):
-        app.check_layout()
+        store.open()
 
     app.reset()
-    app.check_layout()
+    store.close()
+    store.open()
 
 
 @pytest.mark.parametrize("server", [False, True], ids=["own chdb", "clickhouse server"])
@@ -162,17 +163,19 @@ def test_the_service_replays_into_its_own_chdb_but_leaves_a_shared_server_to_peo
     runtime.store.open()
     runtime.app.project(world_events())
     outdate(runtime.store)
+    runtime.store.close()
 
     try:
         if server:
             with pytest.raises(OutdatedLayout):
-                runtime.current_layout()
+                runtime.open_store()
             assert runtime.app.count_received_complaints() == 6  # nothing dropped
         else:
-            runtime.current_layout()
-            runtime.app.check_layout()
+            runtime.open_store()
             assert runtime.app.count_received_complaints() == 0  # to be replayed from Kafka
             assert runtime.app.positions() == {}
+            runtime.store.close()
+            runtime.store.open()  # the new layout
     finally:
         runtime.store.close()
 
