@@ -65,11 +65,15 @@ def refold_complaints(rows: str) -> str:
 
 
 def refold_clocks(rows: str, complaints: str) -> str:
-    """Append the fold of those clocks, with their complaint's dimensions from the snapshot
-    just refreshed."""
-    joined = CLOCKS_WITH_COMPLAINTS.format(
-        clocks=CLOCK_FOLD.fold(rows), complaints=f"SELECT * FROM {COMPLAINTS} WHERE {complaints}"
+    """Append the fold of every clock whose state rows satisfy `rows`, with the dimensions of
+    its complaint (one satisfying `complaints`) as just refreshed: the newest snapshot row of
+    each (FINAL would merge every part of the snapshot; folding the complaints again would
+    read their state again)."""
+    latest = (
+        f"SELECT * FROM complaint_snapshot WHERE {complaints}"
+        " ORDER BY refreshed DESC LIMIT 1 BY tenant, complaint_id"
     )
+    joined = CLOCKS_WITH_COMPLAINTS.format(clocks=CLOCK_FOLD.fold(rows), complaints=latest)
     return f"INSERT INTO clock_snapshot SELECT *, {VERSION} FROM ({joined})"
 
 
