@@ -272,6 +272,7 @@ ACTIONS = f"""
 # Reports read a snapshot of the folded state as plain columns (snapshot.py), not the live
 # views: merging every complaint's aggregate states costs most of a report's time at millions
 # of complaints. Each fact marks its complaint changed; a refresh re-folds only those.
+CHANGES_KEPT_DAYS = 7
 CHANGED_COMPLAINTS = f"""
     CREATE TABLE IF NOT EXISTS changed_complaints (
         marked_at {STORED_AT},
@@ -279,7 +280,7 @@ CHANGED_COMPLAINTS = f"""
         complaint_id String
     ) ENGINE = MergeTree
     ORDER BY marked_at
-    TTL toDateTime(marked_at) + INTERVAL 7 DAY
+    TTL toDateTime(marked_at) + INTERVAL {CHANGES_KEPT_DAYS} DAY
 """
 
 
@@ -316,10 +317,11 @@ CLOCKS_WITH_COMPLAINTS = (
 
 
 def _snapshot(table: str, view: str, keys: str, source: str) -> list[str]:
-    # The latest refresh of a row wins; `refreshed` is when that refresh read the state.
+    # The latest refresh of a row wins; `refreshed` is when that refresh read the state. Not
+    # partitioned by tenant: a refresh would write a part into every tenant's partition.
     return [
         f"CREATE TABLE IF NOT EXISTS {table} ENGINE = ReplacingMergeTree(refreshed)"
-        f" PARTITION BY tenant ORDER BY ({keys})"
+        f" ORDER BY ({keys})"
         f" EMPTY AS SELECT *, toUInt64(0) AS refreshed FROM ({source})",
         f"CREATE VIEW IF NOT EXISTS {view} AS SELECT * EXCEPT refreshed FROM {table} FINAL",
     ]

@@ -2,14 +2,16 @@
 re-folding only the complaints changed since the last refresh.
 
 Folding a complaint merges its aggregate states (schema.py); doing that for every complaint
-of a tenant on every report is what made reports take seconds at millions of complaints. A
+of a tenant on every report made each report slower with every complaint (0.1-0.8 s at 155,000
+per tenant). A
 refresh folds the complaints whose facts arrived since the previous refresh (the facts' views
 mark them in `changed_complaints`) and appends their rows, versioned by when the state was
 read, so the newest fold of a complaint wins (ReplacingMergeTree, read FINAL). A refresh is
 idempotent: running one twice, or two replicas running one each, leaves the same values.
 
-The first refresh of a store (new, rebuilt, or projected before snapshots existed) folds
-every complaint. Reports are as current as the last refresh: `as_of()` tells how current.
+The first refresh of a store (new, rebuilt, or projected before snapshots existed), or the
+first after the marks of changes may have expired, folds every complaint. Reports are as
+current as the last refresh: `as_of()` tells how current.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import Gauge, Histogram
 
 from services.analytics.schema import (
+    CHANGES_KEPT_DAYS,
     CLOCK_FOLD,
     CLOCKS_WITH_COMPLAINTS,
     COMPLAINT_FOLD,
@@ -56,6 +59,7 @@ CHANGED_ROWS = (
     f"{CHANGED} AND (tenant, bucket) IN"
     f" (SELECT tenant, bucket FROM complaint_buckets WHERE {CHANGED})"
 )
+MARKS_TRUSTED = timedelta(days=CHANGES_KEPT_DAYS - 1)
 VERSION = "toUInt64(toUnixTimestamp64Micro(now64(6))) AS refreshed"
 
 
@@ -107,7 +111,8 @@ class Snapshot:
         began = time.perf_counter()
         until = self.store.select(NOW)[0][0]
         last, refreshes = self.store.select(LAST)[0]
-        everything = not refreshes
+        # Marks older than the ones kept may be gone: after so long, fold everything.
+        everything = not refreshes or _utc(until) - _utc(last) > MARKS_TRUSTED
         if everything:
             rows, complaints, params, count = "1", "1", {}, None
         else:

@@ -103,6 +103,20 @@ def test_a_store_projected_before_snapshots_existed_is_folded_whole_on_its_first
     assert same_as_live_fold(store)
 
 
+def test_after_a_week_without_refresh_everything_is_folded_again(
+    app: AnalyticsApplication, store: ClickHouseStore
+) -> None:
+    # The marks of changes are kept a week: older ones may be gone, so none is trusted.
+    app.project(world_events())
+    store.command("INSERT INTO snapshot_refreshes (up_to, complaints)"
+                  " VALUES (now64(6) - INTERVAL 8 DAY, 0)")
+
+    refreshed = exact(app).refresh()
+
+    assert (refreshed.everything, refreshed.complaints) == (True, 6)
+    assert same_as_live_fold(store)
+
+
 def test_refreshing_twice_or_from_two_replicas_changes_no_row(
     app: AnalyticsApplication, store: ClickHouseStore
 ) -> None:
