@@ -2,12 +2,12 @@
 re-folding only the complaints changed since the last refresh.
 
 Folding a complaint merges its aggregate states (schema.py); doing that for every complaint
-of a tenant on every report made each report slower with every complaint (0.1-0.8 s at 155,000
-per tenant). A
-refresh folds the complaints whose facts arrived since the previous refresh (the facts' views
-mark them in `changed_complaints`) and appends their rows, versioned by when the state was
-read, so the newest fold of a complaint wins (ReplacingMergeTree, read FINAL). A refresh is
-idempotent: running one twice, or two replicas running one each, leaves the same values.
+of a tenant on every report made each report slower with every complaint (0.1-0.8 s at
+155,000 per tenant). A refresh folds the complaints whose facts arrived since the previous
+refresh (the facts' views mark them in `changed_complaints`) and appends their rows,
+versioned by when the state was read, so the newest fold of a complaint wins
+(ReplacingMergeTree, read FINAL). A refresh is idempotent: running one twice, or two
+replicas running one each, leaves the same values.
 
 The first refresh of a store (new, rebuilt, or projected before snapshots existed), or the
 first after the marks of changes may have expired, folds every complaint. Reports are as
