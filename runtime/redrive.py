@@ -131,7 +131,8 @@ def parse_args(argv: Sequence[str]) -> tuple[Wanted, bool]:
     )
     parser.add_argument("--consumer", required=True, help="the service that dead-lettered them")
     parser.add_argument("--reason", action="append", choices=redrivable,
-                        help="repeatable; default: every reason that can be re-driven")
+                        help="repeatable; default: handler_failed, the failures a fix of the"
+                             " consumer or its dependencies addresses")
     parser.add_argument("--since", type=datetime.fromisoformat,
                         help="only letters written at or after this instant (ISO 8601)")
     parser.add_argument("--dry-run", action="store_true", help="count them, publish nothing")
@@ -139,7 +140,7 @@ def parse_args(argv: Sequence[str]) -> tuple[Wanted, bool]:
     since = args.since
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    reasons = frozenset(DeadLetterReason(r) for r in (args.reason or redrivable))
+    reasons = frozenset(DeadLetterReason(r) for r in (args.reason or ["handler_failed"]))
     return Wanted(consumer=args.consumer, reasons=reasons, since=since), args.dry_run
 
 

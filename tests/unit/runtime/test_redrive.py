@@ -47,11 +47,11 @@ def test_a_message_dead_lettered_twice_is_redriven_once() -> None:
     assert len(chosen(letters, Wanted("dispatch", frozenset({R.HANDLER_FAILED})))) == 2
 
 
-def test_the_command_line_defaults_to_every_redrivable_reason_and_utc() -> None:
+def test_the_command_line_defaults_to_handler_failures_and_utc() -> None:
     wanted, dry_run = parse_args(["--consumer", "sla", "--since", "2026-11-24T12:00",
                                   "--dry-run"])
 
-    assert wanted == Wanted("sla", frozenset(R) - {R.UNPARSEABLE}, since=NOON)
+    assert wanted == Wanted("sla", frozenset({R.HANDLER_FAILED}), since=NOON)
     assert dry_run
     assert parse_args(["--consumer", "sla", "--reason", "rejected"])[0].reasons == {R.REJECTED}
     with pytest.raises(SystemExit):
