@@ -327,6 +327,7 @@ def _snapshot(table: str, view: str, keys: str, source: str) -> list[str]:
     ]
 
 
+# One row per refresh (every few seconds), kept as long as the marks they relied on.
 REFRESHES = f"""
     CREATE TABLE IF NOT EXISTS snapshot_refreshes (
         up_to {STORED_AT},
@@ -334,6 +335,7 @@ REFRESHES = f"""
         finished_at {TIME} DEFAULT now64(3)
     ) ENGINE = MergeTree
     ORDER BY up_to
+    TTL toDateTime(up_to) + INTERVAL {CHANGES_KEPT_DAYS} DAY
 """
 
 # What reports read: every complaint, and every SLA clock with its complaint's dimensions.
