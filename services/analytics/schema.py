@@ -133,6 +133,12 @@ COMPLAINT_FLAGS = (
 BUCKET = "toMonday(time)"
 
 
+def key_ddl(keys: tuple[str, ...]) -> str:
+    """Column definitions of key columns: all strings but the tenant and the week."""
+    special = {"tenant": "tenant LowCardinality(String)", "bucket": "bucket Date"}
+    return ", ".join(special.get(key, f"{key} String") for key in keys)
+
+
 @dataclass(frozen=True)
 class Folded:
     """Facts (a Null table) folded by a materialized view into a state table, read back by
@@ -147,10 +153,9 @@ class Folded:
     derived: tuple[tuple[str, str], ...] = ()  # (name, expression over read columns)
 
     def ddl(self) -> list[str]:
-        """The facts table, the state table, the view folding one into the other, the view."""
+        """The facts table, the state table, the materialized view folding facts into state,
+        and the view reading the state back."""
         stored = self.columns + self.hidden
-        ddl = {"tenant": "tenant LowCardinality(String)", "bucket": "bucket Date"}
-        key_ddl = lambda keys: ", ".join(ddl.get(k, f"{k} String") for k in keys)  # noqa: E731
         sort = ("tenant", "bucket", *self.keys[1:])
         fact_cols = ", ".join(f"{c.name} {c.fact_type()}" for c in stored)
         return [
