@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from services.analytics.application import AnalyticsApplication
 from services.analytics.bootstrap import bootstrap
 from services.analytics.config import AnalyticsSettings
 from services.analytics.schema import CLOCKS, COMPLAINTS, OutdatedLayout
-from services.analytics.snapshot import Snapshot
+from services.analytics.snapshot import Refreshed, Snapshot, keep_current
 from services.analytics.store import ClickHouseStore
 from tests.auth_tokens import Tokens
 from tests.unit.analytics.conftest import analyst_client
@@ -221,3 +222,30 @@ def test_a_complaint_whose_facts_span_weeks_is_refolded_from_all_of_them(
         ("payments", "first_response", 1)
     ]
     assert same_as_live_fold(store)
+
+
+def test_refreshing_waits_twice_a_slow_refresh_and_carries_on_after_a_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outcomes = [0.5, 3.0, RuntimeError("ClickHouse went away"), 0.1]
+    waits: list[float] = []
+
+    class Timed:
+        def refresh(self) -> Refreshed:
+            outcome = outcomes.pop(0)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return Refreshed(up_to=datetime.now(UTC), complaints=1, everything=False,
+                             seconds=outcome)
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if not outcomes:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(keep_current(Timed(), every_s=2.0))  # type: ignore[arg-type]
+
+    assert waits == [2.0, 6.0, 2.0, 2.0]
