@@ -25,7 +25,7 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from deploy.local import topics as topics_module
-from runtime.settings import Settings
+from runtime.settings import DEV_ISSUER, Settings
 
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "deploy" / "k8s"
@@ -521,7 +521,9 @@ def test_k8s_env_configures_each_service(
     secret: dict[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert set(configmap) <= field_names(Settings)
-    assert set(secret) == {"DATABASE_URL", "CLICKHOUSE_URL"}
+    assert set(secret) == {
+        "DATABASE_URL", "CLICKHOUSE_URL", "TRACKING_SECRET", "CUSTOMER_PSEUDONYM_KEY"
+    }
     assert urlparse(secret["DATABASE_URL"]).scheme == "postgresql"
     assert urlparse(secret["CLICKHOUSE_URL"]).scheme == "http"
     for service in SERVICES:
@@ -540,6 +542,19 @@ def test_k8s_env_configures_each_service(
             assert settings.clickhouse_url == secret["CLICKHOUSE_URL"]
         else:
             assert "CLICKHOUSE_URL" not in env
+        # Tokens of the organisation's identity provider, never the development issuer.
+        assert (settings.auth_mode, settings.auth_jwks) == ("jwks", configmap["AUTH_JWKS"])
+        assert settings.auth_issuer == configmap["AUTH_ISSUER"] != DEV_ISSUER
+        # Keys every replica must share: one per pod would break links and customers' history.
+        shared = {"tracking_secret": "TRACKING_SECRET",
+                  "customer_pseudonym_key": "CUSTOMER_PSEUDONYM_KEY"}
+        for field, key in shared.items():
+            if field in settings_class(service).model_fields:
+                value = getattr(settings, field)
+                value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+                assert value == secret[key], (service, key)
+            else:
+                assert key not in env, f"{service} does not read {key}"
 
 
 def test_k8s_topic_job_runs_the_topic_module_against_the_configured_broker(
