@@ -139,8 +139,14 @@ def make_app(path: Path, files: Files, clock: Clock, **kwargs) -> DispatchApplic
 
 
 @pytest.fixture
-def app(tmp_path: Path, files: Files, clock: Clock) -> Iterator[DispatchApplication]:
-    app = make_app(tmp_path / "dispatch.sqlite", files, clock)
+def app(
+    request: pytest.FixtureRequest, tmp_path: Path, files: Files, clock: Clock
+) -> Iterator[DispatchApplication]:
+    """The application; a test module naming a TENANT deploys it for that tenant (its roster
+    and rules are then that tenant's)."""
+    tenant = getattr(request.module, "TENANT", None)
+    app = make_app(tmp_path / "dispatch.sqlite", files, clock,
+                   **({"tenant": tenant} if tenant else {}))
     yield app
     app.close()
 

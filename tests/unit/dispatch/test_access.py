@@ -9,17 +9,10 @@ from fastapi.testclient import TestClient
 from services.dispatch import api, api_operations
 from tests.auth_tokens import Tokens, bearer
 
-from .conftest import classified, make_app, published_envelopes
+from .conftest import classified, published_envelopes
 
 TENANT = "experian-us"  # the golden samples' tenant
 MISSING = {"detail": "assignment not found"}
-
-
-@pytest.fixture
-def app(tmp_path, files, clock):
-    app = make_app(tmp_path / "dispatch.sqlite", files, clock, tenant=TENANT)
-    yield app
-    app.close()
 
 
 @pytest.fixture

@@ -7,17 +7,9 @@ from fastapi.testclient import TestClient
 
 from services.dispatch import api, api_operations
 
-from .conftest import START, classified, make_app, sample
+from .conftest import START, classified, sample
 
 TENANT = "experian-us"  # the golden samples' tenant
-
-
-@pytest.fixture
-def app(tmp_path, files, clock):
-    """A deployment of the samples' tenant: its roster and rules are theirs."""
-    app = make_app(tmp_path / "dispatch.sqlite", files, clock, tenant=TENANT)
-    yield app
-    app.close()
 
 
 @pytest.fixture
