@@ -91,26 +91,24 @@ def test_a_refresh_refolds_only_the_complaints_changed_since_the_last(
     assert app.store.select(f"SELECT count() FROM {CLOCKS}") == [(6,)]
 
 
-def test_a_store_projected_before_snapshots_existed_is_folded_whole_on_its_first_refresh(
-    app: AnalyticsApplication, store: ClickHouseStore
+# Ways a store loses track of what changed since its last refresh.
+UNTRACKED = {
+    # projected before snapshots existed: no marks, no refresh yet
+    "before snapshots": [f"TRUNCATE TABLE {table}" for table in
+                         ("changed_complaints", "complaint_snapshot", "clock_snapshot")],
+    # the marks of changes are kept a week: older ones may be gone, so none is trusted
+    "a week without refresh": ["INSERT INTO snapshot_refreshes (up_to, complaints)"
+                               " VALUES (now64(6) - INTERVAL 8 DAY, 0)"],
+}
+
+
+@pytest.mark.parametrize("statements", UNTRACKED.values(), ids=UNTRACKED)
+def test_a_store_that_lost_track_of_its_changes_is_folded_whole(
+    app: AnalyticsApplication, store: ClickHouseStore, statements: list[str]
 ) -> None:
     app.project(world_events())
-    for table in ("changed_complaints", "complaint_snapshot", "clock_snapshot"):
-        store.command(f"TRUNCATE TABLE {table}")
-
-    refreshed = exact(app).refresh()
-
-    assert (refreshed.everything, refreshed.complaints) == (True, 6)
-    assert same_as_live_fold(store)
-
-
-def test_after_a_week_without_refresh_everything_is_folded_again(
-    app: AnalyticsApplication, store: ClickHouseStore
-) -> None:
-    # The marks of changes are kept a week: older ones may be gone, so none is trusted.
-    app.project(world_events())
-    store.command("INSERT INTO snapshot_refreshes (up_to, complaints)"
-                  " VALUES (now64(6) - INTERVAL 8 DAY, 0)")
+    for statement in statements:
+        store.command(statement)
 
     refreshed = exact(app).refresh()
 
