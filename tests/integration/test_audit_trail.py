@@ -26,11 +26,9 @@ from audit.config import AuditSettings
 from audit.history import AuditTrail, UnknownComplaint
 from audit.stores import SERVICES, StoreMissing, close_stores, open_stores
 from contracts.envelope import Envelope
-from contracts.registry import parse
-from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS, TopicSpec
+from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS
 from deploy.local.support import free_ports, port_open
 from runtime import chain
-from runtime.inbox import Inbox
 from runtime.sealing import digest as sealing_digest
 from runtime.sealing import open_factory
 from runtime.service import ServiceRuntime
@@ -45,6 +43,7 @@ from services.sla.bootstrap import bootstrap as sla_bootstrap
 from services.sla.config import SlaSettings
 from tests.auth_tokens import Tokens
 from tests.integration.event_stores import RogueAdmin, fresh_postgres_database
+from tests.integration.platform_world import deliver, published
 
 pytestmark = pytest.mark.integration
 
@@ -88,21 +87,6 @@ def runtimes(flow: Flow) -> dict[str, ServiceRuntime]:
             ("resolution", resolution_bootstrap, ResolutionSettings),
         ]
     }
-
-
-def published(service: ServiceRuntime) -> list[Envelope]:
-    """What the service's outbox relay publishes: every stored event, translated."""
-    envelopes = (service.translate(service.app.mapper.to_domain_event(n))
-                 for n in service.app.recorder.select_notifications(None, 1000))
-    return [e for e in envelopes if e is not None]
-
-
-def deliver(service: ServiceRuntime, topic: TopicSpec, envelopes: list[Envelope]) -> None:
-    """Everything published on a topic, to the service's subscription to it."""
-    inbox = Inbox(app=service.app, consumer=service.settings.service,
-                  handlers=service.subscriptions[topic])
-    for envelope in envelopes:
-        inbox.process(*parse(envelope.model_dump(mode="json")))
 
 
 def flow_one_complaint(flow: Flow) -> Flow:
