@@ -90,7 +90,7 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
     router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
     get = router.get
     # Read before the report, so the report holds at least what was projected by then.
-    data_as_of = Depends(reports.as_of)
+    data_as_of = Depends(app.snapshot.as_of)
 
     @get("/complaints/count", response_model=ReceivedCount, summary="Complaints received so far")
     def count_complaints(request: Request, caller: Analyst) -> ReceivedCount:

@@ -15,7 +15,6 @@ from typing import Any
 from services.analytics.folding import ch_time
 from services.analytics.schema import CLOCKS, COMPLAINTS
 from services.analytics.slicing import Grouping, Slice
-from services.analytics.snapshot import Snapshot
 from services.analytics.store import ClickHouseStore
 
 Rows = list[dict[str, Any]]
@@ -46,11 +45,6 @@ class Reports:
 
     def __init__(self, store: ClickHouseStore) -> None:
         self.store = store
-        self.snapshot = Snapshot(store)
-
-    def as_of(self) -> datetime | None:
-        """Up to when projected events are in what the reports read (see snapshot.py)."""
-        return self.snapshot.as_of()
 
     def volume(self, slice: Slice, grouping: Grouping) -> Rows:
         """Complaints received, per period and dimension."""
