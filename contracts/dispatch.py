@@ -23,6 +23,7 @@ class AssignmentTrigger(StrEnum):
     REOPENED = "reopened"
     SLA_ESCALATION = "sla_escalation"
     TRANSFER_CAP = "transfer_cap"
+    MANUAL = "manual"
 
 
 RULE_SET_HASH = "sha256 of the routing rule file in force, beside its declared version"
@@ -44,7 +45,8 @@ class ComplaintAssigned(DomainEvent):
     reason: str = Field(description="Human-readable explanation of the decision")
     trigger: AssignmentTrigger | None = Field(
         None, description="What caused this assignment: first routing, a slot freed in the "
-        "queue, a reopening, an SLA escalation or the transfer cap"
+        "queue, a reopening, an SLA escalation, the transfer cap, or a person who gave a "
+        "waiting complaint to an agent by name (manual)"
     )
     rule_set_hash: str | None = Field(None, description=RULE_SET_HASH)
 
