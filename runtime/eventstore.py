@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -49,6 +50,9 @@ class Cause:
 
     event_id: uuid.UUID
     consumer: str
+    # What the event changes besides the handler's own effects (the complaint's lifecycle
+    # status), read afresh for every save so that a retried save applies it to the new state.
+    also: Callable[[], Sequence[Aggregate]] = field(default=tuple, compare=False, repr=False)
 
 
 class Processed(Aggregate):
@@ -78,7 +82,7 @@ class ServiceApplication(Application[uuid.UUID]):
     def save(self, *objs: Any, cause: Cause | None = None, **kwargs: Any) -> Any:
         """Save aggregates; with a cause, atomically with the record that it was processed."""
         if cause is not None:
-            objs = (Processed(cause.consumer, cause.event_id), *objs)
+            objs = (Processed(cause.consumer, cause.event_id), *objs, *cause.also())
         return super().save(*objs, **kwargs)
 
     def acknowledge(self, cause: Cause) -> None:

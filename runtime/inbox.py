@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from contracts.envelope import DomainEvent, Envelope
+from runtime import lifecycle
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
 from runtime.logs import bound
 
@@ -26,8 +27,15 @@ class Outcome(StrEnum):
     IGNORED = "ignored"
 
 
+def _no_effect(app: ServiceApplication, event: DomainEvent, envelope: Envelope,
+               cause: Cause) -> None:
+    """The service itself does nothing with the event; its lifecycle status is still kept."""
+
+
 class Inbox:
-    """Routes each consumed event to its handlers; a repeat of an event changes nothing."""
+    """Routes each consumed event to its handlers; a repeat of an event changes nothing.
+    Whatever the handler does, the complaint's lifecycle status (runtime.lifecycle) follows the
+    event in the same transaction."""
 
     def __init__(
         self,
@@ -43,9 +51,12 @@ class Inbox:
     def process(self, envelope: Envelope, event: DomainEvent) -> Outcome:
         """Apply one event; its effects and the record of processing it commit together."""
         handler = self.handlers.get(type(event))
+        if handler is None and lifecycle.sets_status(event):
+            handler = _no_effect
         if handler is None:
             return Outcome.IGNORED
-        cause = Cause(event_id=envelope.id, consumer=self.consumer)
+        cause = Cause(event_id=envelope.id, consumer=self.consumer,
+                      also=lambda: lifecycle.changed_by(self.app, envelope, event))
         with bound(complaint_id=envelope.subject, correlation_id=envelope.correlationid):
             if self.app.has_processed(cause):
                 return Outcome.DUPLICATE

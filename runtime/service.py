@@ -13,6 +13,7 @@ from faust.contrib.asgi import faust_app_running
 
 from contracts.envelope import DomainEvent, Envelope
 from contracts.topics import TopicSpec
+from runtime import lifecycle
 from runtime.background import in_background
 from runtime.bus import build_faust_app, build_producer
 from runtime.deadletters import DeadLetters
@@ -40,6 +41,8 @@ class ServiceRuntime:
     started: bool = False
 
     def __post_init__(self) -> None:
+        # Every service keeps the complaint's lifecycle status from the stages' topics.
+        self.subscriptions = {**{topic: {} for topic in lifecycle.TOPICS}, **self.subscriptions}
         # aiokafka binds clients to the running loop, so the producer is made in `running`.
         self.relay = OutboxRelay(
             app=self.app, translate=self.translate, producer=None, topic=self.topic,
