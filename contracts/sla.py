@@ -24,6 +24,16 @@ class RebaseTrigger(StrEnum):
     EXTENSION = "extension"
 
 
+class ClockOutcome(StrEnum):
+    """How a stopped clock ended. A cancelled clock (its target stopped applying: the severity
+    or category changed, the complaint was a duplicate, a reopening restarted it) was neither
+    met nor breached, and compliance figures leave it out."""
+
+    MET = "met"
+    BREACHED = "breached"
+    CANCELLED = "cancelled"
+
+
 class EscalationLevel(StrEnum):
     TEAM_LEAD = "team_lead"
     DEPARTMENT_HEAD = "department_head"
@@ -123,8 +133,20 @@ class SlaClockStopped(DomainEvent):
     clock_id: str
     reason: str = Field(description="What stopped it, e.g. first response sent, complaint closed")
     stopped_at: datetime
-    met: bool = Field(description="True when stopped on or before the deadline")
+    met: bool = Field(
+        description="True only when the target was reached on or before the deadline; false "
+        "when breached and when cancelled (read `outcome` to tell them apart)"
+    )
     target: SlaTarget | None = None
+    outcome: ClockOutcome | None = Field(
+        None, description="met, breached or cancelled. None only in events published before "
+        "it was added, when a cancelled clock said met=true with reason `duplicate`, "
+        "`restarted on reopen` or `no longer a target (...)`"
+    )
+    severity: Severity | None = Field(
+        None, description="The complaint's severity when the clock stopped (a clock cancelled "
+        "by a reclassification carries the new severity)"
+    )
     summary_resolution: bool | None = Field(
         None, description="FCA DISP: resolved by the close of the third business day after "
         "receipt (None where the regime has no such rule)"

@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.sla import ClockOutcome
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
 from runtime.ownership import owner_of
 from services.sla.application import SlaApplication
@@ -52,7 +53,10 @@ class ClockView(BaseModel):
     fired: dict[str, datetime]
     stopped_at: datetime | None
     stop_reason: str | None
-    timely: bool | None = Field(description="Derived from events: None while undecided")
+    outcome: str | None = Field(
+        description="met, breached or cancelled (its target stopped applying) once stopped")
+    timely: bool | None = Field(
+        description="Derived from events: None while undecided and for a cancelled clock")
     summary_resolution: bool | None
     extension_step: int
 
@@ -65,7 +69,8 @@ class ComplaintClocks(BaseModel):
     waiting_since: datetime | None
     clocks: list[ClockView]
     timely: dict[str, bool | None] = Field(
-        description="Per regulatory regime: timely if every clock of it met its deadline"
+        description="Per regulatory regime: timely if every clock of it met its deadline "
+        "(cancelled clocks left out; a regime whose clocks were all cancelled is not listed)"
     )
 
 
@@ -107,7 +112,7 @@ def view(sla: ComplaintSla) -> ComplaintClocks:
     """A complaint's clocks as the API shows them."""
     regimes: dict[str, list[bool | None]] = {}
     for clock in sla.clocks.values():
-        if clock.regime:
+        if clock.regime and clock.outcome != ClockOutcome.CANCELLED:
             regimes.setdefault(clock.regime, []).append(clock.timely())
     return ComplaintClocks(
         complaint_id=sla.complaint_id, tenant=sla.tenant, severity=sla.severity,
@@ -119,7 +124,8 @@ def view(sla: ComplaintSla) -> ComplaintClocks:
             calendar_id=c.calendar_id, calendar_version=c.calendar_version,
             business_time=c.business_time, started_at=c.started_at, warn_at=c.warn_at,
             deadline_at=c.deadline_at, allowed_seconds=c.allowed_us / 1e6, fired=c.fired,
-            stopped_at=c.stopped_at, stop_reason=c.stop_reason, timely=c.timely(),
+            stopped_at=c.stopped_at, stop_reason=c.stop_reason, outcome=c.outcome,
+            timely=c.timely(),
             summary_resolution=c.summary_resolution, extension_step=c.extension_step,
         ) for c in sla.clocks.values()],
         timely={r: (False if False in v else None if None in v else True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from contracts.sla import ClockOutcome
 from services.sla.calendar import Calendar
 from services.sla.policy import ClockRule
 
@@ -94,6 +95,8 @@ class Clock:
     stopped_at: datetime | None = None
     stop_reason: str | None = None
     met: bool | None = None
+    outcome: str | None = None  # a ClockOutcome once stopped
+    due_when_stopped: dict[str, datetime] = field(default_factory=dict)
     summary_resolution: bool | None = None
 
     @property
@@ -110,12 +113,17 @@ class Clock:
 
     @property
     def deadline_at(self) -> datetime | None:
-        """When the clock breaches (or breached); None while paused with the breach to come."""
-        return self.fired.get(BREACH) or self.due.get(BREACH)
+        """When the clock breaches (or breached, or was due when it stopped); None while paused
+        with the breach to come."""
+        return self._instant(BREACH)
 
     @property
     def warn_at(self) -> datetime | None:
-        return self.fired.get(WARNING) or self.due.get(WARNING)
+        return self._instant(WARNING)
+
+    def _instant(self, alarm: str) -> datetime | None:
+        return (self.fired.get(alarm) or self.due.get(alarm)
+                or self.due_when_stopped.get(alarm))
 
     def consumed_at(self, instant: datetime, counting: Calendar) -> timedelta:
         """Working time used by `instant` (no more is used while paused or stopped)."""
@@ -149,7 +157,10 @@ class Clock:
         return earliest
 
     def timely(self) -> bool | None:
-        """Derived, never typed in: True once stopped in time, False once breached."""
+        """Derived, never typed in: True once stopped in time, False once breached, None while
+        running and for a cancelled clock (neither met nor breached)."""
         if BREACH in self.fired:
             return False
-        return True if self.status is Status.STOPPED else None
+        if self.status is not Status.STOPPED or self.outcome == ClockOutcome.CANCELLED:
+            return None
+        return True

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.sla.domain import ComplaintSla
+from services.sla.domain import ComplaintSla, stored_outcome
 
 GAMING = "possible clock-gaming"
 
@@ -88,7 +88,9 @@ class _Clocks:
             return e.at, kind, e.key, detail, ()
         if isinstance(e, ComplaintSla.ClockStopped):
             return e.stopped_at, "stopped", e.key, {
-                "reason": e.reason, "met": e.met, "summary_resolution": e.summary_resolution}, ()
+                "reason": e.reason, "met": e.met,
+                "outcome": getattr(e, "outcome", None) or stored_outcome(e.reason, e.met),
+                "summary_resolution": e.summary_resolution}, ()
         return None
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from contracts.intake import Severity
+from contracts.sla import ClockOutcome
 from services.sla.calendar import ELAPSED, Calendar
 from services.sla.catalog import Catalog
 from services.sla.clocks import (
@@ -110,7 +111,7 @@ class Lifecycle(Recomputation):
         for key, clock in list(sla.clocks.items()):
             if clock.rule["restart_on_reopen"] and key in specs:
                 if clock.live:
-                    self._stop(sla, key, "restarted on reopen", act)
+                    self._stop(sla, key, "restarted on reopen", act, cancelled=True)
                 self._start(sla, specs[key], act.at, act, run=clock.run + 1)
 
     def fire_due(self, sla: ComplaintSla, now: datetime) -> list[tuple[str, str]]:
@@ -131,9 +132,9 @@ class Lifecycle(Recomputation):
 
     def _milestone_effects(self, sla: ComplaintSla, milestone: str, act: Act) -> None:
         for key, clock in list(sla.clocks.items()):
-            if clock.live and (milestone in clock.rule["stops_on"]
-                               or milestone == Milestone.DUPLICATE):
-                self._stop(sla, key, milestone, act)
+            reached = milestone in clock.rule["stops_on"]
+            if clock.live and (reached or milestone == Milestone.DUPLICATE):
+                self._stop(sla, key, milestone, act, cancelled=not reached)
         policy = self.catalog.policy(*sla.policy_key)
         for key, spec in policy.clock_specs(sla.context()).items():
             stopped = any(m.value in sla.milestones for m in spec.rule.stops_on or ())
@@ -162,10 +163,16 @@ class Lifecycle(Recomputation):
             self._pause(sla, spec.key, "waiting on the customer",
                         Act(max(started_at, sla.waiting_since), act.actor, act.cause))
 
-    def _stop(self, sla: ComplaintSla, key: str, reason: str, act: Act) -> None:
+    def _stop(self, sla: ComplaintSla, key: str, reason: str, act: Act,
+              cancelled: bool = False) -> None:
+        """Stop a clock: met, or cancelled when its target stopped applying; a breach that
+        already fired stays a breach either way. It records the complaint's severity."""
         clock = sla.clocks[key]
+        outcome = (ClockOutcome.BREACHED if BREACH in clock.fired
+                   else ClockOutcome.CANCELLED if cancelled else ClockOutcome.MET)
         sla._clock_stopped(
-            **sla.ref(key), stopped_at=act.at, reason=reason, met=BREACH not in clock.fired,
+            **sla.ref(key), stopped_at=act.at, reason=reason,
+            met=outcome is ClockOutcome.MET, outcome=outcome.value, severity=sla.severity,
             summary_resolution=act.at <= clock.summary_by if clock.summary_by else None,
             cause=act.cause, actor=act.actor,
         )

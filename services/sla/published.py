@@ -22,7 +22,7 @@ from contracts.sla import (
 )
 from runtime.translation import Translator
 from services.sla.clocks import BREACH, WARNING
-from services.sla.domain import ComplaintSla
+from services.sla.domain import ComplaintSla, stored_outcome
 
 
 def _clock_id(stored: Any, key: str) -> str:
@@ -90,6 +90,8 @@ def clock_stopped(stored: Any) -> SlaClockStopped:
         complaint_id=stored.complaint_id, clock_id=_clock_id(stored, stored.key),
         target=stored.target, reason=stored.reason, stopped_at=stored.stopped_at,
         met=stored.met, summary_resolution=stored.summary_resolution,
+        outcome=getattr(stored, "outcome", None) or stored_outcome(stored.reason, stored.met),
+        severity=getattr(stored, "severity", None),
     )
 
 

@@ -73,7 +73,7 @@ class Recomputation:
                 changed.append(key)
         for key, clock in list(sla.clocks.items()):
             if clock.live and key not in specs:
-                self._stop(sla, key, f"no longer a target ({reason})", act)
+                self._stop(sla, key, f"no longer a target ({reason})", act, cancelled=True)
                 changed.append(key)
         return changed
 

@@ -229,7 +229,8 @@ def test_a_complaint_marked_a_duplicate_stops_every_clock(sla_harness: Harness):
     sla = sla_harness.apply(fact("milestone", T0 + timedelta(seconds=2), actor="intake",
                                  milestone="duplicate"))
 
-    assert {k: (c.status, c.stop_reason, c.met) for k, c in sla.clocks.items()} == {
-        "first_response": (Status.STOPPED, "duplicate", True),
-        "progress": (Status.STOPPED, "duplicate", True),
+    # Cancelled, not met: the original's clocks run instead.
+    assert {k: (c.status, c.stop_reason, c.met, c.outcome) for k, c in sla.clocks.items()} == {
+        "first_response": (Status.STOPPED, "duplicate", False, "cancelled"),
+        "progress": (Status.STOPPED, "duplicate", False, "cancelled"),
     }
