@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.lifecycle import ComplaintStatus
 from runtime.auth import Personal, Principal
 from runtime.auth.masking import REDACTED, mask, may_read_personal_data
 from runtime.auth.pii_log import PiiAccessLog
@@ -76,7 +77,10 @@ class NotificationView(BaseModel):
 class CaseView(BaseModel):
     complaint_id: str
     case_id: uuid.UUID
-    status: str
+    status: ComplaintStatus | None = Field(
+        description="The complaint's lifecycle status, the same on every service "
+        "(contracts.lifecycle); None until resolution has heard the complaint's events")
+    case_status: str = Field(description="The case's own state: open, investigating, closed")
     owner_queue: str | None
     owner_agent_id: str | None
     handler: str | None
@@ -94,6 +98,7 @@ class CaseView(BaseModel):
     refusals: list[dict[str, Any]]
     root_cause: dict[str, Any] | None
     closure: dict[str, Any] | None
+    previous_closures: list[dict[str, Any]]
     reopen_count: int
     surveys: list[dict[str, Any]]
 
@@ -110,10 +115,11 @@ def proposal_view(p: Any) -> ProposalView:
     )
 
 
-def case_view(case: Case) -> CaseView:
+def case_view(case: Case, status: ComplaintStatus | None) -> CaseView:
     """The case as agents and supervisors see it; survey tokens never leave the store."""
     return CaseView(
-        complaint_id=case.complaint_id, case_id=case.id, status=str(case.status),
+        complaint_id=case.complaint_id, case_id=case.id, status=status,
+        case_status=str(case.status),
         owner_queue=case.owner_queue, owner_agent_id=case.owner_agent_id,
         handler=case.handler, opened_at=case.created_on,
         first_response_at=case.first_response_at, waiting_since=case.waiting_since,
@@ -123,7 +129,7 @@ def case_view(case: Case) -> CaseView:
         proposals=[proposal_view(p) for p in case.proposals.values()],
         executed_proposal_id=case.executed_proposal_id, sla_alerts=case.sla_alerts,
         refusals=case.refusals, root_cause=case.root_cause, closure=case.closure,
-        reopen_count=case.reopen_count,
+        previous_closures=case.previous_closures, reopen_count=case.reopen_count,
         surveys=[
             {"survey_id": s.survey_id, "expires_at": s.expires_at, "answered_at": s.answered_at,
              "csat": s.csat, "nps": s.nps}

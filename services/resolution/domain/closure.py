@@ -33,6 +33,7 @@ class ClosureMixin(Aggregate):
     def _init_closure(self) -> None:
         self.root_cause: dict | None = None
         self.closure: dict | None = None
+        self.previous_closures: list[dict] = []
         self.closed_at: datetime | None = None
         self.reopen_count = 0
 
@@ -146,6 +147,10 @@ class ClosureMixin(Aggregate):
     ) -> None:
         self.closed_at = None
         self.reopen_count = reopen_count
+        # The closure no longer holds: kept as history for auditors, never shown as current.
+        if self.closure is not None:
+            self.previous_closures.append({**self.closure, "reopened_at": at})
+        self.closure = None
         # A dispute means the resolution did not hold: a new one must be executed and told.
         self.executed_proposal_id = None
         self.resolution_notified_at = None
