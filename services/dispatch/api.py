@@ -51,7 +51,9 @@ class TransferRequest(BaseModel):
 
 class TransferView(BaseModel):
     complaint_id: str
-    outcome: str = Field(description="`transferred`, or `escalated` when past the transfer cap")
+    outcome: str = Field(description="`transferred`; `escalated` when past the transfer cap; "
+                         "`assigned` when an agent named takes a complaint nobody held yet "
+                         "(its first assignment, not a transfer)")
     queue: str
     department: str
     agent_id: str | None
@@ -102,9 +104,10 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
 
     @router.post(
         "/{complaint_id}/transfer", response_model=TransferView,
-        summary="Transfer to another queue or agent (past the cap: to the supervisor). "
-        "complaints:assign, or complaints:work for the agent who holds it; the target queue "
-        "must be in one of the caller's departments",
+        summary="Transfer to another queue or agent (past the cap: to the supervisor); naming "
+        "the first agent of a waiting complaint assigns it. complaints:assign, or "
+        "complaints:work for the agent who holds it; the target queue must be in one of the "
+        "caller's departments",
     )
     def transfer(
         complaint_id: ComplaintId, request: TransferRequest, caller: Worker
@@ -119,7 +122,7 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         on_saved()
         return TransferView(
             complaint_id=complaint_id,
-            outcome="escalated" if handover.escalated else "transferred",
+            outcome=handover.outcome,
             queue=handover.queue, department=handover.department, agent_id=handover.agent_id,
             transfer_count=handover.transfer_count, reason=handover.reason,
         )

@@ -79,6 +79,11 @@ class Assignment(Aggregate):
         """The agent (or escalation owner) holding it, or None while it waits."""
         return self.agent_id if self.status == Status.ASSIGNED else None
 
+    @property
+    def awaits_first_owner(self) -> bool:
+        """Waiting, and no agent has held it yet: whoever takes it first gets its case opened."""
+        return self.status == Status.QUEUED and self.times_assigned == 0
+
     # --- decisions -----------------------------------------------------------------------
 
     def route(
@@ -113,6 +118,14 @@ class Assignment(Aggregate):
             self.complaint_id, agent_id, self.queue, self.department, strategy.value,
             trigger.value, reason, self.rule_id, self.rule_set_version, self.rule_set_hash,
             cause,
+        )
+
+    def assign_by_name(self, *, agent_id: str, queue: str, department: str, reason: str) -> None:
+        """A person gives the complaint to an agent by name: an assignment, not a transfer."""
+        self.assigned(
+            self.complaint_id, agent_id, queue, department, AssignmentStrategy.MANUAL.value,
+            AssignmentTrigger.MANUAL.value, reason, self.rule_id, self.rule_set_version,
+            self.rule_set_hash, None,
         )
 
     def wait(self, queue: str, department: str, reason: str, cause: str | None) -> None:
@@ -161,6 +174,8 @@ class Assignment(Aggregate):
         strategy: str, trigger: str, reason: str, rule_id: str, rule_set_version: str,
         rule_set_hash: str, cause: str | None,
     ) -> None:
+        if queue != self.queue:
+            self.skills = []  # the routing rule's skills were for the old queue
         self.status = Status.ASSIGNED
         self.times_assigned += 1 if agent_id else 0
         self.agent_id = agent_id

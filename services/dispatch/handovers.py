@@ -1,13 +1,20 @@
-"""Use cases that hand a complaint over: transfer (capped), collaboration, SLA escalation."""
+"""Use cases that hand a complaint over: transfer (capped), collaboration, SLA escalation.
+
+Giving a complaint nobody has held yet to a named agent is its first assignment, not a
+transfer: it publishes `complaint.assigned.v1` (which opens its case) and leaves the transfer
+count alone.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from contracts.dispatch import AssignmentStrategy, AssignmentTrigger
 from contracts.sla import EscalationLevel
 from services.dispatch.domain import Assignment
-from services.dispatch.strategies import Choice
+from services.dispatch.roster import Queue
+from services.dispatch.strategies import Choice, Seat
 from services.dispatch.unit import Unit
 
 
@@ -27,16 +34,26 @@ class AgentUnavailable(Exception):
     """The agent named cannot take the complaint now (off shift, at capacity, other queue)."""
 
 
+class Outcome(StrEnum):
+    TRANSFERRED = "transferred"
+    ESCALATED = "escalated"  # past the transfer cap, to the department's supervisor
+    ASSIGNED = "assigned"  # its first owner, named by a person: no transfer
+
+
 @dataclass(frozen=True)
 class Handover:
-    """Where the complaint is now, and whether the transfer cap turned it into an escalation."""
+    """Where the complaint is now, and what the request turned out to be."""
 
     queue: str
     department: str
     agent_id: str | None
     transfer_count: int
-    escalated: bool
+    outcome: Outcome
     reason: str
+
+    @property
+    def escalated(self) -> bool:
+        return self.outcome == Outcome.ESCALATED
 
 
 def transfer(
@@ -48,13 +65,19 @@ def transfer(
     target = unit.roster.queues.get(to_queue)
     if target is None:
         raise UnknownTarget(f"queue {to_queue!r} is not on the roster")
+    if to_agent_id is not None and assignment.awaits_first_owner:
+        return _assign_by_name(unit, assignment, target, to_agent_id, reason, actor)
     if assignment.transfer_count >= unit.transfer_cap:
         return _escalate_to_supervisor(unit, assignment, to_queue, reason, actor)
     source, destination = unit.desk(assignment.department), unit.desk(target.department)
     # The routing rule's skills were for the old queue; the new queue's agents all qualify.
     ticket = replace(assignment.ticket(), skills=())
     if to_agent_id is not None:
-        choice = _named(unit, target.name, to_agent_id, complaint_id)
+        seat = _free_seat(unit, target.name, to_agent_id, complaint_id)
+        choice = Choice(
+            to_agent_id, AssignmentStrategy.MANUAL,
+            f"Transferred by name to {to_agent_id} ({seat.load} of {seat.capacity} slots in use)",
+        )
         source.let_go(complaint_id)
         destination.give(to_agent_id, ticket, target.name, unit.at)
     else:
@@ -68,8 +91,8 @@ def transfer(
         assignment.wait(target.name, target.department, choice.reason, None)
     unit.settle_placements(source, None)
     return Handover(
-        target.name, target.department, assignment.owner(), assignment.transfer_count, False,
-        choice.reason,
+        target.name, target.department, assignment.owner(), assignment.transfer_count,
+        Outcome.TRANSFERRED, choice.reason,
     )
 
 
@@ -110,7 +133,7 @@ def _escalate_to_supervisor(
     if assignment.owner() == supervisor:
         return Handover(
             assignment.queue, assignment.department, supervisor, assignment.transfer_count,
-            True, f"{supervisor} already owns it: the transfer cap was reached",
+            Outcome.ESCALATED, f"{supervisor} already owns it: the transfer cap was reached",
         )
     why = (
         f"Transfer cap of {unit.transfer_cap} reached: {actor} asked to move it to {to_queue} "
@@ -123,11 +146,35 @@ def _escalate_to_supervisor(
     )
     unit.settle_placements(desk, None)
     return Handover(
-        assignment.queue, assignment.department, supervisor, assignment.transfer_count, True, why
+        assignment.queue, assignment.department, supervisor, assignment.transfer_count,
+        Outcome.ESCALATED, why,
     )
 
 
-def _named(unit: Unit, queue: str, agent_id: str, complaint_id: str) -> Choice:
+def _assign_by_name(
+    unit: Unit, assignment: Assignment, target: Queue, agent_id: str, reason: str, actor: str
+) -> Handover:
+    seat = _free_seat(unit, target.name, agent_id, assignment.complaint_id)
+    ticket = assignment.ticket()
+    if target.name != assignment.queue:
+        ticket = replace(ticket, skills=())  # the routing rule's skills were for its queue
+    unit.desk(assignment.department).let_go(assignment.complaint_id)
+    unit.desk(target.department).give(agent_id, ticket, target.name, unit.at)
+    why = (
+        f"Assigned by name by {actor} to {agent_id} ({seat.load} of {seat.capacity} slots in "
+        f"use): {reason}"
+    )
+    assignment.assign_by_name(
+        agent_id=agent_id, queue=target.name, department=target.department, reason=why
+    )
+    return Handover(
+        target.name, target.department, agent_id, assignment.transfer_count, Outcome.ASSIGNED,
+        why,
+    )
+
+
+def _free_seat(unit: Unit, queue: str, agent_id: str, complaint_id: str) -> Seat:
+    """The named agent's seat, if they serve the queue and can take the complaint now."""
     agent = unit.roster.agents.get(agent_id)
     if agent is None:
         raise UnknownTarget(f"agent {agent_id!r} is not on the roster")
@@ -138,10 +185,7 @@ def _named(unit: Unit, queue: str, agent_id: str, complaint_id: str) -> Choice:
     if desk.holder_of(complaint_id) != agent_id and not seat.free:
         state = "at capacity" if seat.on_shift else "off shift"
         raise AgentUnavailable(f"{agent_id} is {state} ({seat.load} of {seat.capacity})")
-    return Choice(
-        agent_id, AssignmentStrategy.MANUAL,
-        f"Transferred by name to {agent_id} ({seat.load} of {seat.capacity} slots in use)",
-    )
+    return seat
 
 
 def _open(unit: Unit, complaint_id: str) -> Assignment:

@@ -71,6 +71,23 @@ def test_transfer_and_collaborator_commands_and_their_errors(app, inbox, client)
     assert client.saved == [1, 1]
 
 
+def test_naming_the_first_agent_of_a_waiting_complaint_answers_assigned_without_a_transfer(
+    app, inbox, client
+):
+    for complaint in ["f0", "f1"]:
+        inbox.process(*classified(complaint, "fraud_card"))  # fay takes f0, f1 waits
+
+    named = client.post("/v1/assignments/f1/transfer",
+                        json={"to_queue": "general", "to_agent_id": "cy", "reason": "free"})
+
+    assert (named.status_code, named.json()) == (200, {
+        "complaint_id": "f1", "outcome": "assigned", "queue": "general",
+        "department": "service", "agent_id": "cy", "transfer_count": 0,
+        "reason": "Assigned by name by ana to cy (0 of 2 slots in use): free",
+    })
+    assert client.get("/v1/assignments/f1").json()["transfer_count"] == 0
+
+
 def test_shift_and_capacity_updates_assign_the_waiting_and_unknown_agents_404(
     app, inbox, client
 ):

@@ -144,3 +144,68 @@ def test_a_collaborating_department_gets_its_own_task_once(app, inbox):
     }
     with pytest.raises(UnknownTarget, match="department 'legal' is not on the roster"):
         app.add_collaborator(complaint_id="c0", department="legal", task="x", actor="ana")
+
+
+def fill_fraud_and_queue_f1(app, inbox):
+    """fay, fraud's only agent, holds f0; f1 waits in the fraud queue with nobody to take it."""
+    inbox.process(*classified("f0", "fraud_card"))
+    inbox.process(*classified("f1", "fraud_card"))
+    assert app.get_assignment("f1").status == "queued"
+
+
+def test_a_waiting_complaint_given_to_a_named_agent_is_its_first_assignment_not_a_transfer(
+    app, inbox
+):
+    fill_fraud_and_queue_f1(app, inbox)
+
+    handover = app.transfer(complaint_id="f1", to_queue="general", to_agent_id="cy",
+                            reason="cy reads card disputes", actor="sup-service")
+
+    why = "Assigned by name by sup-service to cy (0 of 2 slots in use): cy reads card disputes"
+    assert (handover.outcome, handover.queue, handover.department, handover.agent_id,
+            handover.transfer_count, handover.reason) == (
+        "assigned", "general", "service", "cy", 0, why
+    )
+    assigned = published_envelopes(app)[-1]
+    assert (assigned.type, assigned.causationid) == ("complaint.assigned.v1", None)
+    assert assigned.data == {
+        "complaint_id": "f1", "queue": "general", "agent_id": "cy", "department": "service",
+        "rule_id": "fraud", "rule_set_version": "2025.1", "strategy": "manual",
+        "reason": why, "trigger": "manual", "rule_set_hash": app.rules.current().content_hash,
+    }
+    assert [o[0] for o in owners(app)].count("transferred") == 0
+    f1 = app.get_assignment("f1")
+    assert (f1.status, f1.transfer_count, f1.skills) == ("assigned", 0, [])
+    assert [app.seat(agent).load for agent in ("fay", "cy")] == [1, 1]
+    assert app.desks()["fraud"].waiting == {"fraud": []}
+
+
+def test_a_first_assignment_by_name_leaves_the_whole_transfer_cap_to_real_transfers(
+    tmp_path, files, clock
+):
+    app = make_app(tmp_path / "d.sqlite", files, clock, transfer_cap=1)
+    for complaint in ("f0", "f1"):
+        app.route(complaint_id=complaint, tenant="t", facts=Facts(category="fraud_card"),
+                  arrived_at=clock())
+
+    first = transfer(app, "f1", "general", to_agent_id="cy")
+    moved = transfer(app, "f1", "billing")
+    capped = transfer(app, "f1", "general")
+
+    assert [(h.outcome, h.agent_id, h.transfer_count) for h in (first, moved, capped)] == [
+        ("assigned", "cy", 0), ("transferred", "ana", 1), ("escalated", "sup-service", 1),
+    ]
+    app.close()
+
+
+def test_a_complaint_that_had_an_owner_is_still_transferred_when_an_agent_is_named(app, inbox):
+    inbox.process(*classified("f0", "fraud_card"))
+    inbox.process(*classified("c0", "billing_charges"))
+    transfer(app, "c0", "fraud")  # fay is full: c0 waits in fraud, having been ana's
+
+    handover = transfer(app, "c0", "general", to_agent_id="cy")
+
+    assert (handover.outcome, handover.agent_id, handover.transfer_count) == (
+        "transferred", "cy", 2
+    )
+    assert owners(app)[-1] == ("transferred", "c0", "cy")
