@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from contracts.envelope import DomainEvent
 from contracts.intake import Severity
@@ -138,19 +139,38 @@ class SlaClockStopped(DomainEvent):
         "when breached and when cancelled (read `outcome` to tell them apart)"
     )
     target: SlaTarget | None = None
+    summary_resolution: bool | None = Field(
+        None, description="FCA DISP: resolved by the close of the third business day after "
+        "receipt (None where the regime has no such rule)"
+    )
     outcome: ClockOutcome | None = Field(
-        None, description="met, breached or cancelled. None only in events published before "
-        "it was added, when a cancelled clock said met=true with reason `duplicate`, "
-        "`restarted on reopen` or `no longer a target (...)`"
+        None, description="met, breached or cancelled. Absent from events published before it "
+        "was added, when a cancelled clock said met=true with reason `duplicate`, `restarted "
+        "on reopen` or `no longer a target (...)`: reading such an event fills it in"
     )
     severity: Severity | None = Field(
         None, description="The complaint's severity when the clock stopped (a clock cancelled "
         "by a reclassification carries the new severity)"
     )
-    summary_resolution: bool | None = Field(
-        None, description="FCA DISP: resolved by the close of the third business day after "
-        "receipt (None where the regime has no such rule)"
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outcome_of_earlier_events(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("outcome") is None and "met" in data:
+            return {**data, "outcome": outcome_before_it_was_published(
+                str(data.get("reason", "")), bool(data["met"]))}
+        return data
+
+
+# The reasons the SLA service gave a cancelled clock before `outcome` was published.
+CANCELLED_REASONS = ("duplicate", "restarted on reopen", "no longer a target")
+
+
+def outcome_before_it_was_published(reason: str, met: bool) -> ClockOutcome:
+    """The outcome of a stop recorded without one: cancellations then said met=true."""
+    if not met:
+        return ClockOutcome.BREACHED
+    return ClockOutcome.CANCELLED if reason.startswith(CANCELLED_REASONS) else ClockOutcome.MET
 
 
 class SlaClockRebased(DomainEvent):

@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
 from contracts.intake import Severity
-from contracts.sla import ClockOutcome
+from contracts.sla import outcome_before_it_was_published
 from services.sla.clocks import Clock, Status
 from services.sla.policy import Context
 
@@ -189,7 +189,7 @@ class ComplaintSla(Aggregate):
         clock = self.clocks[key]
         clock.status, clock.stopped_at, clock.stop_reason = Status.STOPPED, stopped_at, reason
         clock.met, clock.summary_resolution = met, summary_resolution
-        clock.outcome = outcome or stored_outcome(reason, met)
+        clock.outcome = outcome or outcome_before_it_was_published(reason, met)
         clock.severity = severity or clock.severity
         clock.due_when_stopped, clock.due, clock.running_since = clock.due, {}, None
 
@@ -214,17 +214,6 @@ class ComplaintSla(Aggregate):
         """The earliest alarm instant of any clock of this complaint."""
         instants = [at for clock in self.clocks.values() if (at := clock.next_due())]
         return min(instants, default=None)
-
-
-# Why a clock was stopped without reaching its target (reasons recorded before `outcome`).
-CANCELLING_REASONS = ("duplicate", "restarted on reopen", "no longer a target")
-
-
-def stored_outcome(reason: str, met: bool) -> str:
-    """The outcome of a stop recorded before outcomes were: cancellations then said met."""
-    if not met:
-        return ClockOutcome.BREACHED
-    return ClockOutcome.CANCELLED if reason.startswith(CANCELLING_REASONS) else ClockOutcome.MET
 
 
 class AlarmAlreadyFired(Exception):

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.sla.domain import ComplaintSla, stored_outcome
+from contracts.sla import outcome_before_it_was_published
+from services.sla.domain import ComplaintSla
 
 GAMING = "possible clock-gaming"
 
@@ -89,7 +90,8 @@ class _Clocks:
         if isinstance(e, ComplaintSla.ClockStopped):
             return e.stopped_at, "stopped", e.key, {
                 "reason": e.reason, "met": e.met,
-                "outcome": getattr(e, "outcome", None) or stored_outcome(e.reason, e.met),
+                "outcome": getattr(e, "outcome", None)
+                or outcome_before_it_was_published(e.reason, e.met),
                 "summary_resolution": e.summary_resolution}, ()
         return None
 

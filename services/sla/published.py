@@ -22,7 +22,7 @@ from contracts.sla import (
 )
 from runtime.translation import Translator
 from services.sla.clocks import BREACH, WARNING
-from services.sla.domain import ComplaintSla, stored_outcome
+from services.sla.domain import ComplaintSla
 
 
 def _clock_id(stored: Any, key: str) -> str:
@@ -90,7 +90,7 @@ def clock_stopped(stored: Any) -> SlaClockStopped:
         complaint_id=stored.complaint_id, clock_id=_clock_id(stored, stored.key),
         target=stored.target, reason=stored.reason, stopped_at=stored.stopped_at,
         met=stored.met, summary_resolution=stored.summary_resolution,
-        outcome=getattr(stored, "outcome", None) or stored_outcome(stored.reason, stored.met),
+        outcome=getattr(stored, "outcome", None),
         severity=getattr(stored, "severity", None),
     )
 
