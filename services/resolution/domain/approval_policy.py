@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.resolution import ResolutionKind
+from runtime.auth.roles import APPROVER_ROLES
 from services.resolution.domain.errors import Invalid
 
 
@@ -17,6 +18,16 @@ class ApprovalStep(BaseModel):
 
     role: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     from_amount: Decimal = Field(Decimal("0"), ge=0, decimal_places=2)
+
+    @field_validator("role")
+    @classmethod
+    def check_role_may_approve(cls, role: str) -> str:
+        # A role nobody can be minted with, or one without approvals:decide, blocks every
+        # proposal that reaches its step.
+        if role not in APPROVER_ROLES:
+            approvers = ", ".join(sorted(APPROVER_ROLES))
+            raise ValueError(f"{role!r} is not a role that decides approvals ({approvers})")
+        return role
 
 
 class ApprovalPolicy(BaseModel):

@@ -7,6 +7,7 @@ import stat
 from concurrent.futures import ThreadPoolExecutor
 
 import jwt
+import pytest
 
 from runtime.auth.issuer import DevIssuer, main
 from runtime.auth.keys import JwksKeys
@@ -60,3 +61,20 @@ def test_cli_client_credentials(tmp_path, capsys):
 def test_cli_init_prints_the_jwks_path(tmp_path, capsys):
     assert main(["--dir", str(tmp_path), "init"]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "jwks.json")
+
+
+@pytest.mark.parametrize("role", ["team_lead", "finance", "department_head"])
+def test_cli_mints_the_roles_the_approval_policy_names(tmp_path, capsys, role):
+    assert main(["--dir", str(tmp_path), "mint", "--role", role, "--tenant", "acme",
+                 "--department", "customer_service", "--sub", "lead-cs"]) == 0
+    principal = verifier_for(tmp_path).principal(capsys.readouterr().out.strip())
+    assert (principal.roles, principal.role_names, principal.departments) == (
+        {Role(role)}, {role}, {"customer_service"})
+    assert principal.has("approvals:decide")
+
+
+def test_cli_refuses_a_role_nobody_defines(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--dir", str(tmp_path), "mint", "--role", "root", "--tenant", "acme", "--sub", "x"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'root'" in capsys.readouterr().err

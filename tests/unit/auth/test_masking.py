@@ -75,12 +75,15 @@ def test_personal_fields_are_found_by_their_marks():
                                      "email": Personal.EMAIL, "text": Personal.TEXT}
 
 
-@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
+PII_READERS = (Role.AGENT, Role.SUPERVISOR, Role.TEAM_LEAD, Role.DEPARTMENT_HEAD)
+
+
+@pytest.mark.parametrize("role", PII_READERS)
 def test_roles_with_pii_read_see_plaintext(role):
     assert redact(VIEW, as_role(role)) == VIEW
 
 
-@pytest.mark.parametrize("role", [r for r in Role if r not in (Role.AGENT, Role.SUPERVISOR)])
+@pytest.mark.parametrize("role", [r for r in Role if r not in PII_READERS])
 def test_every_other_role_sees_masks(role):
     seen = redact(VIEW, as_role(role))
     assert seen.model_dump() == {

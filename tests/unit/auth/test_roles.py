@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from runtime.auth.roles import ROLE_SCOPES, Role, Scope, scopes_for
+from runtime.auth.roles import APPROVER_ROLES, ROLE_SCOPES, Role, Scope, scopes_for
 
+LINE_MANAGERS = {Role.SUPERVISOR, Role.TEAM_LEAD, Role.DEPARTMENT_HEAD}
 WRITES = {Scope.COMPLAINTS_FILE, Scope.COMPLAINTS_WORK, Scope.COMPLAINTS_ASSIGN,
           Scope.APPROVALS_DECIDE, Scope.CONFIG_WRITE, Scope.CUSTOMERS_ERASE}
 
@@ -20,9 +21,9 @@ def test_channel_adapters_only_file():
     assert ROLE_SCOPES[Role.CHANNEL_ADAPTER] == {Scope.COMPLAINTS_FILE}
 
 
-def test_only_agents_and_supervisors_read_personal_data():
+def test_only_agents_and_line_managers_read_personal_data():
     readers = {role for role, scopes in ROLE_SCOPES.items() if Scope.PII_READ in scopes}
-    assert readers == {Role.AGENT, Role.SUPERVISOR}
+    assert readers == {Role.AGENT} | LINE_MANAGERS
 
 
 def test_auditors_change_nothing():
@@ -40,9 +41,17 @@ def test_administrators_configure_but_do_not_read_complaints():
     assert not admin & {Scope.COMPLAINTS_READ, Scope.PII_READ}
 
 
-def test_only_supervisors_reassign_and_approve():
-    for scope in (Scope.COMPLAINTS_ASSIGN, Scope.APPROVALS_DECIDE):
-        assert {r for r, s in ROLE_SCOPES.items() if scope in s} == {Role.SUPERVISOR}
+def test_only_line_managers_reassign():
+    assert {r for r, s in ROLE_SCOPES.items() if Scope.COMPLAINTS_ASSIGN in s} == LINE_MANAGERS
+
+
+def test_line_managers_and_finance_approve_and_are_the_roles_a_policy_may_name():
+    deciders = {r for r, s in ROLE_SCOPES.items() if Scope.APPROVALS_DECIDE in s}
+    assert deciders == APPROVER_ROLES == LINE_MANAGERS | {Role.FINANCE}
+
+
+def test_finance_reads_and_approves_and_nothing_else():
+    assert ROLE_SCOPES[Role.FINANCE] == {Scope.COMPLAINTS_READ, Scope.APPROVALS_DECIDE}
 
 
 def test_agents_and_supervisors_are_bound_to_their_departments():

@@ -42,6 +42,10 @@ def test_the_shipped_files_are_valid() -> None:
     (lambda p: p.update(currency="yuan"), "currency"),
     (lambda p: p["rules"]["refund"][0].update(from_amount="-1"), "greater than or equal"),
     (lambda p: p["rules"]["refund"][0].update(approver="x"), "Extra inputs"),
+    (lambda p: p["rules"]["refund"][0].update(role="manager"),
+     "'manager' is not a role that decides approvals"),
+    (lambda p: p["rules"]["refund"][0].update(role="agent"),
+     "'agent' is not a role that decides approvals"),
 ])
 def test_an_invalid_policy_is_refused(change, message: str) -> None:
     policy = yaml.safe_load(yaml.safe_dump(POLICY))
