@@ -145,10 +145,10 @@ def test_the_scope_claim_narrows_but_never_widens(issuer, verifier):
 
 
 def test_unknown_roles_grant_nothing_but_are_kept_for_business_rules(issuer, verifier):
-    principal = verifier.principal(agent(issuer, roles=["root", "customer", "finance"]))
+    principal = verifier.principal(agent(issuer, roles=["root", "customer", "treasurer"]))
     assert principal.roles == {Role.CUSTOMER}
     assert principal.scopes == frozenset()
-    assert principal.role_names == {"root", "customer", "finance"}
+    assert principal.role_names == {"root", "customer", "treasurer"}
 
 
 def test_client_credentials_name_the_client(issuer, verifier):
