@@ -12,9 +12,11 @@ from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contracts.lifecycle import ComplaintStatus
 from runtime.auth import NotFound, Personal, Principal, Scope, authorize_object, require
 from runtime.auth.pii_log import PiiAccessLog, disclose
 from runtime.auth.quota import FilingQuota
+from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
 from services.intake.application import IntakeApplication
 from services.intake.channel_api import build_channel_router
@@ -25,6 +27,7 @@ from services.intake.refusals import count, field_errors, refuse
 from services.intake.tracking import TrackingTokens
 
 Filing = Annotated[Principal, Depends(require(Scope.COMPLAINTS_FILE))]
+STATUS = "The complaint's lifecycle status, the same on every service (contracts.lifecycle)"
 Reader = Annotated[Principal, Depends(require(Scope.COMPLAINTS_READ))]
 Eraser = Annotated[Principal, Depends(require(Scope.CUSTOMERS_ERASE))]
 
@@ -33,7 +36,7 @@ class ComplaintView(BaseModel):
     """Personal fields in plaintext for `pii:read` (and logged), masked for everyone else."""
 
     complaint_id: uuid.UUID
-    status: str
+    status: ComplaintStatus = Field(description=STATUS)
     channel: str
     department: str | None = Field(description="None until dispatch has routed it")
     customer_id: str
@@ -48,7 +51,7 @@ class ComplaintView(BaseModel):
 class TrackingView(BaseModel):
     """What a customer may see with their token: no personal data, no complaint id."""
 
-    status: str
+    status: ComplaintStatus = Field(description=STATUS)
     channel: str
     received_on: date
     last_updated_at: datetime
@@ -172,7 +175,8 @@ def build_router(
                          queue=owner.queue if owner else None)
         disclosed = app.disclose(complaint)
         view = ComplaintView(
-            complaint_id=complaint.id, status=complaint.status, channel=complaint.channel,
+            complaint_id=complaint.id, status=lifecycle_status(app, complaint),
+            channel=complaint.channel,
             department=owner.department if owner else None,
             customer_id=complaint.customer["id"], customer_name=disclosed.customer_name,
             customer_contact=disclosed.customer_contact, subject=disclosed.subject,
@@ -195,7 +199,7 @@ def build_router(
         if complaint is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no complaint has this token")
         return TrackingView(
-            status=complaint.status, channel=complaint.channel,
+            status=lifecycle_status(app, complaint), channel=complaint.channel,
             received_on=complaint.received_at.date(), last_updated_at=complaint.modified_on,
         )
 
@@ -218,6 +222,12 @@ def build_router(
 
 REFUSALS = {status.HTTP_429_TOO_MANY_REQUESTS: "filing_quota_exceeded",
             status.HTTP_403_FORBIDDEN: "historical_not_allowed"}
+
+
+def lifecycle_status(app: IntakeApplication, complaint: Complaint) -> ComplaintStatus:
+    """The status every service derives from the stages' events; received until intake has
+    heard its own first event back from the topic."""
+    return status_of(app, str(complaint.id)) or ComplaintStatus.RECEIVED
 
 
 def find(app: IntakeApplication, complaint_id: uuid.UUID) -> Complaint:

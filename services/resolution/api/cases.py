@@ -17,6 +17,7 @@ from contracts.intake import Channel
 from contracts.resolution import MessageKind, NoteVisibility
 from runtime.auth import Principal, Scope, require
 from runtime.auth.pii_log import PiiAccessLog
+from runtime.lifecycle import status_of
 from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.api.views import CaseView, case_view, shown
 from services.resolution.application import ResolutionApplication
@@ -91,7 +92,8 @@ def build_router(
 
     @router.get("/{complaint_id}", response_model=CaseView, summary="The case of a complaint")
     def get_case(complaint_id: ComplaintId, caller: Principal = reader) -> CaseView:
-        return shown(case_view(app.get_case(complaint_id)), caller, log=pii_log)
+        case = app.get_case(complaint_id)
+        return shown(case_view(case, status_of(app, complaint_id)), caller, log=pii_log)
 
     @router.post("/{complaint_id}/accept", status_code=ok, summary="Take the case")
     def accept(complaint_id: ComplaintId, who: Principal = worker) -> None:

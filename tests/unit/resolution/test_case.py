@@ -9,6 +9,7 @@ from contracts.registry import parse
 from contracts.resolution import CaseOpened
 from contracts.topics import SLA_EVENTS
 from runtime.inbox import Inbox, Outcome
+from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import Case
@@ -91,7 +92,7 @@ def test_a_redelivered_event_opens_nothing_more(
     stored = stored_count(app)
 
     assert inbox.process(envelope, assigned) is Outcome.DUPLICATE
-    assert stored_count(app) == stored == 3  # the processed marker, the case, its ownership
+    assert stored_count(app) == stored == 5  # processed marker, case, ownership, lifecycle (2)
     assert len(published_envelopes(app)) == 1
 
 
@@ -105,7 +106,7 @@ def test_the_same_assignment_again_changes_nothing_but_a_new_owner_is_followed(
     reassigned = reassigned.model_copy(update={"id": event_id("/services/dispatch", "x", 2)})
 
     assert inbox.process(republished, assigned) is Outcome.HANDLED
-    assert stored_count(app) == 4  # only a second processed marker (case and ownership as is)
+    assert stored_count(app) == 6  # only a second processed marker (case, ownership, lifecycle)
     assert app.get_case(COMPLAINT_ID).version == 1
     assert inbox.process(reassigned, to_other) is Outcome.HANDLED
     case = app.get_case(COMPLAINT_ID)
@@ -128,13 +129,14 @@ def test_a_transfer_moves_the_case_to_its_new_owner(
     assert (owner.department, owner.queue) == ("fraud-operations", "identity-theft")
 
 
-def test_a_transfer_of_a_complaint_without_a_case_is_acknowledged_without_effect(
+def test_a_transfer_of_a_complaint_without_a_case_opens_none(
     app: ResolutionApplication, inbox: Inbox
 ) -> None:
     envelope, transferred = sample("complaint.transferred.v1", complaint_id="never-assigned")
 
     assert inbox.process(envelope, transferred) is Outcome.HANDLED
-    assert stored_count(app) == 1  # the processed marker only
+    assert stored_count(app) == 3  # the processed marker and the lifecycle's status (2)
+    assert published_types(app) == []
 
 
 def test_sla_escalations_breaches_and_warnings_are_recorded_on_the_case(
@@ -152,11 +154,14 @@ def test_sla_escalations_breaches_and_warnings_are_recorded_on_the_case(
     assert published_types(app) == ["resolution.case_opened.v1"]  # SLA's facts, not ours
 
 
-def test_other_dispatch_events_are_ignored(app: ResolutionApplication, inbox: Inbox) -> None:
+def test_a_queued_complaint_only_moves_the_lifecycle_status(
+    app: ResolutionApplication, inbox: Inbox
+) -> None:
     envelope, queued = sample("complaint.queued.v1")
 
-    assert inbox.process(envelope, queued) is Outcome.IGNORED
-    assert stored_count(app) == 0
+    assert inbox.process(envelope, queued) is Outcome.HANDLED
+    assert status_of(app, queued.complaint_id) == "queued"
+    assert published_types(app) == []
 
 
 def test_the_api_shows_a_case_and_404s_an_unknown_complaint(
@@ -168,12 +173,14 @@ def test_the_api_shows_a_case_and_404s_an_unknown_complaint(
     assert found.status_code == 200
     body = found.json()
     assert {k: body[k] for k in (
-        "complaint_id", "case_id", "status", "owner_queue", "owner_agent_id", "handler",
+        "complaint_id", "case_id", "status", "case_status", "owner_queue", "owner_agent_id",
+        "handler",
         "opened_at", "proposals", "closure", "reopen_count",
     )} == {
         "complaint_id": COMPLAINT_ID,
         "case_id": str(Case.create_id(COMPLAINT_ID)),
-        "status": "open",
+        "status": "assigned",
+        "case_status": "open",
         "owner_queue": "credit-report-disputes",
         "owner_agent_id": "agent-0142",
         "handler": None,

@@ -35,7 +35,8 @@ def test_the_case_read_after_a_reopen_has_no_current_closure(
 
     case = client.get(f"/v1/cases/{opened}").json()
 
-    assert (case["case_status"], case["closure"], case["root_cause"]) == ("investigating", None, None)
+    assert (case["case_status"], case["closure"], case["root_cause"]) == (
+        "investigating", None, None)
     assert [(c["closed_by"], c["category"], c["at"], c["reopened_at"])
             for c in case["previous_closures"]] == [(
         AGENT, "payment_retry", START.isoformat().replace("+00:00", "Z"),
