@@ -149,6 +149,7 @@ class ProposalApproved(DomainEvent):
     step: int = Field(ge=1)
     approver_role: str | None = Field(None, description="The role this step required")
     final: bool = Field(False, description="True when no approval step is left: executable")
+    comment: str | None = Field(None, max_length=1_000, description="The approver's comment")
 
 
 class ProposalRejected(DomainEvent):
@@ -159,6 +160,9 @@ class ProposalRejected(DomainEvent):
     proposal_id: str
     approver: str
     reason: str
+    comment: str | None = Field(
+        None, max_length=1_000, description="The approver's comment, beside the reason"
+    )
 
 
 class ResolutionExecuted(DomainEvent):

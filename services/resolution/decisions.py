@@ -41,21 +41,23 @@ class DecisionUseCases:
         return proposal_id
 
     def approve(
-        self, *, complaint_id: str, proposal_id: str, approver: str, roles: Collection[str]
+        self, *, complaint_id: str, proposal_id: str, approver: str, roles: Collection[str],
+        comment: str | None = None,
     ) -> None:
-        """Approve the proposal's current step."""
+        """Approve the proposal's current step, with an optional comment."""
         self._change(complaint_id, lambda c: c.approve(
-            proposal_id=proposal_id, approver=approver, roles=roles, at=self.clock()
+            proposal_id=proposal_id, approver=approver, roles=roles, at=self.clock(),
+            comment=comment,
         ))
 
     def reject(
         self, *, complaint_id: str, proposal_id: str, approver: str, roles: Collection[str],
-        reason: str,
+        reason: str, comment: str | None = None,
     ) -> None:
-        """Reject the proposal with a reason."""
+        """Reject the proposal with a reason and an optional comment."""
         self._change(complaint_id, lambda c: c.reject(
             proposal_id=proposal_id, approver=approver, roles=roles, reason=reason,
-            at=self.clock(),
+            at=self.clock(), comment=comment,
         ))
 
     def assign_task(

@@ -74,9 +74,10 @@ MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
         "proposal_id": e.proposal_id, "approver_role": e.role, "step": e.step}),
     ProposalsMixin.ProposalApproved: _contract(c.ProposalApproved, lambda e: {
         "proposal_id": e.proposal_id, "approver": e.approver, "step": e.step,
-        "approver_role": e.role, "final": e.final}),
+        "approver_role": e.role, "final": e.final, "comment": e.comment}),
     ProposalsMixin.ProposalRejected: _contract(c.ProposalRejected, lambda e: {
-        "proposal_id": e.proposal_id, "approver": e.approver, "reason": e.reason}),
+        "proposal_id": e.proposal_id, "approver": e.approver, "reason": e.reason,
+        "comment": e.comment}),
     ExecutionMixin.TaskAssigned: _contract(c.TaskAssigned, lambda e: {
         "proposal_id": e.proposal_id, "task_id": e.task_id, "title": e.title,
         "assignee": e.assignee, "due_at": e.due_at, "assigned_by": e.by}),

@@ -17,6 +17,7 @@ from runtime.auth import Principal, Scope, require
 from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.api.views import ProposalView, proposal_view
 from services.resolution.application import ResolutionApplication
+from services.resolution.domain.proposals import MAX_COMMENT
 
 ProposalId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -30,10 +31,18 @@ class ProposalRequest(BaseModel):
     description: str | None = Field(None, max_length=2_000)
 
 
+class ApprovalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str | None = Field(None, min_length=1, max_length=MAX_COMMENT,
+                                description="The approver's comment, kept on the case")
+
+
 class RejectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=1_000)
+    comment: str | None = Field(None, min_length=1, max_length=MAX_COMMENT)
 
 
 class TaskRequest(BaseModel):
@@ -97,9 +106,9 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
     @router.post(base + "/{proposal_id}/approvals", status_code=ok,
                  summary="Approve the current step (not the proposer; not conflicted)")
     def approve(complaint_id: ComplaintId, proposal_id: ProposalId,
-                who: Principal = approver) -> None:
+                body: ApprovalRequest | None = None, who: Principal = approver) -> None:
         app.approve(complaint_id=complaint_id, proposal_id=proposal_id, approver=who.sub,
-                    roles=who.role_names)
+                    roles=who.role_names, comment=body.comment if body else None)
 
     @router.post(base + "/{proposal_id}/rejection", status_code=ok,
                  summary="Reject the proposal with a reason")
@@ -108,7 +117,7 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
         who: Principal = approver,
     ) -> None:
         app.reject(complaint_id=complaint_id, proposal_id=proposal_id, approver=who.sub,
-                   roles=who.role_names, reason=body.reason)
+                   roles=who.role_names, reason=body.reason, comment=body.comment)
 
     @router.post(base + "/{proposal_id}/tasks", status_code=201, response_model=Created,
                  summary="Assign a task of an approved proposal, with a due time")

@@ -37,6 +37,7 @@ class ProposalView(BaseModel):
     status: str
     approval_chain: list[str]
     approvals: list[dict[str, Any]]
+    rejection: dict[str, Any] | None
     awaiting_role: str | None
     awaiting_since: datetime | None
     tasks: list[TaskView]
@@ -109,6 +110,7 @@ def proposal_view(p: Any) -> ProposalView:
         proposal_id=p.proposal_id, kind=str(p.kind), solution_id=p.solution_id, amount=p.amount,
         currency=p.currency, description=p.description, proposed_by=p.proposed_by,
         status=str(p.status), approval_chain=p.chain, approvals=p.approvals,
+        rejection=p.rejection,
         awaiting_role=p.chain[p.next_step - 1] if pending else None,
         awaiting_since=p.awaiting_since,
         tasks=[TaskView(**t.__dict__) for t in p.tasks.values()],

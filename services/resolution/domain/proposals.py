@@ -22,6 +22,8 @@ from services.resolution.domain.errors import (
 )
 from services.resolution.domain.solutions import Solution
 
+MAX_COMMENT = 1_000
+
 
 class ProposalStatus(StrEnum):
     PENDING_APPROVAL = "pending_approval"
@@ -53,6 +55,7 @@ class Proposal:
     proposed_at: datetime
     status: ProposalStatus
     approvals: list[dict] = field(default_factory=list)
+    rejection: dict | None = None
     awaiting_since: datetime | None = None
     tasks: dict[str, Task] = field(default_factory=dict)
 
@@ -108,14 +111,18 @@ class ProposalsMixin(Aggregate):
             self._approval_requested(proposal_id=proposal_id, step=1, role=chain[0], at=at)
 
     def approve(
-        self, *, proposal_id: str, approver: str, roles: Collection[str], at: datetime
+        self, *, proposal_id: str, approver: str, roles: Collection[str], at: datetime,
+        comment: str | None = None,
     ) -> None:
-        """Approve the proposal's next step; the last step makes it executable."""
+        """Approve the proposal's next step (with an optional comment); the last step makes
+        it executable."""
         proposal = self.proposal(proposal_id)
         role = self._check_may_decide(proposal, approver, roles, RefusedAction.APPROVE)
+        check_comment(comment)
         step, final = proposal.next_step, proposal.next_step == len(proposal.chain)
         self._approved(
-            proposal_id=proposal_id, approver=approver, step=step, role=role, final=final, at=at
+            proposal_id=proposal_id, approver=approver, step=step, role=role, final=final,
+            comment=comment, at=at,
         )
         if not final:
             self._approval_requested(
@@ -124,13 +131,17 @@ class ProposalsMixin(Aggregate):
 
     def reject(
         self, *, proposal_id: str, approver: str, roles: Collection[str], reason: str,
-        at: datetime,
+        at: datetime, comment: str | None = None,
     ) -> None:
-        """Turn the proposal down with a reason; it will never be executed."""
+        """Turn the proposal down with a reason (and an optional comment); it will never be
+        executed."""
         proposal = self.proposal(proposal_id)
         self._check_may_decide(proposal, approver, roles, RefusedAction.REJECT)
         check_text(reason)
-        self._rejected(proposal_id=proposal_id, approver=approver, reason=reason, at=at)
+        check_comment(comment)
+        self._rejected(
+            proposal_id=proposal_id, approver=approver, reason=reason, comment=comment, at=at
+        )
 
     def _check_may_decide(
         self, proposal: Proposal, actor: str, roles: Collection[str], action: RefusedAction
@@ -175,22 +186,66 @@ class ProposalsMixin(Aggregate):
     def _approval_requested(self, *, proposal_id: str, step: int, role: str, at: datetime) -> None:
         self.proposals[proposal_id].awaiting_since = at
 
-    @event("ProposalApproved")
+    class ProposalApproved(Aggregate.Event):
+        """Version 2 added the approver's comment; approvals stored before it had none."""
+
+        class_version = 2
+        proposal_id: str
+        approver: str
+        step: int
+        role: str
+        final: bool
+        comment: str | None
+        at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["comment"] = None
+
+    class ProposalRejected(Aggregate.Event):
+        """Version 2 added the approver's comment beside the reason."""
+
+        class_version = 2
+        proposal_id: str
+        approver: str
+        reason: str
+        comment: str | None
+        at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["comment"] = None
+
+    @event(ProposalApproved)
     def _approved(
         self, *, proposal_id: str, approver: str, step: int, role: str, final: bool,
-        at: datetime,
+        comment: str | None, at: datetime,
     ) -> None:
         proposal = self.proposals[proposal_id]
-        proposal.approvals.append({"approver": approver, "step": step, "role": role, "at": at})
+        proposal.approvals.append({
+            "approver": approver, "step": step, "role": role, "comment": comment, "at": at,
+        })
         if final:
             proposal.status = ProposalStatus.APPROVED
             proposal.awaiting_since = None
 
-    @event("ProposalRejected")
-    def _rejected(self, *, proposal_id: str, approver: str, reason: str, at: datetime) -> None:
+    @event(ProposalRejected)
+    def _rejected(
+        self, *, proposal_id: str, approver: str, reason: str, comment: str | None, at: datetime
+    ) -> None:
         proposal = self.proposals[proposal_id]
+        proposal.rejection = {"approver": approver, "reason": reason, "comment": comment, "at": at}
         proposal.status = ProposalStatus.REJECTED
         proposal.awaiting_since = None
+
+
+def check_comment(comment: str | None) -> None:
+    """An approver's comment is optional, but not blank and at most MAX_COMMENT characters."""
+    if comment is None:
+        return
+    check_text(comment)
+    if len(comment) > MAX_COMMENT:
+        raise Invalid(f"a comment is at most {MAX_COMMENT} characters")
 
 
 class UnknownProposal(NotFound):
