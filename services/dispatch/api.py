@@ -14,7 +14,9 @@ from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.lifecycle import ComplaintStatus
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
+from runtime.lifecycle import status_of
 from services.dispatch.application import DispatchApplication
 from services.dispatch.domain import Assignment
 from services.dispatch.handovers import AgentUnavailable, NoSuchAssignment, NotOpen, UnknownTarget
@@ -28,7 +30,10 @@ class Collaborator(BaseModel):
 
 class AssignmentView(BaseModel):
     complaint_id: str
-    status: str
+    status: ComplaintStatus | None = Field(
+        description="The complaint's lifecycle status, the same on every service "
+        "(contracts.lifecycle); None until dispatch has heard the complaint's events")
+    assignment_status: str = Field(description="Dispatch's own state: queued, assigned, closed")
     queue: str | None
     department: str | None
     agent_id: str | None
@@ -94,7 +99,8 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
     def get_assignment(complaint_id: ComplaintId, caller: Reader) -> AssignmentView:
         a = visible(app, complaint_id, caller)
         return AssignmentView(
-            complaint_id=a.complaint_id, status=a.status, queue=a.queue,
+            complaint_id=a.complaint_id, status=status_of(app, complaint_id),
+            assignment_status=a.status, queue=a.queue,
             department=a.department, agent_id=a.agent_id, rule_id=a.rule_id,
             rule_set_version=a.rule_set_version, rule_set_hash=a.rule_set_hash,
             strategy=a.strategy, transfer_count=a.transfer_count,

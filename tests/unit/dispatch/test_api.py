@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from contracts.registry import parse
+from runtime.inbox import Inbox
 from services.dispatch import api, api_operations
 
-from .conftest import START, classified, sample
+from .conftest import START, classified, published_envelopes, sample
 
 TENANT = "experian-us"  # the golden samples' tenant
 
@@ -28,11 +30,17 @@ def test_the_assignment_shows_owner_rule_and_hand_overs_and_404s_an_unknown_one(
     inbox.process(*classified("c0", "billing_charges"))
     app.add_collaborator(complaint_id="c0", department="fraud", task="check", actor="ana")
 
+    before_heard = client.get("/v1/assignments/c0").json()
+    heard_back = Inbox(app=app, consumer="dispatch", handlers={})
+    for envelope in published_envelopes(app):  # dispatch's own events, back from its topic
+        heard_back.process(*parse(envelope.model_dump(mode="json")))
     found = client.get("/v1/assignments/c0")
     missing = client.get("/v1/assignments/nope")
 
+    assert (before_heard["status"], before_heard["assignment_status"]) == (None, "assigned")
     assert found.json() == {
-        "complaint_id": "c0", "status": "assigned", "queue": "billing", "department": "service",
+        "complaint_id": "c0", "status": "assigned", "assignment_status": "assigned",
+        "queue": "billing", "department": "service",
         "agent_id": "ana", "rule_id": "billing", "rule_set_version": "2025.1",
         "rule_set_hash": app.rules.current().content_hash, "strategy": "skill_based",
         "transfer_count": 0, "escalation_level": None,
