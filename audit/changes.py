@@ -11,7 +11,6 @@ from audit.state import (
     Owner,
     Proposal,
     RecordedOutcome,
-    Status,
     Task,
 )
 from contracts import dispatch, intake, resolution, sla
@@ -21,7 +20,7 @@ Changes = dict[str, Any]
 
 def received(state: ComplaintState, e: intake.ComplaintReceived) -> Changes:
     return {
-        "status": Status.RECEIVED, "channel": e.channel.value, "customer_id": e.customer_id,
+        "channel": e.channel.value, "customer_id": e.customer_id,
         "customer_tier": e.customer_tier.value, "region": e.region, "historical": e.historical,
         "received_at": e.received_at,
     }
@@ -32,7 +31,7 @@ def classified(state: ComplaintState, e: intake.ComplaintClassified) -> Changes:
 
 
 def marked_duplicate(state: ComplaintState, e: intake.ComplaintMarkedDuplicate) -> Changes:
-    return {"status": Status.DUPLICATE, "duplicate_of": e.original_complaint_id}
+    return {"duplicate_of": e.original_complaint_id}
 
 
 def history_recorded(state: ComplaintState, e: intake.ComplaintHistoryRecorded) -> Changes:
@@ -49,11 +48,11 @@ def customer_erased(state: ComplaintState, e: intake.CustomerErased) -> Changes:
 
 def assigned(state: ComplaintState, e: dispatch.ComplaintAssigned) -> Changes:
     owner = Owner(queue=e.queue, department=e.department, agent_id=e.agent_id)
-    return {"status": Status.ASSIGNED, "owner": owner}
+    return {"owner": owner}
 
 
 def queued(state: ComplaintState, e: dispatch.ComplaintQueued) -> Changes:
-    return {"status": Status.QUEUED, "owner": Owner(queue=e.queue, department=e.department)}
+    return {"owner": Owner(queue=e.queue, department=e.department)}
 
 
 def transferred(state: ComplaintState, e: dispatch.ComplaintTransferred) -> Changes:
@@ -118,11 +117,11 @@ def clock_stopped(state: ComplaintState, e: sla.SlaClockStopped) -> Changes:
 
 
 def case_opened(state: ComplaintState, e: resolution.CaseOpened) -> Changes:
-    return {"status": Status.CASE_OPENED, "case_id": e.case_id}
+    return {"case_id": e.case_id}
 
 
 def investigation_started(state: ComplaintState, e: resolution.InvestigationStarted) -> Changes:
-    return {"status": Status.INVESTIGATING, "investigator": e.investigator}
+    return {"investigator": e.investigator}
 
 
 def first_response_sent(state: ComplaintState, e: resolution.FirstResponseSent) -> Changes:
@@ -161,7 +160,7 @@ def proposed(state: ComplaintState, e: resolution.ResolutionProposed) -> Changes
     proposal = Proposal(
         proposal_id=e.proposal_id, kind=e.kind.value, amount=e.amount, currency=e.currency
     )
-    return {"status": Status.RESOLUTION_PROPOSED, "proposal": proposal}
+    return {"proposal": proposal}
 
 
 def _proposal(state: ComplaintState, proposal_id: str, **changes: Any) -> Proposal | None:
@@ -171,21 +170,21 @@ def _proposal(state: ComplaintState, proposal_id: str, **changes: Any) -> Propos
 
 
 def approval_requested(state: ComplaintState, e: resolution.ApprovalRequested) -> Changes:
-    return {"status": Status.AWAITING_APPROVAL}
+    return {}
 
 
 def approved(state: ComplaintState, e: resolution.ProposalApproved) -> Changes:
     proposal = _proposal(state, e.proposal_id, approvals=e.step, fully_approved=e.final)
-    return {"status": Status.APPROVED, "proposal": proposal}
+    return {"proposal": proposal}
 
 
 def rejected(state: ComplaintState, e: resolution.ProposalRejected) -> Changes:
     proposal = _proposal(state, e.proposal_id, rejected=True)
-    return {"status": Status.PROPOSAL_REJECTED, "proposal": proposal}
+    return {"proposal": proposal}
 
 
 def executed(state: ComplaintState, e: resolution.ResolutionExecuted) -> Changes:
-    return {"status": Status.RESOLVED, "proposal": _proposal(state, e.proposal_id, executed=True)}
+    return {"proposal": _proposal(state, e.proposal_id, executed=True)}
 
 
 def task_assigned(state: ComplaintState, e: resolution.TaskAssigned) -> Changes:
@@ -210,10 +209,10 @@ def feedback_received(state: ComplaintState, e: resolution.FeedbackReceived) -> 
 
 def closed(state: ComplaintState, e: resolution.ComplaintClosed) -> Changes:
     return {
-        "status": Status.CLOSED, "closed_by": e.closed_by,
+        "closed_by": e.closed_by,
         "root_cause_category": e.root_cause_category,
     }
 
 
 def reopened(state: ComplaintState, e: resolution.ComplaintReopened) -> Changes:
-    return {"status": Status.REOPENED, "reopen_count": state.reopen_count + 1}
+    return {"reopen_count": state.reopen_count + 1}

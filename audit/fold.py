@@ -15,6 +15,7 @@ from audit.changes import Changes
 from audit.state import ComplaintState, LastEvent
 from contracts import dispatch, intake, resolution, sla
 from contracts.envelope import DomainEvent, Envelope
+from contracts.lifecycle import current_status, status_set_by
 from contracts.registry import UnknownEventType, parse
 
 APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
@@ -68,6 +69,9 @@ def apply(state: ComplaintState, envelope: Envelope) -> ComplaintState:
         event = None
     if (change := APPLY.get(type(event))) is not None:
         changed = change(state, event)
+    if event is not None and (said := status_set_by(event)) is not None:
+        by_stage = {**state.status_by_stage, said[0]: said[1]}
+        changed |= {"status_by_stage": by_stage, "status": current_status(by_stage)}
     last = LastEvent(
         id=envelope.id, type=envelope.type, source=envelope.source, time=envelope.time,
         sequence=envelope.sequence,

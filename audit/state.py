@@ -7,23 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-
-class Status(StrEnum):
-    RECEIVED = "received"
-    DUPLICATE = "duplicate"
-    QUEUED = "queued"
-    ASSIGNED = "assigned"
-    CASE_OPENED = "case_opened"
-    INVESTIGATING = "investigating"
-    RESOLUTION_PROPOSED = "resolution_proposed"
-    AWAITING_APPROVAL = "awaiting_approval"
-    APPROVED = "approved"
-    PROPOSAL_REJECTED = "proposal_rejected"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REOPENED = "reopened"
+from contracts.lifecycle import ComplaintStatus, Stage
 
 
 class ClockStatus(StrEnum):
@@ -99,7 +85,9 @@ class ComplaintState(Frozen):
 
     complaint_id: str
     as_of: datetime | None = None
-    status: Status | None = None
+    status: ComplaintStatus | None = None
+    # What each stage last said, of which the furthest stage's word is the status.
+    status_by_stage: dict[Stage, ComplaintStatus] = Field(default={}, exclude=True)
     channel: str | None = None
     customer_id: str | None = None
     personal_data_erased_at: datetime | None = None

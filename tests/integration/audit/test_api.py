@@ -66,7 +66,7 @@ def test_api_state_as_of(client, trail, flow):
 
 def test_api_state_without_instant_is_now(client, flow):
     response = client.get(f"/v1/audit/complaints/{flow.complaint_id}/state")
-    assert (response.status_code, response.json()["status"]) == (200, "case_opened")
+    assert (response.status_code, response.json()["status"]) == (200, "assigned")
 
 
 def test_api_state_refuses_an_instant_without_zone(client, flow):

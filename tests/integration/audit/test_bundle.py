@@ -207,7 +207,7 @@ def test_erasing_the_customer_joins_the_history_and_the_bundle(own_flow, tmp_pat
         "cust-958-20417", "retention_expired"
     )
     assert state["personal_data_erased_at"] == history[-1].data["erased_at"]
-    assert state["status"] == "case_opened"
+    assert state["status"] == "assigned"
     bundle = export_of(own_flow, tmp_path / "bundle")
     assert [x["envelope"]["type"] for x in bundled(bundle, "events.jsonl")][-1] == (
         "customer.erased.v1"

@@ -118,7 +118,7 @@ def test_state_as_of_before_and_after_each_step(trail, flow):
     }
     assert states["sla"] == after_sla
     assert states["resolution"] == {
-        **after_sla, "as_of": iso(flow.after_resolution), "status": "case_opened",
+        **after_sla, "as_of": iso(flow.after_resolution), "status": "assigned",
         "case_id": opened.data["case_id"], "event_count": 4 + len(started),
         "last_event": last(opened),
     }

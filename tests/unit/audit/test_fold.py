@@ -90,7 +90,7 @@ def test_assigned_case_opened_and_clock_running():
     state = fold(COMPLAINT, story("sla.clock_started.v1")).model_dump(mode="json")
     started = sample("sla.clock_started.v1").data
     assert state == {
-        **RECEIVED, "status": "case_opened", "category": "credit_reporting.incorrect_information",
+        **RECEIVED, "status": "assigned", "category": "credit_reporting.incorrect_information",
         "severity": "P2",
         "owner": {"queue": "credit-report-disputes", "department": "consumer-disputes",
                   "agent_id": "agent-0142"},
@@ -158,10 +158,11 @@ def test_whole_story_ends_reopened():
     ("until", "status"),
     [
         ("resolution.investigation_started.v1", "investigating"),
-        ("resolution.resolution_proposed.v1", "resolution_proposed"),
-        ("resolution.approval_requested.v1", "awaiting_approval"),
-        ("resolution.proposal_approved.v1", "approved"),
-        ("resolution.proposal_rejected.v1", "proposal_rejected"),
+        # A proposal's progress is the proposal's, not the complaint's (contracts.lifecycle).
+        ("resolution.resolution_proposed.v1", "investigating"),
+        ("resolution.approval_requested.v1", "investigating"),
+        ("resolution.proposal_approved.v1", "investigating"),
+        ("resolution.proposal_rejected.v1", "investigating"),
         ("resolution.resolution_executed.v1", "resolved"),
         ("complaint.closed.v1", "closed"),
     ],
