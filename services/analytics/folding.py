@@ -157,7 +157,10 @@ def _clock_breached(env: Envelope, e: sla.SlaBreached, _: Context) -> dict[str, 
 
 
 def _clock_stopped(env: Envelope, e: sla.SlaClockStopped, _: Context) -> dict[str, Any]:
-    return {"stopped_at": e.stopped_at, "met": e.met}
+    # The severity it stopped under wins over the one it started under (a clock cancelled by
+    # a reclassification counts under the new severity); absent from earlier events.
+    return {"stopped_at": e.stopped_at, "met": e.met, "outcome": e.outcome,
+            "severity": e.severity}
 
 
 CLOCK_FOLDS: Mapping[type[DomainEvent], Fold] = {

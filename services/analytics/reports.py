@@ -24,9 +24,12 @@ HOURS = "dateDiff('millisecond', received_at, {end}) / 3600000"
 FIRST_RESPONSE = HOURS.format(end="first_response_at")
 RESOLUTION = HOURS.format(end="resolved_at")
 OPEN = "status NOT IN ('closed', 'duplicate')"
-# A clock is met when it stopped in time and never breached, breached when either failed.
-CLOCK_MET = "ifNull(met, 0) = 1 AND breached_at IS NULL"
-CLOCK_BREACHED = "breached_at IS NOT NULL OR met = 0"
+# A clock is met when it reached its target in time and never breached, breached when either
+# failed, cancelled when its target stopped applying before its deadline (a reclassification,
+# a duplicate): neither met nor breached, so compliance leaves it out. Running: none of them.
+CLOCK_MET = "outcome = 'met' AND breached_at IS NULL"
+CLOCK_BREACHED = "breached_at IS NOT NULL OR outcome = 'breached'"
+CLOCK_CANCELLED = "outcome = 'cancelled' AND breached_at IS NULL"
 
 def _rate(numerator: str, denominator: str) -> str:
     return f"if({denominator} = 0, NULL, round({numerator} / {denominator}, 6))"
@@ -74,11 +77,12 @@ class Reports:
         ], slice, grouping)
 
     def sla(self, slice: Slice, grouping: Grouping) -> Rows:
-        """SLA clocks met and breached; compliance is met / (met + breached)."""
+        """SLA clocks met, breached and cancelled; compliance is met / (met + breached)."""
         return self._aggregate([
             ("clocks", "count()"),
             ("met", f"countIf({CLOCK_MET})"),
             ("breached", f"countIf({CLOCK_BREACHED})"),
+            ("cancelled", f"countIf({CLOCK_CANCELLED})"),
             ("compliance", _rate(f"countIf({CLOCK_MET})",
                                  f"countIf({CLOCK_MET} OR {CLOCK_BREACHED})")),
         ], slice, grouping, source=CLOCKS)

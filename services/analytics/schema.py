@@ -105,7 +105,7 @@ HIDDEN_COLUMNS: tuple[Column, ...] = (
 )
 
 CLOCK_COLUMNS: tuple[Column, ...] = (
-    *_text("target", "severity"),
+    *_text("target", "severity", "outcome"),  # outcome: met, breached or cancelled
     Column("met", "UInt8", "latest"),
     Column("deadline_at", TIME, "latest"),
     Column("started_at", TIME, "earliest"),
@@ -171,6 +171,10 @@ class Folded:
             f"CREATE VIEW IF NOT EXISTS {self.view} AS {self.fold()}",
         ]
 
+    def state_columns(self) -> tuple[str, ...]:
+        """Every column of the state table."""
+        return ("tenant", "bucket", *self.keys[1:], *(c.name for c in self.columns + self.hidden))
+
     def fold(self, where: str = "1") -> str:
         """The current state of each key whose state rows satisfy `where`."""
         keys = ", ".join(self.keys)
@@ -182,12 +186,6 @@ class Folded:
         )
 
 
-# State tables an earlier version created without the weekly bucket: they need a rebuild.
-OUTDATED = (
-    "SELECT name FROM system.tables WHERE database = currentDatabase()"
-    " AND name IN ('complaint_state', 'clock_state') AND name NOT IN (SELECT table"
-    " FROM system.columns WHERE database = currentDatabase() AND name = 'bucket')"
-)
 
 
 class OutdatedLayout(RuntimeError):
@@ -199,6 +197,22 @@ COMPLAINT_FOLD = Folded("complaint_facts", "complaint_state", "complaints",
                         COMPLAINT_FLAGS)
 CLOCK_FOLD = Folded("clock_facts", "clock_state", "sla_clocks",
                     ("tenant", "complaint_id", "clock_id"), CLOCK_COLUMNS)
+
+
+# The columns of the state tables as they are, to find those an earlier version created.
+STATE_TABLE_COLUMNS = (
+    "SELECT table, groupArray(name) FROM system.columns WHERE database = currentDatabase()"
+    " AND table IN ('complaint_state', 'clock_state') GROUP BY table"
+)
+
+
+def outdated(existing: dict[str, list[str]]) -> list[str]:
+    """State tables created by an earlier version: without the weekly bucket, or without a
+    column added since (e.g. a clock's outcome). They need a rebuild."""
+    return sorted(
+        fold.state for fold in (COMPLAINT_FOLD, CLOCK_FOLD)
+        if fold.state in existing and not set(fold.state_columns()) <= set(existing[fold.state])
+    )
 
 
 # The sorting key ends in event_id and tenant, type and month are functions of the event, so
@@ -313,7 +327,7 @@ def _noted(facts: str) -> list[str]:
 # A clock with its complaint's dimensions; severity is the clock's, the one its policy used.
 CLOCKS_WITH_COMPLAINTS = (
     "SELECT c.clock_id AS clock_id, c.target AS target, ifNull(c.severity, k.severity) AS severity,"
-    " c.met AS met, c.breached_at AS breached_at, "
+    " c.met AS met, c.outcome AS outcome, c.breached_at AS breached_at, "
     + ", ".join(f"k.{name} AS {name}" for name in ("tenant", "complaint_id", *COMPLAINT_VIEW)
                 if name != "severity")
     + " FROM ({clocks}) AS c INNER JOIN ({complaints}) AS k"

@@ -18,7 +18,12 @@ import clickhouse_connect
 from clickhouse_connect.driver.binding import format_bind_value
 
 from services.analytics.config import AnalyticsSettings
-from services.analytics.schema import OUTDATED, SCHEMA, OutdatedLayout
+from services.analytics.schema import (
+    SCHEMA,
+    STATE_TABLE_COLUMNS,
+    OutdatedLayout,
+    outdated,
+)
 
 Params = Mapping[str, Any]
 
@@ -149,10 +154,11 @@ class ServerStore:
 
 def create_tables(store: ClickHouseStore) -> None:
     """Create the projection's tables that do not exist, unless some predate their layout."""
-    if outdated := [table for (table,) in store.select(OUTDATED)]:
+    if old := outdated(dict(store.select(STATE_TABLE_COLUMNS))):
         raise OutdatedLayout(
-            f"{', '.join(outdated)} predate the weekly buckets of their sorting key:"
-            " stop the service and run `python -m services.analytics.rebuild`"
+            f"{', '.join(old)} predate this version's layout (weekly buckets of the sorting"
+            " key, columns added since): stop the service and run"
+            " `python -m services.analytics.rebuild`"
         )
     for statement in SCHEMA:
         store.command(statement)

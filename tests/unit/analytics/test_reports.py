@@ -79,17 +79,24 @@ def test_first_response_and_resolution_times(http: TestClient) -> None:
 
 def test_sla_compliance_by_severity_and_department(http: TestClient) -> None:
     assert rows(http, "sla", by="severity") == [
-        {"severity": "P1", "clocks": 2, "met": 2, "breached": 0, "compliance": 1},
-        {"severity": "P2", "clocks": 3, "met": 1, "breached": 1, "compliance": 0.5},
-        {"severity": "P3", "clocks": 1, "met": 0, "breached": 1, "compliance": 0},
+        {"severity": "P1", "clocks": 2, "met": 2, "breached": 0, "cancelled": 0,
+         "compliance": 1},
+        {"severity": "P2", "clocks": 3, "met": 1, "breached": 1, "cancelled": 0,
+         "compliance": 0.5},
+        {"severity": "P3", "clocks": 1, "met": 0, "breached": 1, "cancelled": 0,
+         "compliance": 0},
     ]
     assert rows(http, "sla", by="department") == [
-        {"department": "logistics", "clocks": 1, "met": 0, "breached": 0, "compliance": None},
-        {"department": "payments", "clocks": 5, "met": 3, "breached": 2, "compliance": 0.6},
+        {"department": "logistics", "clocks": 1, "met": 0, "breached": 0, "cancelled": 0,
+         "compliance": None},
+        {"department": "payments", "clocks": 5, "met": 3, "breached": 2, "cancelled": 0,
+         "compliance": 0.6},
     ]
     assert rows(http, "sla", by="target", severity="P2") == [
-        {"target": "first_response", "clocks": 2, "met": 1, "breached": 0, "compliance": 1},
-        {"target": "resolution", "clocks": 1, "met": 0, "breached": 1, "compliance": 0},
+        {"target": "first_response", "clocks": 2, "met": 1, "breached": 0, "cancelled": 0,
+         "compliance": 1},
+        {"target": "resolution", "clocks": 1, "met": 0, "breached": 1, "cancelled": 0,
+         "compliance": 0},
     ]
 
 
