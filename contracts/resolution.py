@@ -205,9 +205,17 @@ class ComplaintClosed(DomainEvent):
     event_type = "complaint.closed.v1"
     complaint_id: str
     closed_by: str
-    root_cause_category: str
+    root_cause_category: str = Field(
+        description="A code of the root-cause taxonomy (resolution's root_causes.yaml)"
+    )
     why_chain: tuple[str, ...] = Field(
         (), description="Five-whys answers, from the symptom down to the root cause"
+    )
+    root_cause_taxonomy_version: str | None = Field(
+        None, description="Version of the root-cause taxonomy the category is a code of"
+    )
+    root_cause_detail: str | None = Field(
+        None, max_length=2_000, description="The root cause in the agent's own words"
     )
     exception_reason: str | None = Field(
         None, description="Why it was closed without a root-cause analysis, e.g. unreachable"

@@ -241,21 +241,25 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
         self.save(case)
 
     def record_root_cause(
-        self, *, complaint_id: str, category: str, why_chain: Sequence[str], by: str
+        self, *, complaint_id: str, category: str, why_chain: Sequence[str], by: str,
+        detail: str | None = None,
     ) -> None:
-        """Record the root cause ahead of closure."""
+        """Record the root cause ahead of closure: a code of the root-cause taxonomy."""
+        taxonomy = self.policies.root_causes()
         self._change(complaint_id, lambda c: c.record_root_cause(
-            category=category, why_chain=why_chain, by=by, at=self.clock()
+            category=category, why_chain=why_chain, by=by, at=self.clock(), taxonomy=taxonomy,
+            detail=detail,
         ))
 
     def close_case(
         self, *, complaint_id: str, by: str, category: str | None, why_chain: Sequence[str],
-        exception_reason: str | None,
+        exception_reason: str | None, detail: str | None = None,
     ) -> None:
         """Close the complaint with its root cause (or a documented exception)."""
+        taxonomy = self.policies.root_causes()
         self._change(complaint_id, lambda c: c.close(
             by=by, at=self.clock(), category=category, why_chain=why_chain,
-            exception_reason=exception_reason,
+            exception_reason=exception_reason, taxonomy=taxonomy, detail=detail,
         ))
 
     def close_if_silent(self, *, case_id: uuid.UUID, silence: timedelta) -> bool:

@@ -30,7 +30,8 @@ def bootstrap(
     logs.configure(settings.service, settings.log_level)
     app = ResolutionApplication(
         env=persistence_env(settings.event_store_url),
-        policies=Policies.from_paths(settings.approval_policy_file, settings.solutions_file),
+        policies=Policies.from_paths(settings.approval_policy_file, settings.solutions_file,
+                                     settings.root_causes_file),
         evidence=EvidenceStore(settings.evidence_dir),
         rules=Rules(
             reopen_window=timedelta(days=settings.reopen_window_days),

@@ -17,6 +17,7 @@ class ResolutionSettings(Settings):
     http_port: int = 8004
     approval_policy_file: Path = PACKAGE / "approval_policy.yaml"
     solutions_file: Path = PACKAGE / "solutions.yaml"
+    root_causes_file: Path = PACKAGE / "root_causes.yaml"
     evidence_max_bytes: int = 25 * 1024 * 1024
     # The request body limit of every route (runtime.auth) must let an evidence file through.
     max_body_bytes: int = 25 * 1024 * 1024 + 64 * 1024

@@ -1,4 +1,5 @@
-"""The approval policy and solution library files: validated on load, reloaded when changed."""
+"""The approval policy, solution library and root-cause taxonomy files: validated on load,
+reloaded when changed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Generic, TypeVar
 import yaml
 from pydantic import BaseModel
 
+from services.resolution.config import PACKAGE
 from services.resolution.domain.approval_policy import ApprovalPolicy
+from services.resolution.domain.root_causes import RootCauseTaxonomy
 from services.resolution.domain.solutions import SolutionLibrary
 
 log = logging.getLogger(__name__)
@@ -48,18 +51,26 @@ class Policies:
     """Where the application reads the rules that change often."""
 
     def __init__(
-        self, approval: PolicyFile[ApprovalPolicy], solutions: PolicyFile[SolutionLibrary]
+        self, approval: PolicyFile[ApprovalPolicy], solutions: PolicyFile[SolutionLibrary],
+        root_causes: PolicyFile[RootCauseTaxonomy],
     ) -> None:
         self._approval = approval
         self._solutions = solutions
+        self._root_causes = root_causes
 
     @classmethod
-    def from_paths(cls, approval: Path, solutions: Path) -> Policies:
-        """Load (and validate) both files."""
-        return cls(PolicyFile(approval, ApprovalPolicy), PolicyFile(solutions, SolutionLibrary))
+    def from_paths(
+        cls, approval: Path, solutions: Path, root_causes: Path = PACKAGE / "root_causes.yaml"
+    ) -> Policies:
+        """Load (and validate) every file."""
+        return cls(PolicyFile(approval, ApprovalPolicy), PolicyFile(solutions, SolutionLibrary),
+                   PolicyFile(root_causes, RootCauseTaxonomy))
 
     def approval(self) -> ApprovalPolicy:
         return self._approval.current()
 
     def solutions(self) -> SolutionLibrary:
         return self._solutions.current()
+
+    def root_causes(self) -> RootCauseTaxonomy:
+        return self._root_causes.current()

@@ -91,6 +91,7 @@ MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
         "csat": e.csat, "nps": e.nps, "comment": e.comment}),
     ClosureMixin.ComplaintClosed: _contract(c.ComplaintClosed, lambda e: {
         "closed_by": e.by, "root_cause_category": e.category, "why_chain": tuple(e.why_chain),
+        "root_cause_taxonomy_version": e.taxonomy_version, "root_cause_detail": e.detail,
         "exception_reason": e.exception_reason, "resolution_kind": e.resolution_kind,
         "automatic": e.automatic}),
     ClosureMixin.ComplaintReopened: _contract(c.ComplaintReopened, lambda e: {

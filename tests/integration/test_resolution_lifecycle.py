@@ -179,6 +179,7 @@ async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence
         "root_cause_category": "payment_retry",
         "why_chain": ["Two captures were sent", "The gateway retried after a timeout"],
         "exception_reason": None, "resolution_kind": "refund", "automatic": True,
+        "root_cause_taxonomy_version": "2026.11.1", "root_cause_detail": None,
     }
     assert by_type["complaint.reopened.v1"]["previous_owner_agent_id"] == AGENT
     assert by_type["resolution.feedback_received.v1"] == {

@@ -15,6 +15,7 @@ from contracts.intake import Channel
 from runtime.auth import Principal, Scope
 from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.application import ResolutionApplication
+from services.resolution.domain.closure import MAX_DETAIL
 from services.resolution.domain.feedback import token_hash
 
 Token = Annotated[str, Path(min_length=20, max_length=128)]
@@ -49,16 +50,20 @@ class Answer(BaseModel):
 class RootCauseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: str = Field(min_length=1, max_length=64)
+    category: str = Field(min_length=1, max_length=64,
+                          description="A code of the root-cause taxonomy (GET /v1/root-causes)")
     why_chain: list[str] = Field(min_length=1, max_length=10)
+    detail: str | None = Field(None, max_length=MAX_DETAIL,
+                               description="The root cause in your own words")
 
 
 class CloseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     root_cause_category: str | None = Field(None, max_length=64, description=(
-        "Omit to use the root cause recorded before"))
+        "A code of the root-cause taxonomy; omit to use the root cause recorded before"))
     why_chain: list[str] = Field(default_factory=list, max_length=10)
+    root_cause_detail: str | None = Field(None, max_length=MAX_DETAIL)
     exception_reason: str | None = Field(None, max_length=1_000, description=(
         "A documented exception: closes without an executed, notified resolution"))
 
@@ -108,13 +113,14 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
     def root_cause(complaint_id: ComplaintId, body: RootCauseRequest,
                    who: Principal = worker) -> None:
         app.record_root_cause(complaint_id=complaint_id, category=body.category,
-                              why_chain=body.why_chain, by=who.sub)
+                              why_chain=body.why_chain, by=who.sub, detail=body.detail)
 
     @router.post("/cases/{complaint_id}/closure", status_code=ok, tags=["closure"],
                  summary="Close: needs an executed, notified resolution or an exception")
     def close(complaint_id: ComplaintId, body: CloseRequest, who: Principal = worker) -> None:
         app.close_case(complaint_id=complaint_id, by=who.sub, category=body.root_cause_category,
-                  why_chain=body.why_chain, exception_reason=body.exception_reason)
+                  why_chain=body.why_chain, exception_reason=body.exception_reason,
+                  detail=body.root_cause_detail)
 
     @router.post("/cases/{complaint_id}/reopening", status_code=ok, tags=["closure"],
                  summary="Reopen within the window when the customer disputes the outcome")

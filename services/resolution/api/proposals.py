@@ -89,6 +89,11 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
     def approval_policy() -> dict[str, Any]:
         return app.policies.approval().model_dump(mode="json")
 
+    @router.get("/root-causes", summary="The root-cause taxonomy a closure classifies with",
+                dependencies=library)
+    def root_causes() -> dict[str, Any]:
+        return app.policies.root_causes().model_dump(mode="json")
+
     @router.post(base, status_code=201, response_model=Created,
                  summary="Propose a solution; the policy decides who must approve it")
     def propose(complaint_id: ComplaintId, body: ProposalRequest,

@@ -10,21 +10,34 @@ from eventsourcing.domain import Aggregate, event
 
 from services.resolution.domain.communication import SYSTEM, check_text
 from services.resolution.domain.errors import Invalid, WrongState
+from services.resolution.domain.root_causes import CODE, RootCauseTaxonomy
 
-CATEGORY = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+CATEGORY = re.compile(CODE)
 MAX_WHYS = 10
+MAX_DETAIL = 2_000
 
 
-def check_root_cause(category: str, why_chain: Sequence[str], *, exception: bool) -> None:
-    """A category slug and, unless closed by exception, one to ten non-blank whys."""
+def check_root_cause(
+    category: str, why_chain: Sequence[str], *, exception: bool,
+    taxonomy: RootCauseTaxonomy | None = None, detail: str | None = None,
+) -> str | None:
+    """A category of the taxonomy (a slug where none is given), unless closed by exception
+    one to ten non-blank whys, and an optional detail; the taxonomy's version, if any."""
     if not CATEGORY.match(category):
         raise InvalidRootCause("the root cause category is a lowercase slug, e.g. courier_delay")
+    if taxonomy is not None:
+        taxonomy.get(category)
     if not why_chain and not exception:
         raise InvalidRootCause("the why-chain needs at least one answer")
     if len(why_chain) > MAX_WHYS:
-        raise InvalidRootCause(f"at most {MAX_WHYS} whys")
+        raise InvalidRootCause("at most {n} whys", n=MAX_WHYS)
     for why in why_chain:
         check_text(why)
+    if detail is not None:
+        check_text(detail)
+        if len(detail) > MAX_DETAIL:
+            raise InvalidRootCause("the root cause detail is at most {n} characters", n=MAX_DETAIL)
+    return taxonomy.version if taxonomy is not None else None
 
 
 class ClosureMixin(Aggregate):
@@ -42,31 +55,40 @@ class ClosureMixin(Aggregate):
         return self.closed_at is not None
 
     def record_root_cause(
-        self, *, category: str, why_chain: Sequence[str], by: str, at: datetime
+        self, *, category: str, why_chain: Sequence[str], by: str, at: datetime,
+        taxonomy: RootCauseTaxonomy | None = None, detail: str | None = None,
     ) -> None:
-        """Record what caused the complaint, so closure (even automatic) carries it."""
+        """Record what caused the complaint, so closure (even automatic) carries it: a code of
+        the taxonomy, the why-chain and, in free text, the detail."""
         self.check_may_handle(by)
         self.check_open()
-        check_root_cause(category, why_chain, exception=False)
-        self._root_cause_recorded(category=category, why_chain=list(why_chain), by=by, at=at)
+        version = check_root_cause(category, why_chain, exception=False, taxonomy=taxonomy,
+                                   detail=detail)
+        self._root_cause_recorded(category=category, why_chain=list(why_chain), by=by, at=at,
+                                  taxonomy_version=version, detail=detail)
 
     def close(
         self, *, by: str, at: datetime, category: str | None = None,
         why_chain: Sequence[str] = (), exception_reason: str | None = None,
+        taxonomy: RootCauseTaxonomy | None = None, detail: str | None = None,
     ) -> None:
         """Close: with an executed, notified resolution and a root cause, or by exception."""
         self.check_may_handle(by)
         self.check_open()
-        if category is None and self.root_cause is not None:
-            category, why_chain = self.root_cause["category"], self.root_cause["why_chain"]
-        if category is None:
+        if category is None and self.root_cause is None:
             raise InvalidRootCause("closing needs a root cause category")
         if exception_reason is not None:
             check_text(exception_reason)
         else:
             self.check_resolved()
-        check_root_cause(category, why_chain, exception=exception_reason is not None)
-        self._close(by, category, why_chain, exception_reason, automatic=False, at=at)
+        if category is None:  # the one recorded before, checked against its own version
+            cause = dict(self.root_cause or {})
+        else:
+            version = check_root_cause(category, why_chain, taxonomy=taxonomy, detail=detail,
+                                       exception=exception_reason is not None)
+            cause = {"category": category, "why_chain": list(why_chain),
+                     "taxonomy_version": version, "detail": detail}
+        self._close(by, cause, exception_reason, automatic=False, at=at)
 
     def check_resolved(self) -> None:
         """Raise unless a resolution was executed and the customer told about it."""
@@ -87,8 +109,7 @@ class ClosureMixin(Aggregate):
         """Close without an agent (survey answered, or silence) when nothing is missing."""
         if not self.may_close_automatically():
             raise NotClosable("the case is not ready to close by itself")
-        root = self.root_cause or {}
-        self._close(SYSTEM, root["category"], root["why_chain"], None, automatic=True, at=at)
+        self._close(SYSTEM, dict(self.root_cause or {}), None, automatic=True, at=at)
 
     def silent_for(self, now: datetime) -> timedelta | None:
         """How long the customer has said nothing since the resolution or survey was sent."""
@@ -110,34 +131,72 @@ class ClosureMixin(Aggregate):
         )
 
     def _close(
-        self, by: str, category: str, why_chain: Sequence[str], exception_reason: str | None,
-        *, automatic: bool, at: datetime,
+        self, by: str, cause: dict, exception_reason: str | None, *, automatic: bool,
+        at: datetime,
     ) -> None:
         kind = None
         if self.executed_proposal_id is not None:
             kind = self.proposals[self.executed_proposal_id].kind
         self._closed(
-            by=by, category=category, why_chain=list(why_chain),
+            by=by, category=cause["category"], why_chain=list(cause["why_chain"]),
+            taxonomy_version=cause["taxonomy_version"], detail=cause["detail"],
             exception_reason=exception_reason, resolution_kind=kind, automatic=automatic, at=at,
         )
 
-    @event("RootCauseRecorded")
-    def _root_cause_recorded(
-        self, *, category: str, why_chain: list[str], by: str, at: datetime
-    ) -> None:
-        self.root_cause = {"category": category, "why_chain": list(why_chain)}
+    class RootCauseRecorded(Aggregate.Event):
+        """Version 2 added the taxonomy's version and the free-text detail (None before)."""
 
-    @event("ComplaintClosed")
+        class_version = 2
+        category: str
+        why_chain: list[str]
+        taxonomy_version: str | None
+        detail: str | None
+        by: str
+        at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state.update(taxonomy_version=None, detail=None)
+
+    class ComplaintClosed(Aggregate.Event):
+        """Version 2 added the taxonomy's version and the free-text detail (None before)."""
+
+        class_version = 2
+        by: str
+        category: str
+        why_chain: list[str]
+        taxonomy_version: str | None
+        detail: str | None
+        exception_reason: str | None
+        resolution_kind: str | None
+        automatic: bool
+        at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state.update(taxonomy_version=None, detail=None)
+
+    @event(RootCauseRecorded)
+    def _root_cause_recorded(
+        self, *, category: str, why_chain: list[str], taxonomy_version: str | None,
+        detail: str | None, by: str, at: datetime,
+    ) -> None:
+        self.root_cause = {"category": category, "why_chain": list(why_chain),
+                           "taxonomy_version": taxonomy_version, "detail": detail}
+
+    @event(ComplaintClosed)
     def _closed(
-        self, *, by: str, category: str, why_chain: list[str], exception_reason: str | None,
-        resolution_kind: str | None, automatic: bool, at: datetime,
+        self, *, by: str, category: str, why_chain: list[str], taxonomy_version: str | None,
+        detail: str | None, exception_reason: str | None, resolution_kind: str | None,
+        automatic: bool, at: datetime,
     ) -> None:
         self.closed_at = at
+        self.root_cause = {"category": category, "why_chain": list(why_chain),
+                           "taxonomy_version": taxonomy_version, "detail": detail}
         self.closure = {
-            "closed_by": by, "category": category, "why_chain": list(why_chain),
-            "exception_reason": exception_reason, "automatic": automatic, "at": at,
+            "closed_by": by, **self.root_cause, "exception_reason": exception_reason,
+            "automatic": automatic, "at": at,
         }
-        self.root_cause = {"category": category, "why_chain": list(why_chain)}
         self.quiet_since = None
 
     @event("ComplaintReopened")

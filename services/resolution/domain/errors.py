@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from contracts.resolution import RefusalRule, RefusedAction
 
 
 class DomainError(Exception):
-    """A command the domain refuses."""
+    """A command the domain refuses.
+
+    The message is an English template and its values (`Invalid("at most {n} whys", n=10)`):
+    str() is the English text, and the message catalogue (services.resolution.messages) finds
+    the same template's translation by it.
+    """
+
+    def __init__(self, template: str = "", /, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params) if params else template)
 
 
 class NotFound(DomainError):
@@ -28,11 +40,11 @@ class NotAllowed(DomainError):
     rule: RefusalRule
 
     def __init__(
-        self, detail: str, *, actor: str, action: RefusedAction | None = None,
-        proposal_id: str | None = None,
+        self, template: str, *, actor: str, action: RefusedAction | None = None,
+        proposal_id: str | None = None, **params: Any,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        super().__init__(template, actor=actor, proposal_id=proposal_id, **params)
+        self.detail = str(self)
         self.actor = actor
         self.action = action or type(self).action
         self.proposal_id = proposal_id

@@ -185,6 +185,7 @@ def test_the_survey_is_answered_once_by_token_and_closes_a_resolved_case(
         "complaint_id": opened, "closed_by": "system", "root_cause_category": "payment_retry",
         "why_chain": ["The gateway retried the capture"], "exception_reason": None,
         "resolution_kind": "refund", "automatic": True,
+        "root_cause_taxonomy_version": "2026.11.1", "root_cause_detail": None,
     }
     survey_link = published_envelopes(app)[-3].data["link"]
     assert survey_link == f"https://complaints.example/v1/surveys/{token}"
@@ -226,7 +227,7 @@ def test_closing_needs_resolution_and_notification_unless_an_exception_is_docume
     app: ResolutionApplication, client: TestClient, opened: str
 ) -> None:
     premature = client.post(f"/v1/cases/{opened}/closure", headers=as_(AGENT),
-                            json={"root_cause_category": "x", "why_chain": ["y"]})
+                            json={"root_cause_category": "payment_retry", "why_chain": ["y"]})
     by_exception = client.post(f"/v1/cases/{opened}/closure", headers=as_(AGENT), json={
         "root_cause_category": "customer_unreachable",
         "exception_reason": "No answer on three channels in 30 days",

@@ -286,6 +286,7 @@ def test_a_resolved_and_notified_case_closes_with_its_root_cause() -> None:
     assert event_names(case) == ["ComplaintClosed"]
     assert case.closure == {
         "closed_by": HANDLER, "category": "payment_retry", "why_chain": ["The gateway retried"],
+        "taxonomy_version": None, "detail": None,
         "exception_reason": None, "automatic": False, "at": at(20),
     }
 

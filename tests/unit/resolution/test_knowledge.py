@@ -114,7 +114,7 @@ def test_a_reopened_complaint_leaves_the_index_and_an_exception_never_enters(
     ok(client.post("/v1/cases/gone-1/notes", headers=as_(AGENT),
                    json={"text": "Card charged twice, customer unreachable"}), 201)
     ok(client.post("/v1/cases/gone-1/closure", headers=as_(AGENT), json={
-        "root_cause_category": "unknown", "exception_reason": "Customer unreachable"}))
+        "root_cause_category": "customer_unreachable", "exception_reason": "Customer unreachable"}))
 
     response = client.get("/v1/knowledge/suggestions",
                           params={"text": "card charged twice payment"})
