@@ -45,8 +45,8 @@ class ComplaintAssigned(DomainEvent):
     reason: str = Field(description="Human-readable explanation of the decision")
     trigger: AssignmentTrigger | None = Field(
         None, description="What caused this assignment: first routing, a slot freed in the "
-        "queue, a reopening, an SLA escalation, the transfer cap, or a person who gave a "
-        "waiting complaint to an agent by name (manual)"
+        "queue, a reopening, an SLA escalation, the transfer cap, or a person who sent a "
+        "complaint nobody had held yet to an agent or a queue (manual: no transfer)"
     )
     rule_set_hash: str | None = Field(None, description=RULE_SET_HASH)
 

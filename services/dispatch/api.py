@@ -57,8 +57,8 @@ class TransferRequest(BaseModel):
 class TransferView(BaseModel):
     complaint_id: str
     outcome: str = Field(description="`transferred`; `escalated` when past the transfer cap; "
-                         "`assigned` when an agent named takes a complaint nobody held yet "
-                         "(its first assignment, not a transfer)")
+                         "for a complaint nobody held yet, no transfer: `assigned` when the "
+                         "agent named or the queue's pick takes it, `queued` when it waits")
     queue: str
     department: str
     agent_id: str | None
@@ -110,8 +110,8 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
 
     @router.post(
         "/{complaint_id}/transfer", response_model=TransferView,
-        summary="Transfer to another queue or agent (past the cap: to the supervisor); naming "
-        "the first agent of a waiting complaint assigns it. complaints:assign, or "
+        summary="Transfer to another queue or agent (past the cap: to the supervisor); a "
+        "complaint nobody held yet is assigned or queued there instead. complaints:assign, or "
         "complaints:work for the agent who holds it; the target queue must be in one of the "
         "caller's departments",
     )

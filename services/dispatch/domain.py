@@ -120,11 +120,11 @@ class Assignment(Aggregate):
             cause,
         )
 
-    def assign_by_name(self, *, agent_id: str, queue: str, department: str, reason: str) -> None:
-        """A person gives the complaint to an agent by name: an assignment, not a transfer."""
+    def assign_by_hand(self, choice: Choice, *, queue: str, department: str) -> None:
+        """A person sent the waiting complaint to this agent (named, or the queue's pick)."""
         self.assigned(
-            self.complaint_id, agent_id, queue, department, AssignmentStrategy.MANUAL.value,
-            AssignmentTrigger.MANUAL.value, reason, self.rule_id, self.rule_set_version,
+            self.complaint_id, choice.agent_id, queue, department, choice.strategy.value,
+            AssignmentTrigger.MANUAL.value, choice.reason, self.rule_id, self.rule_set_version,
             self.rule_set_hash, None,
         )
 
@@ -188,6 +188,8 @@ class Assignment(Aggregate):
         self, complaint_id: str, queue: str, department: str, reason: str, rule_id: str,
         rule_set_version: str, rule_set_hash: str, cause: str | None,
     ) -> None:
+        if queue != self.queue:
+            self.skills = []  # the routing rule's skills were for the old queue
         self.status = Status.QUEUED
         self.agent_id = None
         self.queue = queue

@@ -1,8 +1,9 @@
 """Use cases that hand a complaint over: transfer (capped), collaboration, SLA escalation.
 
-Giving a complaint nobody has held yet to a named agent is its first assignment, not a
-transfer: it publishes `complaint.assigned.v1` (which opens its case) and leaves the transfer
-count alone.
+A complaint nobody has held yet is not handed over, so sending it elsewhere is no transfer:
+the agent named, or the one the target queue picks, is its first owner and
+`complaint.assigned.v1` (which opens its case) says so; else it waits in the target queue.
+Either way its transfer count and cap are left alone.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class AgentUnavailable(Exception):
 class Outcome(StrEnum):
     TRANSFERRED = "transferred"
     ESCALATED = "escalated"  # past the transfer cap, to the department's supervisor
-    ASSIGNED = "assigned"  # its first owner, named by a person: no transfer
+    ASSIGNED = "assigned"  # it had no owner yet and now has its first: no transfer
+    QUEUED = "queued"  # it had no owner yet and waits in the target queue: no transfer
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,14 @@ def transfer(
     unit: Unit, *, complaint_id: str, to_queue: str, to_agent_id: str | None, reason: str,
     actor: str,
 ) -> Handover:
-    """Move the complaint to another queue (or agent); past the cap, to the supervisor."""
+    """Move the complaint to another queue (or agent); past the cap, to the supervisor.
+    A complaint nobody has held yet is placed there instead, with no transfer."""
     assignment = _open(unit, complaint_id)
     target = unit.roster.queues.get(to_queue)
     if target is None:
         raise UnknownTarget(f"queue {to_queue!r} is not on the roster")
-    if to_agent_id is not None and assignment.awaits_first_owner:
-        return _assign_by_name(unit, assignment, target, to_agent_id, reason, actor)
+    if assignment.awaits_first_owner:
+        return _place_first(unit, assignment, target, to_agent_id, reason, actor)
     if assignment.transfer_count >= unit.transfer_cap:
         return _escalate_to_supervisor(unit, assignment, to_queue, reason, actor)
     source, destination = unit.desk(assignment.department), unit.desk(target.department)
@@ -151,25 +154,33 @@ def _escalate_to_supervisor(
     )
 
 
-def _assign_by_name(
-    unit: Unit, assignment: Assignment, target: Queue, agent_id: str, reason: str, actor: str
+def _place_first(
+    unit: Unit, assignment: Assignment, target: Queue, agent_id: str | None, reason: str,
+    actor: str,
 ) -> Handover:
-    seat = _free_seat(unit, target.name, agent_id, assignment.complaint_id)
     ticket = assignment.ticket()
     if target.name != assignment.queue:
         ticket = replace(ticket, skills=())  # the routing rule's skills were for its queue
     unit.desk(assignment.department).let_go(assignment.complaint_id)
-    unit.desk(target.department).give(agent_id, ticket, target.name, unit.at)
-    why = (
-        f"Assigned by name by {actor} to {agent_id} ({seat.load} of {seat.capacity} slots in "
-        f"use): {reason}"
-    )
-    assignment.assign_by_name(
-        agent_id=agent_id, queue=target.name, department=target.department, reason=why
-    )
+    destination = unit.desk(target.department)
+    if agent_id is None:
+        placed = destination.place(unit.roster, target.name, ticket, unit.at)
+        choice = replace(placed, reason=f"Sent to {target.name} by {actor} ({reason}); "
+                                        f"{placed.reason}")
+    else:
+        seat = _free_seat(unit, target.name, agent_id, assignment.complaint_id)
+        destination.give(agent_id, ticket, target.name, unit.at)
+        choice = Choice(agent_id, AssignmentStrategy.MANUAL, (
+            f"Assigned by name by {actor} to {agent_id} ({seat.load} of {seat.capacity} slots "
+            f"in use): {reason}"
+        ))
+    if choice.agent_id is None:
+        assignment.wait(target.name, target.department, choice.reason, None)
+    else:
+        assignment.assign_by_hand(choice, queue=target.name, department=target.department)
     return Handover(
-        target.name, target.department, agent_id, assignment.transfer_count, Outcome.ASSIGNED,
-        why,
+        target.name, target.department, choice.agent_id, assignment.transfer_count,
+        Outcome.QUEUED if choice.agent_id is None else Outcome.ASSIGNED, choice.reason,
     )
 
 

@@ -209,3 +209,42 @@ def test_a_complaint_that_had_an_owner_is_still_transferred_when_an_agent_is_nam
         "transferred", "cy", 2
     )
     assert owners(app)[-1] == ("transferred", "c0", "cy")
+
+
+def test_a_waiting_complaint_sent_to_a_queue_whose_agent_takes_it_is_assigned_not_transferred(
+    app, inbox
+):
+    fill_fraud_and_queue_f1(app, inbox)
+
+    handover = app.transfer(complaint_id="f1", to_queue="general", to_agent_id=None,
+                            reason="general can help", actor="sup-service")
+
+    why = ("Sent to general by sup-service (general can help); Round robin: ana is next, "
+           "0 of 2 slots in use")
+    assert (handover.outcome, handover.queue, handover.agent_id, handover.transfer_count,
+            handover.reason) == ("assigned", "general", "ana", 0, why)
+    assigned = published_envelopes(app)[-1]
+    assert (assigned.type, assigned.data["agent_id"], assigned.data["strategy"],
+            assigned.data["trigger"], assigned.data["reason"]) == (
+        "complaint.assigned.v1", "ana", "round_robin", "manual", why
+    )
+    assert [o[0] for o in owners(app)].count("transferred") == 0
+
+
+def test_a_waiting_complaint_sent_to_a_full_queue_waits_there_without_a_transfer(app, inbox):
+    fill_fraud_and_queue_f1(app, inbox)
+    for agent in ("ana", "bo", "cy"):
+        app.update_agent(agent_id=agent, on_shift=False)
+    published = len(published_envelopes(app))
+
+    handover = app.transfer(complaint_id="f1", to_queue="general", to_agent_id=None,
+                            reason="general can help", actor="sup-service")
+
+    assert (handover.outcome, handover.queue, handover.agent_id, handover.transfer_count) == (
+        "queued", "general", None, 0
+    )
+    assert owners(app)[published:] == [("queued", "f1", "general")]
+    assert app.desks()["fraud"].waiting == {"fraud": []}
+    assert [t["complaint_id"] for t in app.desks()["service"].waiting["general"]] == ["f1"]
+    app.update_agent(agent_id="cy", on_shift=True)
+    assert owners(app)[-1] == ("assigned", "f1", "cy")
