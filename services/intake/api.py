@@ -39,6 +39,10 @@ class ComplaintView(BaseModel):
     status: ComplaintStatus = Field(description=STATUS)
     channel: str
     department: str | None = Field(description="None until dispatch has routed it")
+    category: str | None = Field(description="Classified on filing; None for a duplicate")
+    severity: str | None = Field(description="Classified on filing; None for a duplicate")
+    confidence: float | None = Field(description="How sure the category is, 0 to 1")
+    duplicate_of: uuid.UUID | None = Field(description="The earlier complaint it repeats")
     customer_id: str
     customer_name: Annotated[str | None, Personal.NAME]
     customer_contact: Annotated[str | None, Personal.CONTACT]
@@ -107,6 +111,7 @@ def build_router(
     *,
     on_saved: Callable[[], None],
     pii_log: PiiAccessLog,
+    public_url: str,
     tracking: TrackingTokens | None = None,
     quota: FilingQuota | None = None,
     max_batch_items: int = 500,
@@ -114,11 +119,12 @@ def build_router(
     """Routes over the intake application (without `tracking`, tokens last one process).
 
     Complaints are filed for the caller's tenant; `quota` (per customer and day) counts new
-    filings only.
+    filings only. Receipts' links start with `public_url` (IntakeSettings.public_url).
     """
     router = APIRouter(prefix="/v1")
     tokens = tracking or TrackingTokens(os.urandom(32))
-    filer = Filer(app=app, on_saved=on_saved, tokens=tokens, quota=quota)
+    filer = Filer(app=app, on_saved=on_saved, tokens=tokens, public_url=public_url,
+                  quota=quota)
 
     @router.post(
         "/complaints", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
@@ -181,7 +187,7 @@ def build_router(
             customer_id=complaint.customer["id"], customer_name=disclosed.customer_name,
             customer_contact=disclosed.customer_contact, subject=disclosed.subject,
             text=disclosed.text, personal_data_erased=disclosed.erased,
-            received_at=complaint.received_at.isoformat(),
+            received_at=complaint.received_at.isoformat(), **understanding_of(complaint),
         )
         return disclose(view, caller, complaint_id=str(complaint.id), log=pii_log)
 
@@ -228,6 +234,13 @@ def lifecycle_status(app: IntakeApplication, complaint: Complaint) -> ComplaintS
     """The status every service derives from the stages' events; received until intake has
     heard its own first event back from the topic."""
     return status_of(app, str(complaint.id)) or ComplaintStatus.RECEIVED
+
+
+def understanding_of(complaint: Complaint) -> dict[str, Any]:
+    """How intake classified the complaint on filing; nothing but its original for a repeat."""
+    understood = complaint.understanding or {}
+    return {"category": understood.get("category"), "severity": understood.get("severity"),
+            "confidence": understood.get("confidence"), "duplicate_of": complaint.duplicate_of}
 
 
 def find(app: IntakeApplication, complaint_id: uuid.UUID) -> Complaint:

@@ -32,10 +32,24 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class Filed:
-    """The outcome of filing: which complaint, and whether this call created it."""
+    """The outcome of filing: which complaint, whether this call created it, and how intake
+    understood it on arrival (no category or severity when it repeats an earlier complaint)."""
 
     complaint_id: uuid.UUID
     created: bool
+    category: str | None = None
+    severity: str | None = None
+    duplicate_of: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, complaint: Complaint, *, created: bool) -> Filed:
+        understood = complaint.understanding or {}
+        original = complaint.duplicate_of
+        return cls(
+            complaint.id, created, category=understood.get("category"),
+            severity=understood.get("severity"),
+            duplicate_of=uuid.UUID(original) if original else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,7 @@ class IntakeApplication(ServiceApplication):
         keys = submission_keys(submission, idempotency_key)
         existing = self._already_filed(tenant, keys)
         if existing:
-            return Filed(existing, created=False)
+            return Filed.of(self.get_complaint(existing), created=False)
         reading = self.understanding.read(submission)  # plaintext: before anything is sealed
         seal = partial(self.vault.seal, tenant, submission.customer.id)
         complaint = Complaint(
@@ -122,10 +136,10 @@ class IntakeApplication(ServiceApplication):
                 )
             if existing is None:
                 raise
-            return Filed(existing, created=False)
+            return Filed.of(self.get_complaint(existing), created=False)
         RECEIVED.labels(submission.channel.value).inc()
         count_understood(complaint.understanding, complaint.duplicate_of)
-        return Filed(complaint.id, created=True)
+        return Filed.of(complaint, created=True)
 
     def filed_before(
         self, submission: Submission, *, tenant: str, idempotency_key: str | None = None

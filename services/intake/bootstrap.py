@@ -56,8 +56,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     quota = FilingQuota(open_database(settings.event_store_url, name="quota"),
                         per_day=settings.filing_quota_per_day)
     router = api.build_router(
-        app, on_saved=runtime.relay.wake, pii_log=pii_log, tracking=tracking, quota=quota,
-        max_batch_items=settings.max_batch_items,
+        app, on_saved=runtime.relay.wake, pii_log=pii_log, public_url=settings.public_url,
+        tracking=tracking, quota=quota, max_batch_items=settings.max_batch_items,
     )
     http = create_http_app(runtime, title="Complaint intake",
                            routers=[router, pii_log_api.build_router(pii_log)])

@@ -23,3 +23,12 @@ class IntakeSettings(Settings):
     classification_model: Path = CLASSIFICATION / "model.joblib"
     duplicate_window_hours: float = Field(72.0, gt=0)
     duplicate_threshold: float = Field(0.45, gt=0, le=1)
+    # Where callers and customers reach intake (a proxy or ingress in production): the
+    # status_url and tracking_url of a receipt start with it. Never the request's Host header,
+    # which the caller chooses and which would then be handed to customers as their link.
+    public_base_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+
+    @property
+    def public_url(self) -> str:
+        """PUBLIC_BASE_URL without a trailing slash, or this service's own address."""
+        return (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")

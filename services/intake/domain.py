@@ -129,7 +129,8 @@ class Complaint(Aggregate):
         sentiment: float, language: str, channel: str, customer_tier: str,
         region: str | None, historical: bool,
     ) -> None:
-        self.understanding = {"category": category, "severity": severity}
+        self.understanding = {"category": category, "severity": severity,
+                              "confidence": confidence}
 
     def mark_duplicate(self, *, original_id: uuid.UUID, similarity: float, reason: str) -> None:
         """Link this complaint to the earlier one it repeats, instead of understanding it anew."""

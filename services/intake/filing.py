@@ -18,10 +18,17 @@ from services.intake.tracking import TrackingTokens
 
 class Accepted(BaseModel):
     complaint_id: uuid.UUID
-    status_url: str
+    status_url: str = Field(description="Absolute: the complaint for staff (a bearer token), "
+                            "at PUBLIC_BASE_URL")
     created: bool = Field(description="False: the key or reference was filed before")
     tracking_token: str = Field(description="For the customer: GET /v1/track/{token}")
-    tracking_url: str
+    tracking_url: str = Field(description="Absolute: the link to give the customer, at "
+                              "PUBLIC_BASE_URL; the token is its only credential")
+    category: str | None = Field(description="Classified on filing; None when the complaint "
+                                 "repeats an earlier one (see duplicate_of)")
+    severity: str | None = Field(description="Classified on filing; None for a duplicate")
+    duplicate_of: uuid.UUID | None = Field(
+        None, description="The earlier complaint of the same customer this one repeats")
 
 
 class HistoryRefused(HTTPException):
@@ -39,6 +46,7 @@ class Filer:
     app: IntakeApplication
     on_saved: Callable[[], None]
     tokens: TrackingTokens
+    public_url: str  # where callers and customers reach intake: receipts' links start with it
     quota: FilingQuota | None = None
 
     def file(self, submission: Submission, idempotency_key: str | None, *,
@@ -57,6 +65,9 @@ class Filer:
         self.on_saved()
         token = self.tokens.issue(filed.complaint_id)
         return Accepted(
-            complaint_id=filed.complaint_id, status_url=f"/v1/complaints/{filed.complaint_id}",
-            created=filed.created, tracking_token=token, tracking_url=f"/v1/track/{token}",
+            complaint_id=filed.complaint_id,
+            status_url=f"{self.public_url}/v1/complaints/{filed.complaint_id}",
+            created=filed.created, tracking_token=token,
+            tracking_url=f"{self.public_url}/v1/track/{token}",
+            category=filed.category, severity=filed.severity, duplicate_of=filed.duplicate_of,
         )

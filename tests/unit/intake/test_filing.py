@@ -13,6 +13,7 @@ from services.intake.api import build_router
 from services.intake.application import IntakeApplication
 from services.intake.domain import MAX_TEXT_LENGTH
 
+PUBLIC_URL = "https://complaints.example"
 VALID = {
     "channel": "email",
     "customer": {"id": "cust-7", "name": "Li Wei", "contact": "+86 138 0000 5678", "tier": "vip"},
@@ -32,7 +33,8 @@ def app(tmp_path):
 def client(app, tokens, tmp_path):
     saved = []
     log = PiiAccessLog(SqliteDatabase(str(tmp_path / "pii.sqlite")))
-    api = tokens.app(build_router(app, on_saved=lambda: saved.append(1), pii_log=log))
+    api = tokens.app(build_router(app, on_saved=lambda: saved.append(1), pii_log=log,
+                                  public_url=PUBLIC_URL))
     return TestClient(api, headers=tokens.headers(tenant="acme"))
 
 

@@ -168,7 +168,7 @@ def test_the_tracking_token_shows_status_and_nothing_personal(client):
 
     token = accepted["tracking_token"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
-    assert accepted["tracking_url"] == f"/v1/track/{token}"
+    assert accepted["tracking_url"] == f"http://127.0.0.1:8001/v1/track/{token}"
     assert again["tracking_token"] == token
     assert uuid.UUID(accepted["complaint_id"]).hex not in token
 

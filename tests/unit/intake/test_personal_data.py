@@ -31,6 +31,7 @@ NAME, CONTACT = "Zhang Xiaoming 张小明", "zhang.xiaoming@example.cn"
 SUBJECT = "Blender refund for order 88-4411 never arrived"
 TEXT = "I returned the blender to the Xuhui store on 3 May and nothing was refunded."
 PERSONAL = (NAME, CONTACT, SUBJECT, TEXT)
+PUBLIC_URL = "https://complaints.example"
 SUBMISSION = {
     "channel": "email",
     "customer": {"id": "cust-7", "name": NAME, "contact": CONTACT, "region": "SH"},
@@ -55,7 +56,8 @@ def app(db):
 @pytest.fixture
 def client(app, tokens, tmp_path):
     log = PiiAccessLog(SqliteDatabase(str(tmp_path / "pii.sqlite")))
-    api = tokens.app(build_router(app, on_saved=lambda: None, pii_log=log))
+    api = tokens.app(build_router(app, on_saved=lambda: None, pii_log=log,
+                                  public_url=PUBLIC_URL))
     return TestClient(api, headers=tokens.headers(tenant="acme"))
 
 

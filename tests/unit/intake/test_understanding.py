@@ -236,4 +236,5 @@ def test_a_complaint_is_understood_once(app) -> None:
 
     with pytest.raises(AlreadyUnderstood):
         complaint.mark_duplicate(original_id=uuid.uuid4(), similarity=0.9, reason="again")
-    assert complaint.understanding == {"category": "fraud_unauthorised", "severity": "P1"}
+    assert complaint.understanding == {"category": "fraud_unauthorised", "severity": "P1",
+                                       "confidence": 0.8}
