@@ -44,7 +44,8 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
                          time=time, source=settings.source)
 
     def reload() -> list[str]:
-        documents = read_documents(settings.sla_policy_file, [settings.sla_calendar_dir])
+        documents = read_documents(settings.sla_policy_file, [settings.sla_calendar_dir],
+                                   settings.sla_tenants_file)
         return [f"{d.kind}:{d.doc_id}@{d.version}" for d in app.put_in_force(documents)]
 
     reload()

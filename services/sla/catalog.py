@@ -20,10 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.sla.calendar import ELAPSED, Calendar, build_week, parse_span
 from services.sla.policy import Policy
+from services.sla.tenants import Tenants
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_POLICY_FILE = HERE / "policies" / "default.yaml"
 DEFAULT_CALENDAR_DIR = HERE / "calendars"
+DEFAULT_TENANTS_FILE = HERE / "tenants.yaml"
 
 
 class VersionReused(ValueError):
@@ -80,7 +82,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 class Document:
     """A policy or calendar as read, with its content hash (kept in the event store)."""
 
-    kind: str  # "policy" or "calendar"
+    kind: str  # "policy", "calendar" or "tenants"
     doc_id: str
     version: str
     content: dict[str, Any]
@@ -97,11 +99,20 @@ def calendar_document(data: dict[str, Any]) -> Document:
     return Document("calendar", calendar.id, calendar.version, data, digest(data))
 
 
-def read_documents(policy_file: Path, calendar_dirs: Iterable[Path]) -> list[Document]:
-    """Validated documents of a policy file and the calendar files (*.yaml) of directories."""
+def tenants_document(data: dict[str, Any]) -> Document:
+    tenants = Tenants.model_validate(data)
+    return Document("tenants", "tenants", tenants.version, data, digest(data))
+
+
+def read_documents(policy_file: Path, calendar_dirs: Iterable[Path],
+                   tenants_file: Path | None = DEFAULT_TENANTS_FILE) -> list[Document]:
+    """Validated documents of a policy file, the calendar files (*.yaml) of directories and
+    the tenants file."""
     documents = [policy_document(read_yaml(policy_file))]
     for directory in calendar_dirs:
         documents += [calendar_document(read_yaml(p)) for p in sorted(directory.glob("*.yaml"))]
+    if tenants_file is not None:
+        documents.append(tenants_document(read_yaml(tenants_file)))
     return documents
 
 
@@ -114,6 +125,9 @@ class Catalog:
     digests: dict[tuple[str, str, str], str] = field(default_factory=dict)
     active_policy_key: tuple[str, str] | None = None
     active_calendars: dict[str, str] = field(default_factory=lambda: {"24x7": "1"})
+    # Who the tenants are (jurisdiction, industry), as the tenants file in force declares.
+    tenants: Tenants = field(default_factory=Tenants)
+    tenant_versions: dict[str, Tenants] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.calendars.setdefault(("24x7", "1"), ELAPSED)
@@ -134,6 +148,8 @@ class Catalog:
             self.policies[document.doc_id, document.version] = Policy.model_validate(
                 document.content
             )
+        elif document.kind == "tenants":
+            self.tenant_versions[document.version] = Tenants.model_validate(document.content)
         else:
             calendar = CalendarFile.model_validate(document.content).build()
             self.calendars[calendar.calendar_id, calendar.version] = calendar
@@ -151,6 +167,9 @@ class Catalog:
             raise ValueError(f"policy {policy.doc_id!r} names unknown calendars {sorted(missing)}")
         self.active_policy_key = (policy.doc_id, policy.version)
         self.active_calendars = calendars
+        for document in documents:
+            if document.kind == "tenants":
+                self.tenants = self.tenant_versions[document.version]
 
     def active_policy(self) -> Policy:
         if self.active_policy_key is None:
@@ -169,8 +188,9 @@ class Catalog:
         return self.calendar(calendar_id, version) if business_time else ELAPSED
 
 
-def load_catalog(policy_file: Path, calendar_dirs: Iterable[Path]) -> Catalog:
+def load_catalog(policy_file: Path, calendar_dirs: Iterable[Path],
+                 tenants_file: Path | None = DEFAULT_TENANTS_FILE) -> Catalog:
     """A catalog with the files' versions in force (used by tools; the service adds history)."""
     catalog = Catalog()
-    catalog.activate(read_documents(policy_file, calendar_dirs))
+    catalog.activate(read_documents(policy_file, calendar_dirs, tenants_file))
     return catalog

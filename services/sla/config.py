@@ -4,7 +4,7 @@ from datetime import datetime
 from pathlib import Path
 
 from runtime.settings import Settings
-from services.sla.catalog import DEFAULT_CALENDAR_DIR, DEFAULT_POLICY_FILE
+from services.sla.catalog import DEFAULT_CALENDAR_DIR, DEFAULT_POLICY_FILE, DEFAULT_TENANTS_FILE
 
 
 class SlaSettings(Settings):
@@ -14,6 +14,8 @@ class SlaSettings(Settings):
     http_port: int = 8003
     sla_policy_file: Path = DEFAULT_POLICY_FILE
     sla_calendar_dir: Path = DEFAULT_CALENDAR_DIR
+    # Each tenant's jurisdiction and industry (regulatory regimes), and regions' jurisdictions.
+    sla_tenants_file: Path = DEFAULT_TENANTS_FILE
     # How soon another replica's changes reach this replica's timer (its own wake it at once).
     sla_follow_interval_s: float = 2.0
     # Test deployments only: time stands still until POST /v1/test-clock moves it.

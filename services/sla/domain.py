@@ -21,6 +21,7 @@ from contracts.intake import Severity
 from contracts.sla import outcome_before_it_was_published
 from services.sla.clocks import Clock, Status
 from services.sla.policy import Context
+from services.sla.tenants import Tenants
 
 # Intake has not classified a complaint when it is received; until it does, this applies.
 UNCLASSIFIED = Severity.P3
@@ -57,6 +58,7 @@ class ComplaintSla(Aggregate):
         self.historical = False
         self.channel: str | None = None
         self.customer_tier: str | None = None
+        self.region: str | None = None  # where the customer is, as the channel named it
         self.received_at: datetime | None = None
         self.severity = UNCLASSIFIED.value
         self.category: str | None = None
@@ -70,10 +72,17 @@ class ComplaintSla(Aggregate):
     def next_seq(self) -> int:
         return self.version + 1
 
-    def context(self) -> Context:
-        """What the policy looks at, as the complaint's facts left it."""
+    def context(self, tenants: Tenants) -> Context:
+        """What the policy looks at, as the complaint's facts and the tenants' declarations
+        left it: regulators by the tenant's jurisdiction and industry, calendars by where the
+        customer is (the tenant's jurisdiction when the complaint does not say)."""
+        declared = tenants.profile(self.tenant)
+        home = declared.jurisdiction if declared else None
         return Context(tenant=self.tenant, channel=self.channel, customer_tier=self.customer_tier,
-                       category=self.category, severity=Severity(self.severity))
+                       category=self.category, severity=Severity(self.severity),
+                       tenant_jurisdiction=home,
+                       industry=declared.industry if declared else None,
+                       jurisdiction=tenants.jurisdiction_of(self.region) or home)
 
     # Facts ------------------------------------------------------------------------------
 
@@ -81,9 +90,10 @@ class ComplaintSla(Aggregate):
     def _opened(
         self, *, channel: str, customer_tier: str | None, received_at: datetime,
         historical: bool, policy_id: str, policy_version: str, cause: str | None, actor: str,
+        region: str | None = None,  # absent from events stored before it was recorded
     ) -> None:
         self.opened = True
-        self.channel, self.customer_tier = channel, customer_tier
+        self.channel, self.customer_tier, self.region = channel, customer_tier, region
         self.received_at, self.historical = received_at, historical
         self.policy_key = (policy_id, policy_version)
 

@@ -85,7 +85,7 @@ def _progress_notice(env: Envelope, e: CustomerNotified) -> Fact | None:
 FACTS: dict[type[DomainEvent], ToFact] = {
     ComplaintReceived: lambda env, e: _fact(
         "received", env, e, e.received_at, "intake", channel=e.channel.value,
-        customer_tier=e.customer_tier.value, historical=e.historical,
+        customer_tier=e.customer_tier.value, region=e.region, historical=e.historical,
     ),
     ComplaintClassified: lambda env, e: _fact(
         "classified", env, e, env.time, "intake", severity=e.severity.value,

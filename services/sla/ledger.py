@@ -35,7 +35,8 @@ class Entry:
 def _facts(e: Any) -> tuple[datetime, str, dict[str, Any]] | None:
     kinds = {
         ComplaintSla.Opened: lambda: (e.received_at, "received", {
-            "channel": e.channel, "customer_tier": e.customer_tier, "historical": e.historical,
+            "channel": e.channel, "customer_tier": e.customer_tier,
+            "region": getattr(e, "region", None), "historical": e.historical,
             "policy": f"{e.policy_id}@{e.policy_version}"}),
         ComplaintSla.Classified: lambda: (e.at, "classified", {
             "severity": e.severity, "category": e.category}),

@@ -39,17 +39,18 @@ class Lifecycle(Recomputation):
     # Facts ------------------------------------------------------------------------------
 
     def received(self, sla: ComplaintSla, *, channel: str, customer_tier: str | None,
-                 historical: bool, act: Act, now: datetime) -> None:
+                 region: str | None, historical: bool, act: Act, now: datetime) -> None:
         """Open the complaint and start the clocks its policy asks for, counted from receipt."""
         if sla.opened:
             return
         policy = self.catalog.active_policy()
-        sla._opened(channel=channel, customer_tier=customer_tier, received_at=act.at,
+        sla._opened(channel=channel, customer_tier=customer_tier, region=region,
+                    received_at=act.at,
                     historical=historical, policy_id=policy.policy_id,
                     policy_version=policy.version, cause=act.cause, actor=act.actor)
         if historical:
             return
-        for spec in policy.clock_specs(sla.context()).values():
+        for spec in policy.clock_specs(sla.context(self.catalog.tenants)).values():
             if spec.rule.starts_on is None:
                 self._start(sla, spec, act.at, act)
         early = sorted(sla.early, key=lambda fact: fact["at"])
@@ -107,7 +108,7 @@ class Lifecycle(Recomputation):
             return
         self.fire_due(sla, min(act.at, now))
         sla._reopened(at=act.at, reason=reason, cause=act.cause, actor=act.actor)
-        specs = self.catalog.policy(*sla.policy_key).clock_specs(sla.context())
+        specs = self.catalog.policy(*sla.policy_key).clock_specs(sla.context(self.catalog.tenants))
         for key, clock in list(sla.clocks.items()):
             if clock.rule["restart_on_reopen"] and key in specs:
                 if clock.live:
@@ -136,7 +137,7 @@ class Lifecycle(Recomputation):
             if clock.live and (reached or milestone == Milestone.DUPLICATE):
                 self._stop(sla, key, milestone, act, cancelled=not reached)
         policy = self.catalog.policy(*sla.policy_key)
-        for key, spec in policy.clock_specs(sla.context()).items():
+        for key, spec in policy.clock_specs(sla.context(self.catalog.tenants)).items():
             stopped = any(m.value in sla.milestones for m in spec.rule.stops_on or ())
             if spec.rule.starts_on == milestone and key not in sla.clocks and not stopped:
                 self._start(sla, spec, sla.received_at, act)
@@ -214,7 +215,7 @@ class Lifecycle(Recomputation):
 
 _APPLY = {
     "received": lambda lc, sla, d, act, now: lc.received(
-        sla, channel=d["channel"], customer_tier=d.get("customer_tier"),
+        sla, channel=d["channel"], customer_tier=d.get("customer_tier"), region=d.get("region"),
         historical=d.get("historical", False), act=act, now=now),
     "classified": lambda lc, sla, d, act, now: lc.classified(
         sla, severity=Severity(d["severity"]), category=d.get("category"), act=act, now=now),

@@ -112,16 +112,25 @@ class TierPatch(Frozen):
 
 
 class Match(Frozen):
-    """Every given field must match (globs allowed); within a field any listed value does."""
+    """Every given field must match (globs allowed); within a field any listed value does.
+
+    `tenant_jurisdiction` and `industry` are what the tenant declares (the tenants file):
+    regulators select on them. `jurisdiction` is the complaint's: where its customer is, else
+    the tenant's; calendars follow it."""
 
     tenant: tuple[str, ...] = ()
+    tenant_jurisdiction: tuple[str, ...] = ()
+    industry: tuple[str, ...] = ()
+    jurisdiction: tuple[str, ...] = ()
     category: tuple[str, ...] = ()
     customer_tier: tuple[str, ...] = ()
     channel: tuple[str, ...] = ()
 
     def matches(self, context: Context) -> bool:
         fields = {
-            "tenant": context.tenant, "category": context.category,
+            "tenant": context.tenant, "tenant_jurisdiction": context.tenant_jurisdiction,
+            "industry": context.industry, "jurisdiction": context.jurisdiction,
+            "category": context.category,
             "customer_tier": context.customer_tier, "channel": context.channel,
         }
         return all(
@@ -227,6 +236,9 @@ class Context:
     customer_tier: str | None
     category: str | None
     severity: Severity
+    tenant_jurisdiction: str | None = None  # declared in the tenants file
+    industry: str | None = None  # declared in the tenants file
+    jurisdiction: str | None = None  # the customer's (by region), else the tenant's
 
 
 @dataclass(frozen=True)

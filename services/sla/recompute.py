@@ -50,7 +50,7 @@ class Recomputation:
                    reason: str) -> list[str]:
         """Bring live clocks in line with a policy's specs; start missing ones, stop extra ones."""
         changed = []
-        specs = policy.clock_specs(sla.context())
+        specs = policy.clock_specs(sla.context(self.catalog.tenants))
         for key, spec in specs.items():
             clock = sla.clocks.get(key)
             if clock is None or not clock.live:

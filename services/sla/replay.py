@@ -56,7 +56,8 @@ def facts_from_events(events: Iterable[Any]) -> Iterator[Fact]:
 
 _STORED = {
     ComplaintSla.Opened: lambda e: ("received", e.received_at, {
-        "channel": e.channel, "customer_tier": e.customer_tier, "historical": e.historical}),
+        "channel": e.channel, "customer_tier": e.customer_tier,
+        "region": getattr(e, "region", None), "historical": e.historical}),
     ComplaintSla.Classified: lambda e: ("classified", e.at, {
         "severity": e.severity, "category": e.category}),
     ComplaintSla.MilestoneReached: lambda e: ("milestone", e.at, {"milestone": e.milestone}),

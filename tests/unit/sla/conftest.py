@@ -25,9 +25,13 @@ from services.sla.catalog import (
 from services.sla.domain import ComplaintSla
 from services.sla.facts import Fact
 from services.sla.lifecycle import Lifecycle
+from services.sla.tenants import TenantProfile
 from services.sla.timesource import ManualClock
 
 SAMPLES = Path(contracts.__file__).parent / "samples"
+# Tenants the tests use beyond the shipped file's `default`: (jurisdiction, industry).
+TEST_TENANTS = {"bank-cn": ("CN", "banking"), "bank-uk": ("GB", "banking"),
+                "acme-us": ("US", "retail")}
 SOURCE = "/services/sla"
 # Monday 3 March 2025, 10:00 in Beijing: office hours in the default P2/P3 calendar.
 T0 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
@@ -77,9 +81,18 @@ class Harness:
         return self.lifecycle.fire_due(self.slas[complaint_id], at)
 
 
+def declare(catalog: Catalog, tenants: dict[str, tuple[str, str]] = TEST_TENANTS) -> Catalog:
+    """Declare tenants' jurisdiction and industry beside the tenants file's, as a deployment's
+    own tenants file would."""
+    profiles = {name: TenantProfile(jurisdiction=j, industry=i) for name, (j, i) in tenants.items()}
+    catalog.tenants = catalog.tenants.model_copy(
+        update={"tenants": {**catalog.tenants.tenants, **profiles}})
+    return catalog
+
+
 @pytest.fixture
 def catalog() -> Catalog:
-    return load_catalog(DEFAULT_POLICY_FILE, [DEFAULT_CALENDAR_DIR])
+    return declare(load_catalog(DEFAULT_POLICY_FILE, [DEFAULT_CALENDAR_DIR]))
 
 
 @pytest.fixture
@@ -97,5 +110,6 @@ def app(tmp_path: Path, clock: ManualClock) -> Iterator[SlaApplication]:
     app = SlaApplication(env=persistence_env(f"sqlite:///{tmp_path}/sla.sqlite"),
                          catalog=Catalog(), time=clock, source=SOURCE)
     app.put_in_force(read_documents(DEFAULT_POLICY_FILE, [DEFAULT_CALENDAR_DIR]))
+    declare(app.catalog)
     yield app
     app.close()

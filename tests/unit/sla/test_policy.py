@@ -40,15 +40,24 @@ def test_the_default_tiers_are_the_issues():
         "escalation:department_head": 1.5, "escalation:executive": 2.0}
 
 
-def test_overrides_by_tenant_and_customer_tier_and_regimes_by_channel_and_category():
-    vip_us = specs(tenant="acme-us", customer_tier="vip")
+def test_overrides_by_jurisdiction_and_customer_tier_and_regimes_by_channel():
+    vip_us = specs(jurisdiction="US", customer_tier="vip")
     assert (vip_us["first_response"].calendar_id, vip_us["first_response"].rule.within) == (
         "us-federal", timedelta(hours=1))
     assert sorted(specs(channel="cfpb")) == [
         "cfpb.company_response", "cfpb.final_response", "first_response", "resolution"]
-    assert "cn_banking.decision" in specs(tenant="bank-cn", category="banking.cards")
-    assert "cn_banking.decision" not in specs(tenant="bank-cn", category="retail.delivery")
-    assert "cn_banking.decision" not in specs(tenant="bank-cn", category=None)
+
+
+def test_regulators_select_by_the_tenants_declared_jurisdiction_and_industry_not_its_name():
+    bank = {"tenant_jurisdiction": "CN", "industry": "banking"}
+    assert "cn_banking.decision" in specs(tenant="default", **bank, category="service")
+    assert "cn_banking.decision" in specs(tenant="default", **bank, category=None)
+    assert "cn_banking.decision" not in specs(tenant="bank-cn", category="banking.cards")
+    assert "cn_banking.decision" not in specs(tenant_jurisdiction="CN", industry="retail",
+                                              category="banking.cards")
+    # Where the customer is does not make a Chinese bank's complaint a British one.
+    assert "fca.final_response" not in specs(**bank, jurisdiction="GB")
+    assert "fca.final_response" in specs(tenant_jurisdiction="GB", industry="insurance")
 
 
 def edited(change) -> dict:

@@ -46,7 +46,7 @@ def test_an_edited_policy_reaches_new_clocks_and_leaves_running_ones_alone(
 
     before = app.get_sla("before").clocks["first_response"]
     after = app.get_sla("after").clocks["first_response"]
-    assert (before.policy_version, before.due["breach"]) == ("1", T0 + timedelta(minutes=30))
+    assert (before.policy_version, before.due["breach"]) == ("1.1", T0 + timedelta(minutes=30))
     assert (after.policy_version, after.due["breach"]) == ("2", T0 + timedelta(minutes=15))
 
 
@@ -79,9 +79,9 @@ def test_reusing_a_version_number_for_other_content_is_refused(
     app: SlaApplication, tmp_path: Path,
 ):
     with pytest.raises(VersionReused):
-        app.put_in_force(read_documents(edited_policy(tmp_path, "1", within="15m"),
+        app.put_in_force(read_documents(edited_policy(tmp_path, "1.1", within="15m"),
                                         [DEFAULT_CALENDAR_DIR]))
-    assert app.catalog.active_policy().version == "1"
+    assert app.catalog.active_policy().version == "1.1"
 
 
 def test_an_invalid_policy_is_refused_on_load(tmp_path: Path):

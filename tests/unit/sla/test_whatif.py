@@ -86,7 +86,7 @@ def test_a_draft_with_shorter_first_responses_breaches_a_and_c_too(history, draf
     }
     assert report["total"] == row(8, 4, 6)
     assert (report["complaints"], report["baseline_policy"], report["draft_policy"]) == (
-        4, "default@1", "default@2-draft")
+        4, "default@1.1", "default@2-draft")
 
 
 def test_the_table_reads_the_same_numbers(history, draft, capsys):
