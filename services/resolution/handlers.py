@@ -1,11 +1,13 @@
-"""What resolution does with the events it consumes: cases follow dispatch and record SLA."""
+"""What resolution does with the events it consumes: cases follow dispatch, record SLA alerts
+and learn the language of each complaint from intake."""
 
 from __future__ import annotations
 
 from contracts.dispatch import ComplaintAssigned, ComplaintTransferred
 from contracts.envelope import Envelope
+from contracts.intake import ComplaintClassified
 from contracts.sla import SlaBreached, SlaEscalated, SlaWarningRaised
-from contracts.topics import DISPATCH_EVENTS, SLA_EVENTS
+from contracts.topics import DISPATCH_EVENTS, INTAKE_EVENTS, SLA_EVENTS
 from runtime.eventstore import Cause
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import Case
@@ -22,16 +24,33 @@ def open_assigned_case(
     )
 
 
+def learn_language(
+    app: ResolutionApplication, event: ComplaintClassified, envelope: Envelope, cause: Cause
+) -> None:
+    """Intake detected the complaint's language: customers are answered in it."""
+    if event.language is not None:
+        app.record_language(complaint_id=event.complaint_id, language=str(event.language),
+                            cause=cause)
+
+
 def follow_transfer(
     app: ResolutionApplication, event: ComplaintTransferred, envelope: Envelope, cause: Cause
 ) -> None:
-    """The case follows its complaint to the new owner."""
-    if not _has_case(app, event.complaint_id):
-        return  # never assigned here: nothing to move
-    app.change_owner(
-        complaint_id=event.complaint_id, queue=event.to_queue, agent_id=event.to_agent_id,
-        reason=event.reason, cause=cause, department=event.to_department,
-    )
+    """The case follows its complaint to the new owner; an agent who gets a complaint that has
+    no case yet gets its case opened."""
+    if _has_case(app, event.complaint_id):
+        app.change_owner(
+            complaint_id=event.complaint_id, queue=event.to_queue, agent_id=event.to_agent_id,
+            reason=event.reason, cause=cause, department=event.to_department,
+        )
+    elif event.to_agent_id is not None:
+        # Dispatch before issue #22 published a complaint's first owner, named by hand, as a
+        # transfer; those complaints had no case, and only a later transfer can give them one.
+        app.open_case(
+            complaint_id=event.complaint_id, tenant=envelope.tenant, owner_queue=event.to_queue,
+            owner_agent_id=event.to_agent_id, reason=event.reason, cause=cause,
+            department=event.to_department,
+        )
 
 
 def record_warning(
@@ -74,6 +93,9 @@ def _has_case(app: ResolutionApplication, complaint_id: str) -> bool:
 
 
 SUBSCRIPTIONS = {
+    INTAKE_EVENTS: {
+        ComplaintClassified: learn_language,
+    },
     DISPATCH_EVENTS: {
         ComplaintAssigned: open_assigned_case,
         ComplaintTransferred: follow_transfer,

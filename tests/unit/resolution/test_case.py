@@ -129,14 +129,34 @@ def test_a_transfer_moves_the_case_to_its_new_owner(
     assert (owner.department, owner.queue) == ("fraud-operations", "identity-theft")
 
 
-def test_a_transfer_of_a_complaint_without_a_case_opens_none(
+def test_a_transfer_to_a_queue_of_a_complaint_without_a_case_opens_none(
     app: ResolutionApplication, inbox: Inbox
 ) -> None:
-    envelope, transferred = sample("complaint.transferred.v1", complaint_id="never-assigned")
+    envelope, transferred = sample("complaint.transferred.v1", complaint_id="never-assigned",
+                                   to_agent_id=None)
 
     assert inbox.process(envelope, transferred) is Outcome.HANDLED
     assert stored_count(app) == 3  # the processed marker and the lifecycle's status (2)
     assert published_types(app) == []
+
+
+def test_a_transfer_to_an_agent_of_a_complaint_without_a_case_opens_it_for_that_agent(
+    app: ResolutionApplication, inbox: Inbox
+) -> None:
+    # Dispatch before issue #22 published a first owner named by hand as a transfer.
+    envelope, transferred = sample("complaint.transferred.v1")
+
+    assert inbox.process(envelope, transferred) is Outcome.HANDLED
+
+    case = app.get_case(COMPLAINT_ID)
+    assert (case.status, case.owner_queue, case.owner_agent_id) == (
+        "open", "identity-theft", "agent-0387"
+    )
+    assert owner_of(app, COMPLAINT_ID).department == "fraud-operations"
+    [opened] = published_envelopes(app)
+    assert (opened.type, opened.causationid, opened.data["owner_agent_id"]) == (
+        "resolution.case_opened.v1", envelope.id, "agent-0387"
+    )
 
 
 def test_sla_escalations_breaches_and_warnings_are_recorded_on_the_case(
