@@ -236,7 +236,7 @@ async def test_a_policy_edit_leaves_running_clocks_until_a_recorded_rebase_moves
             c = app.get_sla(cid).clocks["first_response"]
             return c.policy_version, c.deadline_at
 
-        assert first_response(old) == ("1", T0 + timedelta(minutes=30))
+        assert first_response(old) == ("1.1", T0 + timedelta(minutes=30))
         assert first_response(new) == ("2", T0 + timedelta(minutes=15))
 
         await sla.at(T0 + timedelta(minutes=5))
