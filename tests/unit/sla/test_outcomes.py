@@ -110,3 +110,16 @@ def test_the_clocks_view_keeps_a_stopped_clocks_deadline_and_shows_its_outcome(
     assert {k: first[k] for k in ("status", "deadline_at", "warn_at", "outcome", "timely")} == {
         "status": "stopped", "deadline_at": "2025-03-05T08:00:00Z",
         "warn_at": "2025-03-05T03:12:00Z", "outcome": "met", "timely": True}
+
+
+def test_a_regime_whose_clocks_were_all_cancelled_is_not_judged_timely(
+    app: SlaApplication, tokens,
+):
+    app.record(fact("received", T0, tenant="bank-cn"))
+    app.record(fact("milestone", T0 + timedelta(hours=1), tenant="bank-cn",
+                    milestone="duplicate"))
+
+    body = client(app, tokens, tenant="bank-cn").get("/v1/clocks/c-1").json()
+
+    decision = next(c for c in body["clocks"] if c["key"] == "cn_banking.decision")
+    assert (decision["outcome"], decision["timely"], body["timely"]) == ("cancelled", None, {})
