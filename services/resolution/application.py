@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from contracts.intake import Channel
+from contracts.intake import Channel, Language
 from contracts.resolution import MessageKind, NoteVisibility
 from runtime.eventstore import Cause, ServiceApplication
 from runtime.ownership import followed
@@ -17,6 +17,7 @@ from services.resolution.decisions import DecisionUseCases
 from services.resolution.domain import Case
 from services.resolution.domain.errors import NotAllowed
 from services.resolution.domain.feedback import SurveyToken, UnknownSurvey, token_hash
+from services.resolution.domain.language import ComplaintLanguage, known
 from services.resolution.evidence_store import EvidenceStore
 from services.resolution.policy_files import Policies
 
@@ -116,6 +117,23 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
         return [followed(self, complaint_id=case.complaint_id, tenant=case.tenant,
                          department=department, queue=case.owner_queue)]
 
+    def record_language(self, *, complaint_id: str, language: str, cause: Cause) -> None:
+        """Remember the language intake detected, to answer the customer in it."""
+        language_id = ComplaintLanguage.create_id(complaint_id)
+        if language_id in self.repository:
+            detected = self.repository.get(language_id)
+            detected.redetect(language)
+        else:
+            detected = ComplaintLanguage(complaint_id=complaint_id, language=language)
+        self.save(detected, cause=cause)
+
+    def language_of(self, complaint_id: str) -> Language | None:
+        """The complaint's language if intake detected one resolution speaks, else None."""
+        language_id = ComplaintLanguage.create_id(complaint_id)
+        if language_id not in self.repository:
+            return None
+        return known(self.repository.get(language_id).language)
+
     def record_sla_alert(
         self, *, complaint_id: str, kind: str, clock_id: str, detail: str, cause: Cause
     ) -> None:
@@ -178,9 +196,10 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
     ) -> str:
         """Add an investigation note, free-form or from a template."""
         note_id = str(uuid.uuid4())
+        language = self.language_of(complaint_id)
         self._change(complaint_id, lambda c: c.add_note(
             note_id=note_id, author=author, text=text, template=template, fields=fields,
-            visibility=visibility, at=self.clock(),
+            visibility=visibility, at=self.clock(), language=language,
         ))
         return note_id
 

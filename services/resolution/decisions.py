@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from contracts.intake import Language
 from services.resolution.domain import Case
 
 T = TypeVar("T")
@@ -22,12 +23,17 @@ class DecisionUseCases:
     def _change(self, complaint_id: str, command: Callable[[Case], T]) -> T:
         raise NotImplementedError
 
+    def language_of(self, complaint_id: str) -> Language | None:
+        raise NotImplementedError
+
     def propose(
         self, *, complaint_id: str, solution_id: str, amount: Decimal | None,
         currency: str | None, description: str | None, by: str,
     ) -> str:
-        """Propose a solution from the library; the approval policy decides who approves."""
+        """Propose a solution from the library; the approval policy decides who approves.
+        Without a description, the solution's own is taken in the complaint's language."""
         solution = self.policies.solutions().get(solution_id)
+        description = description or solution.description.in_(self.language_of(complaint_id))
         amount = amount if amount is not None else solution.default_amount
         policy = self.policies.approval()
         currency = (currency or policy.currency) if amount is not None else None
@@ -35,7 +41,7 @@ class DecisionUseCases:
         proposal_id = str(uuid.uuid4())
         self._change(complaint_id, lambda c: c.propose(
             proposal_id=proposal_id, solution=solution, amount=amount, currency=currency,
-            description=description or solution.description, chain=chain, by=by,
+            description=description, chain=chain, by=by,
             at=self.clock(),
         ))
         return proposal_id

@@ -22,6 +22,7 @@ from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.api.views import CaseView, case_view, shown
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import templates
+from services.resolution.messages import negotiate, translated
 
 
 class UpdateRequest(BaseModel):
@@ -91,9 +92,12 @@ def build_router(
     evidence_reader = on_case(app, Scope.COMPLAINTS_READ, Scope.PII_READ)
 
     @router.get("/{complaint_id}", response_model=CaseView, summary="The case of a complaint")
-    def get_case(complaint_id: ComplaintId, caller: Principal = reader) -> CaseView:
+    def get_case(complaint_id: ComplaintId, caller: Principal = reader,
+                 accept_language: Annotated[str | None, Header()] = None) -> CaseView:
         case = app.get_case(complaint_id)
-        return shown(case_view(case, status_of(app, complaint_id)), caller, log=pii_log)
+        view = case_view(case, status_of(app, complaint_id), language=negotiate(accept_language),
+                         complaint_language=app.language_of(complaint_id))
+        return shown(view, caller, log=pii_log)
 
     @router.post("/{complaint_id}/accept", status_code=ok, summary="Take the case")
     def accept(complaint_id: ComplaintId, who: Principal = worker) -> None:
@@ -177,9 +181,12 @@ def templates_router() -> APIRouter:
     router = APIRouter(prefix="/v1/note-templates", tags=["cases"],
                        dependencies=[Depends(require(Scope.COMPLAINTS_READ))])
 
-    @router.get("", summary="Investigation note templates (5 Whys, 5W2H) as JSON Schema")
-    def list_templates() -> dict[str, Any]:
-        return templates.describe()
+    @router.get("", summary="Investigation note templates (5 Whys, 5W2H) as JSON Schema, "
+                "fields titled in the caller's language")
+    def list_templates(
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        return templates.describe(negotiate(accept_language))
 
     return router
 
@@ -189,7 +196,9 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"at most {limit} bytes")
+            language = negotiate(request.headers.get("accept-language"))
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                translated("at most {limit} bytes", {"limit": limit}, language))
     if not body:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the file is empty")
     return bytes(body)

@@ -1,5 +1,5 @@
 """What every resolution route shares: who calls and whether they may see the case, and domain
-errors as HTTP answers."""
+errors as HTTP answers in the caller's language (`Accept-Language`: zh or en)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,16 @@ from runtime.eventstore import IntegrityError
 from runtime.ownership import owner_of
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import Case
-from services.resolution.domain.errors import Invalid, NotAllowed, NotFound, WrongState
+from services.resolution.domain.errors import (
+    DomainError,
+    Invalid,
+    NotAllowed,
+    NotFound,
+    WrongState,
+)
 from services.resolution.domain.feedback import SurveyExpired
 from services.resolution.evidence_store import MissingEvidence, TamperedEvidence
+from services.resolution.messages import negotiate, translated
 
 # Most specific first: the first matching class decides the status.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -41,11 +48,17 @@ def domain_route(on_saved: Callable[[], None]) -> type[APIRoute]:
             handler = super().get_route_handler()
 
             async def handle(request: Request) -> Response:
+                language = negotiate(request.headers.get("accept-language"))
                 try:
                     return await handler(request)
                 except tuple(cls for cls, _ in STATUS) as error:
                     code = next(code for cls, code in STATUS if isinstance(error, cls))
-                    raise HTTPException(code, _detail(error)) from error
+                    raise HTTPException(code, _detail(error, language)) from error
+                except HTTPException as error:
+                    if not isinstance(error.detail, str):
+                        raise
+                    raise HTTPException(error.status_code, translated(error.detail, {}, language),
+                                        headers=error.headers) from error
                 finally:
                     if request.method != "GET":
                         on_saved()  # refusals are saved too
@@ -55,15 +68,19 @@ def domain_route(on_saved: Callable[[], None]) -> type[APIRoute]:
     return DomainRoute
 
 
-def _detail(error: Exception) -> Any:
+def _detail(error: Exception, language: str) -> Any:
     if isinstance(error, AggregateNotFoundError):
-        return "case not found"
+        return translated("case not found", {}, language)
     if isinstance(error, NotAllowed):
-        return {"rule": str(error.rule), "action": str(error.action), "detail": error.detail}
+        return {"rule": str(error.rule), "action": str(error.action),
+                "detail": translated(error.template, error.params, language)}
+    if isinstance(error, DomainError):
+        return translated(error.template, error.params, language)
     if isinstance(error, IntegrityError):
-        return "the case changed meanwhile; read it again and retry"
+        return translated("the case changed meanwhile; read it again and retry", {}, language)
     if isinstance(error, TamperedEvidence):
-        return f"evidence failed its integrity check and is refused: {error}"
+        return translated("evidence failed its integrity check and is refused: {error}",
+                          {"error": error}, language)
     return str(error)
 
 

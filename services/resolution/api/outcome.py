@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Header, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.intake import Channel
@@ -17,6 +17,7 @@ from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.closure import MAX_DETAIL
 from services.resolution.domain.feedback import token_hash
+from services.resolution.messages import SURVEY_QUESTIONS, SURVEY_STATUS, negotiate
 
 Token = Annotated[str, Path(min_length=20, max_length=128)]
 
@@ -35,6 +36,8 @@ class IssuedSurveyView(BaseModel):
 
 class SurveyView(BaseModel):
     status: str = Field(description="open, answered or expired")
+    status_label: str = Field(description="The status in the customer's language")
+    language: str = Field(description="The complaint's language, else the browser's: zh or en")
     expires_at: datetime
     questions: dict[str, str]
 
@@ -74,13 +77,6 @@ class ReopenRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=1_000)
 
 
-QUESTIONS = {
-    "csat": "How satisfied are you with how we handled your complaint? (1-5)",
-    "nps": "How likely are you to recommend us to a friend? (0-10)",
-    "comment": "Anything else you want to tell us?",
-}
-
-
 def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
     """Routes for closing the loop with the customer."""
     router = APIRouter(prefix="/v1", route_class=route_class)
@@ -97,11 +93,19 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
 
     @router.get("/surveys/{token}", response_model=SurveyView, tags=["feedback"],
                 summary="The survey behind a link (no login: the token is the key)")
-    def get_survey(token: Token) -> SurveyView:
-        survey = app.survey_case(token).survey_by_hash(token_hash(token))
+    def get_survey(token: Token,
+                   accept_language: Annotated[str | None, Header()] = None) -> SurveyView:
+        case = app.survey_case(token)
+        survey = case.survey_by_hash(token_hash(token))
         state = ("answered" if survey.answered_at else
                  "expired" if app.clock() > survey.expires_at else "open")
-        return SurveyView(status=state, expires_at=survey.expires_at, questions=QUESTIONS)
+        # The customer reads the survey in their complaint's language, else their browser's.
+        language = app.language_of(case.complaint_id) or negotiate(accept_language)
+        return SurveyView(
+            status=state, status_label=SURVEY_STATUS[state].in_(language), language=language,
+            expires_at=survey.expires_at,
+            questions={key: text.in_(language) for key, text in SURVEY_QUESTIONS.items()},
+        )
 
     @router.post("/surveys/{token}", status_code=ok, tags=["feedback"],
                  summary="Answer the survey: CSAT 1-5, NPS 0-10, comment (once, before expiry)")

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Header, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.auth import Principal, Scope, require
@@ -18,6 +18,7 @@ from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.api.views import ProposalView, proposal_view
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.proposals import MAX_COMMENT
+from services.resolution.messages import negotiate
 
 ProposalId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -105,8 +106,10 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
 
     @router.get(base + "/{proposal_id}", response_model=ProposalView, summary="A proposal")
     def get_proposal(complaint_id: ComplaintId, proposal_id: ProposalId,
-                     _: Principal = reader) -> ProposalView:
-        return proposal_view(app.get_case(complaint_id).proposal(proposal_id))
+                     _: Principal = reader,
+                     accept_language: Annotated[str | None, Header()] = None) -> ProposalView:
+        return proposal_view(app.get_case(complaint_id).proposal(proposal_id),
+                             negotiate(accept_language))
 
     @router.post(base + "/{proposal_id}/approvals", status_code=ok,
                  summary="Approve the current step (not the proposer; not conflicted)")

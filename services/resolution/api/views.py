@@ -10,11 +10,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.intake import Language
 from contracts.lifecycle import ComplaintStatus
 from runtime.auth import Personal, Principal
 from runtime.auth.masking import REDACTED, mask, may_read_personal_data
 from runtime.auth.pii_log import PiiAccessLog
 from services.resolution.domain import Case
+from services.resolution.domain.language import DEFAULT
+from services.resolution.messages import status_label
 
 
 class TaskView(BaseModel):
@@ -35,6 +38,7 @@ class ProposalView(BaseModel):
     description: str
     proposed_by: str
     status: str
+    status_label: str = Field(description="The status in the caller's language")
     approval_chain: list[str]
     approvals: list[dict[str, Any]]
     rejection: dict[str, Any] | None
@@ -82,6 +86,9 @@ class CaseView(BaseModel):
         description="The complaint's lifecycle status, the same on every service "
         "(contracts.lifecycle); None until resolution has heard the complaint's events")
     case_status: str = Field(description="The case's own state: open, investigating, closed")
+    case_status_label: str = Field(description="The case's state in the caller's language")
+    language: str | None = Field(
+        description="The complaint's language (zh, en): customers are answered in it")
     owner_queue: str | None
     owner_agent_id: str | None
     handler: str | None
@@ -104,9 +111,10 @@ class CaseView(BaseModel):
     surveys: list[dict[str, Any]]
 
 
-def proposal_view(p: Any) -> ProposalView:
+def proposal_view(p: Any, language: Language = DEFAULT) -> ProposalView:
     pending = p.status == "pending_approval"
     return ProposalView(
+        status_label=status_label(str(p.status), language),
         proposal_id=p.proposal_id, kind=str(p.kind), solution_id=p.solution_id, amount=p.amount,
         currency=p.currency, description=p.description, proposed_by=p.proposed_by,
         status=str(p.status), approval_chain=p.chain, approvals=p.approvals,
@@ -117,18 +125,23 @@ def proposal_view(p: Any) -> ProposalView:
     )
 
 
-def case_view(case: Case, status: ComplaintStatus | None) -> CaseView:
-    """The case as agents and supervisors see it; survey tokens never leave the store."""
+def case_view(
+    case: Case, status: ComplaintStatus | None, *, language: Language = DEFAULT,
+    complaint_language: Language | None = None,
+) -> CaseView:
+    """The case as agents and supervisors see it, labels in `language`; survey tokens never
+    leave the store."""
     return CaseView(
         complaint_id=case.complaint_id, case_id=case.id, status=status,
-        case_status=str(case.status),
+        case_status=str(case.status), case_status_label=status_label(case.status, language),
+        language=complaint_language,
         owner_queue=case.owner_queue, owner_agent_id=case.owner_agent_id,
         handler=case.handler, opened_at=case.created_on,
         first_response_at=case.first_response_at, waiting_since=case.waiting_since,
         conflicted=sorted(case.conflicts), notes=case.notes,
         evidence=list(case.evidence.values()), updates=case.updates,
         notifications=case.notifications,
-        proposals=[proposal_view(p) for p in case.proposals.values()],
+        proposals=[proposal_view(p, language) for p in case.proposals.values()],
         executed_proposal_id=case.executed_proposal_id, sla_alerts=case.sla_alerts,
         refusals=case.refusals, root_cause=case.root_cause, closure=case.closure,
         previous_closures=case.previous_closures, reopen_count=case.reopen_count,

@@ -81,8 +81,8 @@ class Case(
         """Recusal (回避): a person declared conflicted may not act on this complaint."""
         if actor in self.conflicts:
             raise Conflicted(
-                f"{actor} is conflicted on this complaint: {self.conflicts[actor]}",
-                actor=actor, action=action, proposal_id=proposal_id,
+                "{actor} is conflicted on this complaint: {reason}",
+                actor=actor, action=action, proposal_id=proposal_id, reason=self.conflicts[actor],
             )
 
     def check_open(self) -> None:
@@ -94,7 +94,7 @@ class Case(
         self.check_may_handle(agent)
         self.check_open()
         if self.handler == agent:
-            raise AlreadyAccepted(f"{agent} already handles this case")
+            raise AlreadyAccepted("{agent} already handles this case", agent=agent)
         self._accepted(agent=agent, at=at)
 
     def change_owner(
@@ -118,7 +118,7 @@ class Case(
         check_text(person)
         check_text(reason)
         if person in self.conflicts:
-            raise AlreadyDeclared(f"{person} is already declared conflicted")
+            raise AlreadyDeclared("{person} is already declared conflicted", person=person)
         self._conflict_declared(person=person, reason=reason, by=by, at=at)
 
     def record_refusal(self, refusal: NotAllowed, *, at: datetime) -> None:

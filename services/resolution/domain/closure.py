@@ -122,7 +122,8 @@ class ClosureMixin(Aggregate):
             raise NotClosed("the complaint is not closed")
         if at - self.closed_at > window:
             raise ReopenWindowPassed(
-                f"closed at {self.closed_at.isoformat()}; reopening is possible for {window}"
+                "closed at {closed_at}; reopening is possible for {window}",
+                closed_at=self.closed_at.isoformat(), window=window,
             )
         check_text(reason)
         self._reopened(

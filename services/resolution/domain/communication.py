@@ -66,7 +66,7 @@ class CommunicationMixin(Aggregate):
         self.check_open()
         check_text(reason)
         if self.waiting_since is not None:
-            raise AlreadyWaiting(f"waiting on the customer since {self.waiting_since}")
+            raise AlreadyWaiting("waiting on the customer since {since}", since=self.waiting_since)
         self._wait_started(actor=actor, reason=reason, at=at)
 
     def customer_replied(self, *, by: str, channel: Channel | None, at: datetime) -> None:

@@ -29,7 +29,8 @@ class ExecutionMixin(Aggregate):
         proposal.check_executable(by)
         if assignee in self.conflicts:
             raise Conflicted(
-                f"{assignee} is conflicted on this complaint and may not be given a task",
+                "{assignee} is conflicted on this complaint and may not be given a task",
+                assignee=assignee,
                 actor=by, proposal_id=proposal_id,
             )
         check_text(title)
@@ -51,11 +52,14 @@ class ExecutionMixin(Aggregate):
         proposal.check_executable(by)
         task = proposal.tasks.get(task_id)
         if task is None:
-            raise UnknownTask(f"no task {task_id!r} in proposal {proposal_id}")
+            raise UnknownTask("no task {task_id!r} in proposal {proposal_id}", task_id=task_id,
+                              proposal_id=proposal_id)
         if task.completed_by is not None:
-            raise TaskAlreadyCompleted(f"{task_id} was completed by {task.completed_by}")
+            raise TaskAlreadyCompleted("{task_id} was completed by {by}", task_id=task_id,
+                                       by=task.completed_by)
         if by != task.assignee:
-            raise NotTheAssignee(f"{task_id} is assigned to {task.assignee}")
+            raise NotTheAssignee("{task_id} is assigned to {assignee}", task_id=task_id,
+                                 assignee=task.assignee)
         self.check_evidence(evidence_ids, required=True)
         self._task_completed(
             proposal_id=proposal_id, task_id=task_id, by=by, evidence_ids=list(evidence_ids),
@@ -72,7 +76,7 @@ class ExecutionMixin(Aggregate):
         proposal.check_executable(by)
         open_tasks = sorted(t.task_id for t in proposal.tasks.values() if t.completed_by is None)
         if open_tasks:
-            raise OpenTasks(f"tasks not completed yet: {', '.join(open_tasks)}")
+            raise OpenTasks("tasks not completed yet: {tasks}", tasks=", ".join(open_tasks))
         self.check_evidence(evidence_ids, required=False)
         self._executed(proposal_id=proposal_id, by=by, evidence_ids=list(evidence_ids), at=at)
 

@@ -98,7 +98,7 @@ def check_scores(csat: int, nps: int | None, comment: str | None) -> None:
     if nps is not None and not 0 <= nps <= 10:
         raise InvalidAnswer("nps is from 0 to 10")
     if comment is not None and len(comment) > MAX_COMMENT:
-        raise InvalidAnswer(f"the comment is at most {MAX_COMMENT} characters")
+        raise InvalidAnswer("the comment is at most {n} characters", n=MAX_COMMENT)
 
 
 class SurveyToken(Aggregate):

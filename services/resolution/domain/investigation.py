@@ -9,10 +9,12 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from contracts.intake import Language
 from contracts.resolution import EvidenceKind, NoteVisibility
 from services.resolution.domain import templates
 from services.resolution.domain.communication import check_text
 from services.resolution.domain.errors import Invalid, NotFound
+from services.resolution.domain.language import DEFAULT
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -38,7 +40,8 @@ def evidence_kind(content_type: str) -> EvidenceKind:
     """The kind of evidence a content type is (UnsupportedContentType)."""
     kind = CONTENT_TYPES.get(content_type.split(";")[0].strip().lower())
     if kind is None:
-        raise UnsupportedContentType(f"{content_type!r} is not accepted as evidence")
+        raise UnsupportedContentType("{content_type!r} is not accepted as evidence",
+                                     content_type=content_type)
     return kind
 
 
@@ -52,13 +55,15 @@ class InvestigationMixin(Aggregate):
     def add_note(
         self, *, note_id: str, author: str, text: str | None, template: str | None,
         fields: Mapping[str, Any], visibility: NoteVisibility, at: datetime,
+        language: Language | None = None,
     ) -> None:
-        """Add a note; a template's fields are validated and, without text, rendered."""
+        """Add a note; a template's fields are validated and, without text, rendered with
+        labels in the complaint's language."""
         self.check_may_handle(author)
         self.check_open()
         values: dict[str, Any] = {}
         if template is not None:
-            values, rendered = templates.fill(template, fields)
+            values, rendered = templates.fill(template, fields, language or DEFAULT)
             text = text or rendered
         elif fields:
             raise Invalid("structured fields need a template")
@@ -89,7 +94,8 @@ class InvestigationMixin(Aggregate):
         try:
             return self.evidence[evidence_id]
         except KeyError:
-            raise UnknownEvidence(f"no evidence {evidence_id!r} on this case") from None
+            raise UnknownEvidence("no evidence {evidence_id!r} on this case",
+                                  evidence_id=evidence_id) from None
 
     def check_evidence(self, evidence_ids: Iterable[str], *, required: bool) -> None:
         """Raise unless every id is attached evidence (and, if required, there is one)."""

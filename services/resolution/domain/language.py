@@ -19,8 +19,8 @@ class Labels(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    en: str = Field(min_length=1, max_length=200)
-    zh: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=2_000)
+    zh: str = Field(min_length=1, max_length=2_000)
 
     def in_(self, language: Language | str | None) -> str:
         """The text in `language`, in English when the language is not one we speak."""

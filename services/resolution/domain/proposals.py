@@ -66,16 +66,17 @@ class Proposal:
     def check_executable(self, actor: str) -> None:
         """Raise NotApproved unless the proposal is approved (or needed no approval)."""
         if self.status == ProposalStatus.EXECUTED:
-            raise AlreadyExecuted(f"{self.proposal_id} was executed already")
+            raise AlreadyExecuted("{proposal_id} was executed already",
+                                  proposal_id=self.proposal_id)
         if self.status == ProposalStatus.REJECTED:
             raise NotApproved(
-                f"{self.proposal_id} was rejected", actor=actor, proposal_id=self.proposal_id
+                "{proposal_id} was rejected", actor=actor, proposal_id=self.proposal_id
             )
         if self.status == ProposalStatus.PENDING_APPROVAL:
             raise NotApproved(
-                f"{self.proposal_id} awaits approval step {self.next_step} "
-                f"({self.chain[self.next_step - 1]})",
-                actor=actor, proposal_id=self.proposal_id,
+                "{proposal_id} awaits approval step {step} ({role})",
+                actor=actor, proposal_id=self.proposal_id, step=self.next_step,
+                role=self.chain[self.next_step - 1],
             )
 
 
@@ -90,7 +91,8 @@ class ProposalsMixin(Aggregate):
         try:
             return self.proposals[proposal_id]
         except KeyError:
-            raise UnknownProposal(f"no proposal {proposal_id!r} on this case") from None
+            raise UnknownProposal("no proposal {proposal_id!r} on this case",
+                                  proposal_id=proposal_id) from None
 
     def propose(
         self, *, proposal_id: str, solution: Solution, amount: Decimal | None,
@@ -148,24 +150,25 @@ class ProposalsMixin(Aggregate):
     ) -> str:
         self.check_open()
         if proposal.status != ProposalStatus.PENDING_APPROVAL:
-            raise NotPending(f"{proposal.proposal_id} is {proposal.status}, not awaiting approval")
+            raise NotPending("{proposal_id} is {status}, not awaiting approval",
+                             proposal_id=proposal.proposal_id, status=str(proposal.status))
         self.check_may_handle(actor, action=action, proposal_id=proposal.proposal_id)
         pid = proposal.proposal_id
         if actor == proposal.proposed_by:
             raise SelfApproval(
-                f"{actor} proposed {pid} and may not decide on it", actor=actor,
+                "{actor} proposed {proposal_id} and may not decide on it", actor=actor,
                 action=action, proposal_id=pid,
             )
         if any(a["approver"] == actor for a in proposal.approvals):
             raise SelfApproval(
-                f"{actor} already approved an earlier step of {pid}", actor=actor,
+                "{actor} already approved an earlier step of {proposal_id}", actor=actor,
                 action=action, proposal_id=pid,
             )
         role = proposal.chain[proposal.next_step - 1]
         if role not in roles:
             raise MissingApproverRole(
-                f"step {proposal.next_step} of {pid} needs the role {role}", actor=actor,
-                action=action, proposal_id=pid,
+                "step {step} of {proposal_id} needs the role {role}", actor=actor,
+                action=action, proposal_id=pid, step=proposal.next_step, role=role,
             )
         return role
 
@@ -245,7 +248,7 @@ def check_comment(comment: str | None) -> None:
         return
     check_text(comment)
     if len(comment) > MAX_COMMENT:
-        raise Invalid(f"a comment is at most {MAX_COMMENT} characters")
+        raise Invalid("a comment is at most {n} characters", n=MAX_COMMENT)
 
 
 class UnknownProposal(NotFound):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.resolution import ResolutionKind
 from services.resolution.domain.errors import Invalid, NotFound
+from services.resolution.domain.language import Labels
 
 Amount = Decimal
 
@@ -40,8 +41,8 @@ class Solution(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     kind: ResolutionKind
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=2_000)
+    title: Labels = Field(description="The title in every language resolution speaks")
+    description: Labels = Field(description="The default text for the customer, per language")
     default_amount: Amount | None = Field(None, gt=0, decimal_places=2)
     max_amount: Amount | None = Field(None, gt=0, decimal_places=2)
 
@@ -58,13 +59,14 @@ class Solution(BaseModel):
         """Raise AmountNotAccepted unless the amount fits this solution's kind and cap."""
         rule = AMOUNT_RULES[self.kind]
         if amount is None and rule.required:
-            raise AmountNotAccepted(f"a {self.kind} needs an amount")
+            raise AmountNotAccepted("a {kind} needs an amount", kind=str(self.kind))
         if amount is not None and not rule.allowed:
-            raise AmountNotAccepted(f"a {self.kind} carries no amount")
+            raise AmountNotAccepted("a {kind} carries no amount", kind=str(self.kind))
         if amount is not None and amount <= 0:
             raise AmountNotAccepted("the amount must be positive")
         if amount is not None and self.max_amount is not None and amount > self.max_amount:
-            raise AmountNotAccepted(f"{self.id} is capped at {self.max_amount}")
+            raise AmountNotAccepted("{solution_id} is capped at {max_amount}",
+                                    solution_id=self.id, max_amount=self.max_amount)
 
 
 class SolutionLibrary(BaseModel):
@@ -90,7 +92,8 @@ class SolutionLibrary(BaseModel):
         for solution in self.solutions:
             if solution.id == solution_id:
                 return solution
-        raise UnknownSolution(f"no solution {solution_id!r} in library {self.version}")
+        raise UnknownSolution("no solution {solution_id!r} in library {version}",
+                              solution_id=solution_id, version=self.version)
 
 
 class UnknownSolution(NotFound):

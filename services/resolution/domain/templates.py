@@ -1,13 +1,16 @@
-"""Investigation note templates: 5 Whys and 5W2H as structured, validated fields."""
+"""Investigation note templates: 5 Whys and 5W2H as structured, validated fields, rendered
+with their labels in the complaint's language."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from contracts.intake import Language
 from services.resolution.domain.errors import Invalid, NotFound
+from services.resolution.domain.language import DEFAULT, Labels
 
 Text = Field(min_length=1, max_length=2_000)
 OptionalText = Field(None, min_length=1, max_length=2_000)
@@ -16,9 +19,29 @@ OptionalText = Field(None, min_length=1, max_length=2_000)
 class _Template(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
+    LABELS: ClassVar[Mapping[str, Labels]]
+
+    def render(self, language: Language | str | None = DEFAULT) -> str:
+        return "\n".join(f"{self.LABELS[name].in_(language)}{_colon(language)}{value}"
+                         for name, value in self.model_dump().items() if value is not None)
+
+
+def _colon(language: Language | str | None) -> str:
+    return "：" if language == Language.ZH else ": "
+
+
+def _labels(**both: tuple[str, str]) -> Mapping[str, Labels]:
+    return {name: Labels(en=en, zh=zh) for name, (en, zh) in both.items()}
+
 
 class FiveWhys(_Template):
     """Ask why until the root cause: the problem, at least three whys, the root cause."""
+
+    LABELS = _labels(
+        problem=("Problem", "问题"), why_1=("Why 1", "为什么 1"), why_2=("Why 2", "为什么 2"),
+        why_3=("Why 3", "为什么 3"), why_4=("Why 4", "为什么 4"), why_5=("Why 5", "为什么 5"),
+        root_cause=("Root cause", "根本原因"),
+    )
 
     problem: str = Text
     why_1: str = Text
@@ -34,15 +57,15 @@ class FiveWhys(_Template):
             raise ValueError("why_5 needs why_4")
         return self
 
-    def render(self) -> str:
-        whys = [w for w in (self.why_1, self.why_2, self.why_3, self.why_4, self.why_5) if w]
-        lines = [f"Problem: {self.problem}"]
-        lines += [f"Why {n}: {why}" for n, why in enumerate(whys, start=1)]
-        return "\n".join([*lines, f"Root cause: {self.root_cause}"])
-
 
 class FiveW2H(_Template):
     """What, why, where, when, who, how, how much."""
+
+    LABELS = _labels(
+        what=("What", "何事"), why=("Why", "何因"), where=("Where", "何地"),
+        when=("When", "何时"), who=("Who", "何人"), how=("How", "如何"),
+        how_much=("How much", "多少"),
+    )
 
     what: str = Text
     why: str = Text
@@ -52,19 +75,19 @@ class FiveW2H(_Template):
     how: str = Text
     how_much: str | int | float = Field(description="Cost, quantity or extent")
 
-    def render(self) -> str:
-        return "\n".join(f"{name.replace('_', ' ').title()}: {value}"
-                         for name, value in self.model_dump().items())
-
 
 TEMPLATES: Mapping[str, type[_Template]] = {"five_whys": FiveWhys, "5w2h": FiveW2H}
 
 
-def fill(template: str, fields: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """The template's validated fields and their text (NotFound, InvalidTemplateFields)."""
+def fill(
+    template: str, fields: Mapping[str, Any], language: Language | str | None = DEFAULT
+) -> tuple[dict[str, Any], str]:
+    """The template's validated fields and their text with labels in `language` (NotFound,
+    InvalidTemplateFields)."""
     model = TEMPLATES.get(template)
     if model is None:
-        raise UnknownTemplate(f"no note template {template!r}; known: {sorted(TEMPLATES)}")
+        raise UnknownTemplate("no note template {template!r}; known: {known}",
+                              template=template, known=sorted(TEMPLATES))
     try:
         filled = model.model_validate(dict(fields))
     except ValidationError as error:
@@ -73,12 +96,19 @@ def fill(template: str, fields: Mapping[str, Any]) -> tuple[dict[str, Any], str]
             for e in error.errors(include_url=False, include_input=False)
         )
         raise InvalidTemplateFields(problems) from None
-    return filled.model_dump(), filled.render()
+    return filled.model_dump(), filled.render(language)
 
 
-def describe() -> dict[str, dict[str, Any]]:
-    """Each template's JSON Schema, for clients that build the form."""
-    return {name: model.model_json_schema() for name, model in TEMPLATES.items()}
+def describe(language: Language | str | None = DEFAULT) -> dict[str, dict[str, Any]]:
+    """Each template's JSON Schema, its fields titled in `language`, for clients that build
+    the form."""
+    described = {}
+    for name, model in TEMPLATES.items():
+        schema = model.model_json_schema()
+        for field, labels in model.LABELS.items():
+            schema["properties"][field]["title"] = labels.in_(language)
+        described[name] = schema
+    return described
 
 
 class UnknownTemplate(NotFound):

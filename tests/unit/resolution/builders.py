@@ -40,7 +40,8 @@ def with_proposal(
     currency = POLICY.currency if money else None
     case.propose(
         proposal_id=proposal_id, solution=solution, amount=money, currency=currency,
-        description=solution.description, chain=POLICY.chain_for(solution.kind, money, currency),
+        description=solution.description.en,
+        chain=POLICY.chain_for(solution.kind, money, currency),
         by=by, at=at(2),
     )
     return case
