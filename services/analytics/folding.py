@@ -13,12 +13,13 @@ from typing import Any, NamedTuple
 
 from contracts import analytics, dispatch, intake, resolution, sla
 from contracts.envelope import DomainEvent, Envelope
+from contracts.lifecycle import Stage, status_set_by
 from services.analytics.domain import Consumed
 
 UNKNOWN_TARGET = "unknown"
-# CFPB's "Company response to consumer": only "In progress" leaves a complaint open.
-HISTORY_STATUS = {"In progress": "in_progress"}
-HISTORY_CLOSED = "closed"
+# Where each stage's word on the lifecycle status is kept (schema.COMPLAINT_COLUMNS).
+STATUS_COLUMNS = {Stage.INTAKE: "intake_status", Stage.DISPATCH: "dispatch_status",
+                  Stage.RESOLUTION: "status"}
 
 
 class Context(NamedTuple):
@@ -40,15 +41,12 @@ def _received(env: Envelope, e: intake.ComplaintReceived, _: Context) -> dict[st
     return {
         **_present(e, "channel", "channel_detail", "region", "product", "sub_product", "issue",
                    "company", "customer_id", "customer_tier", "language"),
-        "historical": e.historical, "received_at": e.received_at, "status": "received",
+        "historical": e.historical, "received_at": e.received_at,
     }
 
 
 def _history(env: Envelope, e: intake.ComplaintHistoryRecorded, _: Context) -> dict[str, Any]:
-    return {
-        **_present(e, "company_response", "timely", "consumer_disputed", "sent_to_company_at"),
-        "status": HISTORY_STATUS.get(e.company_response or "", HISTORY_CLOSED),
-    }
+    return _present(e, "company_response", "timely", "consumer_disputed", "sent_to_company_at")
 
 
 def _classified(env: Envelope, e: intake.ComplaintClassified, _: Context) -> dict[str, Any]:
@@ -60,12 +58,11 @@ def _classified(env: Envelope, e: intake.ComplaintClassified, _: Context) -> dic
 
 
 def _assigned(env: Envelope, e: dispatch.ComplaintAssigned, _: Context) -> dict[str, Any]:
-    return {"queue": e.queue, "department": e.department, "agent": e.agent_id or "",
-            "status": "assigned"}
+    return {"queue": e.queue, "department": e.department, "agent": e.agent_id or ""}
 
 
 def _queued(env: Envelope, e: dispatch.ComplaintQueued, _: Context) -> dict[str, Any]:
-    return {"queue": e.queue, "department": e.department, "agent": "", "status": "queued"}
+    return {"queue": e.queue, "department": e.department, "agent": ""}
 
 
 def _transferred(env: Envelope, e: dispatch.ComplaintTransferred, _: Context) -> dict[str, Any]:
@@ -74,7 +71,7 @@ def _transferred(env: Envelope, e: dispatch.ComplaintTransferred, _: Context) ->
 
 
 def _duplicate(env: Envelope, e: intake.ComplaintMarkedDuplicate, _: Context) -> dict:
-    return {"status": "duplicate", "duplicate_of": e.original_complaint_id}
+    return {"duplicate_of": e.original_complaint_id}
 
 
 def _escalated(env: Envelope, e: sla.SlaEscalated, _: Context) -> dict[str, Any]:
@@ -82,11 +79,11 @@ def _escalated(env: Envelope, e: sla.SlaEscalated, _: Context) -> dict[str, Any]
 
 
 def _case_opened(env: Envelope, e: resolution.CaseOpened, _: Context) -> dict[str, Any]:
-    return {"status": "in_progress", **({"agent": e.owner_agent_id} if e.owner_agent_id else {})}
+    return {"agent": e.owner_agent_id} if e.owner_agent_id else {}
 
 
-def _status(status: str) -> Fold:
-    return lambda env, e, ctx: {"status": status}
+def _status_only(env: Envelope, e: DomainEvent, _: Context) -> dict[str, Any]:
+    return {}  # complaint_facts adds the status every event of SETS_STATUS says
 
 
 def _first_response(env: Envelope, e: resolution.FirstResponseSent, _: Context) -> dict:
@@ -94,7 +91,7 @@ def _first_response(env: Envelope, e: resolution.FirstResponseSent, _: Context) 
 
 
 def _executed(env: Envelope, e: resolution.ResolutionExecuted, _: Context) -> dict[str, Any]:
-    return {"resolved_at": env.time, "status": "resolved"}
+    return {"resolved_at": env.time}
 
 
 def _feedback(env: Envelope, e: resolution.FeedbackReceived, _: Context) -> dict[str, Any]:
@@ -104,13 +101,13 @@ def _feedback(env: Envelope, e: resolution.FeedbackReceived, _: Context) -> dict
 def _closed(env: Envelope, e: resolution.ComplaintClosed, _: Context) -> dict[str, Any]:
     # Closed without an executed resolution (by exception) still ends the time to resolution.
     return {
-        "closed_at": env.time, "resolved_at": env.time, "status": "closed",
+        "closed_at": env.time, "resolved_at": env.time,
         "root_cause": e.root_cause_category, "resolution_kind": e.resolution_kind or "",
     }
 
 
 def _reopened(env: Envelope, e: resolution.ComplaintReopened, _: Context) -> dict[str, Any]:
-    return {"reopen_id": env.id, "status": "reopened"}
+    return {"reopen_id": env.id}
 
 
 def _breached(env: Envelope, e: sla.SlaBreached, ctx: Context) -> dict[str, Any]:
@@ -126,9 +123,9 @@ COMPLAINT_FOLDS: Mapping[type[DomainEvent], Fold] = {
     dispatch.ComplaintQueued: _queued,
     dispatch.ComplaintTransferred: _transferred,
     resolution.CaseOpened: _case_opened,
-    resolution.InvestigationStarted: _status("investigating"),
-    resolution.CustomerWaitStarted: _status("waiting_on_customer"),
-    resolution.CustomerReplied: _status("investigating"),
+    resolution.InvestigationStarted: _status_only,
+    resolution.CustomerWaitStarted: _status_only,
+    resolution.CustomerReplied: _status_only,
     resolution.FirstResponseSent: _first_response,
     resolution.ResolutionExecuted: _executed,
     resolution.FeedbackReceived: _feedback,
@@ -210,6 +207,9 @@ def complaint_facts(
         if fold is None:
             continue
         fields = fold(consumed.envelope, consumed.event, ctx)
+        if (said := status_set_by(consumed.event)) is not None:
+            stage, status = said
+            fields = {**fields, STATUS_COLUMNS[stage]: status}
         if "customer_id" in fields:
             fields["customer_id"] = pseudonym(consumed.envelope.tenant, fields["customer_id"])
         rows.append(_row(consumed, fields))

@@ -26,7 +26,7 @@ class Column:
     name: str
     type: str
     merge: str  # latest | earliest | last_time | distinct | union
-    fallback: str | None = None  # a column read when this one is unknown
+    fallbacks: tuple[str, ...] = ()  # columns read, in turn, when this one is unknown
 
     def fact_type(self) -> str:
         return "Array(String)" if self.merge == "union" else f"Nullable({self.type})"
@@ -63,8 +63,9 @@ class Column:
         }[self.merge]
         if self.type == "String" and self.merge == "latest":
             read = f"nullIf({read}, '')"
-        if self.fallback:
-            read = f"coalesce({read}, nullIf(argMaxMerge({self.fallback}), ''))"
+        if self.fallbacks:
+            others = ", ".join(f"nullIf(argMaxMerge({f}), '')" for f in self.fallbacks)
+            read = f"coalesce({read}, {others})"
         return read
 
 
@@ -75,14 +76,19 @@ def _text(*names: str) -> list[Column]:
 COMPLAINT_COLUMNS: tuple[Column, ...] = (
     *_text(
         "channel", "channel_detail", "sub_product", "issue", "company",
-        "customer_id", "customer_tier", "language", "category", "severity", "status",
+        "customer_id", "customer_tier", "language", "category", "severity",
+    ),
+    # The lifecycle status (contracts.lifecycle): the latest word of the furthest stage that
+    # has spoken. `status` holds resolution's word, the hidden columns the earlier stages'.
+    Column("status", "String", "latest", fallbacks=("dispatch_status", "intake_status")),
+    *_text(
         "department", "queue", "agent", "root_cause", "resolution_kind", "company_response",
         "duplicate_of", "escalation_level",
     ),
     # What the channel said wins; the classifier's product (possibly predicted) and region
     # fill in where the channel said nothing.
-    Column("product", "String", "latest", fallback="classified_product"),
-    Column("region", "String", "latest", fallback="classified_region"),
+    Column("product", "String", "latest", fallbacks=("classified_product",)),
+    Column("region", "String", "latest", fallbacks=("classified_region",)),
     Column("historical", "UInt8", "latest"),
     Column("csat", "UInt8", "latest"),
     Column("nps", "UInt8", "latest"),
@@ -102,6 +108,8 @@ COMPLAINT_COLUMNS: tuple[Column, ...] = (
 HIDDEN_COLUMNS: tuple[Column, ...] = (
     Column("classified_product", "String", "latest"),
     Column("classified_region", "String", "latest"),
+    Column("dispatch_status", "String", "latest"),
+    Column("intake_status", "String", "latest"),
 )
 
 CLOCK_COLUMNS: tuple[Column, ...] = (

@@ -38,12 +38,15 @@ def test_a_complaint_fact_holds_only_what_its_event_knows() -> None:
         "seq": 1, "updated_at": "2024-03-04 09:00:00.000", "channel": "web",
         "channel_detail": "Web", "product": "Card", "customer_id": pseudonym("acme", "cust-1"),
         "customer_tier": "standard", "historical": 0,
-        "received_at": "2024-03-04 09:00:00.000", "status": "received",
+        "received_at": "2024-03-04 09:00:00.000", "intake_status": "received",
     }
-    assert {k: assigned[k] for k in ("queue", "department", "agent", "status")} == {
-        "queue": "billing-desk", "department": "payments", "agent": "", "status": "assigned",
+    # Each stage's word on the status goes to its own column (contracts.lifecycle).
+    assert {k: assigned[k] for k in ("queue", "department", "agent", "dispatch_status")} == {
+        "queue": "billing-desk", "department": "payments", "agent": "",
+        "dispatch_status": "queued",  # assigned to a queue, no agent yet
     }
     assert transferred["transfer_id"] == str(story.events[2].envelope.id)
+    assert transferred["dispatch_status"] == "assigned"
     assert "status" not in transferred
 
 
