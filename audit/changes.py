@@ -112,7 +112,8 @@ def escalated(state: ComplaintState, e: sla.SlaEscalated) -> Changes:
 
 def clock_stopped(state: ComplaintState, e: sla.SlaClockStopped) -> Changes:
     return _clock(
-        state, e.clock_id, status=ClockStatus.STOPPED, stopped_at=e.stopped_at, met=e.met
+        state, e.clock_id, status=ClockStatus.STOPPED, stopped_at=e.stopped_at, met=e.met,
+        outcome=e.outcome,
     )
 
 

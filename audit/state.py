@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.lifecycle import ComplaintStatus, Stage
+from contracts.sla import ClockOutcome
 
 
 class ClockStatus(StrEnum):
@@ -42,6 +43,7 @@ class Clock(Frozen):
     breached_at: datetime | None = None
     stopped_at: datetime | None = None
     met: bool | None = None
+    outcome: ClockOutcome | None = None  # met, breached, or cancelled: neither
 
 
 class Proposal(Frozen):

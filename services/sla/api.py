@@ -18,8 +18,10 @@ from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.lifecycle import ComplaintStatus
 from contracts.sla import ClockOutcome
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
+from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
 from services.sla.application import SlaApplication
 from services.sla.domain import ClockNotLive, ComplaintSla
@@ -64,6 +66,9 @@ class ClockView(BaseModel):
 class ComplaintClocks(BaseModel):
     complaint_id: str
     tenant: str
+    status: ComplaintStatus | None = Field(
+        description="The complaint's lifecycle status, the same on every service "
+        "(contracts.lifecycle); None until SLA has heard the complaint's events")
     severity: str
     category: str | None
     waiting_since: datetime | None
@@ -108,14 +113,14 @@ class PolicyView(BaseModel):
     known_versions: list[str]
 
 
-def view(sla: ComplaintSla) -> ComplaintClocks:
+def view(sla: ComplaintSla, status: ComplaintStatus | None) -> ComplaintClocks:
     """A complaint's clocks as the API shows them."""
     regimes: dict[str, list[bool | None]] = {}
     for clock in sla.clocks.values():
         if clock.regime and clock.outcome != ClockOutcome.CANCELLED:
             regimes.setdefault(clock.regime, []).append(clock.timely())
     return ComplaintClocks(
-        complaint_id=sla.complaint_id, tenant=sla.tenant, severity=sla.severity,
+        complaint_id=sla.complaint_id, tenant=sla.tenant, status=status, severity=sla.severity,
         category=sla.category, waiting_since=sla.waiting_since,
         clocks=[ClockView(
             key=c.key, clock_id=str(ComplaintSla.clock_id(sla.complaint_id, c.key)),
@@ -164,6 +169,9 @@ def build_router(
             raise NotFound("complaint")
         return sla
 
+    def shown(sla: ComplaintSla) -> ComplaintClocks:
+        return view(sla, status_of(app, sla.complaint_id))
+
     def deployments(caller: Principal) -> None:
         if caller.tenant != tenant:
             raise NotFound("policy")
@@ -171,7 +179,7 @@ def build_router(
     @router.get("/clocks/{complaint_id}", response_model=ComplaintClocks, tags=["clocks"],
                 summary="A complaint's SLA and regulatory clocks, with derived timeliness")
     def get_clocks(complaint_id: ComplaintId, caller: Reader) -> ComplaintClocks:
-        return view(visible(complaint_id, caller))
+        return shown(visible(complaint_id, caller))
 
     @router.get("/clocks/{complaint_id}/ledger", response_model=Ledger, tags=["clocks"],
                 summary="Every start, pause, resume, alarm and re-base with cause and actor")
@@ -190,7 +198,7 @@ def build_router(
         of_tenant(complaint_id, caller)
         app.rebase(complaint_id, actor=caller.sub, reason=request.reason)
         on_saved()
-        return view(found(complaint_id))
+        return shown(found(complaint_id))
 
     @router.post("/clocks/{complaint_id}/extensions", response_model=ComplaintClocks,
                  tags=["clocks"], summary="Extend a regulatory deadline as its rule allows")
@@ -206,7 +214,7 @@ def build_router(
         except ApprovalRequired as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         on_saved()
-        return view(found(complaint_id))
+        return shown(found(complaint_id))
 
     @router.get("/policies/active", response_model=PolicyView, tags=["policies"],
                 summary="The policy and calendar versions new clocks start under")

@@ -107,7 +107,7 @@ def test_state_as_of_before_and_after_each_step(trail, flow):
                 "deadline_at",
             )},
             "status": "running", "rebased": 0, "warned": False, "breached_at": None,
-            "stopped_at": None, "met": None,
+            "stopped_at": None, "met": None, "outcome": None,
         }
         for clock in started
     }

@@ -74,7 +74,7 @@ CLOCK = {
     "policy_version": "3", "status": "running", "started_at": "2023-06-27T16:02:43Z",
     "warn_at": "2023-07-18T16:51:02Z", "deadline_at": "2023-07-12T16:02:43Z", "rebased": 0,
     "warned": False,
-    "breached_at": None, "stopped_at": None, "met": None,
+    "breached_at": None, "stopped_at": None, "met": None, "outcome": None,
 }
 
 
@@ -134,7 +134,7 @@ def test_whole_story_ends_reopened():
             "warn_at": "2023-07-10T16:02:43Z", "rebased": 1,
             "status": "stopped", "deadline_at": "2023-07-21T17:27:53Z", "warned": True,
             "breached_at": "2023-07-21T17:27:54Z", "stopped_at": "2023-07-24T10:12:30Z",
-            "met": False,
+            "met": False, "outcome": "breached",
         }},
         "escalation_level": "team_lead", "case_id": "case-2023-061944",
         "investigator": "agent-0387", "first_response_at": "2023-06-28T10:52:40Z",
@@ -224,3 +224,11 @@ def test_erasing_the_customer_is_part_of_the_complaints_state():
 
 def test_every_event_type_about_complaints_and_their_customers_has_a_fold():
     assert set(APPLY) == {*intake.EVENTS, *dispatch.EVENTS, *sla.EVENTS, *resolution.EVENTS}
+
+
+def test_a_cancelled_clock_is_neither_met_nor_breached_for_the_auditor():
+    stopped = sample("sla.clock_stopped.v1")
+    cancelled = stopped.model_copy(update={"data": {
+        **stopped.data, "met": False, "outcome": "cancelled"}})
+    clock = fold(COMPLAINT, [sample("sla.clock_started.v1"), cancelled]).sla["resolution"]
+    assert (clock.status, clock.met, clock.outcome) == ("stopped", False, "cancelled")
