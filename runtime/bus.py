@@ -5,13 +5,14 @@ from __future__ import annotations
 import faust
 from aiokafka import AIOKafkaProducer
 
+from runtime.kafka_access import client_options, faust_credentials
 from runtime.settings import Settings
 
 
 def build_producer(settings: Settings) -> AIOKafkaProducer:
     """An idempotent producer that waits for every in-sync replica (acks=all)."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **client_options(settings),
         client_id=f"{settings.service}-producer",
         acks="all",
         enable_idempotence=True,
@@ -27,6 +28,7 @@ def build_faust_app(settings: Settings) -> faust.App:
     return faust.App(
         f"complaints-{settings.service}",
         broker=f"kafka://{settings.kafka_bootstrap}",
+        broker_credentials=faust_credentials(settings),
         web_enabled=False,
         store="memory://",
         datadir=str(datadir),

@@ -32,6 +32,7 @@ from contracts.deadletter import DeadLetter, DeadLetterReason
 from contracts.topics import DEAD_LETTER
 from runtime import logs
 from runtime.bus import build_producer
+from runtime.kafka_access import KafkaSettings, client_options, connection
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,9 @@ def chosen(letters: Iterable[DeadLetter], wanted: Wanted) -> list[DeadLetter]:
     return kept
 
 
-async def read_letters(bootstrap: str, since: datetime | None) -> list[DeadLetter]:
+async def read_letters(kafka: KafkaSettings | str, since: datetime | None) -> list[DeadLetter]:
     """Every dead letter from `since` (or the beginning) to the topic's end as of now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+    consumer = AIOKafkaConsumer(**client_options(connection(kafka)), group_id=None,
                                 enable_auto_commit=False)
     await consumer.start()
     try:
@@ -103,7 +104,7 @@ async def redrive(
     settings: Settings, wanted: Wanted, *, dry_run: bool = False
 ) -> Counter[tuple[str, str]]:
     """Re-drive the wanted letters; returns how many per (source topic, reason)."""
-    letters = chosen(await read_letters(settings.kafka_bootstrap, wanted.since), wanted)
+    letters = chosen(await read_letters(settings, wanted.since), wanted)
     tally = Counter((letter.source_topic, letter.reason.value) for letter in letters)
     if dry_run or not letters:
         return tally

@@ -19,6 +19,7 @@ from runtime.bus import build_faust_app, build_producer
 from runtime.deadletters import DeadLetters
 from runtime.eventstore import ServiceApplication
 from runtime.inbox import Handler, Inbox
+from runtime.kafka_access import client_options
 from runtime.lag import LagMonitor
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
@@ -93,7 +94,7 @@ class ServiceRuntime:
 
     @contextlib.asynccontextmanager
     async def _watching_lag(self) -> AsyncIterator[None]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        admin = AIOKafkaAdminClient(**client_options(self.settings))
         await admin.start()
         group = self.faust_app.conf.id
 

@@ -6,18 +6,19 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from runtime.kafka_access import KafkaSettings
 
 DEV_ISSUER = "urn:complaint-platform:dev-issuer"  # runtime.auth.issuer mints as this
 
 
-class Settings(BaseSettings):
-    """What every service reads from its environment."""
+class Settings(KafkaSettings):
+    """What every service reads from its environment (KAFKA_*: runtime.kafka_access)."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service: str = "service"
-    kafka_bootstrap: str = "127.0.0.1:9092"
     database_url: str = ""
     data_dir: Path = Path(".local/data")
     http_host: str = "127.0.0.1"

@@ -14,11 +14,12 @@ from aiokafka.errors import TopicAlreadyExistsError, for_code
 from contracts.topics import ALL_TOPICS, TopicSpec
 from deploy.local import support
 from deploy.local.kafka import local_broker
+from runtime.kafka_access import KafkaSettings, client_options, connection
 
 log = logging.getLogger(__name__)
 
 async def create_missing_topics(
-    bootstrap: str,
+    kafka: KafkaSettings | str,
     topics: Sequence[TopicSpec] = ALL_TOPICS,
     *,
     timeout: float = 30.0,
@@ -29,7 +30,8 @@ async def create_missing_topics(
     Replication defaults to 1 (the local broker is a single node); a production cluster
     passes its own (TOPIC_REPLICATION or --replication).
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    kafka = connection(kafka)
+    admin = AIOKafkaAdminClient(**client_options(kafka), request_timeout_ms=int(timeout * 1000))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -48,12 +50,12 @@ async def create_missing_topics(
             created.append(name)
         elif code != TopicAlreadyExistsError.errno:  # created meanwhile by someone else: fine
             raise for_code(code)(f"creating topic {name}: {message}")
-    log.info("created topics %s on %s", created, bootstrap, extra={"topics": created})
+    log.info("created topics %s on %s", created, kafka.kafka_bootstrap, extra={"topics": created})
     return created
 
 
 def ensure_topics(
-    bootstrap: str,
+    kafka: KafkaSettings | str,
     topics: Sequence[TopicSpec] = ALL_TOPICS,
     *,
     timeout: float = 30.0,
@@ -61,7 +63,7 @@ def ensure_topics(
 ) -> list[str]:
     """Blocking form of create_missing_topics, for fixtures and the CLI."""
     return support.run_sync(
-        create_missing_topics(bootstrap, topics, timeout=timeout, replication=replication)
+        create_missing_topics(kafka, topics, timeout=timeout, replication=replication)
     )
 
 

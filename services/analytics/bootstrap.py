@@ -61,7 +61,7 @@ class AnalyticsRuntime:
         producer = self.dead_letters.producer = build_producer(self.settings)
         await producer.start()
         consumer = group_consumer(
-            self.settings.kafka_bootstrap, self.settings.consumer_group, self.app.positions
+            self.settings, self.settings.consumer_group, self.app.positions
         )
         await consumer.start()
         self.tasks = [

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 
 from contracts.topics import DOMAIN_TOPICS, TopicSpec
+from runtime.kafka_access import KafkaSettings, client_options, connection
 from runtime.lag import LagMonitor
 from services.analytics.application import Position
 from services.analytics.handlers import ProjectionConsumer, last_offsets
@@ -127,11 +128,12 @@ async def _behind(consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]
 
 
 def group_consumer(
-    bootstrap: str, group: str, positions: Positions, topics: Sequence[TopicSpec] = DOMAIN_TOPICS
+    kafka: KafkaSettings | str, group: str, positions: Positions,
+    topics: Sequence[TopicSpec] = DOMAIN_TOPICS,
 ) -> AIOKafkaConsumer:
     """A consumer in the service's group that starts each partition at its stored position."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, client_id=f"{group}-projection",
+        **client_options(connection(kafka)), group_id=group, client_id=f"{group}-projection",
         enable_auto_commit=False, auto_offset_reset="earliest",
     )
     consumer.subscribe(

@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from contracts.topics import DOMAIN_TOPICS, TopicSpec
 from runtime import logs
 from runtime.bus import build_producer
+from runtime.kafka_access import client_options
 from services.analytics.bootstrap import projection
 from services.analytics.config import AnalyticsSettings
 from services.analytics.schema import OutdatedLayout
@@ -38,7 +39,7 @@ async def rebuild(
         await asyncio.to_thread(store.open)
     producer = dead_letters.producer = build_producer(settings)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+        **client_options(settings), group_id=None, enable_auto_commit=False,
         client_id=f"{settings.service}-rebuild",
     )
     try:

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from contracts.envelope import NAMESPACE, wrap
 from contracts.inbound import ComplaintSubmitted
 from contracts.topics import INBOUND
+from runtime.kafka_access import KafkaSettings, client_options, connection
 from services.intake.channels import Unreadable, cfpb
 from services.intake.domain import Submission
 
@@ -186,13 +187,13 @@ def inbound(complaint_id: str, submission: Submission, tenant: str):
 
 
 async def import_over_kafka(
-    path: Path, bootstrap: str, *, tenant: str, historical: bool,
+    path: Path, kafka: KafkaSettings | str, *, tenant: str, historical: bool,
     progress: Progress | None = None,
 ) -> Tally:
     """Publish every row on complaints.inbound.v1 and wait until the broker has them all."""
     tally = Tally()
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=20,
+        **client_options(connection(kafka)), acks="all", enable_idempotence=True, linger_ms=20,
         client_id="cfpb-importer",
     )
     await producer.start()
@@ -242,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path, help="a CFPB complaints CSV")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--url", default="http://127.0.0.1:8001", help="intake's HTTP API")
-    target.add_argument("--kafka", metavar="BOOTSTRAP", help="publish on the inbound topic")
+    target.add_argument("--kafka", metavar="BOOTSTRAP",
+                        help="publish on the inbound topic (credentials: KAFKA_SECURITY_"
+                             "PROTOCOL, KAFKA_SASL_*)")
     parser.add_argument("--history", action="store_true",
                         help="file each row with its original dates and lifecycle, as history")
     parser.add_argument("--tenant", default=os.environ.get("TENANT", "default"),
