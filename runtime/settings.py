@@ -43,6 +43,9 @@ class Settings(KafkaSettings):
     auth_audience: str = "complaint-platform"
     auth_jwks: str = ""
     auth_leeway_s: float = 30.0
+    # A token valid for longer than this (from `iat`, and from now) is refused, users' and
+    # clients' alike: a stolen token is worth a day at most.
+    auth_max_token_lifetime_s: int = 86_400
     auth_jwks_min_refresh_s: float = 30.0
     auth_jwks_max_age_s: float = 3600.0
     auth_jwks_timeout_s: float = 3.0

@@ -50,6 +50,9 @@ class Principal:
         requested = claims.get("scope")
         if requested is not None and not isinstance(requested, str):
             raise MalformedClaims("scope must be a space-separated string")
+        for name in ("client_id", "azp", "jti"):
+            if name in claims and not isinstance(claims[name], str):
+                raise MalformedClaims(f"{name} must be a string")
         client_id = claims.get("client_id") or claims.get("azp")
         return cls(
             sub=sub, tenant=tenant, roles=roles,
@@ -62,9 +65,9 @@ class Principal:
 
 
 def _strings(claims: Mapping[str, Any], name: str) -> list[str]:
+    # A lone string is refused, not read as a list of one: `"roles": "supervisor"` is a
+    # token another system shaped differently, and guessing what it meant grants scopes.
     value = claims.get(name, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise MalformedClaims(f"{name} must be a list of strings")
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise MalformedClaims(f"{name} must be a list of non-empty strings")
     return value

@@ -2,11 +2,15 @@
 
 Only asymmetric algorithms are accepted, and only the one the key is published for: `none`
 and HMAC with a public key as the secret (algorithm confusion) cannot pass, and neither can a
-token signed with an RSA key but labelled PS or ES.
+token signed with an RSA key but labelled PS or ES. A correctly signed token is still refused
+when its times are not integers (PyJWT reads `exp: "1900000000"` as a number) or when it lives
+longer than `max_lifetime_s` (AUTH_MAX_TOKEN_LIFETIME_S): `exp = 10**20` is not a credential.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,6 +23,8 @@ ASYMMETRIC = frozenset({
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 })
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+TIMES = ("exp", "iat", "nbf")  # NumericDate: whole seconds here, never strings or floats
+DAY_S = 86_400
 
 
 class InvalidToken(Exception):
@@ -39,6 +45,8 @@ class TokenVerifier:
     issuer: str
     audience: str
     leeway_s: float = 30.0
+    max_lifetime_s: int = DAY_S
+    clock: Callable[[], float] = time.time
 
     def claims(self, token: str) -> dict[str, Any]:
         """The claims of a token that passes every check; InvalidToken otherwise."""
@@ -57,7 +65,7 @@ class TokenVerifier:
         if key.algorithm_name != algorithm:
             raise InvalidToken(f"key {kid} does not sign with {algorithm}")
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token, key=key.key, algorithms=[algorithm], audience=self.audience,
                 issuer=self.issuer, leeway=self.leeway_s,
                 options={"require": REQUIRED_CLAIMS, "verify_signature": True},
@@ -74,6 +82,19 @@ class TokenVerifier:
             raise InvalidToken("the signature does not verify") from error
         except jwt.InvalidTokenError as error:
             raise InvalidToken(f"the token is invalid: {error}") from error
+        self.check_lifetime(claims)
+        return claims
+
+    def check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        """Integer times, and no longer a life than max_lifetime_s from issue or from now."""
+        for name in TIMES:
+            value = claims.get(name)
+            if name in claims and (not isinstance(value, int) or isinstance(value, bool)):
+                raise InvalidToken(f"the {name} claim must be an integer (seconds)")
+        exp, iat = claims["exp"], claims["iat"]
+        latest = self.clock() + self.max_lifetime_s + self.leeway_s
+        if exp - iat > self.max_lifetime_s or exp > latest:
+            raise InvalidToken(f"the token lives longer than {self.max_lifetime_s} s")
 
     def principal(self, token: str) -> Principal:
         """Who the token speaks for."""

@@ -39,7 +39,8 @@ class AccessControl:
         return cls(
             verifier=TokenVerifier(keys=keys, issuer=settings.auth_issuer,
                                    audience=settings.auth_audience,
-                                   leeway_s=settings.auth_leeway_s),
+                                   leeway_s=settings.auth_leeway_s,
+                                   max_lifetime_s=settings.auth_max_token_lifetime_s),
             max_body_bytes=settings.max_body_bytes, bucket=bucket,
             dev_issuer=settings.auth_mode == "dev",
         )

@@ -222,8 +222,17 @@ def bad_tokens(tokens: Tokens) -> dict[str, str]:
     claims = {"iss": issuer.issuer, "aud": issuer.audience, "sub": "mallory", "iat": now,
               "nbf": now, "exp": now + 600, "tenant": TENANT, "roles": EVERY_ROLE,
               "departments": [], "jti": str(uuid.uuid4())}
+    def signed(**loose) -> str:  # correctly signed, claims as given (issue #21, point 9)
+        return jwt.encode({**claims, **loose}, issuer._key, algorithm="EdDSA",
+                          headers={"kid": issuer.kid})
+
     return {
         "expired": tokens.token(*EVERY_ROLE, tenant=TENANT, ttl_s=-3600),
+        "exp as a string": signed(exp=str(now + 600)),
+        "exp in 10**20 s": signed(exp=10**20),
+        "a week long": signed(exp=now + 7 * 86_400),
+        "roles as one string": signed(roles="supervisor"),
+        "departments as one string": signed(departments="billing"),
         "wrongly signed": jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA",
                                      headers={"kid": issuer.kid}),
         "wrong audience": tokens.token(*EVERY_ROLE, tenant=TENANT, aud="another-platform"),

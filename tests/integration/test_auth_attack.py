@@ -10,6 +10,7 @@ import uuid
 from collections import Counter
 from itertools import product
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 
@@ -192,3 +193,28 @@ def test_analysts_get_aggregates_of_their_tenant_only(world):
     response = client.get("/v1/analytics/count", headers=bearer(token))
     assert response.json() == {"tenant": "acme",
                                "complaints": len(DEPARTMENTS) * PER_DEPARTMENT}
+
+
+def test_signed_tokens_with_loose_claims_are_refused_on_every_route(world):
+    """Issue #21, point 9: a correctly signed token with `exp` as a string, `exp` = 10**20 or
+    `roles` as one string proves nothing."""
+    demo, client, owned = world
+    complaint_id = owned["acme", "billing"][0]
+    good = jwt.decode(demo.issuer.mint(sub="sue", tenant="acme", roles=["supervisor"],
+                                       departments=DEPARTMENTS),
+                      options={"verify_signature": False})
+    changes = demo.store.changes
+    outcomes: Counter[int] = Counter()
+    for loose in ({"exp": str(good["exp"])}, {"exp": 10**20}, {"roles": "supervisor"},
+                  {"iat": good["iat"] - 86_400 * 365, "exp": good["exp"] + 86_400 * 365},
+                  {"departments": "billing"}):
+        token = jwt.encode({**good, **loose}, demo.issuer._key, algorithm="EdDSA",
+                           headers={"kid": demo.issuer.kid})
+        for method, suffix in ROUTES:
+            response = call(client, method, f"/v1/complaints/{complaint_id}{suffix}", token)
+            outcomes[response.status_code] += 1
+        outcomes[client.post("/v1/complaints", json=filing("billing", 999),
+                             headers=bearer(token)).status_code] += 1
+        outcomes[client.get("/v1/analytics/count", headers=bearer(token)).status_code] += 1
+    assert outcomes == {401: 5 * (len(ROUTES) + 2)}
+    assert demo.store.changes == changes

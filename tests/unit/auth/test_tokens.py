@@ -165,3 +165,61 @@ def test_client_credentials_name_the_client(issuer, verifier):
 def test_client_credentials_are_only_for_adapters_and_services(issuer):
     with pytest.raises(ValueError):
         issuer.client_credentials(client_id="x", role=Role.SUPERVISOR, tenant="acme")
+
+
+# Issue #21, point 9: correctly signed tokens whose claims have the wrong type or no end.
+
+@pytest.mark.parametrize(("claims", "reason"), [
+    ({"exp": str(int(time.time()) + 600)}, "the exp claim must be an integer (seconds)"),
+    ({"exp": time.time() + 600}, "the exp claim must be an integer (seconds)"),
+    ({"iat": str(int(time.time()))}, "the iat claim must be an integer (seconds)"),
+    ({"iat": [1]}, "the token is invalid: Issued At claim (iat) must be an integer."),
+    ({"nbf": str(int(time.time()))}, "the nbf claim must be an integer (seconds)"),
+    ({"exp": 10**20}, "the token lives longer than 86400 s"),
+    ({"roles": "supervisor"}, "roles must be a list of non-empty strings"),
+    ({"roles": ["supervisor", 7]}, "roles must be a list of non-empty strings"),
+    ({"roles": [""]}, "roles must be a list of non-empty strings"),
+    ({"departments": "billing"}, "departments must be a list of non-empty strings"),
+    ({"queues": {"billing-1": True}}, "queues must be a list of non-empty strings"),
+    ({"tenant": ["acme"]}, "the token names no tenant"),
+    ({"tenant": ""}, "the token names no tenant"),
+    ({"sub": 42}, "the token is invalid: Subject must be a string"),
+    ({"client_id": 42}, "client_id must be a string"),
+    ({"azp": ["web"]}, "azp must be a string"),
+    ({"jti": ["x"]}, "the token is invalid: JWT ID must be a string"),
+    ({"scope": ["complaints:read"]}, "scope must be a space-separated string"),
+])
+def test_a_signed_token_with_loosely_typed_claims_is_refused(issuer, verifier, claims, reason):
+    assert refused(verifier, signed(issuer, **claims)) == reason
+
+
+def signed(issuer: DevIssuer, **claims) -> str:
+    """An agent's token with these claims as given, signed with the trusted key (mint()
+    would make a list of a lone string)."""
+    valid = jwt.decode(agent(issuer), options={"verify_signature": False})
+    return jwt.encode({**valid, **claims}, issuer._key, algorithm="EdDSA",
+                      headers={"kid": issuer.kid})
+
+
+def test_a_token_may_live_a_day_and_not_a_second_more(issuer, verifier):
+    assert verifier.principal(agent(issuer, ttl_s=86_400)).sub == "alice"
+    assert refused(verifier, agent(issuer, ttl_s=86_401)) == "the token lives longer than 86400 s"
+
+
+def test_a_backdated_iat_does_not_stretch_the_lifetime(issuer, verifier):
+    now = int(time.time())
+    assert refused(verifier, agent(issuer, iat=now - 86_000, exp=now + 86_000)) \
+        == "the token lives longer than 86400 s"
+
+
+def test_the_maximum_lifetime_is_a_setting(issuer):
+    from runtime.auth.keys import JwksKeys
+    from runtime.auth.tokens import TokenVerifier
+    from runtime.settings import DEV_ISSUER
+    short = TokenVerifier(keys=JwksKeys(str(issuer.jwks_path)), issuer=DEV_ISSUER,
+                          audience=issuer.audience, max_lifetime_s=600)
+    assert short.principal(agent(issuer, ttl_s=600)).sub == "alice"
+    assert refused(short, agent(issuer, ttl_s=601)) == "the token lives longer than 600 s"
+    client = issuer.client_credentials(client_id="web", role=Role.CHANNEL_ADAPTER,
+                                       tenant="acme", ttl_s=3600)
+    assert refused(short, client) == "the token lives longer than 600 s"
