@@ -197,13 +197,19 @@ def build_router(
         "the token is the credential, no bearer token)",
     )
     def track(token: str) -> TrackingView:
-        complaint_id = tokens.resolve(token)
+        tracked = tokens.resolve(token)
         try:
-            complaint = app.get_complaint(complaint_id) if complaint_id else None
+            complaint = app.get_complaint(tracked.complaint_id) if tracked else None
         except (AggregateNotFoundError, TypeError):
             complaint = None
-        if complaint is None:
+        if tracked is None or complaint is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no complaint has this token")
+        if tracked.expired(app.clock()):
+            raise HTTPException(status.HTTP_410_GONE, "this tracking token expired on "
+                                f"{tracked.expires_at.date().isoformat()}")
+        if app.personal_data_erased(complaint):
+            raise HTTPException(status.HTTP_410_GONE, "this tracking token was revoked: the "
+                                "customer's personal data has been erased")
         return TrackingView(
             status=lifecycle_status(app, complaint), channel=complaint.channel,
             received_on=complaint.received_at.date(), last_updated_at=complaint.modified_on,

@@ -37,6 +37,7 @@ class Filed:
 
     complaint_id: uuid.UUID
     created: bool
+    filed_at: datetime  # when intake recorded it (a historical complaint's is not received_at)
     category: str | None = None
     severity: str | None = None
     duplicate_of: uuid.UUID | None = None
@@ -46,7 +47,7 @@ class Filed:
         understood = complaint.understanding or {}
         original = complaint.duplicate_of
         return cls(
-            complaint.id, created, category=understood.get("category"),
+            complaint.id, created, complaint.created_on, category=understood.get("category"),
             severity=understood.get("severity"),
             duplicate_of=uuid.UUID(original) if original else None,
         )
@@ -171,6 +172,10 @@ class IntakeApplication(ServiceApplication):
             text=ERASED if text is None else text,
             erased=text is None,
         )
+
+    def personal_data_erased(self, complaint: Complaint) -> bool:
+        """Whether the key that sealed the complaint's personal data is destroyed (erasure)."""
+        return self.vault.open(complaint.tenant, complaint.customer["id"], complaint.text) is None
 
     def erase_customer(self, *, tenant: str, customer_id: str, reason: str) -> Erasure:
         """Destroy the customer's key after recording why; asking again changes nothing."""

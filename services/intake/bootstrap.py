@@ -51,7 +51,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     tracking = TrackingTokens(tracking_key(
         secret.get_secret_value() if secret else None,
         settings.data_dir / f"{settings.service}-tracking.key",
-    ))
+    ), lifetime=timedelta(days=settings.tracking_token_days))
     pii_log = PiiAccessLog.from_url(settings.event_store_url)
     quota = FilingQuota(open_database(settings.event_store_url, name="quota"),
                         per_day=settings.filing_quota_per_day)

@@ -18,6 +18,8 @@ class IntakeSettings(Settings):
     max_batch_items: int = 500
     # Shared by every replica; unset, a key is generated in DATA_DIR (one machine only).
     tracking_secret: SecretStr | None = None
+    # A tracking token works this many days after intake recorded the complaint (410 after).
+    tracking_token_days: float = Field(400.0, gt=0)
     # taxonomy.yaml, severity.yaml and sentiment.yaml: reloaded when edited, no deploy needed.
     classification_rules_dir: Path = CLASSIFICATION
     classification_model: Path = CLASSIFICATION / "model.joblib"

@@ -63,7 +63,7 @@ class Filer:
             submission, tenant=tenant, idempotency_key=idempotency_key
         )
         self.on_saved()
-        token = self.tokens.issue(filed.complaint_id)
+        token = self.tokens.issue(filed.complaint_id, filed_at=filed.filed_at)
         return Accepted(
             complaint_id=filed.complaint_id,
             status_url=f"{self.public_url}/v1/complaints/{filed.complaint_id}",

@@ -1,9 +1,16 @@
 """Tracking tokens: what a customer holds to look up their complaint's status, and nothing else.
 
-A token is the complaint id encrypted with AES under the service's secret key: one 16-byte
-block, a keyed permutation, so it is as unguessable as a 128-bit random value, reveals nothing
-of the id, needs no storage, and is the same every time the complaint is asked for again (an
-idempotent repeat gets the same token). Every replica must share the key (TRACKING_SECRET).
+A token is the complaint id and the token's expiry sealed with AES-SIV under the service's
+secret key (deterministic authenticated encryption): it reveals nothing of the id, needs no
+storage, cannot be altered without failing authentication, and is the same every time the
+complaint is asked for again, as its expiry counts from when intake recorded the complaint
+(an idempotent repeat gets the same token). Every replica must share the key
+(TRACKING_SECRET).
+
+The encoding is canonical: unpadded base64url of exactly 40 bytes, and a string that does not
+re-encode to itself (other bits in the last character's unused positions) is no token, so one
+token has one spelling. Tokens of the first format (22 characters, no expiry) are no longer
+accepted: they could not expire and had 16 spellings each.
 """
 
 from __future__ import annotations
@@ -15,38 +22,64 @@ import logging
 import os
 import re
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 log = logging.getLogger(__name__)
 
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{54}")  # 40 bytes: 16 of SIV tag, 16 of id, 8 of expiry
+PURPOSE = b"complaint-platform/tracking-token/v2"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """What a valid token says: which complaint, and until when it may be tracked with it."""
+
+    complaint_id: uuid.UUID
+    expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
 
 
 class TrackingTokens:
     """Issues and resolves tracking tokens under one secret key."""
 
-    def __init__(self, key: bytes) -> None:
-        # One block under ECB is AES as a pseudorandom permutation: no pattern to leak.
-        self._cipher = Cipher(algorithms.AES(hashlib.sha256(key).digest()), modes.ECB())
+    def __init__(self, key: bytes, *, lifetime: timedelta = timedelta(days=400)) -> None:
+        # SHA-512 of purpose and key: a 512-bit AES-SIV key (AES-256) used for nothing else.
+        self._siv = AESSIV(hashlib.sha512(PURPOSE + b"\0" + key).digest())
+        self.lifetime = lifetime
 
-    def issue(self, complaint_id: uuid.UUID) -> str:
-        """The token of a complaint: 22 URL-safe characters."""
-        encryptor = self._cipher.encryptor()
-        block = encryptor.update(complaint_id.bytes) + encryptor.finalize()
-        return base64.urlsafe_b64encode(block).rstrip(b"=").decode()
+    def issue(self, complaint_id: uuid.UUID, *, filed_at: datetime) -> str:
+        """The token of a complaint recorded at filed_at: 54 URL-safe characters."""
+        expires = int((filed_at + self.lifetime).timestamp())
+        sealed = self._siv.encrypt(complaint_id.bytes + expires.to_bytes(8, "big"), [PURPOSE])
+        return _encode(sealed)
 
-    def resolve(self, token: str) -> uuid.UUID | None:
-        """The complaint id a token stands for (None: not a token; it may name no complaint)."""
-        if not TOKEN.match(token):
+    def resolve(self, token: str) -> Tracked | None:
+        """What a token stands for; None when it is not one of ours, in its one spelling."""
+        if not TOKEN.fullmatch(token):
             return None
         try:
-            block = base64.urlsafe_b64decode(token + "==")
+            sealed = base64.urlsafe_b64decode(token + "==")
         except (binascii.Error, ValueError):
             return None
-        decryptor = self._cipher.decryptor()
-        return uuid.UUID(bytes=decryptor.update(block) + decryptor.finalize())
+        if _encode(sealed) != token:
+            return None
+        try:
+            plain = self._siv.decrypt(sealed, [PURPOSE])
+        except InvalidTag:
+            return None
+        expires = int.from_bytes(plain[16:], "big")
+        return Tracked(uuid.UUID(bytes=plain[:16]), datetime.fromtimestamp(expires, UTC))
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def tracking_key(secret: str | None, key_file: Path) -> bytes:

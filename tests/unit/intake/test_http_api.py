@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import string
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from prometheus_client import REGISTRY
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.domain import MAX_TEXT_LENGTH
-from services.intake.tracking import TrackingTokens
+from services.intake.tracking import Tracked, TrackingTokens
 
 SAMPLES = Path(__file__).parent / "samples"
 VALID = {
@@ -167,7 +170,7 @@ def test_the_tracking_token_shows_status_and_nothing_personal(client):
     again = client.post("/v1/complaints", json=VALID, headers={"Idempotency-Key": "t1"}).json()
 
     token = accepted["tracking_token"]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{54}", token)
     assert accepted["tracking_url"] == f"http://127.0.0.1:8001/v1/track/{token}"
     assert again["tracking_token"] == token
     assert uuid.UUID(accepted["complaint_id"]).hex not in token
@@ -183,7 +186,7 @@ def test_the_tracking_token_shows_status_and_nothing_personal(client):
         assert personal not in view.text
 
 
-@pytest.mark.parametrize("token", ["A" * 22, "not-a-token", "A" * 21 + "*", "A" * 40])
+@pytest.mark.parametrize("token", ["A" * 22, "not-a-token", "A" * 21 + "*", "A" * 40, "A" * 54])
 def test_an_unknown_or_malformed_token_finds_nothing(client, token):
     client.post("/v1/complaints", json=VALID)
     answer = client.get(f"/v1/track/{token}")
@@ -191,16 +194,87 @@ def test_an_unknown_or_malformed_token_finds_nothing(client, token):
     assert answer.json() == {"detail": "no complaint has this token"}
 
 
-def test_tokens_are_a_keyed_permutation_of_the_complaint_id():
+def test_tokens_are_sealed_under_the_key_and_say_nothing_without_it():
     tokens, other_key = TrackingTokens(b"one secret"), TrackingTokens(b"another secret")
     ids = [uuid.uuid4() for _ in range(100)]
 
-    issued = [tokens.issue(i) for i in ids]
+    issued = [tokens.issue(i, filed_at=FILED_AT) for i in ids]
 
-    assert [tokens.resolve(t) for t in issued] == ids
+    assert [tokens.resolve(t) for t in issued] == [Tracked(i, EXPIRES_AT) for i in ids]
     assert len(set(issued)) == 100
-    assert [other_key.issue(i) for i in ids] != issued
-    assert other_key.resolve(issued[0]) != ids[0]
+    assert [tokens.issue(i, filed_at=FILED_AT) for i in ids] == issued  # a repeat: same token
+    assert [other_key.issue(i, filed_at=FILED_AT) for i in ids] != issued
+    assert {other_key.resolve(t) for t in issued} == {None}
+
+
+FILED_AT = datetime(2030, 1, 1, 9, 30, tzinfo=UTC)
+EXPIRES_AT = FILED_AT + timedelta(days=400)
+ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
+def test_every_other_spelling_of_a_token_is_no_token():
+    """Issue #21, point 7: one token, one string. The old format's last character carried four
+    unused bits, so 16 strings resolved to each complaint."""
+    tokens = TrackingTokens(b"one secret")
+    token = tokens.issue(uuid.uuid4(), filed_at=FILED_AT)
+    variants = {token[:i] + c + token[i + 1:] for i in range(len(token)) for c in ALPHABET
+                if c != token[i]}
+    raw = base64.urlsafe_b64decode(token + "==")
+    flipped = {base64.urlsafe_b64encode(bytes(b ^ (1 << bit) if j == i else b
+                                              for j, b in enumerate(raw))).rstrip(b"=").decode()
+               for i in range(len(raw)) for bit in range(8)}
+
+    assert len(variants) == 54 * 63 and len(flipped) == 40 * 8
+    assert {tokens.resolve(v) for v in variants | flipped} == {None}
+    for other in (token + "=", token + "\n", " " + token, token.upper(), token[:-1]):
+        assert tokens.resolve(other) is None
+
+
+def test_a_token_expires_the_set_number_of_days_after_filing():
+    tracked = TrackingTokens(b"k", lifetime=timedelta(days=30)).resolve(
+        TrackingTokens(b"k", lifetime=timedelta(days=30)).issue(uuid.uuid4(), filed_at=FILED_AT))
+    assert tracked.expires_at == FILED_AT + timedelta(days=30)
+    assert not tracked.expired(FILED_AT + timedelta(days=30) - timedelta(seconds=1))
+    assert tracked.expired(FILED_AT + timedelta(days=30))
+
+
+def test_the_last_characters_other_spellings_find_nothing_on_the_service(client):
+    accepted = client.post("/v1/complaints", json=VALID).json()
+    token = accepted["tracking_token"]
+    assert client.get(f"/v1/track/{token}").status_code == 200
+    spellings = [token[:-1] + c for c in ALPHABET if c != token[-1]]
+    answers = {client.get(f"/v1/track/{t}").status_code for t in spellings}
+    assert answers == {404}
+
+
+def test_an_expired_token_is_refused_with_the_reason(intake):
+    client, app = intake
+    accepted = client.post("/v1/complaints", json=VALID).json()
+    filed_at = app.get_complaint(uuid.UUID(accepted["complaint_id"])).created_on
+    app.clock = lambda: filed_at + timedelta(days=400)
+
+    answer = client.get(accepted["tracking_url"])
+
+    assert answer.status_code == 410
+    expired_on = (filed_at + timedelta(days=400)).date().isoformat()
+    assert answer.json() == {"detail": f"this tracking token expired on {expired_on}"}
+    app.clock = lambda: filed_at + timedelta(days=399)
+    assert client.get(accepted["tracking_url"]).status_code == 200
+
+
+def test_erasing_the_customer_revokes_their_tracking_tokens(client):
+    mine = client.post("/v1/complaints", json=VALID).json()
+    theirs = client.post("/v1/complaints", json={
+        **VALID, "customer": {"id": "cust-8"}, "text": "The courier lost my parcel."}).json()
+
+    erased = client.post("/v1/customers/cust-7/erasure", json={"reason": "customer_request"})
+
+    assert erased.status_code == 200
+    answer = client.get(mine["tracking_url"])
+    assert answer.status_code == 410
+    assert answer.json() == {"detail": "this tracking token was revoked: the customer's "
+                                       "personal data has been erased"}
+    assert client.get(theirs["tracking_url"]).status_code == 200
 
 
 def test_an_email_posted_raw_is_filed_once_by_its_message_id(intake):
