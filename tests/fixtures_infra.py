@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 from collections.abc import Iterator
 
 import docker
 import pytest
 from docker.errors import DockerException
 
-from deploy.local.kafka import start_broker, stop_broker
+from deploy.local.kafka import Broker, Scram, start_broker, stop_broker
 from deploy.local.postgres import configured_url, start_cluster, stop_cluster
 from deploy.local.support import free_ports
 from deploy.local.topics import ensure_topics
@@ -72,6 +73,23 @@ def private_kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield external
         return
     yield from _broker_of_our_own(tmp_path_factory.mktemp("kafka-private"))
+
+
+SCRAM_USERS = ("intake", "dispatch")  # besides admin, the broker's own (super) user
+
+
+@pytest.fixture(scope="module")
+def scram_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A broker of our own that authenticates clients with SCRAM-SHA-512 and authorises them
+    by ACL: users admin and SCRAM_USERS, no ACL yet, every registry topic."""
+    home = tmp_path_factory.mktemp("kafka-scram")
+    scram = Scram(secrets.token_hex(12), {user: secrets.token_hex(12) for user in SCRAM_USERS})
+    broker = start_broker(home, *free_ports(2), scram=scram)
+    try:
+        ensure_topics(broker.client())
+        yield broker
+    finally:
+        stop_broker(home)
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,19 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from deploy.local import support
+from runtime.kafka_access import KafkaSettings, client_options, connection
+
+if TYPE_CHECKING:
+    from deploy.kafka_acls import Grants
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +41,50 @@ class BrokerError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Scram:
+    """SCRAM-SHA-512 users of a broker that authenticates and authorises every client.
+
+    `admin` is the broker's own user and its only super user; every other user may do only
+    what an ACL allows it (deploy.kafka_acls).
+    """
+
+    admin_password: str
+    users: Mapping[str, str] = field(default_factory=dict)  # name -> password
+
+    def client(self, user: str = "admin") -> KafkaSettings:
+        """Settings fields of a client connecting as user, without the bootstrap address."""
+        password = self.admin_password if user == "admin" else self.users[user]
+        return KafkaSettings(
+            kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_mechanism="SCRAM-SHA-512",
+            kafka_sasl_username=user, kafka_sasl_password=password,
+        )
+
+    def format_options(self) -> list[str]:
+        """StorageTool options that create the users' credentials in the new metadata log."""
+        users = {**self.users, "admin": self.admin_password}
+        return [option for name, password in users.items() for option in
+                ("--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]")]
+
+
+@dataclass(frozen=True)
 class Broker:
     """A local broker: where it keeps its state and where it listens."""
 
     home: Path
     port: int
     controller_port: int
+    scram: Scram | None = None
 
     @property
     def bootstrap(self) -> str:
         """The bootstrap address clients connect to."""
         return f"{HOST}:{self.port}"
+
+    def client(self, user: str = "admin") -> KafkaSettings:
+        """How a client reaches this broker (as user, when it authenticates clients)."""
+        if self.scram is None:
+            return KafkaSettings(kafka_bootstrap=self.bootstrap)
+        return self.scram.client(user).model_copy(update={"kafka_bootstrap": self.bootstrap})
 
     @property
     def pid(self) -> int | None:
@@ -81,16 +120,17 @@ def resolve_jars(libs: Path = HOME / "libs") -> Path:
     return libs
 
 
-def broker_answers(bootstrap: str, timeout: float = 5.0) -> bool:
-    """Whether a Kafka broker at bootstrap answers a metadata request within timeout seconds."""
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
+def broker_answers(kafka: KafkaSettings | str, timeout: float = 5.0) -> bool:
+    """Whether a Kafka broker answers a metadata request within timeout seconds."""
+    kafka = connection(kafka)
+    host, _, port = kafka.kafka_bootstrap.split(",")[0].rpartition(":")
     if not support.port_open(host, int(port), timeout):
         return False  # spares aiokafka's connection-error logging while a broker boots
-    return support.run_sync(_answers(bootstrap, timeout))
+    return support.run_sync(_answers(kafka, timeout))
 
 
-async def _answers(bootstrap: str, timeout: float) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+async def _answers(kafka: KafkaSettings, timeout: float) -> bool:
+    admin = AIOKafkaAdminClient(**client_options(kafka), request_timeout_ms=int(timeout * 1000))
     try:
         async with asyncio.timeout(timeout):
             await admin.start()
@@ -101,11 +141,18 @@ async def _answers(bootstrap: str, timeout: float) -> bool:
         await admin.close()
 
 
-def start_broker(home: Path, port: int, controller_port: int, *, timeout: float = 90.0) -> Broker:
-    """Start a KRaft broker with its state in home, or reuse the one already answering there."""
-    broker = Broker(home.resolve(), port, controller_port)
+def start_broker(
+    home: Path, port: int, controller_port: int, *, timeout: float = 90.0,
+    scram: Scram | None = None,
+) -> Broker:
+    """Start a KRaft broker with its state in home, or reuse the one already answering there.
+
+    With scram, clients must authenticate with SCRAM-SHA-512 as one of its users and need
+    ACLs for everything (the admin user excepted); the users exist from the first start on.
+    """
+    broker = Broker(home.resolve(), port, controller_port, scram)
     if broker.pid is None:
-        if broker_answers(broker.bootstrap):
+        if broker_answers(broker.client()):
             log.info("reusing the broker already answering at %s", broker.bootstrap)
             return broker
         _spawn(broker)
@@ -113,18 +160,40 @@ def start_broker(home: Path, port: int, controller_port: int, *, timeout: float 
     return broker
 
 
+def _java() -> list[str]:
+    """The JVM command line with the broker jars, to which a main class and arguments go."""
+    java_home = os.environ.get("JAVA_HOME")
+    return [f"{java_home}/bin/java" if java_home else "java",
+            f"-Dlog4j.configuration=file:{FILES / 'log4j.properties'}",
+            "-cp", f"{resolve_jars()}/*"]
+
+
+def grant(broker: Broker, grants: Grants) -> None:
+    """Create a user's ACLs (deploy.kafka_acls) on a broker started with scram, as admin."""
+    config = broker.home / "admin.properties"
+    config.write_text(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="admin" password="{broker.scram.admin_password}";\n'
+    )
+    for arguments in grants.commands(broker.bootstrap, str(config)):
+        support.run_checked([*_java(), "kafka.admin.AclCommand", *arguments])
+
+
 def _spawn(broker: Broker) -> None:
-    classpath = f"{resolve_jars()}/*"
     home = broker.home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "server.properties"
+    listeners = "listeners-scram" if broker.scram else "listeners-plaintext"
+    where = {"host": HOST, "port": broker.port, "controller_port": broker.controller_port,
+             "admin_password": broker.scram.admin_password if broker.scram else ""}
     config.write_text((FILES / "server.properties").read_text().format(
-        host=HOST, port=broker.port, controller_port=broker.controller_port, data=home / "data"))
-    java_home = os.environ.get("JAVA_HOME")
-    java = [f"{java_home}/bin/java" if java_home else "java",
-            f"-Dlog4j.configuration=file:{FILES / 'log4j.properties'}", "-cp", classpath]
+        listeners=(FILES / f"{listeners}.properties").read_text().format(**where),
+        data=home / "data", **where))
+    java = _java()
     if not (home / "data" / "meta.properties").exists():
-        fmt = ["kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config)]
+        fmt = ["kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config),
+               *(broker.scram.format_options() if broker.scram else [])]
         support.run_checked([*java, *fmt])
     log.info("starting Kafka broker at %s in %s", broker.bootstrap, home)
     with (home / "broker.log").open("wb") as out:
@@ -139,7 +208,7 @@ def _spawn(broker: Broker) -> None:
 def _wait_until_ready(broker: Broker, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while broker.pid is not None and time.monotonic() < deadline:
-        if broker_answers(broker.bootstrap):
+        if broker_answers(broker.client()):
             log.info("Kafka broker ready at %s (pid %s)", broker.bootstrap, broker.pid)
             return
         time.sleep(0.5)
