@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from runtime import request_validation
 from runtime.auth.wiring import AccessControl, install
 from runtime.service import ServiceRuntime
 from runtime.settings import Settings
@@ -37,6 +38,7 @@ def create_http_app(
                     yield
 
     api = FastAPI(title=title, lifespan=lifespan)
+    request_validation.install(api)
     settings = getattr(runtime, "settings", None)
     install(api, access or AccessControl.from_settings(
         settings if isinstance(settings, Settings) else Settings()))

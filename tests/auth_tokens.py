@@ -20,6 +20,7 @@ from fastapi import FastAPI
 import contracts
 from contracts.envelope import DomainEvent, Envelope
 from contracts.registry import parse
+from runtime import request_validation
 from runtime.auth.issuer import DEV_AUDIENCE, DevIssuer
 from runtime.auth.keys import JwksKeys
 from runtime.auth.roles import Role
@@ -61,8 +62,10 @@ class Tokens:
         return AccessControl(verifier=verifier, max_body_bytes=max_body_bytes, bucket=None)
 
     def app(self, *routers: Any, max_body_bytes: int = 1_048_576) -> FastAPI:
-        """A bare FastAPI app with these routers behind access control."""
+        """A bare FastAPI app with these routers behind access control, its requests validated
+        as every service's are."""
         api = FastAPI()
+        request_validation.install(api)
         install(api, self.access(max_body_bytes=max_body_bytes))
         for router in routers:
             api.include_router(router)

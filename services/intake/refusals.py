@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from runtime.request_validation import unprocessable
 from services.intake.metrics import REJECTED
 
 FieldError = dict[str, Any]
@@ -50,10 +50,10 @@ def refuse(errors: Sequence[FieldError]) -> NoReturn:
 
 
 async def counted_refusal(request: Request, exc: Exception) -> Response:
-    """FastAPI's 422 answer, counted by reason."""
+    """Every service's 422 answer (runtime.request_validation), counted by reason."""
     assert isinstance(exc, RequestValidationError)
     count(exc.errors())
-    return await request_validation_exception_handler(request, exc)
+    return await unprocessable(request, exc)
 
 
 def install(http: FastAPI) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from runtime import request_validation
 from runtime.auth import (
     CurrentTenant,
     NotFound,
@@ -215,6 +216,7 @@ def build_demo(directory: Path, *, rate_per_s: float = 0, burst: int = 1,
     db = SqliteDatabase(str(directory / "demo.sqlite"))
     log, store = PiiAccessLog(db), Store()
     app = FastAPI(title="Access control demo")
+    request_validation.install(app)  # as runtime.http does for every service
     bucket = TokenBucket(rate_per_s=rate_per_s, burst=burst) if rate_per_s > 0 else None
     install(app, AccessControl(verifier=verifier, max_body_bytes=max_body_bytes, bucket=bucket))
     app.include_router(build_router(store, log, FilingQuota(db, per_day=quota_per_day)))
