@@ -15,6 +15,7 @@ from runtime.eventstore import Cause, ServiceApplication
 from runtime.ownership import followed
 from services.resolution.decisions import DecisionUseCases
 from services.resolution.domain import Case
+from services.resolution.domain.content_check import check_content
 from services.resolution.domain.errors import NotAllowed
 from services.resolution.domain.feedback import SurveyToken, UnknownSurvey, token_hash
 from services.resolution.domain.language import ComplaintLanguage, known
@@ -209,6 +210,7 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
         """Store the file by its hash (write-once) and attach it to the case."""
         # Refuse (and record the refusal) before writing anything for a conflicted person.
         self._change(complaint_id, lambda c: c.check_may_handle(by))
+        check_content(content_type, content)  # the bytes, not the declared type, decide
         evidence_id = str(uuid.uuid4())
         digest = self.evidence.put(content)
         self._change(complaint_id, lambda c: c.attach_evidence(

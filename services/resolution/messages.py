@@ -161,5 +161,9 @@ ZH: Mapping[str, str] = {
         "证据未通过完整性校验，已拒绝：{error}",
     "at most {limit} bytes": "最多 {limit} 字节",
     "the file is empty": "文件为空",
+    "the file holds markup (HTML, SVG, XML or script), which is not accepted as evidence":
+        "文件含有标记内容（HTML、SVG、XML 或脚本），不能作为证据",
+    "the file's content is {sniffed}, not the declared {declared}":
+        "文件内容为 {sniffed}，与声明的类型 {declared} 不符",
     "give text or complaint_id": "请提供 text 或 complaint_id",
 }

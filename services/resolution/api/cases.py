@@ -18,7 +18,7 @@ from contracts.resolution import MessageKind, NoteVisibility
 from runtime.auth import Principal, Scope, require
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.lifecycle import status_of
-from services.resolution.api.common import ComplaintId, on_case
+from services.resolution.api.common import ComplaintId, attachment, on_case
 from services.resolution.api.views import CaseView, case_view, shown
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import templates
@@ -169,8 +169,12 @@ def build_router(
                       who: Principal = evidence_reader) -> Response:
         item, content = app.read_evidence(complaint_id=complaint_id, evidence_id=evidence_id)
         pii_log.record(who, complaint_id=complaint_id, fields=["evidence"])
+        # Downloaded, never rendered: files stored before content sniffing may be anything.
         return Response(content, media_type=item["content_type"], headers={
             "ETag": f'"{item["sha256"]}"', "X-Content-SHA256": item["sha256"],
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": attachment(item["filename"]),
+            "Content-Security-Policy": "default-src 'none'; sandbox",
         })
 
     return router

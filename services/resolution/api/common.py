@@ -3,6 +3,8 @@ errors as HTTP answers in the caller's language (`Accept-Language`: zh or en).""
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -110,3 +112,14 @@ def on_case(app: ResolutionApplication, *scopes: str) -> Any:
         return caller
 
     return Depends(checked)
+
+
+_UNSAFE_IN_QUOTES = re.compile(r'[^\x20-\x7e]|["\\%;]')
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition that downloads the file under its name (RFC 6266): an ASCII
+    fallback with anything unsafe replaced, and the exact name UTF-8 percent-encoded."""
+    fallback = _UNSAFE_IN_QUOTES.sub("_", filename).strip() or "evidence"
+    exact = urllib.parse.quote(filename, safe="")
+    return f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{exact}'

@@ -57,9 +57,10 @@ def test_a_missing_file_is_reported(tmp_path: Path) -> None:
 
 
 def upload(client: TestClient, complaint_id: str, content: bytes = PHOTO,
-           content_type: str = "image/png", actor: str = "agent-0142"):
+           content_type: str = "image/png", actor: str = "agent-0142",
+           filename: str = "screen.png"):
     return client.put(
-        f"/v1/cases/{complaint_id}/evidence", params={"filename": "screen.png"},
+        f"/v1/cases/{complaint_id}/evidence", params={"filename": filename},
         headers={**as_(actor), "content-type": content_type}, content=content,
     )
 
@@ -79,6 +80,9 @@ def test_an_upload_is_attached_by_hash_and_read_back_verified(
         200, PHOTO, "image/png"
     )
     assert read.headers["x-content-sha256"] == DIGEST
+    assert read.headers["x-content-type-options"] == "nosniff"
+    assert read.headers["content-disposition"] == (
+        'attachment; filename="screen.png"; filename*=UTF-8\'\'screen.png')
     [attached] = [e for e in published_envelopes(app)
                   if e.type == "resolution.evidence_attached.v1"]
     assert attached.data == {
@@ -99,6 +103,49 @@ def test_a_tampered_file_is_refused_by_the_api(
     assert read.status_code == 409
     assert read.json()["detail"].startswith("evidence failed its integrity check and is refused")
     assert b"something else" not in read.content
+
+
+def test_html_declared_as_an_image_is_refused_and_nothing_is_stored(
+    app: ResolutionApplication, client: TestClient, opened: str
+) -> None:
+    page = b"<!DOCTYPE html><html><script>fetch('/v1/cases')</script></html>"
+
+    refused = upload(client, opened, page, "image/png")
+
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "the file holds markup (HTML, SVG, XML or script), which is not accepted as evidence")
+    assert not os.path.exists(app.evidence.path_for(hashlib.sha256(page).hexdigest()))
+    assert app.get_case(opened).evidence == {}
+
+
+@pytest.mark.parametrize(("content", "declared", "sniffed"), [
+    (b"%PDF-1.7 statement", "image/png", "application/pdf"),
+    (PHOTO, "application/pdf", "image/png"),
+    (PHOTO, "text/plain", "image/png"),
+    (b"just some bytes", "image/jpeg", "unrecognised"),
+])
+def test_a_file_whose_bytes_are_not_its_declared_type_is_refused(
+    client: TestClient, opened: str, content: bytes, declared: str, sniffed: str
+) -> None:
+    refused = upload(client, opened, content, declared)
+
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        f"the file's content is {sniffed}, not the declared {declared}")
+
+
+def test_a_download_is_an_attachment_under_a_safely_quoted_name(
+    client: TestClient, opened: str
+) -> None:
+    evidence_id = upload(client, opened, filename='屏幕 "1"\r\n.png').json()["evidence_id"]
+
+    read = client.get(f"/v1/cases/{opened}/evidence/{evidence_id}")
+
+    assert read.headers["content-disposition"] == (
+        "attachment; filename=\"__ _1___.png\"; "
+        "filename*=UTF-8''%E5%B1%8F%E5%B9%95%20%221%22%0D%0A.png")
+    assert read.headers["x-content-type-options"] == "nosniff"
 
 
 def test_voice_and_documents_are_kinds_of_evidence_and_executables_are_refused(
