@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.lifecycle import ComplaintStatus
 from runtime.auth import NotFound, Personal, Principal, Scope, authorize_object, require
@@ -20,7 +20,8 @@ from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
 from services.intake.application import IntakeApplication
 from services.intake.channel_api import build_channel_router
-from services.intake.domain import Complaint, ErasureReason, Submission
+from services.intake.customer_ids import normalise_customer_id
+from services.intake.domain import CUSTOMER_ID, Complaint, ErasureReason, Submission
 from services.intake.filing import Accepted, Filer
 from services.intake.metrics import BATCH_SIZE
 from services.intake.refusals import count, field_errors, refuse
@@ -103,7 +104,8 @@ class ErasureView(BaseModel):
     recorded: bool
 
 
-CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
+CustomerId = Annotated[str, Path(min_length=1, max_length=128, description=CUSTOMER_ID),
+                      AfterValidator(normalise_customer_id)]
 
 
 def build_router(

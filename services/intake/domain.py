@@ -16,8 +16,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from contracts.envelope import NAMESPACE
 from contracts.intake import Attachment, Channel, CustomerTier, RecordedHistory
+from services.intake.customer_ids import normalise_customer_id
 
 MAX_TEXT_LENGTH = 20_000
+CUSTOMER_ID = ("Normalised on arrival (services/intake/customer_ids.py): NFKC, trimmed, one "
+               "case unless the source (the part before ':', e.g. wechat) is case-sensitive; "
+               "invisible or control characters are refused")
 UNDETERMINED = "und"  # ISO 639-2: the language of complaints received before it was detected
 
 
@@ -244,11 +248,16 @@ class Customer(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=128, description=CUSTOMER_ID)
     name: str | None = Field(None, max_length=200)
     contact: str | None = Field(None, max_length=200)
     tier: CustomerTier = CustomerTier.STANDARD
     region: str | None = Field(None, max_length=64)
+
+    @field_validator("id")
+    @classmethod
+    def one_spelling(cls, value: str) -> str:
+        return normalise_customer_id(value)
 
 
 class History(RecordedHistory):

@@ -12,7 +12,7 @@ from runtime import ownership
 from runtime.eventstore import Cause
 from runtime.inbox import Rejected
 from services.intake.application import IntakeApplication
-from services.intake.domain import Customer, Submission
+from services.intake.domain import Submission
 
 
 def file_submission(
@@ -22,10 +22,12 @@ def file_submission(
     try:
         submission = Submission(
             channel=event.channel,
-            customer=Customer(
-                id=event.customer_id, name=event.customer_name, contact=event.customer_contact,
-                tier=event.customer_tier, region=event.region,
-            ),
+            # A mapping, not Customer(...): a refusal then names the field `customer.id`.
+            customer={
+                "id": event.customer_id, "name": event.customer_name,
+                "contact": event.customer_contact, "tier": event.customer_tier,
+                "region": event.region,
+            },
             subject=event.subject,
             text=event.text,
             occurred_at=event.occurred_at,
