@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from deploy import kafka_acls
 from tests.unit.deploy.manifests import (
     INFRA_IMAGES,
     INTERPRETER_ENV,
+    REPO,
     SERVICES,
     TOPICS_COMMAND,
     default_port,
@@ -30,7 +32,8 @@ from tests.unit.deploy.manifests import (
 def test_compose_uses_official_infrastructure_images_with_their_documented_variables(
     compose: dict[str, Any], app_services: dict[str, dict[str, Any]]
 ) -> None:
-    infra = {name: spec for name, spec in compose["services"].items() if name not in app_services}
+    infra = {name: spec for name, spec in compose["services"].items()
+             if name not in app_services and name != "kafka-users"}
     assert {name: spec["image"] for name, spec in infra.items()} == {
         "kafka": "apache/kafka:3.9.1",
         "postgres": "postgres:16",
@@ -43,8 +46,49 @@ def test_compose_uses_official_infrastructure_images_with_their_documented_varia
         assert "healthcheck" in spec, f"{name} has no healthcheck to depend on"
     kafka = compose["services"]["kafka"]["environment"]
     assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert kafka["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert kafka["KAFKA_ADVERTISED_LISTENERS"] == "SASL_PLAINTEXT://kafka:9092"
     assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+
+
+def test_compose_broker_lets_in_only_authenticated_users_with_acls(
+    compose: dict[str, Any],
+) -> None:
+    """#21, point 10: no listener without SASL, and nothing allowed without an ACL."""
+    kafka = compose["services"]["kafka"]["environment"]
+    assert kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"] == (
+        "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT")
+    assert kafka["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512,PLAIN"
+    assert kafka["KAFKA_AUTHORIZER_CLASS_NAME"] == (
+        "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+    assert kafka["KAFKA_SUPER_USERS"] == "User:admin"
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert "--command-config" in compose["services"]["kafka"]["healthcheck"]["test"][1]
+
+
+def test_compose_creates_each_user_with_the_generated_acls(compose: dict[str, Any]) -> None:
+    job = compose["services"]["kafka-users"]
+    assert job["volumes"] == ["./deploy/kafka/users.sh:/users.sh:ro"]
+    assert (REPO / "deploy/kafka/users.sh").read_text() == kafka_acls.script()
+    assert set(job["environment"]) == {
+        "KAFKA_BOOTSTRAP", "KAFKA_ADMIN_PASSWORD",
+        *(kafka_acls.password_variable(user) for user in kafka_acls.every_user()),
+    }
+
+
+def test_compose_services_authenticate_as_their_own_kafka_user(
+    app_services: dict[str, dict[str, Any]], compose: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    users = compose["services"]["kafka-users"]["environment"]
+    for service in SERVICES:
+        env = {k: str(v) for k, v in app_services[service]["environment"].items()}
+        settings = settings_from(service, env, monkeypatch)
+        assert (settings.kafka_security_protocol, settings.kafka_sasl_mechanism,
+                settings.kafka_sasl_username) == ("SASL_PLAINTEXT", "SCRAM-SHA-512", service)
+        # The password the kafka-users job gives the service's user.
+        variable = kafka_acls.password_variable(service)
+        assert env["KAFKA_SASL_PASSWORD"] == users[variable], service
+        assert env["KAFKA_SASL_PASSWORD"].startswith(f"${{{variable}:-")
 
 
 def test_compose_services_run_their_module_on_their_port(
@@ -128,6 +172,7 @@ def test_compose_start_order(
         expected = {
             "topics": {"condition": "service_completed_successfully"},
             "kafka": {"condition": "service_healthy"},
+            "kafka-users": {"condition": "service_completed_successfully"},
         }
         if has_event_store(service):
             expected["postgres"] = {"condition": "service_healthy"}
@@ -144,4 +189,8 @@ def test_compose_topic_job_runs_the_topic_module_against_the_compose_broker(
 ) -> None:
     job = app_services["topics"]
     assert job["command"] == TOPICS_COMMAND
-    assert job["environment"] == {"KAFKA_BOOTSTRAP": "kafka:9092"}
+    assert job["environment"] == {
+        "KAFKA_BOOTSTRAP": "kafka:9092", "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "admin",
+        "KAFKA_SASL_PASSWORD": "${KAFKA_ADMIN_PASSWORD:-admin-local}",
+    }
