@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from deploy.kafka_acls import password_variable
 from runtime.settings import DEV_ISSUER, Settings
 from tests.unit.deploy.manifests import (
     APP_IMAGE_K8S,
@@ -123,7 +124,8 @@ def test_k8s_env_configures_each_service(
 ) -> None:
     assert set(configmap) <= field_names(Settings)
     assert set(secret) == {
-        "DATABASE_URL", "CLICKHOUSE_URL", "TRACKING_SECRET", "CUSTOMER_PSEUDONYM_KEY"
+        "DATABASE_URL", "CLICKHOUSE_URL", "TRACKING_SECRET", "CUSTOMER_PSEUDONYM_KEY",
+        "KAFKA_ADMIN_PASSWORD", *(password_variable(service) for service in SERVICES),
     }
     assert urlparse(secret["DATABASE_URL"]).scheme == "postgresql"
     assert urlparse(secret["CLICKHOUSE_URL"]).scheme == "http"
@@ -133,6 +135,11 @@ def test_k8s_env_configures_each_service(
         assert settings.http_host == "0.0.0.0"
         assert settings.http_port == default_port(service)
         assert settings.kafka_bootstrap == configmap["KAFKA_BOOTSTRAP"]
+        # Its own Kafka user over TLS, the password from the Secret (#21, point 10).
+        assert (settings.kafka_security_protocol, settings.kafka_sasl_mechanism,
+                settings.kafka_sasl_username) == ("SASL_SSL", "SCRAM-SHA-512", service)
+        assert settings.kafka_sasl_password.get_secret_value() == secret[
+            password_variable(service)]
         assert str(settings.data_dir) == image_env()["DATA_DIR"]
         # Without these, each replica would keep its own SQLite file or chDB in scratch space.
         if has_event_store(service):
@@ -159,7 +166,8 @@ def test_k8s_env_configures_each_service(
 
 
 def test_k8s_topic_job_runs_the_topic_module_against_the_configured_broker(
-    k8s: dict[tuple[str, str], dict[str, Any]], configmap: dict[str, str]
+    k8s: dict[tuple[str, str], dict[str, Any]], configmap: dict[str, str],
+    secret: dict[str, str],
 ) -> None:
     job = k8s["Job", "topics"]
     (container,) = job["spec"]["template"]["spec"]["containers"]
@@ -167,6 +175,8 @@ def test_k8s_topic_job_runs_the_topic_module_against_the_configured_broker(
     assert container["command"] == TOPICS_COMMAND
     assert container_env(container, k8s) == {
         "KAFKA_BOOTSTRAP": configmap["KAFKA_BOOTSTRAP"],
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_SASL_USERNAME": "admin", "KAFKA_SASL_PASSWORD": secret["KAFKA_ADMIN_PASSWORD"],
         "TOPIC_REPLICATION": "3",
     }
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "OnFailure"
