@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime.auth.metrics import RATE_LIMITED
+from runtime.auth.principal import Principal
 from runtime.auth.tokens import InvalidToken, TokenVerifier
 
 OPERATIONS = ("/healthz", "/readyz", "/metrics")
@@ -31,13 +32,16 @@ class TokenBucket:
         self.rate, self.burst, self.max_keys, self._clock = rate_per_s, burst, max_keys, clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
-    def take(self, key: str) -> float:
-        """0 if a token was taken; otherwise the seconds until one will be there."""
+    def take(self, key: str, cost: int = 1) -> float:
+        """0 if cost tokens were taken; otherwise the seconds until they will be there (none
+        is taken then). A cost above the burst can never be paid: callers bound it."""
+        if not 1 <= cost <= self.burst:
+            raise ValueError(f"a cost is between 1 and the burst ({self.burst})")
         now = self._clock()
         tokens, last = self._buckets.pop(key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
-        self._buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
+        wait = 0.0 if tokens >= cost else (cost - tokens) / self.rate
+        self._buckets[key] = (tokens - cost if wait == 0 else tokens, now)
         if len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)  # an idle key's bucket is full anyway
         return wait
@@ -60,7 +64,7 @@ class RateLimit:
             return
         RATE_LIMITED.labels(kind="rate").inc()
         response = JSONResponse({"detail": "too many requests"}, status_code=429,
-                                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+                                headers=retry_after(wait))
         await response(scope, receive, send)
 
     async def _caller(self, scope: Scope) -> str:
@@ -70,8 +74,18 @@ class RateLimit:
         if scheme.lower() == "bearer" and token:
             try:
                 principal = await to_thread.run_sync(self.verifier.principal, token.strip())
-                return f"principal:{principal.tenant}/{principal.sub}"
+                return caller_key(principal)
             except InvalidToken:
                 pass
         client = scope.get("client")
         return f"ip:{client[0] if client else 'unknown'}"
+
+
+def caller_key(principal: Principal) -> str:
+    """The bucket (and batch slots) of a verified caller."""
+    return f"principal:{principal.tenant}/{principal.sub}"
+
+
+def retry_after(wait_s: float) -> dict[str, str]:
+    """The Retry-After header for a wait, in whole seconds, at least one."""
+    return {"Retry-After": str(max(1, math.ceil(wait_s)))}

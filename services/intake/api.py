@@ -9,11 +9,12 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.lifecycle import ComplaintStatus
 from runtime.auth import NotFound, Personal, Principal, Scope, authorize_object, require
+from runtime.auth.batches import BatchSlots, charge, max_items
 from runtime.auth.pii_log import PiiAccessLog, disclose
 from runtime.auth.quota import FilingQuota
 from runtime.lifecycle import status_of
@@ -117,6 +118,7 @@ def build_router(
     tracking: TrackingTokens | None = None,
     quota: FilingQuota | None = None,
     max_batch_items: int = 500,
+    max_concurrent_batches: int = 2,
 ) -> APIRouter:
     """Routes over the intake application (without `tracking`, tokens last one process).
 
@@ -127,6 +129,7 @@ def build_router(
     tokens = tracking or TrackingTokens(os.urandom(32))
     filer = Filer(app=app, on_saved=on_saved, tokens=tokens, public_url=public_url,
                   quota=quota)
+    slots = BatchSlots(max_concurrent_batches)
 
     @router.post(
         "/complaints", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
@@ -143,28 +146,18 @@ def build_router(
         "/complaints:batch", response_model=BatchResult, tags=["complaints"],
         summary="File many complaints, each with its own idempotency key and its own result",
     )
-    def file_batch(batch: BatchRequest, caller: Filing) -> BatchResult:
-        if len(batch.items) > max_batch_items:
+    def file_batch(batch: BatchRequest, caller: Filing, request: Request) -> BatchResult:
+        # N items cost N tokens of the caller's rate limit, so the batch may not exceed the
+        # burst; and a caller runs at most max_concurrent_batches at once (429 beyond).
+        most = max_items(request, max_batch_items)
+        if len(batch.items) > most:
             refuse([{"loc": ["body", "items"], "type": "batch_too_large",
-                     "msg": f"at most {max_batch_items} items per batch"}])
-        BATCH_SIZE.observe(len(batch.items))
-        results = []
-        for index, raw in enumerate(batch.items):
-            try:
-                item = BatchItem.model_validate(raw)
-            except ValidationError as error:
-                errors = field_errors(error)
-                count(errors)
-                results.append(ItemResult(index=index, status=422, errors=errors))
-                continue
-            try:
-                filed = filer.file(item.submission, item.idempotency_key, caller=caller)
-            except HTTPException as refusal:  # the quota (429) or history (403)
-                results.append(ItemResult(index=index, status=refusal.status_code, errors=[
-                    {"loc": ["submission"], "msg": refusal.detail, "type": REFUSALS.get(
-                        refusal.status_code, "refused")}]))
-                continue
-            results.append(ItemResult(index=index, status=202, accepted=filed))
+                     "msg": f"at most {most} items per batch"}])
+        with slots.hold(caller):
+            charge(request, caller, items=len(batch.items))
+            BATCH_SIZE.observe(len(batch.items))
+            results = [file_item(filer, index, raw, caller)
+                       for index, raw in enumerate(batch.items)]
         accepted_count = sum(r.status == 202 for r in results)
         return BatchResult(
             accepted=accepted_count, refused=len(results) - accepted_count, results=results
@@ -232,6 +225,23 @@ def build_router(
 
     router.include_router(build_channel_router(filer))
     return router
+
+
+def file_item(filer: Filer, index: int, raw: dict[str, Any], caller: Principal) -> ItemResult:
+    """One item of a batch, filed or refused alone."""
+    try:
+        item = BatchItem.model_validate(raw)
+    except ValidationError as error:
+        errors = field_errors(error)
+        count(errors)
+        return ItemResult(index=index, status=422, errors=errors)
+    try:
+        filed = filer.file(item.submission, item.idempotency_key, caller=caller)
+    except HTTPException as refusal:  # the quota (429) or history (403)
+        return ItemResult(index=index, status=refusal.status_code, errors=[
+            {"loc": ["submission"], "msg": refusal.detail,
+             "type": REFUSALS.get(refusal.status_code, "refused")}])
+    return ItemResult(index=index, status=202, accepted=filed)
 
 
 REFUSALS = {status.HTTP_429_TOO_MANY_REQUESTS: "filing_quota_exceeded",

@@ -58,6 +58,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     router = api.build_router(
         app, on_saved=runtime.relay.wake, pii_log=pii_log, public_url=settings.public_url,
         tracking=tracking, quota=quota, max_batch_items=settings.max_batch_items,
+        max_concurrent_batches=settings.max_concurrent_batches,
     )
     http = create_http_app(runtime, title="Complaint intake",
                            routers=[router, pii_log_api.build_router(pii_log)])

@@ -15,7 +15,8 @@ class IntakeSettings(Settings):
     service: str = "intake"
     http_port: int = 8001
     max_body_bytes: int = 2 * 1024 * 1024
-    max_batch_items: int = 500
+    max_batch_items: int = 500  # and at most RATE_LIMIT_BURST: each item costs a token
+    max_concurrent_batches: int = Field(2, ge=1)  # per caller and replica; 429 beyond
     # Shared by every replica; unset, a key is generated in DATA_DIR (one machine only).
     tracking_secret: SecretStr | None = None
     # A tracking token works this many days after intake recorded the complaint (410 after).

@@ -107,3 +107,21 @@ def test_a_forged_token_counts_against_the_ip_not_the_victim(limited, issuer, tm
 def test_operational_endpoints_are_not_limited(limited):
     client, _ = limited
     assert {client.get("/healthz").status_code for _ in range(10)} == {200}
+
+
+def test_a_cost_of_n_takes_n_tokens_or_none():
+    """Issue #21, point 6: a batch pays per item, all at once or not at all."""
+    clock = Clock()
+    bucket = TokenBucket(rate_per_s=2, burst=10, clock=clock)
+    assert bucket.take("a", 6) == 0
+    assert bucket.take("a", 5) == pytest.approx(0.5)  # 4 left: one more in half a second
+    assert bucket.take("a", 4) == 0  # the refused cost spent nothing
+    assert bucket.take("a") == pytest.approx(0.5)
+    clock.advance(5)
+    assert bucket.take("a", 10) == 0
+
+
+@pytest.mark.parametrize("cost", [0, -1, 11])
+def test_a_cost_the_bucket_could_never_pay_is_an_error(cost):
+    with pytest.raises(ValueError):
+        TokenBucket(rate_per_s=1, burst=10, clock=Clock()).take("a", cost)
