@@ -54,7 +54,9 @@ def create_http_app(
         checks = runtime.readiness()
         ready = all(checks.values())
         response.status_code = 200 if ready else 503
-        return {"ready": ready, "checks": checks}
+        # Warnings (e.g. a calendar running out of holidays) are shown but keep it ready.
+        warnings = runtime.warnings() if hasattr(runtime, "warnings") else {}
+        return {"ready": ready, "checks": checks, **({"warnings": warnings} if warnings else {})}
 
     @api.get("/metrics", summary="Prometheus metrics", tags=["operations"])
     def metrics() -> Response:

@@ -40,6 +40,8 @@ class ServiceRuntime:
         default_factory=dict
     )
     started: bool = False
+    # Conditions an operator should see on /readyz that do not stop the replica serving.
+    advisories: list[Callable[[], Mapping[str, str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Every service keeps the complaint's lifecycle status from the stages' topics.
@@ -129,3 +131,10 @@ class ServiceRuntime:
             log.exception("event store not reachable")
             checks["event_store"] = False
         return checks
+
+    def warnings(self) -> dict[str, str]:
+        """Non-fatal findings shown beside the readiness checks, by name."""
+        found: dict[str, str] = {}
+        for advisory in self.advisories:
+            found.update(advisory())
+        return found

@@ -18,6 +18,9 @@ from services.sla.lifecycle import Lifecycle
 from services.sla.timesource import TimeSource
 
 T = TypeVar("T")
+# The events that set a clock's schedule: each says which years it reached that its calendar
+# does not cover.
+SCHEDULED = (ComplaintSla.ClockStarted, ComplaintSla.ClockResumed, ComplaintSla.ClockRebased)
 # Optimistic concurrency: another replica (or this one's timer) may save the same complaint
 # first; the change is then recomputed from the newer state.
 ATTEMPTS = 8
@@ -43,6 +46,10 @@ class SlaApplication(ServiceApplication):
                 sla = next(o for o in objs if getattr(o, "id", None) == stored.originator_id)
                 clock = sla.clocks[stored.key]
                 metrics.count_alarm(stored.alarm, clock.severity, clock.target)
+            elif isinstance(stored, SCHEDULED):
+                sla = next(o for o in objs if getattr(o, "id", None) == stored.originator_id)
+                clock = sla.clocks[_clock_key(stored)]
+                metrics.count_uncovered(clock.calendar_id, _uncovered(stored))
         for listener in self.listeners:
             listener()
         return recordings
@@ -146,3 +153,16 @@ class SlaApplication(ServiceApplication):
                 if attempt == ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
+
+
+def _clock_key(scheduled: Any) -> str:
+    return scheduled.clock["key"] if isinstance(scheduled, ComplaintSla.ClockStarted) else (
+        scheduled.key)
+
+
+def _uncovered(scheduled: Any) -> list[int]:
+    if isinstance(scheduled, ComplaintSla.ClockStarted):
+        return scheduled.clock.get("uncovered_years", [])
+    if isinstance(scheduled, ComplaintSla.ClockRebased):
+        return scheduled.changes.get("uncovered_years", [])
+    return getattr(scheduled, "uncovered_years", None) or []

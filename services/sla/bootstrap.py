@@ -14,7 +14,7 @@ from runtime.background import in_background
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
-from services.sla import api, handlers, metrics, published, testhook
+from services.sla import api, coverage, handlers, metrics, published, testhook
 from services.sla.application import SlaApplication
 from services.sla.catalog import Catalog, read_documents
 from services.sla.config import SlaSettings
@@ -46,7 +46,9 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
     def reload() -> list[str]:
         documents = read_documents(settings.sla_policy_file, [settings.sla_calendar_dir],
                                    settings.sla_tenants_file)
-        return [f"{d.kind}:{d.doc_id}@{d.version}" for d in app.put_in_force(documents)]
+        recorded = app.put_in_force(documents)
+        metrics.show_coverage(coverage.coverage_by_calendar(app.catalog))
+        return [f"{d.kind}:{d.doc_id}@{d.version}" for d in recorded]
 
     reload()
     runtime = ServiceRuntime(
@@ -54,6 +56,7 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
         translate=published.translator(source=settings.source, tenant=settings.tenant),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
+    runtime.advisories.append(lambda: coverage.coverage_warnings(app.catalog, time.now()))
     index = DueIndex(app)
     timer = DeadlineTimer(app, index, time, settings.sla_follow_interval_s)
     app.listeners += [runtime.relay.wake, timer.wake]

@@ -36,6 +36,8 @@ class Calendar:
     holidays: frozenset[date] = frozenset()
     extra_working_days: frozenset[date] = frozenset()
     extra_day_hours: tuple[Span, ...] = ((9 * 60, 18 * 60),)
+    # The years [first, last] whose holidays the calendar knows; None: every year (it has none).
+    covers: tuple[int, int] | None = None
     _cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -52,6 +54,15 @@ class Calendar:
             and all(spans == ((0, DAY_MINUTES),) for spans in self.week)
             and not self.holidays
         )
+
+    def covers_year(self, year: int) -> bool:
+        """Whether the calendar knows the holidays of this year (outside them it knows none)."""
+        return self.covers is None or self.covers[0] <= year <= self.covers[1]
+
+    def uncovered_years(self, start: datetime, end: datetime) -> tuple[int, ...]:
+        """The years of the local days from `start` to `end` whose holidays it does not know."""
+        first, last = sorted((self.day_of(start).year, self.day_of(end).year))
+        return tuple(y for y in range(first, last + 1) if not self.covers_year(y))
 
     def day_of(self, instant: datetime) -> date:
         """The local date of an instant."""

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.sla.calendar import ELAPSED, Calendar, build_week, parse_span
 from services.sla.policy import Policy
@@ -32,6 +32,18 @@ class VersionReused(ValueError):
     """A policy or calendar changed but kept its version number."""
 
 
+class CalendarSource(BaseModel):
+    """Where a generated calendar's days come from: a library release and the years asked for."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    library: str
+    version: str
+    country: str | None = None
+    subdivision: str | None = None
+    requested: tuple[int, int]
+
+
 class CalendarFile(BaseModel):
     """A business calendar as declared in YAML."""
 
@@ -44,6 +56,30 @@ class CalendarFile(BaseModel):
     holidays: list[date] = []
     extra_working_days: list[date] = Field([], description="Weekend days worked (调休)")
     extra_day_hours: list[str] = ["09:00-18:00"]
+    covers: tuple[int, int] | None = Field(
+        None, description="The years [first, last] whose holidays the file lists completely"
+    )
+    source: CalendarSource | None = Field(None, description="What the file was generated from")
+
+    @model_validator(mode="after")
+    def check_covers(self) -> CalendarFile:
+        if self.covers is None:
+            return self
+        first, last = self.covers
+        if first > last:
+            raise ValueError(f"covers {list(self.covers)}: the first year comes after the last")
+        outside = sorted({d.year for d in (*self.holidays, *self.extra_working_days)}
+                         - set(range(first, last + 1)))
+        if outside:
+            raise ValueError(f"lists days of {outside}, outside the years it covers")
+        return self
+
+    def covered_years(self) -> tuple[int, int] | None:
+        """The declared years; a file from before `covers` covers the years its days span."""
+        if self.covers is not None:
+            return self.covers
+        years = {d.year for d in (*self.holidays, *self.extra_working_days)}
+        return (min(years), max(years)) if years else None
 
     @field_validator("timezone")
     @classmethod
@@ -60,6 +96,7 @@ class CalendarFile(BaseModel):
             week=build_week(self.week), holidays=frozenset(self.holidays),
             extra_working_days=frozenset(self.extra_working_days),
             extra_day_hours=tuple(sorted(parse_span(s) for s in self.extra_day_hours)),
+            covers=self.covered_years(),
         )
 
 

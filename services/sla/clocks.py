@@ -48,6 +48,21 @@ def allowed_time(rule: ClockRule, calendar: Calendar, started_at: datetime,
     return deadline - started_at, False
 
 
+def holiday_reach(*, business: bool, roll_forward: bool, started_at: datetime,
+                  allowed: timedelta, due: dict[str, datetime]) -> datetime | None:
+    """The last instant whose computation looked at the calendar's days off, None if none did:
+    business time counts every day up to its last alarm; a deadline in days only looks at its
+    own last day, and only to roll it forward."""
+    if business:
+        return max(due.values(), default=None)
+    return started_at + allowed if roll_forward else None
+
+
+def uncovered_years(calendar: Calendar, start: datetime, reach: datetime | None) -> list[int]:
+    """Years a clock's deadlines reached for which the calendar knows no holidays."""
+    return [] if reach is None else list(calendar.uncovered_years(start, reach))
+
+
 def schedule(
     counting: Calendar,
     at: datetime,
@@ -98,6 +113,8 @@ class Clock:
     outcome: str | None = None  # a ClockOutcome once stopped
     due_when_stopped: dict[str, datetime] = field(default_factory=dict)
     summary_resolution: bool | None = None
+    # Years its deadlines reached that its calendar version does not cover (holidays unknown).
+    uncovered_years: list[int] = field(default_factory=list)
 
     @property
     def allowed(self) -> timedelta:

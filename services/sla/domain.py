@@ -163,10 +163,13 @@ class ComplaintSla(Aggregate):
         self, *, complaint_id: str, key: str, target: str, resumed_at: datetime,
         paused_us: int, due: dict[str, datetime], deadline_at: datetime | None,
         cause: str | None, actor: str,
+        uncovered_years: list[int] | None = None,  # absent from events stored before it
     ) -> None:
         clock = self.clocks[key]
         clock.status, clock.paused_at, clock.running_since = Status.RUNNING, None, resumed_at
         clock.due, clock.schedule_seq = dict(due), self.next_seq
+        if uncovered_years is not None:
+            clock.uncovered_years = list(uncovered_years)
 
     @event("ClockRebased")
     def _clock_rebased(

@@ -2,7 +2,8 @@
 
 It answers "why did this breach?": which event started the clock, what paused it and for how
 long, which re-base moved it, and which schedule the breach fired on. Pauses longer than the
-policy's share of the allowed time are flagged as possible clock-gaming.
+policy's share of the allowed time are flagged as possible clock-gaming; a schedule reaching a
+year its calendar version does not cover is flagged `calendar_not_covering_<year>`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from contracts.sla import outcome_before_it_was_published
 from services.sla.domain import ComplaintSla
 
 GAMING = "possible clock-gaming"
+UNCOVERED = "calendar_not_covering_{year}"
+
+
+def _uncovered(years: list[int] | None) -> tuple[str, ...]:
+    """Flags for the years a clock's deadlines reached that its calendar does not cover."""
+    return tuple(UNCOVERED.format(year=year) for year in years or ())
 
 
 @dataclass(frozen=True)
@@ -66,14 +73,15 @@ class _Clocks:
                 "run": c["run"], "policy": f"{c['policy_id']}@{c['policy_version']}",
                 "calendar": f"{c['calendar_id']}@{c['calendar_version']}",
                 "allowed_seconds": c["allowed_us"] / 1e6, "deadline_at": c["due"].get("breach"),
-                "warn_at": c["due"].get("warning")}, ()
+                "warn_at": c["due"].get("warning")}, _uncovered(c.get("uncovered_years"))
         if isinstance(e, ComplaintSla.ClockPaused):
             return e.paused_at, "paused", e.key, {"reason": e.reason}, ()
         if isinstance(e, ComplaintSla.ClockResumed):
             allowed_us, share = self.allowed.get(e.key, (0, 1.0))
             flags = (GAMING,) if allowed_us and e.paused_us > share * allowed_us else ()
             return e.resumed_at, "resumed", e.key, {
-                "paused_seconds": e.paused_us / 1e6, "deadline_at": e.deadline_at}, flags
+                "paused_seconds": e.paused_us / 1e6, "deadline_at": e.deadline_at,
+            }, flags + _uncovered(getattr(e, "uncovered_years", None))
         if isinstance(e, ComplaintSla.ClockRebased):
             ch = e.changes
             self.allowed[e.key] = (ch["allowed_us"], ch["gaming_share"])
@@ -81,7 +89,8 @@ class _Clocks:
                 "trigger": e.trigger, "reason": e.reason, "approval_id": e.approval_id,
                 "severity": ch["severity"], "policy": f"{ch['policy_id']}@{ch['policy_version']}",
                 "calendar": f"{ch['calendar_id']}@{ch['calendar_version']}",
-                "previous_deadline_at": e.previous_deadline_at, "deadline_at": e.deadline_at}, ()
+                "previous_deadline_at": e.previous_deadline_at, "deadline_at": e.deadline_at,
+            }, _uncovered(ch.get("uncovered_years"))
         if isinstance(e, ComplaintSla.AlarmFired):
             kind = e.alarm.split(":")[0]
             detail = {"share": e.share, "deadline_at": e.deadline_at}

@@ -20,8 +20,10 @@ from services.sla.clocks import (
     Clock,
     Status,
     allowed_time,
+    holiday_reach,
     micros,
     schedule,
+    uncovered_years,
 )
 from services.sla.domain import Act, ComplaintSla
 from services.sla.facts import Fact
@@ -147,6 +149,12 @@ class Lifecycle(Recomputation):
         calendar = self.catalog.calendar(spec.calendar_id)
         allowed, business = allowed_time(spec.rule, calendar, started_at)
         summary_days = spec.rule.summary_business_days
+        summary_by = (calendar.close_of_business_day_after(started_at, summary_days)
+                      if summary_days else None)
+        due = schedule(calendar if business else ELAPSED, started_at, allowed, ZERO,
+                       spec.thresholds(), set())
+        reach = holiday_reach(business=business, roll_forward=spec.rule.roll_forward,
+                              started_at=started_at, allowed=allowed, due=due)
         sla._clock_started(complaint_id=sla.complaint_id, clock={
             "key": spec.key, "target": spec.target.value, "regime": spec.regime,
             "severity": spec.severity.value, "policy_id": spec.policy_id,
@@ -154,11 +162,9 @@ class Lifecycle(Recomputation):
             "calendar_version": calendar.version, "business_time": business,
             "rule": spec.rule.model_dump(mode="json"), "thresholds": spec.thresholds(),
             "gaming_share": spec.gaming_share, "run": run, "started_at": started_at,
-            "allowed_us": micros(allowed),
-            "summary_by": calendar.close_of_business_day_after(started_at, summary_days)
-            if summary_days else None,
-            "due": schedule(calendar if business else ELAPSED, started_at, allowed,
-                            ZERO, spec.thresholds(), set()),
+            "allowed_us": micros(allowed), "summary_by": summary_by, "due": due,
+            "uncovered_years": uncovered_years(
+                calendar, started_at, max(filter(None, (reach, summary_by)), default=None)),
         }, cause=act.cause, actor=act.actor)
         if sla.waiting_since is not None and spec.rule.pausable:
             self._pause(sla, spec.key, "waiting on the customer",
@@ -196,10 +202,12 @@ class Lifecycle(Recomputation):
                 at = max(act.at, clock.paused_at)
                 due = schedule(counting, at, clock.allowed, clock.consumed, clock.thresholds,
                                set(clock.fired))
+                reach = max(due.values(), default=None)  # only business time pauses
                 sla._clock_resumed(
                     **sla.ref(key), resumed_at=at,
                     paused_us=micros(counting.between(clock.paused_at, at)), due=due,
                     deadline_at=clock.fired.get(BREACH) or due.get(BREACH),
+                    uncovered_years=uncovered_years(counting, at, reach),
                     cause=act.cause, actor=act.actor,
                 )
 

@@ -1,4 +1,4 @@
-"""The SLA service's Prometheus metrics: clocks running, alarms, time remaining."""
+"""The SLA service's Prometheus metrics: clocks, alarms, time remaining, calendar coverage."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-from prometheus_client import REGISTRY, Counter
+from prometheus_client import REGISTRY, Counter, Gauge
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -14,6 +14,16 @@ WARNINGS = Counter("sla_warnings_total", "Warnings recorded", ["severity", "targ
 BREACHES = Counter("sla_breaches_total", "Breaches recorded", ["severity", "target"])
 ESCALATIONS = Counter("sla_escalations_total", "Escalations recorded", ["level", "target"])
 TIMER_ERRORS = Counter("sla_timer_errors_total", "Timer passes that failed and were retried")
+UNCOVERED_DEADLINES = Counter(
+    "sla_calendar_uncovered_deadlines_total",
+    "Clock schedules computed into a year whose holidays their calendar version does not know",
+    ["calendar", "year"],
+)
+COVERED_UNTIL = Gauge(
+    "sla_calendar_covered_until_timestamp_seconds",
+    "When the holidays known to each calendar in force end (start of its first uncovered year)",
+    ["calendar"],
+)
 
 # Seconds until the deadline of running clocks; negative buckets hold the overdue ones.
 REMAINING_BUCKETS = (-86400.0, -3600.0, -600.0, 0.0, 600.0, 1800.0, 3600.0, 7200.0, 28800.0,
@@ -31,6 +41,19 @@ def count_alarm(alarm: str, severity: str, target: str) -> None:
         BREACHES.labels(severity, target).inc()
     else:
         ESCALATIONS.labels(alarm.removeprefix("escalation:"), target).inc()
+
+
+def count_uncovered(calendar_id: str, years: Iterable[int]) -> None:
+    """Count one clock schedule that reached years its calendar does not cover."""
+    for year in years:
+        UNCOVERED_DEADLINES.labels(calendar_id, str(year)).inc()
+
+
+def show_coverage(covered_until: dict[str, datetime]) -> None:
+    """Publish how far each calendar in force knows its holidays (unbounded ones are left out)."""
+    COVERED_UNTIL.clear()
+    for calendar_id, until in sorted(covered_until.items()):
+        COVERED_UNTIL.labels(calendar_id).set(until.timestamp())
 
 
 class ClockCollector(Collector):

@@ -7,7 +7,16 @@ alarms still to come. It is always recorded (ClockRebased), never silent.
 from __future__ import annotations
 
 from services.sla.calendar import ELAPSED
-from services.sla.clocks import BREACH, Clock, Status, allowed_time, micros, schedule
+from services.sla.clocks import (
+    BREACH,
+    Clock,
+    Status,
+    allowed_time,
+    holiday_reach,
+    micros,
+    schedule,
+    uncovered_years,
+)
 from services.sla.domain import Act, ComplaintSla
 from services.sla.policy import ClockRule, ClockSpec, Policy
 
@@ -108,6 +117,9 @@ class Recomputation:
             changes["running_since"] = at
             changes["due"] = schedule(counting, at, allowed, consumed, thresholds,
                                       set(clock.fired))
+        changes["uncovered_years"] = uncovered_years(new_calendar, clock.started_at, holiday_reach(
+            business=business, roll_forward=rule.roll_forward, started_at=clock.started_at,
+            allowed=allowed, due=changes["due"]))
         sla._clock_rebased(
             **sla.ref(key), trigger=trigger, changes=changes, at=at,
             previous_deadline_at=clock.deadline_at,

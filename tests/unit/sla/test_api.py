@@ -45,7 +45,7 @@ def test_clocks_show_their_schedule_and_unknown_complaints_404(app: SlaApplicati
                                   "policy_version", "warn_at", "deadline_at", "allowed_seconds",
                                   "timely")} == {
         "clock_id": str(ComplaintSla.clock_id("c-1", "first_response")), "status": "running",
-        "calendar_id": "cn-mainland", "calendar_version": "2025.1", "policy_version": "1.1",
+        "calendar_id": "cn-mainland", "calendar_version": "2026.1", "policy_version": "1.1",
         "warn_at": "2025-03-05T03:12:00Z", "deadline_at": "2025-03-05T08:00:00Z",
         "allowed_seconds": 86400.0, "timely": None,
     }

@@ -53,7 +53,7 @@ def test_a_complaint_from_california_runs_on_the_us_calendar(sla_harness: Harnes
     sla = sla_harness.apply(fact("received", T0, region="CA"))
 
     first = sla.clocks["first_response"]
-    assert (first.calendar_id, first.calendar_version) == ("us-federal", "2026.1")
+    assert (first.calendar_id, first.calendar_version) == ("us-federal", "2026.2")
     # Monday 3 March 2025 02:00 UTC is Sunday 21:00 in New York: 24 office hours of 8 from
     # Monday 09:00 Eastern (13:00 UTC) end Wednesday 17:00 Eastern (22:00 UTC).
     assert first.due["breach"] == datetime(2025, 3, 5, 22, 0, tzinfo=UTC)

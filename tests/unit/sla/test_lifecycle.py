@@ -27,7 +27,7 @@ def test_a_received_complaint_runs_p3_first_response_and_progress_in_office_hour
     first, progress = sla.clocks["first_response"], sla.clocks["progress"]
     assert (first.severity, first.policy_id, first.policy_version, first.calendar_id,
             first.calendar_version, first.business_time, first.run, first.status) == (
-        "P3", "default", "1.1", "cn-mainland", "2025.1", True, 1, Status.RUNNING)
+        "P3", "default", "1.1", "cn-mainland", "2026.1", True, 1, Status.RUNNING)
     # 24 office hours of 9 a day from Monday 10:00: Mon 8 h, Tue 9 h, Wed 7 h -> Wed 16:00.
     assert first.due["breach"] == cst(5, 16)
     assert first.due["warning"] == cst(5, 11, 12)  # 19.2 h

@@ -93,7 +93,7 @@ def test_an_invalid_policy_is_refused_on_load(tmp_path: Path):
 def test_a_running_clock_keeps_counting_in_the_calendar_version_it_started_with(
     app: SlaApplication, tmp_path: Path,
 ):
-    app.record(fact("received", T0))  # P3, office hours in cn-mainland@2025.1
+    app.record(fact("received", T0))  # P3, office hours in cn-mainland@2026.1
     app.record(fact("wait", cst(3, 11), reason="photos"))
     calendars = tmp_path / "calendars"
     calendars.mkdir()
@@ -108,5 +108,5 @@ def test_a_running_clock_keeps_counting_in_the_calendar_version_it_started_with(
 
     old = app.get_sla("c-1").clocks["first_response"]
     new = app.get_sla("c-2").clocks["first_response"]
-    assert (old.calendar_version, old.due["breach"]) == ("2025.1", cst(5, 17))  # +1 h paused
+    assert (old.calendar_version, old.due["breach"]) == ("2026.1", cst(5, 17))  # +1 h paused
     assert (new.calendar_version, new.due["breach"]) == ("2025.2", cst(6, 16))  # skips Tuesday
