@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +10,7 @@ from typing import Any
 from fastapi import HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
+from runtime.csv_export import csv_text
 from services.analytics.slicing import (
     DIMENSIONS,
     INTERVALS,
@@ -95,17 +94,13 @@ def parse_query(
 def render(
     name: str, rows: list[dict[str, Any]], as_csv: bool, data_as_of: datetime | None
 ) -> Report | Response:
-    """The report as JSON, or as CSV with a header row (empty cells for None); CSV says how
-    current it is in a header."""
+    """The report as JSON, or as CSV with a header row (empty cells for None, text a spreadsheet
+    would run as a formula neutralised: runtime.csv_export); CSV says how current it is in a
+    header."""
     if not as_csv:
         return Report(report=name, data_as_of=data_as_of, rows=rows)
-    out = io.StringIO()
-    columns = list(rows[0]) if rows else []
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if row[c] is None else row[c] for c in columns] for row in rows])
     return Response(
-        out.getvalue(), media_type=CSV,
+        csv_text(list(rows[0]) if rows else [], rows), media_type=CSV,
         headers={"content-disposition": f'attachment; filename="{name}.csv"',
                  "x-data-as-of": data_as_of.isoformat() if data_as_of else ""},
     )

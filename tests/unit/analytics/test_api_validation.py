@@ -61,9 +61,9 @@ def test_bad_control_values_are_422(http: TestClient, params: dict) -> None:
 
 def test_csv_by_format_parameter_or_accept_header(http: TestClient) -> None:
     expected = (
-        "category,complaints,share,cumulative_share\n"
-        "billing,4,0.666667,0.666667\n"
-        "delivery,2,0.333333,1.0\n"
+        "category,complaints,share,cumulative_share\r\n"
+        "billing,4,0.666667,0.666667\r\n"
+        "delivery,2,0.333333,1.0\r\n"
     )
     by_param = http.get("/v1/analytics/pareto", params={"format": "csv"})
     by_accept = http.get("/v1/analytics/pareto", headers={"Accept": "text/csv"})

@@ -139,7 +139,7 @@ def test_csv_says_how_current_it_is_in_a_header(
     answer = analyst_client(app, tokens).get("/v1/analytics/volume", params={"format": "csv"})
 
     assert answer.headers["x-data-as-of"] == refreshed.up_to.isoformat()
-    assert answer.text == "complaints\n6\n"
+    assert answer.text == "complaints\r\n6\r\n"
 
 
 def outdate(store: ClickHouseStore) -> None:
