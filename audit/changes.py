@@ -204,6 +204,10 @@ def customer_notified(state: ComplaintState, e: resolution.CustomerNotified) -> 
     return {"customer_notifications": state.customer_notifications + 1}
 
 
+def survey_revoked(state: ComplaintState, e: resolution.SurveyRevoked) -> Changes:
+    return {}  # in the history; nothing of the folded state (csat, nps) changes
+
+
 def feedback_received(state: ComplaintState, e: resolution.FeedbackReceived) -> Changes:
     return {"csat": e.csat, "nps": e.nps}
 

@@ -46,6 +46,7 @@ APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
     resolution.ProposalRejected: changes.rejected,
     resolution.ResolutionExecuted: changes.executed,
     resolution.CustomerNotified: changes.customer_notified,
+    resolution.SurveyRevoked: changes.survey_revoked,
     resolution.FeedbackReceived: changes.feedback_received,
     resolution.ComplaintClosed: changes.closed,
     resolution.ComplaintReopened: changes.reopened,

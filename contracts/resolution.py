@@ -183,10 +183,25 @@ class CustomerNotified(DomainEvent):
     channel: Channel
     message_kind: MessageKind
     message: str | None = Field(None, description="Text for the customer, written by an agent")
-    link: str | None = Field(
-        None, description="A link for the customer, e.g. the survey (expires, answers once)"
-    )
+    link: str | None = Field(None, description=(
+        "A link for the customer that is not a credential; never a survey's link, whose token "
+        "is the key to the survey (see survey_id)"
+    ))
     notified_by: str | None = Field(None, description="User id, or `system`")
+    survey_id: str | None = Field(None, description=(
+        "The survey sent, when message_kind is survey: a reference, not its link (the token "
+        "is given only to who issued it; it expires and can be revoked)"
+    ))
+
+
+class SurveyRevoked(DomainEvent):
+    """A survey's link was revoked before it was answered: it no longer opens the survey."""
+
+    event_type = "resolution.survey_revoked.v1"
+    complaint_id: str
+    survey_id: str
+    revoked_by: str = Field(description="User id of who revoked it")
+    reason: str
 
 
 class FeedbackReceived(DomainEvent):
@@ -347,6 +362,7 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     ProposalRejected,
     ResolutionExecuted,
     CustomerNotified,
+    SurveyRevoked,
     FeedbackReceived,
     ComplaintClosed,
     ComplaintReopened,

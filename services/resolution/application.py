@@ -227,7 +227,8 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
     # Feedback, closure, reopening
 
     def issue_survey(self, *, complaint_id: str, channel: Channel, by: str) -> IssuedSurvey:
-        """Send the customer a survey link with an unguessable token that expires."""
+        """Send the customer a survey link with an unguessable token that expires; the link
+        is returned to the caller only, never recorded nor published."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
         issued = IssuedSurvey(
@@ -237,10 +238,15 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
         case = self.get_case(complaint_id)
         case.issue_survey(
             survey_id=issued.survey_id, token_hash=token_hash(token),
-            expires_at=issued.expires_at, channel=channel, link=issued.link, by=by, at=now,
+            expires_at=issued.expires_at, channel=channel, by=by, at=now,
         )
         self.save(case, SurveyToken(token_hash(token), complaint_id))
         return issued
+
+    def revoke_survey(self, *, complaint_id: str, survey_id: str, by: str, reason: str) -> None:
+        """Make a survey's link unusable before it is answered or expires."""
+        self._change(complaint_id, lambda c: c.revoke_survey(
+            survey_id=survey_id, by=by, reason=reason, at=self.clock()))
 
     def survey_case(self, token: str) -> Case:
         """The case a survey token belongs to (UnknownSurvey)."""

@@ -68,6 +68,7 @@ SURVEY_STATUS = _both(
     open=("Open for your answer", "待作答"),
     answered=("Answered", "已作答"),
     expired=("Expired", "已过期"),
+    revoked=("Withdrawn", "已撤回"),
 )
 
 
@@ -135,6 +136,8 @@ ZH: Mapping[str, str] = {
     "no such survey": "没有该调查",
     "this survey was answered already": "此调查已作答",
     "this survey has expired": "此调查已过期",
+    "this survey was revoked": "此调查已撤回",
+    "a revocation needs a reason": "撤回需要说明理由",
     "csat is from 1 to 5": "满意度评分为 1 到 5",
     "nps is from 0 to 10": "推荐度评分为 0 到 10",
     "the comment is at most {n} characters": "评论最多 {n} 个字符",

@@ -52,8 +52,9 @@ MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
         "update_id": e.update_id, "author": e.author, "text": e.text,
         "visibility": e.visibility}),
     CommunicationMixin.CustomerNotified: _contract(c.CustomerNotified, lambda e: {
-        "channel": e.channel, "message_kind": e.kind, "message": e.message, "link": e.link,
-        "notified_by": e.by}),
+        "channel": e.channel, "message_kind": e.kind, "message": e.message,
+        "link": None if e.kind == c.MessageKind.SURVEY else e.link,  # a survey's is a token
+        "notified_by": e.by, "survey_id": e.survey_id}),
     CommunicationMixin.FirstResponseSent: _contract(c.FirstResponseSent, lambda e: {
         "responder": e.responder, "channel": e.channel, "sent_at": e.at}),
     CommunicationMixin.CustomerWaitStarted: _contract(c.CustomerWaitStarted, lambda e: {
@@ -87,6 +88,8 @@ MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
     ExecutionMixin.ResolutionExecuted: _contract(c.ResolutionExecuted, lambda e: {
         "proposal_id": e.proposal_id, "executed_by": e.by,
         "evidence_ids": tuple(e.evidence_ids)}),
+    FeedbackMixin.SurveyRevoked: _contract(c.SurveyRevoked, lambda e: {
+        "survey_id": e.survey_id, "revoked_by": e.by, "reason": e.reason}),
     FeedbackMixin.FeedbackReceived: _contract(c.FeedbackReceived, lambda e: {
         "csat": e.csat, "nps": e.nps, "comment": e.comment}),
     ClosureMixin.ComplaintClosed: _contract(c.ComplaintClosed, lambda e: {
@@ -114,7 +117,8 @@ def translator(*, source: str, tenant: str, complaint_of: ComplaintOf) -> Transl
     """The translator the outbox relay publishes resolution's events with.
 
     Owner changes, SLA alerts, root causes recorded ahead of closure and survey tokens stay
-    internal: the first two are other services' facts, the last is a secret.
+    internal: the first two are other services' facts, the last is a secret (a survey is
+    published by its id; even the links version 1 recorded are never published).
     """
     mappings: dict[type, Callable[[Any], DomainEvent]] = {Case.Opened: case_opened}
     mappings.update({cls: partial(fn, complaint_of) for cls, fn in MAPPINGS.items()})

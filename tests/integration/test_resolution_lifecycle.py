@@ -46,6 +46,8 @@ EXPECTED = [
     "resolution.resolution_executed.v1",
     "resolution.customer_notified.v1",
     "resolution.customer_notified.v1",
+    "resolution.survey_revoked.v1",
+    "resolution.customer_notified.v1",
     "resolution.feedback_received.v1",
     "complaint.closed.v1",
     "complaint.reopened.v1",
@@ -154,8 +156,13 @@ async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence
                 "Two captures were sent", "The gateway retried after a timeout"]})
             await do("POST", f"{c}/notifications", json={
                 "channel": "email", "kind": "resolution", "message": "We refunded 1500.00"})
+            astray = (await do("POST", f"{c}/survey", 201, json={"channel": "email"})).json()
+            await do("POST", f"{c}/surveys/{astray['survey_id']}/revocation", json={
+                "reason": "Sent to an old address"})
             link = (await do("POST", f"{c}/survey", 201, json={"channel": "email"})).json()
             token = link["link"].rsplit("/", 1)[1]
+            await do("POST", f"/v1/surveys/{astray['link'].rsplit('/', 1)[1]}", 410, actor="",
+                     json={"csat": 1})
             await do("POST", f"/v1/surveys/{token}", actor="", json={
                 "csat": 4, "nps": 8, "comment": "Took a while, but fixed"})
             await do("POST", f"{c}/reopening", json={"reason": "Charged a third time"})
@@ -173,6 +180,17 @@ async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence
     sequences = [e["sequence"] for e in events]
     assert sequences == sorted(set(sequences))
     by_type = {e["type"]: e["data"] for e in events}
+    # The survey links are credentials: the topic names the surveys, never their tokens.
+    surveys = [e["data"] for e in events if e["type"] == "resolution.customer_notified.v1"
+               and e["data"]["message_kind"] == "survey"]
+    assert [(s["survey_id"], s["link"]) for s in surveys] == [
+        (astray["survey_id"], None), (link["survey_id"], None)]
+    published_text = json.dumps(events)
+    assert token not in published_text
+    assert astray["link"].rsplit("/", 1)[1] not in published_text
+    assert by_type["resolution.survey_revoked.v1"] == {
+        "complaint_id": complaint_id, "survey_id": astray["survey_id"], "revoked_by": AGENT,
+        "reason": "Sent to an old address"}
     assert by_type["resolution.action_refused.v1"]["rule"] == "four_eyes"
     assert by_type["complaint.closed.v1"] == {
         "complaint_id": complaint_id, "closed_by": "system",

@@ -24,7 +24,7 @@ from services.resolution.domain.errors import (
     NotFound,
     WrongState,
 )
-from services.resolution.domain.feedback import SurveyExpired
+from services.resolution.domain.feedback import SurveyExpired, SurveyRevoked
 from services.resolution.evidence_store import MissingEvidence, TamperedEvidence
 from services.resolution.messages import negotiate, translated
 
@@ -34,6 +34,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, status.HTTP_404_NOT_FOUND),
     (NotAllowed, status.HTTP_403_FORBIDDEN),
     (SurveyExpired, status.HTTP_410_GONE),
+    (SurveyRevoked, status.HTTP_410_GONE),
     (WrongState, status.HTTP_409_CONFLICT),
     (Invalid, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (TamperedEvidence, status.HTTP_409_CONFLICT),

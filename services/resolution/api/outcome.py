@@ -20,6 +20,7 @@ from services.resolution.domain.feedback import token_hash
 from services.resolution.messages import SURVEY_QUESTIONS, SURVEY_STATUS, negotiate
 
 Token = Annotated[str, Path(min_length=20, max_length=128)]
+SurveyId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class SurveyRequest(BaseModel):
@@ -30,12 +31,19 @@ class SurveyRequest(BaseModel):
 
 class IssuedSurveyView(BaseModel):
     survey_id: str
-    link: str
+    link: str = Field(description="The customer's link: its token is the key to the survey, "
+                      "shown here once and never recorded nor published")
     expires_at: datetime
 
 
+class RevocationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
 class SurveyView(BaseModel):
-    status: str = Field(description="open, answered or expired")
+    status: str = Field(description="open, answered, revoked or expired")
     status_label: str = Field(description="The status in the customer's language")
     language: str = Field(description="The complaint's language, else the browser's: zh or en")
     expires_at: datetime
@@ -91,14 +99,21 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
         return IssuedSurveyView(survey_id=issued.survey_id, link=issued.link,
                                 expires_at=issued.expires_at)
 
+    @router.post("/cases/{complaint_id}/surveys/{survey_id}/revocation", status_code=ok,
+                 tags=["feedback"],
+                 summary="Revoke a survey's link before it is answered (e.g. sent astray)")
+    def revoke_survey(complaint_id: ComplaintId, survey_id: SurveyId, body: RevocationRequest,
+                      who: Principal = worker) -> None:
+        app.revoke_survey(complaint_id=complaint_id, survey_id=survey_id, by=who.sub,
+                          reason=body.reason)
+
     @router.get("/surveys/{token}", response_model=SurveyView, tags=["feedback"],
                 summary="The survey behind a link (no login: the token is the key)")
     def get_survey(token: Token,
                    accept_language: Annotated[str | None, Header()] = None) -> SurveyView:
         case = app.survey_case(token)
         survey = case.survey_by_hash(token_hash(token))
-        state = ("answered" if survey.answered_at else
-                 "expired" if app.clock() > survey.expires_at else "open")
+        state = survey.status(app.clock())
         # The customer reads the survey in their complaint's language, else their browser's.
         language = app.language_of(case.complaint_id) or negotiate(accept_language)
         return SurveyView(

@@ -147,7 +147,7 @@ def case_view(
         previous_closures=case.previous_closures, reopen_count=case.reopen_count,
         surveys=[
             {"survey_id": s.survey_id, "expires_at": s.expires_at, "answered_at": s.answered_at,
-             "csat": s.csat, "nps": s.nps}
+             "csat": s.csat, "nps": s.nps, "revoked_at": s.revoked_at}
             for s in case.surveys.values()
         ],
     )

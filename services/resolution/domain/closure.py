@@ -126,6 +126,8 @@ class ClosureMixin(Aggregate):
                 closed_at=self.closed_at.isoformat(), window=window,
             )
         check_text(reason)
+        # A survey about the disputed outcome no longer asks the right question.
+        self.revoke_open_surveys(by=by, reason="the complaint was reopened", at=at)
         self._reopened(
             by=by, reason=reason, previous_owner_agent_id=self.owner_agent_id,
             previous_owner_queue=self.owner_queue, reopen_count=self.reopen_count + 1, at=at,

@@ -36,7 +36,7 @@ class CommunicationMixin(Aggregate):
             raise ChannelRequired("a customer-visible update needs the customer's channel")
         self._updated(update_id=update_id, author=author, text=text, visibility=visibility, at=at)
         if visibility == NoteVisibility.CUSTOMER:
-            self._notify(channel, MessageKind.PROGRESS_UPDATE, text, None, author, at)
+            self._notify(channel, MessageKind.PROGRESS_UPDATE, text, author, at)
 
     def notify(
         self, *, channel: Channel, kind: MessageKind, message: str | None, by: str, at: datetime
@@ -50,13 +50,16 @@ class CommunicationMixin(Aggregate):
             raise NothingToNotify("no resolution was executed yet")
         if message is not None:
             check_text(message)
-        self._notify(channel, kind, message, None, by, at)
+        self._notify(channel, kind, message, by, at)
 
     def _notify(
-        self, channel: Channel, kind: MessageKind, message: str | None, link: str | None,
-        by: str, at: datetime,
+        self, channel: Channel, kind: MessageKind, message: str | None, by: str, at: datetime,
+        *, survey_id: str | None = None,
     ) -> None:
-        self._notified(channel=channel, kind=kind, message=message, link=link, by=by, at=at)
+        # No link is recorded: the survey's link holds its token, a credential (survey_id
+        # refers to the survey instead).
+        self._notified(channel=channel, kind=kind, message=message, link=None, by=by, at=at,
+                       survey_id=survey_id)
         if self.first_response_at is None and by != SYSTEM:
             self._first_response_sent(responder=by, channel=channel, at=at)
 
@@ -85,10 +88,30 @@ class CommunicationMixin(Aggregate):
              "visibility": str(visibility), "at": at}
         )
 
-    @event("CustomerNotified")
+    class CustomerNotified(Aggregate.Event):
+        """Version 2 added survey_id, and no longer keeps a survey's link: version 1 stored
+        the link with the survey's token, which the upcast drops (the stored bytes stay as
+        sealed in the audit chain)."""
+
+        class_version = 2
+        channel: Channel
+        kind: MessageKind
+        message: str | None
+        link: str | None
+        by: str
+        at: datetime
+        survey_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["survey_id"] = None
+            if str(state.get("kind")) == MessageKind.SURVEY:
+                state["link"] = None
+
+    @event(CustomerNotified)
     def _notified(
         self, *, channel: Channel, kind: MessageKind, message: str | None, link: str | None,
-        by: str, at: datetime,
+        by: str, at: datetime, survey_id: str | None,
     ) -> None:
         self.notifications.append(
             {"channel": str(channel), "kind": str(kind), "message": message, "by": by, "at": at}

@@ -30,6 +30,16 @@ class Survey:
     answered_at: datetime | None = None
     csat: int | None = None
     nps: int | None = None
+    revoked_at: datetime | None = None
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the customer may still answer it."""
+        return self.answered_at is None and self.revoked_at is None and at <= self.expires_at
+
+    def status(self, at: datetime) -> str:
+        """answered, revoked, expired or open."""
+        return ("answered" if self.answered_at else "revoked" if self.revoked_at else
+                "expired" if at > self.expires_at else "open")
 
 
 class FeedbackMixin(Aggregate):
@@ -41,9 +51,10 @@ class FeedbackMixin(Aggregate):
 
     def issue_survey(
         self, *, survey_id: str, token_hash: str, expires_at: datetime, channel: Channel,
-        link: str, by: str, at: datetime,
+        by: str, at: datetime,
     ) -> None:
-        """Send the customer a survey link that expires; needs an executed resolution."""
+        """Send the customer a survey link that expires; needs an executed resolution. The
+        link (its token) is never recorded: the notification names the survey by its id."""
         self.check_may_handle(by)
         if self.executed_proposal_id is None:
             raise SurveyTooEarly("a survey follows an executed resolution")
@@ -52,7 +63,27 @@ class FeedbackMixin(Aggregate):
         self._survey_issued(
             survey_id=survey_id, token_hash=token_hash, expires_at=expires_at, at=at
         )
-        self._notify(channel, MessageKind.SURVEY, None, link, by, at)
+        self._notify(channel, MessageKind.SURVEY, None, by, at, survey_id=survey_id)
+
+    def revoke_survey(self, *, survey_id: str, by: str, reason: str, at: datetime) -> None:
+        """Make a survey's link unusable before it expires (e.g. it went to the wrong person)."""
+        self.check_may_handle(by)
+        survey = self.surveys.get(survey_id)
+        if survey is None:
+            raise UnknownSurvey("no such survey")
+        if survey.answered_at is not None:
+            raise SurveyAlreadyAnswered("this survey was answered already")
+        if survey.revoked_at is not None:
+            raise SurveyRevoked("this survey was revoked")
+        if not reason.strip():
+            raise Invalid("a revocation needs a reason")
+        self._survey_revoked(survey_id=survey_id, by=by, reason=reason, at=at)
+
+    def revoke_open_surveys(self, *, by: str, reason: str, at: datetime) -> None:
+        """Revoke every survey the customer could still answer."""
+        for survey in list(self.surveys.values()):
+            if survey.is_open(at):
+                self._survey_revoked(survey_id=survey.survey_id, by=by, reason=reason, at=at)
 
     def answer_survey(
         self, *, token_hash: str, csat: int, nps: int | None, comment: str | None, at: datetime
@@ -61,6 +92,8 @@ class FeedbackMixin(Aggregate):
         survey = self.survey_by_hash(token_hash)
         if survey.answered_at is not None:
             raise SurveyAlreadyAnswered("this survey was answered already")
+        if survey.revoked_at is not None:
+            raise SurveyRevoked("this survey was revoked")
         if at > survey.expires_at:
             raise SurveyExpired("this survey has expired")
         check_scores(csat, nps, comment)
@@ -80,6 +113,10 @@ class FeedbackMixin(Aggregate):
         self, *, survey_id: str, token_hash: str, expires_at: datetime, at: datetime
     ) -> None:
         self.surveys[survey_id] = Survey(survey_id, token_hash, expires_at)
+
+    @event("SurveyRevoked")
+    def _survey_revoked(self, *, survey_id: str, by: str, reason: str, at: datetime) -> None:
+        self.surveys[survey_id].revoked_at = at
 
     @event("FeedbackReceived")
     def _feedback_received(
@@ -127,6 +164,10 @@ class SurveyAlreadyAnswered(WrongState):
 
 class SurveyExpired(WrongState):
     """The survey link is past its expiry."""
+
+
+class SurveyRevoked(WrongState):
+    """The survey's link was revoked before it was answered."""
 
 
 class InvalidAnswer(Invalid):

@@ -1,0 +1,134 @@
+"""A survey's link is a credential: published by reference only, and revocable (#21, point 2)."""
+
+from __future__ import annotations
+
+import json
+
+from eventsourcing.persistence import StoredEvent
+from fastapi.testclient import TestClient
+
+from services.resolution import published
+from services.resolution.application import ResolutionApplication
+from services.resolution.domain.communication import CommunicationMixin
+from tests.unit.resolution.conftest import SOURCE, Clock, as_, published_envelopes
+from tests.unit.resolution.walk import AGENT, ok, resolve
+
+
+def issue(client: TestClient, cid: str) -> dict:
+    return ok(client.post(f"/v1/cases/{cid}/survey", headers=as_(AGENT),
+                          json={"channel": "email"}), 201).json()
+
+
+def token_of(issued: dict) -> str:
+    return issued["link"].rsplit("/", 1)[1]
+
+
+def test_the_published_survey_notification_names_the_survey_not_its_token(
+    app: ResolutionApplication, client: TestClient, opened: str
+) -> None:
+    resolve(client, opened)
+    issued = issue(client, opened)
+
+    [notified] = [e.data for e in published_envelopes(app)
+                  if e.type == "resolution.customer_notified.v1"
+                  and e.data["message_kind"] == "survey"]
+    everything = json.dumps([e.model_dump(mode="json") for e in published_envelopes(app)])
+    stored = b"".join(n.state for n in app.recorder.select_notifications(None, 1000))
+
+    assert issued["link"] == f"https://complaints.example/v1/surveys/{token_of(issued)}"
+    assert notified == {
+        "complaint_id": opened, "channel": "email", "message_kind": "survey", "message": None,
+        "link": None, "notified_by": AGENT, "survey_id": issued["survey_id"],
+    }
+    assert token_of(issued) not in everything
+    assert token_of(issued).encode() not in stored
+
+
+def test_a_link_recorded_by_version_1_is_never_published(
+    app: ResolutionApplication, client: TestClient, opened: str
+) -> None:
+    resolve(client, opened)
+    token = token_of(issue(client, opened))
+    current = [n for n in app.recorder.select_notifications(None, 1000)
+               if n.topic.endswith("CommunicationMixin.CustomerNotified")][-1]
+    state = app.mapper.transcoder.decode(current.state)
+    assert str(state["kind"]) == "survey"
+    del state["survey_id"], state["class_version"]
+    state["link"] = f"https://complaints.example/v1/surveys/{token}"  # as version 1 stored it
+    v1 = StoredEvent(originator_id=current.originator_id, topic=current.topic,
+                     originator_version=current.originator_version,
+                     state=app.mapper.transcoder.encode(state))
+
+    event = app.mapper.to_domain_event(v1)
+    envelope = published.translator(source=SOURCE, tenant="t",
+                                    complaint_of=published.ComplaintIds(app))(event)
+
+    assert type(event) is CommunicationMixin.CustomerNotified
+    assert (event.link, event.survey_id) == (None, None)
+    assert (envelope.data["link"], envelope.data["survey_id"]) == (None, None)
+    assert token not in envelope.model_dump_json()
+
+
+def test_a_revoked_survey_no_longer_opens_and_the_revocation_is_published(
+    app: ResolutionApplication, client: TestClient, opened: str
+) -> None:
+    resolve(client, opened)
+    issued = issue(client, opened)
+    revocation = f"/v1/cases/{opened}/surveys/{issued['survey_id']}/revocation"
+
+    ok(client.post(revocation, headers=as_(AGENT), json={"reason": "Sent to an old address"}))
+    again = client.post(revocation, headers=as_(AGENT), json={"reason": "twice"})
+    answer = client.post(f"/v1/surveys/{token_of(issued)}", json={"csat": 5})
+    shown = client.get(f"/v1/surveys/{token_of(issued)}").json()
+
+    assert (again.status_code, again.json()["detail"]) == (410, "this survey was revoked")
+    assert (answer.status_code, answer.json()["detail"]) == (410, "this survey was revoked")
+    assert (shown["status"], shown["status_label"]) == ("revoked", "Withdrawn")
+    [revoked] = [e for e in published_envelopes(app) if e.type == "resolution.survey_revoked.v1"]
+    assert revoked.data == {"complaint_id": opened, "survey_id": issued["survey_id"],
+                            "revoked_by": AGENT, "reason": "Sent to an old address"}
+    assert app.get_case(opened).feedback_at is None
+
+
+def test_an_unknown_or_answered_survey_cannot_be_revoked(
+    client: TestClient, opened: str
+) -> None:
+    resolve(client, opened)
+    issued = issue(client, opened)
+    ok(client.post(f"/v1/surveys/{token_of(issued)}", json={"csat": 4}))
+
+    answered = client.post(f"/v1/cases/{opened}/surveys/{issued['survey_id']}/revocation",
+                           headers=as_(AGENT), json={"reason": "late"})
+    unknown = client.post(f"/v1/cases/{opened}/surveys/no-such-survey/revocation",
+                          headers=as_(AGENT), json={"reason": "x"})
+
+    assert (answered.status_code, answered.json()["detail"]) == (
+        409, "this survey was answered already")
+    assert (unknown.status_code, unknown.json()["detail"]) == (404, "no such survey")
+
+
+def test_reopening_revokes_the_surveys_still_open(
+    app: ResolutionApplication, client: TestClient, opened: str, clock: Clock
+) -> None:
+    resolve(client, opened)
+    answered, still_open = issue(client, opened), issue(client, opened)
+    ok(client.post(f"/v1/surveys/{token_of(answered)}", json={"csat": 2}))  # closes the case
+
+    ok(client.post(f"/v1/cases/{opened}/reopening", headers=as_("sup-1"),
+                   json={"reason": "Charged again"}))
+
+    late = client.post(f"/v1/surveys/{token_of(still_open)}", json={"csat": 5})
+    assert late.status_code == 410
+    assert [(e.data["survey_id"], e.data["revoked_by"], e.data["reason"])
+            for e in published_envelopes(app) if e.type == "resolution.survey_revoked.v1"] == [
+        (still_open["survey_id"], "sup-1", "the complaint was reopened")]
+
+
+def test_an_expired_survey_is_refused(client: TestClient, opened: str, clock: Clock) -> None:
+    resolve(client, opened)
+    issued = issue(client, opened)
+    clock.advance(days=7, seconds=1)
+
+    late = client.post(f"/v1/surveys/{token_of(issued)}", json={"csat": 5})
+
+    assert (late.status_code, late.json()["detail"]) == (410, "this survey has expired")
