@@ -1,7 +1,10 @@
 """The auditors' read-only HTTP API: history, state as of an instant, and the bundle.
 
 Every route needs `audit:read`. A complaint of another tenant (its events carry the tenant)
-answers exactly as one no service knows. Sealed personal values stay sealed.
+answers exactly as one no service knows. Sealed personal values stay sealed; personal values
+in plaintext (audit.disclosure) are masked without `pii:read`, and with it every read is in
+the personal-data access log. The bundle holds the stored events raw (the chain seals them
+as they are), so a bundle with plaintext personal data needs `pii:read`, and is logged.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel
 
 from audit import bundle
+from audit.disclosure import disclose, read_fields
 from audit.history import AuditTrail, UnknownComplaint
 from audit.state import ComplaintState
 from contracts.envelope import Envelope
 from runtime.auth import Principal, Scope, require
+from runtime.auth.masking import may_read_personal_data
+from runtime.auth.pii_log import PiiAccessLog
 
 T = TypeVar("T")
 UNKNOWN = "no service stored an event about this complaint"
@@ -29,8 +35,10 @@ class History(BaseModel):
     events: list[Envelope]
 
 
-def build_router(trail: Callable[[], AuditTrail]) -> APIRouter:
-    """GET routes only: nothing here can change a store."""
+def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog]
+                 ) -> APIRouter:
+    """GET routes only: nothing here can change a store (reads of personal data are logged in
+    audit's own database)."""
     router = APIRouter(prefix="/v1/audit/complaints/{complaint_id}", tags=["audit"])
 
     def known(read: Callable[[], T]) -> T:
@@ -49,7 +57,9 @@ def build_router(trail: Callable[[], AuditTrail]) -> APIRouter:
     @router.get("/history", response_model=History,
                 summary="Every service's published events about a complaint, in order")
     def history(complaint_id: str, auditor: Auditor) -> History:
-        return History(complaint_id=complaint_id, events=of_tenant(complaint_id, auditor))
+        events = disclose(of_tenant(complaint_id, auditor), auditor,
+                          complaint_id=complaint_id, log=log())
+        return History(complaint_id=complaint_id, events=events)
 
     @router.get("/state", response_model=ComplaintState,
                 summary="The complaint's state folded from its events up to an instant")
@@ -69,6 +79,12 @@ def build_router(trail: Callable[[], AuditTrail]) -> APIRouter:
     def export(complaint_id: str, auditor: Auditor) -> Response:
         of_tenant(complaint_id, auditor)
         files = known(lambda: bundle.build(trail(), complaint_id))
+        personal = read_fields(bundle.envelopes(files))
+        if personal and not may_read_personal_data(auditor):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, {
+                "detail": "the bundle holds personal data in plaintext: it needs pii:read",
+                "fields": personal})
+        log().record(auditor, complaint_id=complaint_id, fields=personal)
         folder = f"audit-{complaint_id}"
         return Response(
             bundle.to_zip(files, folder=folder), media_type="application/zip",

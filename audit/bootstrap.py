@@ -18,6 +18,7 @@ from audit.pii import PiiLogs, pii_log_urls
 from audit.stores import StoreMissing, close_stores, open_stores
 from runtime import logs
 from runtime.auth import pii_log_api
+from runtime.auth.pii_log import PiiAccessLog
 from runtime.http import create_http_app
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class AuditRuntime:
 
     settings: AuditSettings
     stores: list = field(default_factory=list)
+    pii_log: PiiAccessLog | None = None
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -48,13 +50,24 @@ class AuditRuntime:
                 log.info("waiting for the services' event stores", extra={"missing": str(missing)})
                 await asyncio.sleep(1)
         try:
+            # Reads of personal data through audit are logged in audit's own database.
+            self.pii_log = await asyncio.to_thread(
+                PiiAccessLog.from_url, self.settings.event_store_url)
             yield
         finally:
             close_stores(self.stores)
             self.stores = []
+            if self.pii_log is not None:
+                self.pii_log.close()
+                self.pii_log = None
 
     def trail(self) -> AuditTrail:
         return AuditTrail(self.stores)
+
+    def log(self) -> PiiAccessLog:
+        if self.pii_log is None:
+            raise RuntimeError("the audit API is not running")
+        return self.pii_log
 
     def readiness(self) -> dict[str, bool]:
         """Whether each service's store answers."""
@@ -74,7 +87,7 @@ def bootstrap(settings: AuditSettings | None = None) -> FastAPI:
     settings = settings or AuditSettings()
     logs.configure(settings.service, settings.log_level)
     runtime = AuditRuntime(settings)
-    router = api.build_router(runtime.trail)
+    router = api.build_router(runtime.trail, runtime.log)
     pii_logs = PiiLogs(pii_log_urls(settings))
     return create_http_app(runtime, title="Complaint audit (read-only)",
                            routers=[router, pii_log_api.build_router(pii_logs)])

@@ -20,6 +20,7 @@ from typing import Any
 import runtime.chain
 from audit.history import AuditTrail, about, candidates
 from audit.stores import Record
+from contracts.envelope import Envelope
 from runtime.chain import GENESIS, ChainEntry
 
 FORMAT = "complaint-audit-bundle/1"
@@ -109,6 +110,12 @@ def event_line(record: Record) -> dict[str, Any]:
         "state": base64.b64encode(bytes(state)).decode(),
         "envelope": record.envelope.model_dump(mode="json"),
     }
+
+
+def envelopes(files: dict[str, bytes]) -> list[Envelope]:
+    """The published envelopes of a bundle's events."""
+    return [Envelope.model_validate(json.loads(line)["envelope"])
+            for line in files["events.jsonl"].splitlines()]
 
 
 def chain_file(service: str) -> str:

@@ -1,7 +1,8 @@
-"""The services' logs of personal-data reads, read together for auditors (never written).
+"""The services' logs of personal-data reads, read together for auditors (never written here).
 
-Intake and resolution each keep `pii_access_log` in their own database (runtime.auth.pii_log);
-a service that never logged a read has no table yet and is skipped, not created.
+Intake and resolution each keep `pii_access_log` in their own database (runtime.auth.pii_log),
+and so does the audit API for what it discloses itself (audit.disclosure); a service that never
+logged a read has no table yet and is skipped, not created.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ LOGGING_SERVICES = ("intake", "resolution")  # the services that disclose person
 
 
 def pii_log_urls(settings: AuditSettings) -> dict[str, str]:
-    """The database of each service that logs reads, as that service itself finds it."""
+    """The database of each service that logs reads, as that service itself finds it, and
+    audit's own."""
     return {
-        service.name: service.settings(
+        **{service.name: service.settings(
             database_url=settings.database_url_of(service.name), data_dir=settings.data_dir,
             tenant=settings.tenant,
-        ).event_store_url
-        for service in SERVICES if service.name in LOGGING_SERVICES
+        ).event_store_url for service in SERVICES if service.name in LOGGING_SERVICES},
+        settings.service: settings.event_store_url,
     }
 
 

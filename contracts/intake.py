@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
 from contracts.envelope import DomainEvent
+from contracts.personal import Personal
 
 CHANNEL_DETAIL = (
     "Where within the channel it came: CFPB's 'Submitted via', the store, the social platform, "
@@ -61,14 +63,20 @@ class ComplaintReceived(DomainEvent):
     complaint_id: str
     channel: Channel
     customer_id: str
-    customer_name: str | None = Field(None, description=f"Personal data, {SEALED}")
-    customer_contact: str | None = Field(
+    customer_name: Annotated[str | None, Personal.NAME] = Field(
+        None, description=f"Personal data, {SEALED}"
+    )
+    customer_contact: Annotated[str | None, Personal.CONTACT] = Field(
         None, description=f"Personal data (phone or email), {SEALED}"
     )
     customer_tier: CustomerTier = CustomerTier.STANDARD
     region: str | None = None
-    subject: str = Field(description=f"Free text written by the customer, {SEALED}")
-    text: str = Field(description=f"Free text written by the customer, {SEALED}")
+    subject: Annotated[str, Personal.TEXT] = Field(
+        description=f"Free text written by the customer, {SEALED}"
+    )
+    text: Annotated[str, Personal.TEXT] = Field(
+        description=f"Free text written by the customer, {SEALED}"
+    )
     occurred_at: datetime | None = None
     received_at: datetime
     external_reference: str | None = None

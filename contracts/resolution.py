@@ -1,4 +1,8 @@
-"""Events published by resolution on `resolution.events.v1`."""
+"""Events published by resolution on `resolution.events.v1`.
+
+Free text that may name people (notes, updates, messages, survey comments, task notes) is
+marked `Personal.TEXT` (contracts.personal): readers mask it for callers without `pii:read`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 
 from contracts.envelope import DomainEvent
 from contracts.intake import Channel
+from contracts.personal import Personal
 
 # Money travels as a decimal string ("120.00"), never a float, so no cent is lost in transit.
 Money = Annotated[
@@ -88,9 +93,9 @@ class InvestigationNoteAdded(DomainEvent):
     complaint_id: str
     note_id: str
     author: str
-    text: str
+    text: Annotated[str, Personal.TEXT]
     template: str | None = Field(None, description="Id of the note template used, if any")
-    fields: dict[str, str | int | float | bool | None] = Field(
+    fields: Annotated[dict[str, str | int | float | bool | None], Personal.TEXT] = Field(
         default_factory=dict, description="Values of the template's fields by field name"
     )
     visibility: NoteVisibility = Field(description="Whether the customer may see the note")
@@ -182,7 +187,9 @@ class CustomerNotified(DomainEvent):
     complaint_id: str
     channel: Channel
     message_kind: MessageKind
-    message: str | None = Field(None, description="Text for the customer, written by an agent")
+    message: Annotated[str | None, Personal.TEXT] = Field(
+        None, description="Text for the customer, written by an agent"
+    )
     link: str | None = Field(None, description=(
         "A link for the customer that is not a credential; never a survey's link, whose token "
         "is the key to the survey (see survey_id)"
@@ -211,7 +218,7 @@ class FeedbackReceived(DomainEvent):
     complaint_id: str
     csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (poor) to 5 (excellent)")
     nps: int | None = Field(None, ge=0, le=10, description="Likelihood to recommend, 0 to 10")
-    comment: str | None = None
+    comment: Annotated[str | None, Personal.TEXT] = None
 
 
 class ComplaintClosed(DomainEvent):
@@ -300,7 +307,7 @@ class ProgressUpdated(DomainEvent):
     complaint_id: str
     update_id: str
     author: str
-    text: str
+    text: Annotated[str, Personal.TEXT]
     visibility: NoteVisibility
 
 
@@ -348,7 +355,7 @@ class TaskCompleted(DomainEvent):
     task_id: str
     completed_by: str
     evidence_ids: tuple[str, ...] = Field(description="Evidence attached to the complaint")
-    note: str | None = None
+    note: Annotated[str | None, Personal.TEXT] = None
 
 
 EVENTS: tuple[type[DomainEvent], ...] = (

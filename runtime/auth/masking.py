@@ -1,5 +1,5 @@
-"""Field-level protection: personal fields are marked on response models and masked for
-callers without the `pii:read` scope.
+"""Field-level protection: personal fields are marked on response models (and on the event
+contracts, contracts.personal) and masked for callers without the `pii:read` scope.
 
     class ComplaintView(BaseModel):
         customer_name: Annotated[str | None, Personal.NAME]
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from contracts.personal import Personal, personal_fields
 from runtime.auth.principal import Principal
 from runtime.auth.roles import Scope
 
@@ -55,29 +55,10 @@ def mask_contact(contact: str) -> str:
     return mask_email(contact) if _EMAIL.fullmatch(contact.strip()) else mask_phone(contact)
 
 
-class Personal(StrEnum):
-    """Marks a field as personal data, and says how to mask it."""
-
-    NAME = "name"
-    PHONE = "phone"
-    EMAIL = "email"
-    CONTACT = "contact"
-    TEXT = "text"  # free text may hold anything personal: masked whole
-
-
 MASKS: dict[Personal, Callable[[str], str]] = {
     Personal.NAME: mask_name, Personal.PHONE: mask_phone, Personal.EMAIL: mask_email,
     Personal.CONTACT: mask_contact, Personal.TEXT: lambda _: REDACTED,
 }
-
-
-def personal_fields(model: type[BaseModel]) -> dict[str, Personal]:
-    """The model's own fields that are marked Personal, with their kind."""
-    return {
-        name: marker
-        for name, field in model.model_fields.items()
-        for marker in field.metadata if isinstance(marker, Personal)
-    }
 
 
 def may_read_personal_data(principal: Principal) -> bool:

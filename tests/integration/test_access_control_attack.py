@@ -56,6 +56,7 @@ RESOLUTION_ROUTES = [
      Scope.COMPLAINTS_WORK),
     ("POST", "/proposals/p-1/execution", {}, Scope.COMPLAINTS_WORK),
     ("POST", "/survey", {"channel": "email"}, Scope.COMPLAINTS_WORK),
+    ("POST", "/surveys/s-1/revocation", {"reason": "x"}, Scope.COMPLAINTS_WORK),
     ("POST", "/root-cause", {"category": "c", "why_chain": ["w"]}, Scope.COMPLAINTS_WORK),
     ("POST", "/closure", {"exception_reason": "x", "root_cause_category": "c"},
      Scope.COMPLAINTS_WORK),
@@ -207,6 +208,43 @@ def test_the_owning_department_does_reach_its_complaints(world: World):
                     and "proposals" not in route.path:
                 response = call(world, route, complaint_id, agent)
                 assert response.status_code == 200, (route, response.text)
+
+
+def test_the_audit_history_masks_what_resolution_masks_and_logs_what_it_shows(world: World):
+    """#21 point 1: a phone number in a note came back verbatim to an auditor, unlogged."""
+    complaint_id = list(world.departments)[1]
+    department = world.departments[complaint_id]
+    resolution, audit = world.clients["resolution"], world.clients["audit"]
+    agent = bearer(world.tokens.token("agent", tenant=TENANT, departments=[department]))
+    note = f"Customer asked to be called on {PHONE} after 6pm"
+    assert resolution.post(f"/v1/cases/{complaint_id}/notes", headers=agent,
+                           json={"text": note}).status_code == 201
+    auditor = bearer(world.tokens.token("auditor", tenant=TENANT, sub="aud-9"))
+    officer = bearer(world.tokens.token("auditor", "supervisor", tenant=TENANT, sub="dpo-9"))
+    history = f"/v1/audit/complaints/{complaint_id}/history"
+
+    def notes(response) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [e["data"]["text"] for e in response.json()["events"]
+                if e["type"] == "resolution.investigation_note_added.v1"]
+
+    masked, bundle = audit.get(history, headers=auditor), audit.get(
+        f"/v1/audit/complaints/{complaint_id}/bundle", headers=auditor)
+    assert notes(masked) == [REDACTED]
+    assert PHONE not in masked.text
+    assert (bundle.status_code, bundle.json()["detail"]) == (403, {
+        "detail": "the bundle holds personal data in plaintext: it needs pii:read",
+        "fields": ["resolution.investigation_note_added.v1:text"]})
+    assert PHONE.encode() not in bundle.content
+
+    assert notes(audit.get(history, headers=officer)) == [note]
+    assert audit.get(f"/v1/audit/complaints/{complaint_id}/bundle",
+                     headers=officer).status_code == 200
+    reads = audit.get("/v1/audit/pii-access", headers=auditor,
+                      params={"complaint_id": complaint_id}).json()["reads"]
+    assert sorted((r["subject"], tuple(r["fields"])) for r in reads
+                  if r["subject"] in {"aud-9", "dpo-9"}) == [
+        ("dpo-9", ("resolution.investigation_note_added.v1:text",))] * 2
 
 
 def alg_none(claims: dict, kid: str) -> str:
