@@ -247,6 +247,40 @@ def test_the_audit_history_masks_what_resolution_masks_and_logs_what_it_shows(wo
         ("dpo-9", ("resolution.investigation_note_added.v1:text",))] * 2
 
 
+def test_evidence_is_sniffed_and_only_ever_downloaded(world: World):
+    """#21 point 8: HTML uploaded as image/png was stored and served back as image/png."""
+    complaint_id = list(world.departments)[2]
+    resolution = world.clients["resolution"]
+    agent = bearer(world.tokens.token("agent", tenant=TENANT,
+                                      departments=[world.departments[complaint_id]]))
+    evidence = f"/v1/cases/{complaint_id}/evidence"
+
+    def upload(content: bytes, declared: str):
+        return resolution.put(evidence, params={"filename": "receipt.png"}, content=content,
+                              headers={**agent, "content-type": declared})
+
+    stored = world.stored()
+    for declared in ("image/png", "application/pdf", "text/plain"):
+        refused = upload(b"<html><script>fetch('/v1/cases')</script></html>", declared)
+        assert (refused.status_code, refused.json()["detail"]) == (422, (
+            "the file holds markup (HTML, SVG, XML or script), which is not accepted as "
+            "evidence")), declared
+    mismatch = upload(b"%PDF-1.7 a statement", "image/png")
+    assert (mismatch.status_code, mismatch.json()["detail"]) == (
+        422, "the file's content is application/pdf, not the declared image/png")
+    assert world.stored() == stored
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR the receipt"
+    created = upload(png, "image/png")
+    assert created.status_code == 201, created.text
+    read = resolution.get(f"{evidence}/{created.json()['evidence_id']}", headers=agent)
+    assert (read.status_code, read.content, read.headers["content-type"]) == (
+        200, png, "image/png")
+    assert read.headers["x-content-type-options"] == "nosniff"
+    assert read.headers["content-disposition"] == (
+        "attachment; filename=\"receipt.png\"; filename*=UTF-8''receipt.png")
+
+
 def alg_none(claims: dict, kid: str) -> str:
     def part(value: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
@@ -367,3 +401,91 @@ def test_each_role_sees_only_the_personal_fields_it_may(world: World):
     personal = ("customer_contact", "customer_name", "subject", "text")
     assert readers_logged == {("agent-7", personal), ("sup-7", personal),
                               ("agent-7", ("notes",)), ("sup-7", ("notes",))}
+
+
+# Issue #21, points 5, 6 and 7, on the real services.
+
+def test_after_the_quota_no_spelling_of_the_customer_is_filed(world: World):
+    """Point 5: the quota (20 a day) counts `quota-cust-1` however it is spelled."""
+    intake = world.clients["intake"]
+    adapter = bearer(world.tokens.client(tenant=TENANT))
+
+    def filing(customer_id: str, n: int) -> dict:
+        return {"channel": "web", "customer": {"id": customer_id}, "subject": f"Quota {n}",
+                "text": f"Complaint number {n} about the order {n * 7919} that never came."}
+
+    filed = [intake.post("/v1/complaints", headers=adapter, json=filing("quota-cust-1", n))
+             for n in range(20)]
+    assert [f.status_code for f in filed] == [202] * 20
+    stored = world.stored()
+    refused = {"quota-cust-1 ": 429, "QUOTA-CUST-1": 429, "ｑuota-cust-1": 429,
+               "Ｑｕｏｔａ－ｃｕｓｔ－１": 429, "\tquota-cust-1 ": 429, "quota-cust-1\u200b": 422,
+               "quota\u200d-cust-1": 422, "\ufeffquota-cust-1": 422, "quota-cust-1\u2060": 422}
+    answers = {variant: intake.post("/v1/complaints", headers=adapter,
+                                    json=filing(variant, 100 + n)).status_code
+               for n, variant in enumerate(refused)}
+    assert answers == refused
+    batch = intake.post("/v1/complaints:batch", headers=adapter, json={"items": [
+        {"idempotency_key": f"q-{n}", "submission": filing(variant, 200 + n)}
+        for n, variant in enumerate(refused)]})
+    assert [r["status"] for r in batch.json()["results"]] == list(refused.values())
+    assert world.stored() == stored
+
+
+def test_a_batch_pays_per_item_on_intake(tmp_path):
+    """Point 6: intake as bootstrap() builds it, with a rate limit of 10 requests."""
+    from fastapi.testclient import TestClient
+
+    from services.intake.bootstrap import bootstrap
+    from services.intake.config import IntakeSettings
+
+    tokens = Tokens(tmp_path / "auth")
+    http, runtime = bootstrap(IntakeSettings(
+        data_dir=tmp_path, tracking_secret="s", **{**tokens.settings, "rate_limit_per_s": 0.001},
+        rate_limit_burst=10))
+    try:
+        client = TestClient(http, headers=bearer(tokens.client(tenant=TENANT)))
+
+        def batch(count: int, start: int) -> dict:
+            return {"items": [{"idempotency_key": f"b-{n}", "submission": {
+                "channel": "web", "customer": {"id": f"batch-{n}"}, "subject": "s",
+                "text": f"Complaint {n} about order {n * 7919}."}}
+                for n in range(start, start + count)]}
+
+        assert client.post("/v1/complaints:batch", json=batch(6, 0)).status_code == 200
+        second = client.post("/v1/complaints:batch", json=batch(6, 6))
+        assert second.status_code == 429
+        assert int(second.headers["retry-after"]) >= 1
+        assert client.post("/v1/complaints:batch", json=batch(11, 20)).status_code == 422
+        filed = [n for n in runtime.app.recorder.select_notifications(None, 100)
+                 if n.topic.endswith("Complaint.Received")]
+        assert len(filed) == 6
+    finally:
+        runtime.app.close()
+
+
+def test_a_tracking_token_has_one_spelling_and_dies_with_the_erasure(world: World):
+    """Point 7: other spellings of a valid token find nothing; erasure revokes it."""
+    intake = world.clients["intake"]
+    adapter = bearer(world.tokens.client(tenant=TENANT))
+    accepted = intake.post("/v1/complaints", headers=adapter, json={
+        "channel": "web", "customer": {"id": "tracked-cust", "name": "王小明"},
+        "subject": "Tracking", "text": "The washing machine leaks from the door seal."}).json()
+    token = accepted["tracking_token"]
+    assert intake.get(f"/v1/track/{token}").status_code == 200
+
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    spellings = [token[:-1] + c for c in alphabet if c != token[-1]]
+    spellings += [token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
+                  for i in range(len(token) - 1)]
+    answers = Counter(intake.get(f"/v1/track/{t}").status_code for t in spellings)
+    assert answers == {404: 63 + len(token) - 1}
+
+    admin = bearer(world.tokens.token("administrator", tenant=TENANT))
+    erased = intake.post("/v1/customers/TRACKED-CUST/erasure", headers=admin,
+                         json={"reason": "customer_request"})
+    assert erased.json() == {"customer_id": "tracked-cust", "recorded": True}
+    revoked = intake.get(f"/v1/track/{token}")
+    assert revoked.status_code == 410
+    assert revoked.json() == {"detail": "this tracking token was revoked: the customer's "
+                                        "personal data has been erased"}
