@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -151,3 +152,44 @@ FILING = {"/v1/complaints", "/v1/complaints:batch", "/v1/channels/{channel}"}
 def open_route(path: str) -> bool:
     """Routes that take no bearer token: operations endpoints, tracking and survey links."""
     return path in ("/healthz", "/metrics") or path.startswith(("/v1/track/", "/v1/surveys/"))
+
+
+# Issue #21, point 8: evidence bytes of any kind, under any accepted type, on the real
+# resolution service: never a 5xx, markup never stored, every stored file only downloadable.
+MARKUP = [b"<html><body>x</body></html>", b"<!DOCTYPE html><p>x", b"<svg onload=x()>",
+          b"<script>x()</script>", b"<?xml version='1.0'?><x/>", b"<iframe src=//x>"]
+DECLARED = ["image/png", "image/jpeg", "image/gif", "audio/mpeg", "application/pdf",
+            "text/plain", "text/csv", "message/rfc822", "application/msword"]
+PREFIXES = [b"", b"  \n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\t "]
+
+
+def test_evidence_uploads_never_fail_and_markup_is_never_stored(world, callers, complaint):
+    resolution = world.clients["resolution"]
+    complaint_id, _ = complaint
+    owner = callers["owner"]
+    accepted: list[str] = []
+
+    @given(content=st.one_of(
+               st.binary(min_size=1, max_size=256),
+               st.tuples(st.sampled_from(PREFIXES), st.sampled_from(MARKUP)).map(b"".join),
+               st.sampled_from([b"\x89PNG\r\n\x1a\n", b"%PDF-1.7", b"ID3\x03", b"GIF89a"])
+               .flatmap(lambda magic: st.binary(max_size=64).map(lambda rest: magic + rest))),
+           declared=st.sampled_from(DECLARED))
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def upload(content: bytes, declared: str) -> None:
+        response = resolution.put(
+            f"/v1/cases/{complaint_id}/evidence", params={"filename": "f.bin"},
+            content=content, headers={**owner, "content-type": declared})
+        assert response.status_code in (201, 422), (declared, content, response.text)
+        if response.status_code == 201:
+            assert not any(markup in content for markup in MARKUP), (declared, content)
+            accepted.append(response.json()["evidence_id"])
+
+    upload()
+    assert accepted, "some generated files are what they say"
+    for evidence_id in accepted:
+        read = resolution.get(f"/v1/cases/{complaint_id}/evidence/{evidence_id}", headers=owner)
+        assert read.status_code == 200
+        assert read.headers["x-content-type-options"] == "nosniff"
+        assert read.headers["content-disposition"].startswith("attachment; ")
