@@ -5,7 +5,8 @@ lone surrogate in a `str`, which no UTF-8 encoder (store, hash, seal, response) 
 string, and a Unicode non-character (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF: reserved for a program's
 internal use, never text a person wrote), is refused with a 422 naming where it is, before any
 handler or store sees it. Every 422 is FastAPI's shape without the input: the input may be
-personal data, or the very text no response can encode.
+personal data, or the very text no response can encode. Its messages come in the language the
+caller's `Accept-Language` prefers (runtime.validation_messages).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import JSONResponse, Response
+
+from contracts.intake import Language
+from runtime import validation_messages
+from runtime.language import DEFAULT, negotiate
 
 Loc = tuple[str | int, ...]
 SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -98,9 +103,10 @@ async def fit_text(request: Request) -> None:
         raise RequestValidationError(errors)
 
 
-def without_input(error: dict[str, Any]) -> dict[str, Any]:
+def without_input(error: dict[str, Any], language: Language = DEFAULT) -> dict[str, Any]:
     """One validation error as a client sees it: where, what, and the rule's context."""
-    shown = {"type": error["type"], "loc": list(error["loc"]), "msg": error["msg"]}
+    shown = {"type": error["type"], "loc": list(error["loc"]),
+             "msg": validation_messages.message(error, language)}
     if "ctx" in error:
         shown["ctx"] = jsonable_encoder(error["ctx"])
     return printable(shown)
@@ -109,7 +115,9 @@ def without_input(error: dict[str, Any]) -> dict[str, Any]:
 async def unprocessable(request: Request, exc: Exception) -> Response:
     """The 422 of every service: FastAPI's {"detail": [{type, loc, msg, ctx}]}, never the input."""
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse({"detail": [without_input(e) for e in exc.errors()]}, status_code=422)
+    language = negotiate(request.headers.get("accept-language"))
+    return JSONResponse({"detail": [without_input(e, language) for e in exc.errors()]},
+                        status_code=422)
 
 
 def install(api: FastAPI) -> None:

@@ -12,27 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts.intake import Language
-from services.resolution.domain.language import DEFAULT, Labels
+from runtime.language import negotiate
+from services.resolution.domain.language import Labels
 
-
-def negotiate(accept_language: str | None) -> Language:
-    """The language an `Accept-Language` header prefers among ours (zh, zh-CN, en-GB, q-values);
-    English when it names none of them."""
-    ranked: list[tuple[float, int, Language]] = []
-    for position, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        primary = tag.strip().split("-")[0].lower()
-        if quality > 0 and primary in {language.value for language in Language}:
-            ranked.append((-quality, position, Language(primary)))
-    return min(ranked)[2] if ranked else DEFAULT
+__all__ = ["negotiate", "translated"]
 
 
 def translated(template: str, params: Mapping[str, Any], language: Language | str | None) -> str:
