@@ -281,6 +281,45 @@ def test_evidence_is_sniffed_and_only_ever_downloaded(world: World):
         "attachment; filename=\"receipt.png\"; filename*=UTF-8''receipt.png")
 
 
+def test_what_auditors_read_of_a_survey_cannot_answer_it_and_a_revoked_link_is_dead(
+        world: World):
+    """#21 point 2: the survey URL with its token was published on a forever topic, which
+    the audit history replays: whoever read it could answer any open survey."""
+    complaint_id = list(world.departments)[3]
+    resolution, audit = world.clients["resolution"], world.clients["audit"]
+    agent = bearer(world.tokens.token("agent", tenant=TENANT,
+                                      departments=[world.departments[complaint_id]]))
+    case = f"/v1/cases/{complaint_id}"
+    for path, body in [("/accept", None), ("/proposals", {"solution_id": "explanation-apology"}),
+                       ("/root-cause", {"category": "billing_error", "why_chain": ["w"]})]:
+        response = resolution.post(case + path, headers=agent, json=body)
+        assert response.status_code in (201, 204), response.text
+        if path == "/proposals":
+            proposal = response.json()["id"]
+            assert resolution.post(f"{case}/proposals/{proposal}/execution", headers=agent,
+                                   json={}).status_code == 204
+    assert resolution.post(f"{case}/notifications", headers=agent, json={
+        "channel": "email", "kind": "resolution", "message": "Sorry"}).status_code == 204
+    surveys = [resolution.post(f"{case}/survey", headers=agent, json={"channel": "email"}).json()
+               for _ in range(2)]
+    tokens = [s["link"].rsplit("/", 1)[1] for s in surveys]
+
+    officer = bearer(world.tokens.token("auditor", "supervisor", tenant=TENANT, sub="dpo-2"))
+    history = audit.get(f"/v1/audit/complaints/{complaint_id}/history", headers=officer)
+    notified = [e["data"] for e in history.json()["events"]
+                if e["type"] == "resolution.customer_notified.v1"
+                and e["data"]["message_kind"] == "survey"]
+    assert [(n["survey_id"], n["link"]) for n in notified] == [
+        (s["survey_id"], None) for s in surveys]
+    assert not any(token in history.text for token in tokens)
+
+    revoked = resolution.post(f"{case}/surveys/{surveys[0]['survey_id']}/revocation",
+                              headers=agent, json={"reason": "Sent to the wrong address"})
+    assert revoked.status_code == 204
+    answers = [resolution.post(f"/v1/surveys/{token}", json={"csat": 1}) for token in tokens]
+    assert [a.status_code for a in answers] == [410, 204]
+
+
 def alg_none(claims: dict, kid: str) -> str:
     def part(value: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
