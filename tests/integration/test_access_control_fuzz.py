@@ -193,3 +193,28 @@ def test_evidence_uploads_never_fail_and_markup_is_never_stored(world, callers, 
         assert read.status_code == 200
         assert read.headers["x-content-type-options"] == "nosniff"
         assert read.headers["content-disposition"].startswith("attachment; ")
+
+
+# Issue #21, point 1: whatever an agent writes around a phone number in a note, the audit
+# history shows it to an auditor without pii:read masked, and logs nothing for them.
+def test_an_auditor_never_reads_a_notes_phone_number_through_audit(world, complaint):
+    complaint_id, department = complaint
+    resolution, audit = world.clients["resolution"], world.clients["audit"]
+    agent = bearer(world.tokens.token("agent", tenant=TENANT, departments=[department]))
+    auditor = bearer(world.tokens.token("auditor", tenant=TENANT, sub="fuzz-auditor"))
+    phone = "13912345678"
+
+    @given(before=st.text(max_size=40), after=st.text(max_size=40))
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def note(before: str, after: str) -> None:
+        written = resolution.post(f"/v1/cases/{complaint_id}/notes", headers=agent,
+                                  json={"text": f"{before} {phone} {after}"})
+        assert written.status_code in (201, 422), written.text
+        history = audit.get(f"/v1/audit/complaints/{complaint_id}/history", headers=auditor)
+        assert history.status_code == 200
+        assert phone not in history.text
+
+    note()
+    assert [read for log in world.pii_logs for read in log.query(tenant=TENANT, limit=1000)
+            if read.subject == "fuzz-auditor"] == []
