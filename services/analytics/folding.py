@@ -179,7 +179,7 @@ IGNORED: frozenset[type[DomainEvent]] = frozenset({
     resolution.ResolutionProposed, resolution.ApprovalRequested, resolution.ProposalApproved,
     resolution.ProposalRejected, resolution.CustomerNotified, resolution.ProgressUpdated,
     resolution.ConflictDeclared, resolution.ActionRefused, resolution.TaskAssigned,
-    resolution.TaskCompleted,
+    resolution.TaskCompleted, resolution.SurveyRevoked,
     analytics.SpikeDetected,  # analytics' own alerts, read back from its topic
 })
 
