@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts.intake import Language
+from runtime import validation_messages
 from runtime.language import negotiate
 from services.resolution.domain.language import Labels
+from services.resolution.domain.templates import FIELD_GAP, InvalidTemplateFields
 
-__all__ = ["negotiate", "translated"]
+__all__ = ["field_problems", "negotiate", "translated"]
 
 
 def translated(template: str, params: Mapping[str, Any], language: Language | str | None) -> str:
@@ -23,6 +25,24 @@ def translated(template: str, params: Mapping[str, Any], language: Language | st
     if language == Language.ZH:
         template = ZH.get(template, template)
     return template.format(**params) if params else template
+
+
+def field_problems(error: InvalidTemplateFields, language: Language | str | None) -> str:
+    """Each field of a note template that was filled wrong, and how, in `language`."""
+    colon, separator = ("：", "；") if language == Language.ZH else (": ", "; ")
+    return separator.join(f"{where}{colon}{_field_message(problem, language)}"
+                          for where, problem in error.located())
+
+
+# Error types of resolution's own template rules, which the runtime's catalogue cannot know.
+FIELD_ZH: Mapping[str, str] = {FIELD_GAP: "填写 {later} 之前须先填写 {earlier}"}
+
+
+def _field_message(problem: Mapping[str, Any], language: Language | str | None) -> str:
+    own = FIELD_ZH.get(problem["type"]) if language == Language.ZH else None
+    if own is not None:
+        return own.format(**problem.get("ctx", {}))
+    return validation_messages.message(problem, language or Language.EN)
 
 
 def _both(**texts: tuple[str, str]) -> Mapping[str, Labels]:
@@ -86,6 +106,8 @@ ZH: Mapping[str, str] = {
     # Proposals and approval
     "no proposal {proposal_id!r} on this case": "此案件没有方案 {proposal_id!r}",
     "amount and currency go together": "金额与币种须同时提供",
+    "approval thresholds are in {policy_currency}, the proposal is in {currency}":
+        "审批金额门槛以 {policy_currency} 计，而此方案的币种为 {currency}",
     "{proposal_id} was executed already": "方案 {proposal_id} 已执行",
     "{proposal_id} was rejected": "方案 {proposal_id} 已被驳回",
     "{proposal_id} awaits approval step {step} ({role})":

@@ -25,8 +25,9 @@ from services.resolution.domain.errors import (
     WrongState,
 )
 from services.resolution.domain.feedback import SurveyExpired, SurveyRevoked
+from services.resolution.domain.templates import InvalidTemplateFields
 from services.resolution.evidence_store import MissingEvidence, TamperedEvidence
-from services.resolution.messages import negotiate, translated
+from services.resolution.messages import field_problems, negotiate, translated
 
 # Most specific first: the first matching class decides the status.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -77,6 +78,8 @@ def _detail(error: Exception, language: str) -> Any:
     if isinstance(error, NotAllowed):
         return {"rule": str(error.rule), "action": str(error.action),
                 "detail": translated(error.template, error.params, language)}
+    if isinstance(error, InvalidTemplateFields):
+        return field_problems(error, language)
     if isinstance(error, DomainError):
         return translated(error.template, error.params, language)
     if isinstance(error, IntegrityError):

@@ -59,7 +59,8 @@ class ApprovalPolicy(BaseModel):
         """The roles that must approve, in order; empty when no approval is needed."""
         if amount is not None and currency != self.currency:
             raise UnsupportedCurrency(
-                f"approval thresholds are in {self.currency}, the proposal is in {currency}"
+                "approval thresholds are in {policy_currency}, the proposal is in {currency}",
+                policy_currency=self.currency, currency=currency,
             )
         reached = amount or Decimal("0")
         return tuple(step.role for step in self.rules[kind] if reached >= step.from_amount)

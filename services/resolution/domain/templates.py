@@ -3,16 +3,19 @@ with their labels in the complaint's language."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from contracts.intake import Language
 from services.resolution.domain.errors import Invalid, NotFound
 from services.resolution.domain.language import DEFAULT, Labels
 
 Text = Field(min_length=1, max_length=2_000)
+# The error type of a later field filled while an earlier one is empty (ctx: later, earlier).
+FIELD_GAP = "field_gap"
 OptionalText = Field(None, min_length=1, max_length=2_000)
 
 
@@ -54,7 +57,8 @@ class FiveWhys(_Template):
     @model_validator(mode="after")
     def check_no_gaps(self) -> FiveWhys:
         if self.why_5 is not None and self.why_4 is None:
-            raise ValueError("why_5 needs why_4")
+            raise PydanticCustomError(FIELD_GAP, "{later} needs {earlier}",
+                                      {"later": "why_5", "earlier": "why_4"})
         return self
 
 
@@ -91,11 +95,9 @@ def fill(
     try:
         filled = model.model_validate(dict(fields))
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or template}: {e['msg']}"
-            for e in error.errors(include_url=False, include_input=False)
-        )
-        raise InvalidTemplateFields(problems) from None
+        raise InvalidTemplateFields(
+            template, error.errors(include_url=False, include_input=False)
+        ) from None
     return filled.model_dump(), filled.render(language)
 
 
@@ -116,4 +118,16 @@ class UnknownTemplate(NotFound):
 
 
 class InvalidTemplateFields(Invalid):
-    """The fields do not fill the template."""
+    """The fields do not fill the template: pydantic's errors (type, loc, msg, ctx) are kept,
+    so the API can name each problem in the caller's language; str() is the English."""
+
+    def __init__(self, template: str, errors: Sequence[Mapping[str, Any]]) -> None:
+        self.template_id = template
+        self.errors = [dict(e) for e in errors]
+        super().__init__("{problems}", problems="; ".join(
+            f"{where}: {e['msg']}" for where, e in self.located()))
+
+    def located(self) -> list[tuple[str, dict[str, Any]]]:
+        """Each error with the field it is about: its dotted loc, or the template's id when
+        the error is about the fields together."""
+        return [(".".join(map(str, e["loc"])) or self.template_id, e) for e in self.errors]

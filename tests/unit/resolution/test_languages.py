@@ -203,3 +203,39 @@ def _domain_error_names() -> set[str]:
         todo.extend(cls.__subclasses__())
     return found
 
+
+
+def test_a_proposal_in_another_currency_is_refused_in_the_callers_language(
+    client: TestClient, opened: str
+) -> None:
+    def propose_in_dollars(**headers: str):
+        return client.post(f"/v1/cases/{opened}/proposals", headers={**as_(AGENT), **headers},
+                           json={"solution_id": "refund", "amount": "10.00", "currency": "USD"})
+
+    chinese, english = propose_in_dollars(**{"Accept-Language": "zh-CN"}), propose_in_dollars()
+
+    assert (chinese.status_code, chinese.json()) == (
+        422, {"detail": "审批金额门槛以 CNY 计，而此方案的币种为 USD"})
+    assert english.json() == {
+        "detail": "approval thresholds are in CNY, the proposal is in USD"}
+
+
+def test_invalid_note_template_fields_are_named_in_the_callers_language(
+    client: TestClient, opened: str
+) -> None:
+    def note(fields: dict[str, str], **headers: str):
+        return client.post(f"/v1/cases/{opened}/notes", headers={**as_(AGENT), **headers},
+                           json={"template": "five_whys", "fields": fields})
+
+    zh = {"Accept-Language": "zh"}
+    missing = {k: v for k, v in FIVE_WHYS.items() if k != "why_3"}
+    gap = {**FIVE_WHYS, "why_5": "网关默认开启重试"}
+
+    assert (note(missing, **zh).status_code, note(missing, **zh).json()) == (
+        422, {"detail": "why_3：必填字段"})
+    assert note({**missing, "why_1": " ", "extra": "x"}, **zh).json() == {
+        "detail": "why_1：至少需要 1 个字符；why_3：必填字段；extra：不允许的字段"}
+    assert note(gap, **zh).json() == {"detail": "five_whys：填写 why_5 之前须先填写 why_4"}
+    assert note(missing).json() == {"detail": "why_3: Field required"}
+    assert note(gap, **{"Accept-Language": "en"}).json() == {
+        "detail": "five_whys: why_5 needs why_4"}
