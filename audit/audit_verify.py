@@ -19,6 +19,7 @@ The hash arithmetic is the platform's own, shipped unchanged as hashchain.py.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
 import hashlib
@@ -141,8 +142,13 @@ def verify(bundle: Path) -> None:
     check_events(bundle, chains, digest["lines"]["events.jsonl"])
 
 
-def main() -> int:
-    bundle = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent)
+def main(argv: list[str] | None = None) -> int:
+    """Exit 0 verified, 1 a failure (or no bundle there), 2 bad arguments."""
+    parser = argparse.ArgumentParser(prog="python3 audit_verify.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("bundle", type=Path, nargs="?", default=Path(__file__).resolve().parent,
+                        help="the bundle directory (default: the one this file is in)")
+    bundle = parser.parse_args(argv).bundle
     try:
         verify(bundle)
     except Failure as failure:

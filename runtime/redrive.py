@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from contracts.deadletter import DeadLetter, DeadLetterReason
 from contracts.topics import DEAD_LETTER
-from runtime import logs
+from runtime import cli, logs
 from runtime.bus import build_producer
 from runtime.kafka_access import KafkaSettings, client_options, connection
 from runtime.settings import Settings
@@ -73,8 +74,8 @@ async def read_letters(kafka: KafkaSettings | str, since: datetime | None) -> li
     """Every dead letter from `since` (or the beginning) to the topic's end as of now."""
     consumer = AIOKafkaConsumer(**client_options(connection(kafka)), group_id=None,
                                 enable_auto_commit=False)
-    await consumer.start()
     try:
+        await consumer.start()
         partitions = [TopicPartition(DEAD_LETTER.name, p) for p in range(DEAD_LETTER.partitions)]
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
@@ -147,9 +148,9 @@ def parse_args(argv: Sequence[str]) -> tuple[Wanted, bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point: prints what was (or would be) re-driven, as JSON."""
+    wanted, dry_run = parse_args(sys.argv[1:] if argv is None else argv)
     settings = Settings(service="redrive")
     logs.configure(settings.service, settings.log_level)
-    wanted, dry_run = parse_args(sys.argv[1:] if argv is None else argv)
     tally = asyncio.run(redrive(settings, wanted, dry_run=dry_run))
     print(json.dumps({
         "dry_run": dry_run,
@@ -160,4 +161,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main, KafkaError)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 from collections.abc import Sequence
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from contracts.topics import ALL_TOPICS, TopicSpec
 from deploy.local import support
 from deploy.local.kafka import local_broker
+from runtime import cli
 from runtime.kafka_access import KafkaSettings, client_options, connection
 
 log = logging.getLogger(__name__)
@@ -86,4 +86,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main, KafkaError, OSError)

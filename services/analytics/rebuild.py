@@ -1,30 +1,35 @@
 """Rebuild the projection: drop its tables, create them empty and replay every domain topic.
 
-    python -m services.analytics.rebuild
+    python -m services.analytics.rebuild --yes
 
 Stop the analytics service first (chDB allows one process per directory, and a live projection
 would write into the tables being dropped). Corrective actions and the spike outbox are kept.
 The replay stops at the end each partition had when it began; the service, started again,
 continues from the positions the replay stored, whatever its consumer group remembers.
 A message that could not be processed before is dead-lettered again, with the same reason.
+The tables are dropped only once the broker answered with the ends of every partition, so a
+broker that cannot be reached leaves them as they were (exit 1).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
-import sys
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from contracts.topics import DOMAIN_TOPICS, TopicSpec
-from runtime import logs
+from runtime import cli, logs
 from runtime.bus import build_producer
 from runtime.kafka_access import client_options
 from services.analytics.bootstrap import projection
 from services.analytics.config import AnalyticsSettings
-from services.analytics.schema import OutdatedLayout
+from services.analytics.schema import PROJECTION_TABLES, OutdatedLayout
+
+DESTROYS = f"drops the projection's {len(PROJECTION_TABLES)} tables and replays every domain topic"
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +40,25 @@ async def rebuild(
     """Replay the topics into empty tables; returns how many messages were read."""
     store, app, loop, dead_letters, _ = projection(settings)
     loop.commit_offsets = False  # no consumer group: the replay belongs to nobody
-    with contextlib.suppress(OutdatedLayout):  # the tables are dropped next anyway
-        await asyncio.to_thread(store.open)
+    try:
+        with contextlib.suppress(OutdatedLayout):  # the tables are dropped next anyway
+            await asyncio.to_thread(store.open)
+    except RuntimeError as error:  # chDB: another process (the service?) holds the directory
+        raise cli.CommandFailed(f"the projection store does not open; is the analytics service "
+                                f"still running? ({cli.one_line(error)})") from error
     producer = dead_letters.producer = build_producer(settings)
     consumer = AIOKafkaConsumer(
         **client_options(settings), group_id=None, enable_auto_commit=False,
         client_id=f"{settings.service}-rebuild",
     )
     try:
-        await asyncio.to_thread(app.reset)
         await producer.start()
         await consumer.start()
         partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
+        await asyncio.to_thread(app.reset)  # only now: the broker answered
+        await consumer.seek_to_beginning(*partitions)
         log.info("replaying", extra={"messages_at_most": sum(ends.values())})
         read = await loop.replay(consumer, ends)
         refreshed = await asyncio.to_thread(app.snapshot.refresh)
@@ -61,8 +70,13 @@ async def rebuild(
         store.close()
 
 
-def main() -> int:
-    """Command line entry point."""
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point: 0 rebuilt, 1 failed, 2 refused (no --yes)."""
+    parser = argparse.ArgumentParser(prog="python -m services.analytics.rebuild",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_yes(parser, DESTROYS)
+    cli.require_yes(parser, parser.parse_args(argv), DESTROYS)
     settings = AnalyticsSettings()
     logs.configure(settings.service, settings.log_level)
     asyncio.run(rebuild(settings))
@@ -70,4 +84,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main, KafkaError, OSError)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from runtime import cli
 from runtime.eventstore import persistence_env
 from services.sla import replay
 from services.sla.application import SlaApplication
@@ -103,4 +104,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main, OSError, ValueError)  # unreadable or invalid files

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from runtime import cli
 from services.intake.classification.model import ProductModel, cfpb_rows
 
 
@@ -35,4 +36,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main, OSError)
