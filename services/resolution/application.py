@@ -136,13 +136,14 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
         return known(self.repository.get(language_id).language)
 
     def record_sla_alert(
-        self, *, complaint_id: str, kind: str, clock_id: str, detail: str, cause: Cause
+        self, *, complaint_id: str, kind: str, clock_id: str, detail: str,
+        facts: Mapping[str, Any], cause: Cause,
     ) -> None:
-        """Keep an SLA warning, breach or escalation on the case."""
+        """Keep an SLA warning, breach or escalation on the case, with its facts."""
         case = self.get_case(complaint_id)
         case.record_sla_alert(
             kind=kind, clock_id=clock_id, detail=detail, at=self.clock(),
-            cause=str(cause.event_id),
+            cause=str(cause.event_id), **facts,
         )
         self.save(case, cause=cause)
 

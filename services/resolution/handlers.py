@@ -3,14 +3,17 @@ and learn the language of each complaint from intake."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from contracts.dispatch import ComplaintAssigned, ComplaintTransferred
 from contracts.envelope import Envelope
-from contracts.intake import ComplaintClassified
+from contracts.intake import ComplaintClassified, Language
 from contracts.sla import SlaBreached, SlaEscalated, SlaWarningRaised
 from contracts.topics import DISPATCH_EVENTS, INTAKE_EVENTS, SLA_EVENTS
 from runtime.eventstore import Cause
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain import Case
+from services.resolution.messages import sla_alert_detail
 
 
 def open_assigned_case(
@@ -57,34 +60,34 @@ def record_warning(
     app: ResolutionApplication, event: SlaWarningRaised, envelope: Envelope, cause: Cause
 ) -> None:
     """Whoever works the case sees that its deadline is near."""
-    _record(app, event.complaint_id, "warning", event.clock_id,
-            f"{event.share_elapsed:.0%} of the time used; due {event.deadline_at.isoformat()}",
-            cause)
+    _record(app, event.complaint_id, "warning", event.clock_id, cause,
+            share_elapsed=event.share_elapsed, deadline_at=event.deadline_at)
 
 
 def record_breach(
     app: ResolutionApplication, event: SlaBreached, envelope: Envelope, cause: Cause
 ) -> None:
     """Whoever works the case sees that its deadline passed."""
-    _record(app, event.complaint_id, "breach", event.clock_id,
-            f"deadline {event.deadline_at.isoformat()} passed", cause)
+    _record(app, event.complaint_id, "breach", event.clock_id, cause,
+            deadline_at=event.deadline_at)
 
 
 def record_escalation(
     app: ResolutionApplication, event: SlaEscalated, envelope: Envelope, cause: Cause
 ) -> None:
     """Whoever works the case sees who it was escalated to, and why."""
-    _record(app, event.complaint_id, "escalation", event.clock_id,
-            f"escalated to {event.level}: {event.reason}", cause)
+    _record(app, event.complaint_id, "escalation", event.clock_id, cause,
+            level=str(event.level), reason=event.reason)
 
 
 def _record(
-    app: ResolutionApplication, complaint_id: str, kind: str, clock_id: str, detail: str,
-    cause: Cause,
+    app: ResolutionApplication, complaint_id: str, kind: str, clock_id: str, cause: Cause,
+    **facts: Any,
 ) -> None:
     if _has_case(app, complaint_id):
         app.record_sla_alert(
-            complaint_id=complaint_id, kind=kind, clock_id=clock_id, detail=detail, cause=cause
+            complaint_id=complaint_id, kind=kind, clock_id=clock_id, facts=facts,
+            detail=sla_alert_detail(kind, facts, Language.EN), cause=cause,
         )
 
 

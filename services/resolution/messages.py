@@ -9,6 +9,7 @@ Chinese one, so a message that has no translation falls back to English rather t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from contracts.intake import Language
@@ -73,6 +74,28 @@ SURVEY_STATUS = _both(
     expired=("Expired", "已过期"),
     revoked=("Withdrawn", "已撤回"),
 )
+
+
+# SLA alerts by kind; the values are the SLA service's facts (deadline_at in ISO 8601).
+SLA_ALERTS = _both(
+    warning=("{share_elapsed:.0%} of the time used; due {deadline_at}",
+             "已用时限的 {share_elapsed:.0%}；截止 {deadline_at}"),
+    breach=("deadline {deadline_at} passed", "截止时间 {deadline_at} 已过"),
+    escalation=("escalated to {level}: {reason}", "已升级至 {level}：{reason}"),
+)
+
+
+def sla_alert_detail(
+    kind: str, facts: Mapping[str, Any] | None, language: Language | str | None
+) -> str | None:
+    """An SLA alert told in `language` from its facts; None without facts (alerts recorded
+    before the facts were kept have only their English detail)."""
+    if not facts or kind not in SLA_ALERTS:
+        return None
+    values = dict(facts)
+    if isinstance(deadline := values.get("deadline_at"), datetime):
+        values["deadline_at"] = deadline.isoformat()
+    return SLA_ALERTS[kind].in_(language).format(**values)
 
 
 def status_label(status: str, language: Language | str | None) -> str:

@@ -17,7 +17,7 @@ from runtime.auth.masking import REDACTED, mask, may_read_personal_data
 from runtime.auth.pii_log import PiiAccessLog
 from services.resolution.domain import Case
 from services.resolution.domain.language import DEFAULT
-from services.resolution.messages import status_label
+from services.resolution.messages import sla_alert_detail, status_label
 
 
 class TaskView(BaseModel):
@@ -102,7 +102,9 @@ class CaseView(BaseModel):
     notifications: list[NotificationView]
     proposals: list[ProposalView]
     executed_proposal_id: str | None
-    sla_alerts: list[dict[str, Any]]
+    sla_alerts: list[dict[str, Any]] = Field(
+        description="SLA warnings, breaches and escalations: their facts, and `detail` in the "
+        "caller's language (English for alerts recorded before facts were kept)")
     refusals: list[dict[str, Any]]
     root_cause: dict[str, Any] | None
     closure: dict[str, Any] | None
@@ -142,7 +144,8 @@ def case_view(
         evidence=list(case.evidence.values()), updates=case.updates,
         notifications=case.notifications,
         proposals=[proposal_view(p, language) for p in case.proposals.values()],
-        executed_proposal_id=case.executed_proposal_id, sla_alerts=case.sla_alerts,
+        executed_proposal_id=case.executed_proposal_id,
+        sla_alerts=[sla_alert_view(alert, language) for alert in case.sla_alerts],
         refusals=case.refusals, root_cause=case.root_cause, closure=case.closure,
         previous_closures=case.previous_closures, reopen_count=case.reopen_count,
         surveys=[
@@ -151,6 +154,13 @@ def case_view(
             for s in case.surveys.values()
         ],
     )
+
+
+def sla_alert_view(alert: dict[str, Any], language: Language) -> dict[str, Any]:
+    """An SLA alert with its detail in `language`; one recorded before its facts were kept
+    keeps the English it was recorded with."""
+    detail = sla_alert_detail(alert["kind"], alert.get("facts"), language)
+    return {**alert, "detail": detail or alert["detail"]}
 
 
 PERSONAL_LISTS = ("notes", "updates", "notifications")

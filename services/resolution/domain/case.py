@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from eventsourcing.domain import event
+from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
 from contracts.resolution import RefusalRule, RefusedAction
@@ -108,10 +108,17 @@ class Case(
         return True
 
     def record_sla_alert(
-        self, *, kind: str, clock_id: str, detail: str, at: datetime, cause: str | None
+        self, *, kind: str, clock_id: str, detail: str, at: datetime, cause: str | None,
+        share_elapsed: float | None = None, deadline_at: datetime | None = None,
+        level: str | None = None, reason: str | None = None,
     ) -> None:
-        """Keep SLA warnings, breaches and escalations on the case, for whoever works it."""
-        self._sla_alert_recorded(kind=kind, clock_id=clock_id, detail=detail, at=at, cause=cause)
+        """Keep SLA warnings, breaches and escalations on the case, for whoever works it: the
+        SLA service's facts, so each reader gets them in their language, and `detail` in
+        English."""
+        self._sla_alert_recorded(
+            kind=kind, clock_id=clock_id, detail=detail, at=at, cause=cause,
+            share_elapsed=share_elapsed, deadline_at=deadline_at, level=level, reason=reason,
+        )
 
     def declare_conflict(self, *, person: str, reason: str, by: str, at: datetime) -> None:
         """Declare a person conflicted on this complaint; from now on they may not act on it."""
@@ -139,11 +146,37 @@ class Case(
     ) -> None:
         self.owner_queue, self.owner_agent_id = queue, agent_id
 
-    @event("SlaAlertRecorded")
+    class SlaAlertRecorded(Aggregate.Event):
+        """Version 2 added the alert's facts (None before: such alerts have only their English
+        `detail`)."""
+
+        class_version = 2
+        kind: str
+        clock_id: str
+        detail: str
+        at: datetime
+        cause: str | None
+        share_elapsed: float | None
+        deadline_at: datetime | None
+        level: str | None
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state.update(share_elapsed=None, deadline_at=None, level=None, reason=None)
+
+    @event(SlaAlertRecorded)
     def _sla_alert_recorded(
-        self, *, kind: str, clock_id: str, detail: str, at: datetime, cause: str | None
+        self, *, kind: str, clock_id: str, detail: str, at: datetime, cause: str | None,
+        share_elapsed: float | None, deadline_at: datetime | None, level: str | None,
+        reason: str | None,
     ) -> None:
-        self.sla_alerts.append({"kind": kind, "clock_id": clock_id, "detail": detail, "at": at})
+        facts = {"share_elapsed": share_elapsed, "deadline_at": deadline_at, "level": level,
+                 "reason": reason}
+        self.sla_alerts.append({
+            "kind": kind, "clock_id": clock_id, "detail": detail, "at": at,
+            "facts": {name: value for name, value in facts.items() if value is not None} or None,
+        })
 
     @event("ConflictDeclared")
     def _conflict_declared(self, *, person: str, reason: str, by: str, at: datetime) -> None:
