@@ -171,13 +171,15 @@ def check_may_transfer(
     app: DispatchApplication, assignment: Assignment, to_queue: str, caller: Principal
 ) -> None:
     """Supervisors move what they see; an agent hands over only what they hold. Both only
-    into their own departments (an unknown queue is left to the use case's 422)."""
+    into their own departments of the complaint's tenant (an unknown queue is left to the use
+    case's 422)."""
     if not caller.has(Scope.COMPLAINTS_ASSIGN) and (
         assignment.owner() is None or assignment.owner() != caller.sub
     ):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "only the agent who holds it, or complaints:assign, may transfer")
-    target = app.roster.queues.get(to_queue) if app.roster else None
+    config = app.tenancy.get(assignment.tenant) if app.tenancy else None
+    target = config.roster.queues.get(to_queue) if config else None
     if target is not None and not caller.has(Scope.ALL_DEPARTMENTS) and (
         target.department not in caller.departments
     ):

@@ -1,7 +1,8 @@
 """Dispatch's HTTP API for operations: roster shifts and capacity, workload, routing rules.
 
-The roster and the rule set are the deployment's, i.e. of its TENANT: callers of another
-tenant get 404. Supervisors see and change the agents and queues of their own departments.
+Each tenant has its own roster and rule set; a caller sees and changes only their own
+tenant's, and a tenant dispatch has no files for finds nothing (404). Supervisors see and
+change the agents and queues of their own departments.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from runtime.auth import NotFound, Principal, Scope, require
 from services.dispatch.application import DispatchApplication
 from services.dispatch.capacity import UnknownAgent
 from services.dispatch.ruleset import RuleSet
+from services.dispatch.tenancy import TenantDispatch
 from services.dispatch.workload import Workload
 from services.dispatch.yaml_nodes import ConfigFileError
 
@@ -66,18 +68,19 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         agent_id: Annotated[str, Path(min_length=1, max_length=128)], update: AgentUpdate,
         caller: Assigner,
     ) -> AgentView:
-        check_tenant(app, caller, "agent")
-        agent = app.roster.agents.get(agent_id) if app.roster else None
+        config = tenant_config(app, caller, "agent")
+        agent = config.roster.agents.get(agent_id)
         if agent is None or not in_departments(caller, agent.department):
             raise NotFound("agent")
         try:
             changed = app.update_agent(
-                agent_id=agent_id, on_shift=update.on_shift, capacity=update.capacity
+                agent_id=agent_id, on_shift=update.on_shift, capacity=update.capacity,
+                tenant=config.tenant,
             )
         except UnknownAgent as error:
             raise NotFound("agent") from error
         on_saved()
-        seat = app.seat(agent_id)
+        seat = app.seat(agent_id, tenant=config.tenant)
         agent = seat.agent
         return AgentView(
             agent_id=agent.id, department=agent.department, queues=list(agent.queues),
@@ -90,8 +93,8 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         summary="Open complaints per agent and per queue, with their ages",
     )
     def get_workload(caller: Assigner) -> Workload:
-        check_tenant(app, caller, "workload")
-        every = app.workload()
+        config = tenant_config(app, caller, "workload")
+        every = app.workload(config.tenant)
         return Workload(
             agents=[a for a in every.agents if in_departments(caller, a.department)],
             queues=[q for q in every.queues if in_departments(caller, q.department)],
@@ -102,19 +105,19 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         summary="The routing rule set in force",
     )
     def get_rules(caller: ConfigReader) -> RuleSetView:
-        check_tenant(app, caller, "rule set")
-        rules = app.rules_in_force()
+        config = tenant_config(app, caller, "rule set")
+        rules = app.rules_in_force(config.tenant)
         on_saved()
-        return _view(rules, recorded=False, error=app.rules.error)
+        return _view(rules, recorded=False, error=config.rules.error)
 
     @router.post(
         "/routing/reload", response_model=RuleSetView, tags=["routing"],
         summary="Read the routing rule file now; an invalid file is refused with line and reason",
     )
     def reload_rules(caller: ConfigWriter) -> RuleSetView:
-        check_tenant(app, caller, "rule set")
+        config = tenant_config(app, caller, "rule set")
         try:
-            rules, recorded = app.reload_rules()
+            rules, recorded = app.reload_rules(config.tenant)
         except ConfigFileError as error:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -126,10 +129,12 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
     return router
 
 
-def check_tenant(app: DispatchApplication, caller: Principal, what: str) -> None:
-    """The roster and rules are the deployment tenant's: others find nothing here."""
-    if caller.tenant != app.tenant:
+def tenant_config(app: DispatchApplication, caller: Principal, what: str) -> TenantDispatch:
+    """The caller's tenant's roster and rules; a tenant without them finds nothing here."""
+    config = app.tenancy.get(caller.tenant) if app.tenancy else None
+    if config is None:
         raise NotFound(what)
+    return config
 
 
 def in_departments(caller: Principal, department: str) -> bool:

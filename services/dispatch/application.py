@@ -20,13 +20,13 @@ from services.dispatch.roster import Roster
 from services.dispatch.rule_history import RuleSetHistory
 from services.dispatch.ruleset import Facts, RuleSet
 from services.dispatch.strategies import Seat
+from services.dispatch.tenancy import Tenancy, TenantDispatch
 from services.dispatch.unit import Unit
 from services.dispatch.watched import WatchedFile
 from services.dispatch.workload import Workload, workload
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RULE_SET = "routing"
 
 
 class DispatchApplication(ServiceApplication):
@@ -39,6 +39,7 @@ class DispatchApplication(ServiceApplication):
         self,
         *,
         env: Any = None,
+        tenancy: Tenancy | None = None,
         rules: WatchedFile[RuleSet] | None = None,
         roster: Roster | None = None,
         transfer_cap: int = 3,
@@ -47,16 +48,34 @@ class DispatchApplication(ServiceApplication):
         max_conflicts: int = 10,
     ) -> None:
         super().__init__(env=env)
-        self.rules = rules
-        self.roster = roster
+        # One tenant's roster and rules may be given as such (tests, tools); `tenant` is then
+        # theirs. Reading the store needs neither.
+        if tenancy is None and roster is not None and rules is not None:
+            tenancy = Tenancy.single(tenant, roster, rules)
+        self.tenancy = tenancy
         self.transfer_cap = transfer_cap
-        self.tenant = tenant
+        self.tenant = tenancy.home if tenancy is not None else tenant
         self.clock = clock
         self.max_conflicts = max_conflicts
         # Agents and HTTP threads of this replica take turns; other replicas are caught by
         # the aggregates' versions and retried.
         self._lock = threading.RLock()
-        self._recorded_hash: str | None = None
+        self._recorded_hash: dict[str, str] = {}
+
+    @property
+    def roster(self) -> Roster | None:
+        """The deployment's own tenant's roster."""
+        return self.tenancy.of(self.tenant).roster if self.tenancy else None
+
+    @property
+    def rules(self) -> WatchedFile[RuleSet] | None:
+        """The deployment's own tenant's rule file."""
+        return self.tenancy.of(self.tenant).rules if self.tenancy else None
+
+    def config(self, tenant: str | None = None) -> TenantDispatch:
+        """A tenant's roster and rules (the deployment's own by default); UnknownTenant else."""
+        assert self.tenancy is not None
+        return self.tenancy.of(tenant or self.tenant)
 
     # --- consumed events -----------------------------------------------------------------
 
@@ -64,17 +83,20 @@ class DispatchApplication(ServiceApplication):
         self, *, complaint_id: str, tenant: str, facts: Facts, arrived_at: datetime,
         historical: bool = False, cause: Cause | None = None,
     ) -> Assignment | None:
-        """Route a classified complaint with the rules in force (re-read if the file changed)."""
-        rules = self.rules_in_force()
+        """Route a classified complaint with its tenant's rules in force (re-read if the file
+        changed), to its tenant's desks only; UnknownTenant when the tenant has none."""
+        config = self.config(tenant)
+        rules = self.rules_in_force(tenant)
         return self._transact(partial(
             routing.route_classified, complaint_id=complaint_id, tenant=tenant, facts=facts,
             arrived_at=arrived_at.isoformat(), historical=historical, cause=_id(cause),
-        ), cause=cause, rules=rules)
+        ), cause=cause, config=config, rules=rules)
 
     def close_complaint(self, *, complaint_id: str, cause: Cause | None = None) -> None:
         """Free the owner's slot for the next waiting complaint."""
         self._transact(
-            partial(slots.close, complaint_id=complaint_id, cause=_id(cause)), cause=cause
+            partial(slots.close, complaint_id=complaint_id, cause=_id(cause)), cause=cause,
+            config=self._config_of(complaint_id),
         )
 
     def reopen(
@@ -84,7 +106,7 @@ class DispatchApplication(ServiceApplication):
         self._transact(partial(
             slots.reopen, complaint_id=complaint_id, previous_owner=previous_owner,
             cause=_id(cause),
-        ), cause=cause)
+        ), cause=cause, config=self._config_of(complaint_id))
 
     def escalate(
         self, *, complaint_id: str, level: Any, reason: str, cause: Cause | None = None
@@ -93,7 +115,7 @@ class DispatchApplication(ServiceApplication):
         self._transact(partial(
             handovers.escalate, complaint_id=complaint_id, level=level, reason=reason,
             cause=_id(cause),
-        ), cause=cause)
+        ), cause=cause, config=self._config_of(complaint_id))
 
     # --- commands ------------------------------------------------------------------------
 
@@ -105,7 +127,7 @@ class DispatchApplication(ServiceApplication):
         return self._transact(partial(
             handovers.transfer, complaint_id=complaint_id, to_queue=to_queue,
             to_agent_id=to_agent_id, reason=reason, actor=actor,
-        ), cause=None)
+        ), cause=None, config=self._config_of(complaint_id))
 
     def add_collaborator(
         self, *, complaint_id: str, department: str, task: str, actor: str
@@ -114,27 +136,30 @@ class DispatchApplication(ServiceApplication):
         return self._transact(partial(
             handovers.add_collaborator, complaint_id=complaint_id, department=department,
             task=task, actor=actor,
-        ), cause=None)
+        ), cause=None, config=self._config_of(complaint_id))
 
     def update_agent(
-        self, *, agent_id: str, on_shift: bool | None = None, capacity: int | None = None
+        self, *, agent_id: str, on_shift: bool | None = None, capacity: int | None = None,
+        tenant: str | None = None,
     ) -> bool:
         """Change an agent's shift or capacity; waiting complaints may be assigned at once."""
         return self._transact(partial(
             slots.update_agent, agent_id=agent_id, on_shift=on_shift, capacity=capacity,
-        ), cause=None)
+        ), cause=None, config=self.config(tenant))
 
-    def reload_rules(self) -> tuple[RuleSet, bool]:
-        """Read the rule file now (ConfigFileError if invalid); True when a change was recorded."""
-        assert self.rules is not None
-        rules = self.rules.reload()
-        return rules, self._record_rules(rules, trigger="api")
+    def reload_rules(self, tenant: str | None = None) -> tuple[RuleSet, bool]:
+        """Read the tenant's rule file now (ConfigFileError if invalid); True when a change was
+        recorded."""
+        config = self.config(tenant)
+        rules = config.rules.reload()
+        return rules, self._record_rules(config, rules, trigger="api")
 
-    def rules_in_force(self) -> RuleSet:
-        """The rule set to route with; a changed file is read and its reload recorded first."""
-        assert self.rules is not None
-        rules = self.rules.current()
-        self._record_rules(rules, trigger="file_changed")
+    def rules_in_force(self, tenant: str | None = None) -> RuleSet:
+        """The tenant's rule set to route with; a changed file is read and its reload recorded
+        first."""
+        config = self.config(tenant)
+        rules = config.rules.current()
+        self._record_rules(config, rules, trigger="file_changed")
         return rules
 
     # --- queries -------------------------------------------------------------------------
@@ -143,59 +168,71 @@ class DispatchApplication(ServiceApplication):
         """The current assignment of a complaint (AggregateNotFoundError if it has none)."""
         return self.repository.get(Assignment.create_id(complaint_id))
 
-    def desks(self) -> dict[str, Desk | None]:
-        """Every department's desk, None where nothing happened yet."""
-        assert self.roster is not None
-        unit = self._unit(None)
-        return {name: unit.get(Desk.create_id(name)) for name in self.roster.departments}
+    def desks(self, tenant: str | None = None) -> dict[str, Desk | None]:
+        """Every department's desk of the tenant, None where nothing happened yet."""
+        config = self.config(tenant)
+        unit = self._unit(config, None)
+        return {name: unit.get(config.desk_id(name)) for name in config.roster.departments}
 
-    def seat(self, agent_id: str) -> Seat:
-        """An agent's shift, capacity and load now (KeyError if not on the roster)."""
-        assert self.roster is not None
-        agent = self.roster.agents[agent_id]
-        return self._unit(None).desk(agent.department).seat(agent)
+    def seat(self, agent_id: str, tenant: str | None = None) -> Seat:
+        """An agent's shift, capacity and load now (KeyError if not on the tenant's roster)."""
+        config = self.config(tenant)
+        agent = config.roster.agents[agent_id]
+        return self._unit(config, None).desk(agent.department).seat(agent)
 
-    def workload(self) -> Workload:
-        """Open complaints per agent and queue, with their ages."""
-        assert self.roster is not None
-        return workload(self.roster, self.desks(), self.clock())
+    def workload(self, tenant: str | None = None) -> Workload:
+        """Open complaints per agent and queue of the tenant, with their ages."""
+        config = self.config(tenant)
+        return workload(config.roster, self.desks(tenant), self.clock())
 
-    def rule_history(self) -> RuleSetHistory | None:
-        """Which rule set version is recorded as in force."""
+    def rule_history(self, tenant: str | None = None) -> RuleSetHistory | None:
+        """Which of the tenant's rule set versions is recorded as in force."""
         try:
-            return self.repository.get(RuleSetHistory.create_id(RULE_SET))
+            return self.repository.get(RuleSetHistory.create_id(self.config(tenant).rule_set_name))
         except AggregateNotFoundError:
             return None
 
     # --- the unit of work ----------------------------------------------------------------
 
-    def _record_rules(self, rules: RuleSet, *, trigger: str) -> bool:
-        if rules.content_hash == self._recorded_hash:
+    def _record_rules(self, config: TenantDispatch, rules: RuleSet, *, trigger: str) -> bool:
+        if rules.content_hash == self._recorded_hash.get(config.tenant):
             return False
 
         def work(unit: Unit) -> bool:
-            history = unit.get(RuleSetHistory.create_id(RULE_SET)) or unit.add(
-                RuleSetHistory(RULE_SET, self.tenant)
+            name = config.rule_set_name
+            history = unit.get(RuleSetHistory.create_id(name)) or unit.add(
+                RuleSetHistory(name, config.tenant)
             )
             return history.bring_into_force(rules, at=unit.now, trigger=trigger)
 
-        recorded = self._transact(work, cause=None)
-        self._recorded_hash = rules.content_hash
+        recorded = self._transact(work, cause=None, config=config)
+        self._recorded_hash[config.tenant] = rules.content_hash
         if recorded:
-            log.info("routing rules %s (%s) in force", rules.version, rules.content_hash[:12])
+            log.info("routing rules %s (%s) of %s in force", rules.version,
+                     rules.content_hash[:12], config.tenant)
         return recorded
 
-    def _unit(self, rules: RuleSet | None) -> Unit:
-        assert self.roster is not None
-        return Unit(self.repository, self.roster, rules, self.clock(), self.transfer_cap)
+    def _config_of(self, complaint_id: str) -> TenantDispatch:
+        """The configuration of the complaint's tenant; the home tenant's when dispatch never
+        routed it (the use cases then find nothing to do)."""
+        try:
+            assignment = self.get_assignment(complaint_id)
+        except AggregateNotFoundError:
+            return self.config()
+        return self.config(assignment.tenant)
+
+    def _unit(self, config: TenantDispatch, rules: RuleSet | None) -> Unit:
+        return Unit(self.repository, config.roster, rules, self.clock(), self.transfer_cap,
+                    desk_tenant=config.desk_tenant)
 
     def _transact(
-        self, work: Callable[[Unit], T], *, cause: Cause | None, rules: RuleSet | None = None
+        self, work: Callable[[Unit], T], *, cause: Cause | None, config: TenantDispatch,
+        rules: RuleSet | None = None,
     ) -> T:
         """Run `work` and save what it changed with the cause's marker; retry on a conflict."""
         with self._lock:
             for _ in range(self.max_conflicts):
-                unit = self._unit(rules)
+                unit = self._unit(config, rules)
                 result = work(unit)
                 changed = unit.changed()
                 new = [(aggregate, e) for aggregate in changed for e in aggregate.pending_events]

@@ -12,24 +12,19 @@ from runtime.service import ServiceRuntime
 from services.dispatch import api, api_operations, handlers, published
 from services.dispatch.application import DispatchApplication
 from services.dispatch.config import DispatchSettings
-from services.dispatch.roster import parse_roster
-from services.dispatch.rule_file import parse_rules
-from services.dispatch.watched import WatchedFile
+from services.dispatch.tenancy import load_tenancy
 
 
 def bootstrap(settings: DispatchSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     """Build dispatch's HTTP app and runtime; nothing connects until the app starts."""
     settings = settings or DispatchSettings()
     logs.configure(settings.service, settings.log_level)
-    roster = parse_roster(settings.roster_path.read_bytes(), source=settings.roster_path.name)
-    rules = WatchedFile(
-        settings.routing_rules_path,
-        lambda content, source: parse_rules(content, source=source, known_queues=roster.queues),
-    )
-    rules.current()  # an invalid rule file stops the start, naming its line and reason
+    # Every tenant's files are checked now: an invalid or missing one stops the start.
+    tenancy = load_tenancy(settings.tenant, settings.roster_path, settings.routing_rules_path,
+                           settings.dispatch_tenants_dir)
     app = DispatchApplication(
-        env=persistence_env(settings.event_store_url), rules=rules, roster=roster,
-        transfer_cap=settings.transfer_cap, tenant=settings.tenant,
+        env=persistence_env(settings.event_store_url), tenancy=tenancy,
+        transfer_cap=settings.transfer_cap,
     )
     runtime = ServiceRuntime(
         settings=settings,

@@ -31,12 +31,18 @@ class Desk(Aggregate):
     """Loads, shifts, capacities and waiting lists of one department."""
 
     @staticmethod
-    def create_id(department: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"desk/{department}")
+    def create_id(department: str, tenant: str | None = None) -> uuid.UUID:
+        """One desk per tenant and department; `tenant` None is the deployment's own tenant,
+        whose desks were named before dispatch knew tenants (kept so its store finds them)."""
+        return uuid.uuid5(NAMESPACE, f"desk/{department}" if tenant is None
+                          else f"desk/{tenant}/{department}")
 
     @event("Opened")
-    def __init__(self, department: str) -> None:
+    def __init__(self, department: str, tenant: str | None = None) -> None:
+        # Desks opened before dispatch knew tenants have no tenant in their Opened event: the
+        # default reads them as the deployment's own tenant's (None), which they are.
         self.department = department
+        self.tenant = tenant
         self.holding: dict[str, dict[str, dict[str, Any]]] = {}  # agent -> complaint -> info
         self.waiting: dict[str, list[dict[str, Any]]] = {}  # queue -> tickets, in order
         self.shifts: dict[str, bool] = {}  # overrides of the roster

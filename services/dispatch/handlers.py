@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from contracts.envelope import Envelope
@@ -10,14 +11,18 @@ from contracts.resolution import ComplaintClosed, ComplaintReopened
 from contracts.sla import SlaEscalated
 from contracts.topics import INTAKE_EVENTS, RESOLUTION_EVENTS, SLA_EVENTS
 from runtime.eventstore import Cause
+from runtime.inbox import Handler, Rejected
 from services.dispatch.application import DispatchApplication
 from services.dispatch.ruleset import Facts
+from services.dispatch.tenancy import UnknownTenant
 
 
 def route_classified(
     app: DispatchApplication, event: ComplaintClassified, envelope: Envelope, cause: Cause
 ) -> None:
-    """A classified complaint is routed by the rules in force and given an owner."""
+    """A classified complaint is routed by its tenant's rules in force and given an owner of
+    its tenant; a tenant dispatch has no rules for is refused (dead-lettered, never routed
+    into another tenant's desks)."""
     app.route(
         complaint_id=event.complaint_id, tenant=envelope.tenant,
         facts=classified_facts(event), arrived_at=envelope.time,
@@ -74,10 +79,25 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
 
 
+def tenant_known(handler: Handler) -> Handler:
+    """A complaint of a tenant dispatch has no roster and rules for can never be handled:
+    refused at once, so it is dead-lettered with the reason instead of retried."""
+
+    @functools.wraps(handler)
+    def handle(app: Any, event: Any, envelope: Envelope, cause: Cause) -> None:
+        try:
+            handler(app, event, envelope, cause)
+        except UnknownTenant as error:
+            raise Rejected(str(error)) from error
+
+    return handle
+
+
 SUBSCRIPTIONS = {
     # Received complaints wait for their classification, which repeats what routing needs;
     # duplicates are never classified, so they never get an owner of their own.
-    INTAKE_EVENTS: {ComplaintClassified: route_classified},
-    RESOLUTION_EVENTS: {ComplaintClosed: free_capacity, ComplaintReopened: reassign_reopened},
-    SLA_EVENTS: {SlaEscalated: escalate},
+    INTAKE_EVENTS: {ComplaintClassified: tenant_known(route_classified)},
+    RESOLUTION_EVENTS: {ComplaintClosed: tenant_known(free_capacity),
+                        ComplaintReopened: tenant_known(reassign_reopened)},
+    SLA_EVENTS: {SlaEscalated: tenant_known(escalate)},
 }

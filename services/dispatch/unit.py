@@ -25,6 +25,7 @@ class Unit:
     rules: RuleSet | None
     now: datetime
     transfer_cap: int
+    desk_tenant: str | None = None  # whose desks (None: the deployment's own, older ids)
     loaded: dict[Any, Aggregate] = field(default_factory=dict)
 
     @property
@@ -38,9 +39,9 @@ class Unit:
 
     def desk(self, department: str) -> Desk:
         """The department's desk, opened on first use."""
-        desk = self.get(Desk.create_id(department))
+        desk = self.get(Desk.create_id(department, self.desk_tenant))
         if desk is None:
-            desk = self.add(Desk(department))
+            desk = self.add(Desk(department, self.desk_tenant))
         return desk
 
     def add(self, aggregate: Aggregate) -> Any:

@@ -52,6 +52,7 @@ def dispatch_settings(tmp_path: Path, kafka_bootstrap: str, run: str,
     return DispatchSettings(
         kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, service=f"dispatch-it-{run}",
         roster_path=tmp_path / "roster.yaml", routing_rules_path=tmp_path / "routing.yaml",
+        tenant="it",  # the tenant of the envelopes these tests publish
         consumer_retry_backoff_s=0.05, **tokens.settings,
     )
 

@@ -85,6 +85,7 @@ def settings_for(tmp_path: Path, kafka_bootstrap: str, run: str) -> DispatchSett
     return DispatchSettings(
         kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, service=f"dispatch-it-{run}",
         roster_path=tmp_path / "roster.yaml", routing_rules_path=tmp_path / "routing.yaml",
+        tenant="it",  # the tenant of the envelopes these tests publish
         consumer_retry_backoff_s=0.05,
     )
 

@@ -28,6 +28,7 @@ from services.dispatch.watched import WatchedFile
 SAMPLES = Path(contracts.__file__).parent / "samples"
 SOURCE = "/services/dispatch"
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+SAMPLES_TENANT = "experian-us"  # the tenant of every golden sample
 
 ROSTER = """\
     executive: exec-1
@@ -142,11 +143,11 @@ def make_app(path: Path, files: Files, clock: Clock, **kwargs) -> DispatchApplic
 def app(
     request: pytest.FixtureRequest, tmp_path: Path, files: Files, clock: Clock
 ) -> Iterator[DispatchApplication]:
-    """The application; a test module naming a TENANT deploys it for that tenant (its roster
-    and rules are then that tenant's)."""
-    tenant = getattr(request.module, "TENANT", None)
-    app = make_app(tmp_path / "dispatch.sqlite", files, clock,
-                   **({"tenant": tenant} if tenant else {}))
+    """The application, deployed for the golden samples' tenant (its roster and rules are that
+    tenant's: dispatch routes no other tenant's complaints); a test module naming a TENANT
+    deploys it for that tenant."""
+    tenant = getattr(request.module, "TENANT", SAMPLES_TENANT)
+    app = make_app(tmp_path / "dispatch.sqlite", files, clock, tenant=tenant)
     yield app
     app.close()
 

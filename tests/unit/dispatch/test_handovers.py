@@ -102,7 +102,8 @@ def test_past_the_transfer_cap_the_supervisor_takes_it_instead_and_the_event_say
 
 def test_the_transfer_cap_is_configurable(tmp_path, files, clock):
     app = make_app(tmp_path / "d.sqlite", files, clock, transfer_cap=1)
-    app.route(complaint_id="c0", tenant="t", facts=Facts(category="other"), arrived_at=clock())
+    app.route(complaint_id="c0", tenant="default", facts=Facts(category="other"),
+              arrived_at=clock())
     transfer(app, "c0", "fraud")
 
     assert transfer(app, "c0", "billing").escalated is True
@@ -185,7 +186,7 @@ def test_a_first_assignment_by_name_leaves_the_whole_transfer_cap_to_real_transf
 ):
     app = make_app(tmp_path / "d.sqlite", files, clock, transfer_cap=1)
     for complaint in ("f0", "f1"):
-        app.route(complaint_id=complaint, tenant="t", facts=Facts(category="fraud_card"),
+        app.route(complaint_id=complaint, tenant="default", facts=Facts(category="fraud_card"),
                   arrived_at=clock())
 
     first = transfer(app, "f1", "general", to_agent_id="cy")

@@ -63,11 +63,11 @@ def test_a_save_that_loses_to_another_replica_is_retried_on_the_new_state(
         aggregate = load(aggregate_id, *args, **kwargs)
         if aggregate_id == Desk.create_id("fraud") and not interfered:
             interfered.append(aggregate_id)
-            other.route(complaint_id="c-other", tenant="t", facts=Facts(category="fraud_x"),
+            other.route(complaint_id="c-other", tenant="default", facts=Facts(category="fraud_x"),
                         arrived_at=START)
         return aggregate
 
-    other.route(complaint_id="c-first", tenant="t", facts=Facts(category="fraud_x"),
+    other.route(complaint_id="c-first", tenant="default", facts=Facts(category="fraud_x"),
                 arrived_at=START)
     app.update_agent(agent_id="fay", capacity=2)
     app.repository.get = load_then_let_the_other_replica_save
