@@ -1,6 +1,8 @@
 """Fuzz every operation of the demo API from its OpenAPI document (schemathesis, in-process
 ASGI), valid and invalid input, as every kind of caller: no 5xx, and a refused request changes
-nothing. Operations on one complaint are fuzzed on made-up ids and on a real complaint.
+nothing. Operations on one complaint are fuzzed on made-up ids and on a real complaint, and
+valid requests also with one string made bad text (tests.hostile_text: lone surrogates,
+non-characters, overlong strings).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from tests.hostile_text import with_bad_text
 from tests.unit.auth.demo_app import Demo, build_demo
 
 CALLERS = ["anonymous", "garbage", "supervisor", "agent", "auditor", "adapter", "other-tenant",
@@ -92,6 +95,8 @@ def test_no_operation_fails_or_changes_state_when_refused(
     if "{complaint_id}" in label:
         strategies.append(operation.as_strategy(
             generation_mode=mode, path_parameters={"complaint_id": real_complaint}))
+    if mode is GenerationMode.POSITIVE:  # valid but for one string: past validation, deepest
+        strategies += [with_bad_text(strategy) for strategy in strategies]
 
     for strategy in strategies:
         @given(case=strategy)
