@@ -20,7 +20,7 @@ from services.dispatch.roster import Roster
 from services.dispatch.rule_history import RuleSetHistory
 from services.dispatch.ruleset import Facts, RuleSet
 from services.dispatch.strategies import Seat
-from services.dispatch.tenancy import Tenancy, TenantDispatch
+from services.dispatch.tenancy import RULE_SET, Tenancy, TenantDispatch
 from services.dispatch.unit import Unit
 from services.dispatch.watched import WatchedFile
 from services.dispatch.workload import Workload, workload
@@ -186,9 +186,11 @@ class DispatchApplication(ServiceApplication):
         return workload(config.roster, self.desks(tenant), self.clock())
 
     def rule_history(self, tenant: str | None = None) -> RuleSetHistory | None:
-        """Which of the tenant's rule set versions is recorded as in force."""
+        """Which of the tenant's rule set versions is recorded as in force (a store opened
+        without the files reads the deployment's own tenant's)."""
+        name = self.config(tenant).rule_set_name if self.tenancy else RULE_SET
         try:
-            return self.repository.get(RuleSetHistory.create_id(self.config(tenant).rule_set_name))
+            return self.repository.get(RuleSetHistory.create_id(name))
         except AggregateNotFoundError:
             return None
 

@@ -3,8 +3,10 @@
 Every route needs a scope. Clocks of another tenant, or of a complaint dispatch gave to a
 department the caller does not work in, answer the 404 of a missing complaint; before dispatch
 has routed a complaint only tenant-wide roles see its clocks. Re-basing is configuration:
-administrators (who hold no departments) re-base any complaint of their tenant. The policy
-files are the deployment's, i.e. of its TENANT. Who acts is the token's subject.
+administrators (who hold no departments) re-base any complaint of their tenant. Each tenant
+declared in the tenants file reads the policy its clocks start under (its own, or the
+default); re-reading the files is the deployment's (its TENANT's) administrators'. Who acts is
+the token's subject.
 """
 
 from __future__ import annotations
@@ -217,13 +219,15 @@ def build_router(
         return shown(found(complaint_id))
 
     @router.get("/policies/active", response_model=PolicyView, tags=["policies"],
-                summary="The policy and calendar versions new clocks start under")
+                summary="The policy and calendar versions new clocks of the caller's tenant "
+                "start under")
     def active_policy(caller: ConfigReader) -> PolicyView:
-        deployments(caller)
-        return policy_view()
+        if caller.tenant != tenant and app.catalog.tenants.profile(caller.tenant) is None:
+            raise NotFound("policy")  # a tenant the files do not know has no policy here
+        return policy_view(caller.tenant)
 
-    def policy_view() -> PolicyView:
-        policy = app.catalog.active_policy()
+    def policy_view(of: str = tenant) -> PolicyView:
+        policy = app.catalog.active_policy(of)
         return PolicyView(
             policy_id=policy.policy_id, version=policy.version,
             calendars=dict(app.catalog.active_calendars),

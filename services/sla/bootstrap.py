@@ -45,7 +45,7 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
 
     def reload() -> list[str]:
         documents = read_documents(settings.sla_policy_file, [settings.sla_calendar_dir],
-                                   settings.sla_tenants_file)
+                                   settings.sla_tenants_file, settings.sla_policy_dir)
         recorded = app.put_in_force(documents)
         metrics.show_coverage(coverage.coverage_by_calendar(app.catalog))
         return [f"{d.kind}:{d.doc_id}@{d.version}" for d in recorded]

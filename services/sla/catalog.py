@@ -23,7 +23,8 @@ from services.sla.policy import Policy
 from services.sla.tenants import Tenants
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_POLICY_FILE = HERE / "policies" / "default.yaml"
+DEFAULT_POLICY_DIR = HERE / "policies"
+DEFAULT_POLICY_FILE = DEFAULT_POLICY_DIR / "default.yaml"
 DEFAULT_CALENDAR_DIR = HERE / "calendars"
 DEFAULT_TENANTS_FILE = HERE / "tenants.yaml"
 
@@ -142,10 +143,15 @@ def tenants_document(data: dict[str, Any]) -> Document:
 
 
 def read_documents(policy_file: Path, calendar_dirs: Iterable[Path],
-                   tenants_file: Path | None = DEFAULT_TENANTS_FILE) -> list[Document]:
-    """Validated documents of a policy file, the calendar files (*.yaml) of directories and
-    the tenants file."""
+                   tenants_file: Path | None = DEFAULT_TENANTS_FILE,
+                   policy_dir: Path | None = None) -> list[Document]:
+    """Validated documents of the default policy file (first), the other policy files of
+    `policy_dir` (tenants' own policies), the calendar files (*.yaml) of directories and the
+    tenants file."""
     documents = [policy_document(read_yaml(policy_file))]
+    if policy_dir is not None and policy_dir.is_dir():
+        documents += [policy_document(read_yaml(p)) for p in sorted(policy_dir.glob("*.yaml"))
+                      if p.resolve() != policy_file.resolve()]
     for directory in calendar_dirs:
         documents += [calendar_document(read_yaml(p)) for p in sorted(directory.glob("*.yaml"))]
     if tenants_file is not None:
@@ -160,7 +166,8 @@ class Catalog:
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     calendars: dict[tuple[str, str], Calendar] = field(default_factory=dict)
     digests: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    active_policy_key: tuple[str, str] | None = None
+    active_policy_key: tuple[str, str] | None = None  # the default: tenants without their own
+    active_policies: dict[str, str] = field(default_factory=dict)  # policy id -> version
     active_calendars: dict[str, str] = field(default_factory=lambda: {"24x7": "1"})
     # Who the tenants are (jurisdiction, industry), as the tenants file in force declares.
     tenants: Tenants = field(default_factory=Tenants)
@@ -193,24 +200,41 @@ class Catalog:
         return True
 
     def activate(self, documents: list[Document]) -> None:
-        """Put these versions in force (all remembered first); the policy's calendars must exist."""
+        """Put these versions in force (all remembered first): the first policy is the default,
+        the others are tenants' own; every policy's calendars and every policy a tenant names
+        must exist."""
         for document in documents:
             self.remember(document)
-        [policy] = [d for d in documents if d.kind == "policy"]
+        policies = [d for d in documents if d.kind == "policy"]
+        ids = [d.doc_id for d in policies]
+        if not policies or len(set(ids)) != len(ids):
+            raise ValueError(f"expected one file per policy id, got {ids}")
         calendars = dict(self.active_calendars)
         calendars.update({d.doc_id: d.version for d in documents if d.kind == "calendar"})
-        missing = self.policies[policy.doc_id, policy.version].calendars() - set(calendars)
-        if missing:
-            raise ValueError(f"policy {policy.doc_id!r} names unknown calendars {sorted(missing)}")
-        self.active_policy_key = (policy.doc_id, policy.version)
+        for policy in policies:
+            missing = self.policies[policy.doc_id, policy.version].calendars() - set(calendars)
+            if missing:
+                raise ValueError(
+                    f"policy {policy.doc_id!r} names unknown calendars {sorted(missing)}")
+        tenants = next((self.tenant_versions[d.version] for d in documents
+                        if d.kind == "tenants"), self.tenants)
+        for name, profile in tenants.tenants.items():
+            if profile.policy is not None and profile.policy not in ids:
+                raise ValueError(f"tenant {name!r} names policy {profile.policy!r}, which no "
+                                 f"policy file declares (known: {', '.join(sorted(ids))})")
+        self.active_policy_key = (policies[0].doc_id, policies[0].version)
+        self.active_policies = {d.doc_id: d.version for d in policies}
         self.active_calendars = calendars
-        for document in documents:
-            if document.kind == "tenants":
-                self.tenants = self.tenant_versions[document.version]
+        self.tenants = tenants
 
-    def active_policy(self) -> Policy:
+    def active_policy(self, tenant: str | None = None) -> Policy:
+        """The policy new clocks of `tenant` start under: its own if the tenants file names
+        one, else the default."""
         if self.active_policy_key is None:
             raise LookupError("no policy is active")
+        profile = self.tenants.profile(tenant) if tenant else None
+        if profile is not None and profile.policy is not None:
+            return self.policies[profile.policy, self.active_policies[profile.policy]]
         return self.policies[self.active_policy_key]
 
     def policy(self, policy_id: str, version: str) -> Policy:
@@ -226,8 +250,9 @@ class Catalog:
 
 
 def load_catalog(policy_file: Path, calendar_dirs: Iterable[Path],
-                 tenants_file: Path | None = DEFAULT_TENANTS_FILE) -> Catalog:
+                 tenants_file: Path | None = DEFAULT_TENANTS_FILE,
+                 policy_dir: Path | None = None) -> Catalog:
     """A catalog with the files' versions in force (used by tools; the service adds history)."""
     catalog = Catalog()
-    catalog.activate(read_documents(policy_file, calendar_dirs, tenants_file))
+    catalog.activate(read_documents(policy_file, calendar_dirs, tenants_file, policy_dir))
     return catalog

@@ -4,7 +4,12 @@ from datetime import datetime
 from pathlib import Path
 
 from runtime.settings import Settings
-from services.sla.catalog import DEFAULT_CALENDAR_DIR, DEFAULT_POLICY_FILE, DEFAULT_TENANTS_FILE
+from services.sla.catalog import (
+    DEFAULT_CALENDAR_DIR,
+    DEFAULT_POLICY_DIR,
+    DEFAULT_POLICY_FILE,
+    DEFAULT_TENANTS_FILE,
+)
 
 
 class SlaSettings(Settings):
@@ -12,7 +17,10 @@ class SlaSettings(Settings):
 
     service: str = "sla"
     http_port: int = 8003
+    # The default policy: of every tenant whose entry in the tenants file names none.
     sla_policy_file: Path = DEFAULT_POLICY_FILE
+    # Tenants' own policies (every *.yaml here), each named by its policy_id in the tenants file.
+    sla_policy_dir: Path = DEFAULT_POLICY_DIR
     sla_calendar_dir: Path = DEFAULT_CALENDAR_DIR
     # Each tenant's jurisdiction and industry (regulatory regimes), and regions' jurisdictions.
     sla_tenants_file: Path = DEFAULT_TENANTS_FILE

@@ -45,7 +45,7 @@ class Lifecycle(Recomputation):
         """Open the complaint and start the clocks its policy asks for, counted from receipt."""
         if sla.opened:
             return
-        policy = self.catalog.active_policy()
+        policy = self.catalog.active_policy(sla.tenant)
         sla._opened(channel=channel, customer_tier=customer_tier, region=region,
                     received_at=act.at,
                     historical=historical, policy_id=policy.policy_id,

@@ -27,7 +27,7 @@ class Recomputation:
     def rebase(self, sla: ComplaintSla, *, act: Act, reason: str) -> list[str]:
         """Move the complaint's live clocks onto the policy and calendars now in force."""
         self.fire_due(sla, act.at)
-        policy = self.catalog.active_policy()
+        policy = self.catalog.active_policy(sla.tenant)
         sla._policy_rebased(policy_id=policy.policy_id, policy_version=policy.version,
                             cause=act.cause, actor=act.actor)
         return self._reconcile(sla, policy, "policy", act, reason=reason)

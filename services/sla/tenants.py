@@ -26,6 +26,9 @@ class TenantProfile(Frozen):
 
     jurisdiction: Jurisdiction = Field(description="Where it is regulated, e.g. CN, US, GB")
     industry: str = Field(min_length=1, description="e.g. banking, insurance, retail")
+    policy: str | None = Field(
+        None, min_length=1, description="The id of the tenant's own SLA policy (a file in the "
+        "policies folder); none: the deployment's default policy")
 
 
 class Tenants(Frozen):
