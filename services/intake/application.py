@@ -19,6 +19,7 @@ from services.intake.domain import (
     Submission,
     SubmissionKey,
 )
+from services.intake.identities import Identities, Resolved
 from services.intake.metrics import RECEIVED, count_understood
 from services.intake.understanding import DuplicatePolicy, Understanding
 
@@ -86,6 +87,7 @@ class IntakeApplication(ServiceApplication):
             classifier=classifier or shipped(), policy=duplicates or DuplicatePolicy(),
             vault=vault, repository=self.repository,
         )
+        self.identities = Identities(repository=self.repository, vault=vault)
 
     def file_complaint(
         self,
@@ -102,11 +104,12 @@ class IntakeApplication(ServiceApplication):
         if existing:
             return Filed.of(self.get_complaint(existing), created=False)
         reading = self.understanding.read(submission)  # plaintext: before anything is sealed
-        seal = partial(self.vault.seal, tenant, submission.customer.id)
+        person = self._person(tenant, submission)
+        seal = partial(self.vault.seal, tenant, person.customer_id)
         complaint = Complaint(
             tenant=tenant,
             channel=submission.channel.value,
-            customer=sealed_customer(submission.customer, seal),
+            customer=sealed_customer(submission.customer, seal, person.customer_id),
             subject=seal(submission.subject),
             text=seal(submission.text),
             received_at=submission.received_at or self.clock(),
@@ -122,12 +125,13 @@ class IntakeApplication(ServiceApplication):
             issue=submission.issue,
             language=reading.language,
         )
-        index = self.understanding.record(complaint, reading)  # Classified or DuplicateMarked
+        # Classified, or DuplicateMarked against any earlier complaint of the same person
+        index = self.understanding.record(complaint, reading, also=person.history)
         if submission.history is not None:
             complaint.record_history(submission.history)
         claims = [SubmissionKey(tenant, key, complaint.id) for key in keys]
         try:
-            self.save(complaint, *index, *claims, cause=cause)
+            self.save(complaint, *index, *claims, *person.pending, cause=cause)
         except IntegrityError:
             existing = self._already_filed(tenant, keys)
             if existing is None and retries:  # lost a race on the customer's duplicate index
@@ -141,6 +145,10 @@ class IntakeApplication(ServiceApplication):
         RECEIVED.labels(submission.channel.value).inc()
         count_understood(complaint.understanding, complaint.duplicate_of)
         return Filed.of(complaint, created=True)
+
+    def customer_of(self, submission: Submission, *, tenant: str) -> str:
+        """The canonical id of the person filing (what the quota counts); records nothing."""
+        return self.identities.customer_id(tenant, submission)
 
     def filed_before(
         self, submission: Submission, *, tenant: str, idempotency_key: str | None = None
@@ -178,7 +186,15 @@ class IntakeApplication(ServiceApplication):
         return self.vault.open(complaint.tenant, complaint.customer["id"], complaint.text) is None
 
     def erase_customer(self, *, tenant: str, customer_id: str, reason: str) -> Erasure:
-        """Destroy the customer's key after recording why; asking again changes nothing."""
+        """Erase the person under every id and contact point linked to this customer id."""
+        ids, released = self.identities.erasure(tenant, customer_id)
+        recorded = [self._erase_id(tenant, id_, reason) for id_ in ids]
+        if released:  # only once every key is gone: a retry must still find all the ids
+            self.save(*released)
+        return Erasure(customer_id, any(recorded))
+
+    def _erase_id(self, tenant: str, customer_id: str, reason: str) -> bool:
+        """Destroy one customer id's key after recording why; asking again changes nothing."""
         key_id = self.vault.key_id(tenant, customer_id)
         record_id = PersonalData.create_id(tenant, customer_id)
         record = (
@@ -194,12 +210,18 @@ class IntakeApplication(ServiceApplication):
             except IntegrityError:
                 recorded = False  # another replica recorded it at the same moment
         self.vault.erase(tenant, customer_id)
-        return Erasure(customer_id, recorded)
+        return recorded
 
     def close(self) -> None:
         """Close the event store and the key vault."""
         super().close()
         self.vault.close()
+
+    def _person(self, tenant: str, submission: Submission) -> Resolved:
+        # Imported history is counted under a person already known, but links nothing.
+        if submission.historical:
+            return Resolved(self.identities.customer_id(tenant, submission), ())
+        return self.identities.resolve(tenant, submission)
 
     def _already_filed(self, tenant: str, keys: list[str]) -> uuid.UUID | None:
         for key in keys:
@@ -219,9 +241,14 @@ def submission_keys(submission: Submission, idempotency_key: str | None) -> list
     return keys
 
 
-def sealed_customer(customer: Customer, seal: Callable[[str], str]) -> dict[str, Any]:
-    """The customer as stored: name and contact sealed; id, tier and region as given."""
+def sealed_customer(
+    customer: Customer, seal: Callable[[str], str], customer_id: str | None = None
+) -> dict[str, Any]:
+    """The customer as stored: name and contact sealed; tier and region as given; the id the
+    person's (customer_id), with the channel's own id beside it when they differ."""
     fields = customer.model_dump(mode="json")
+    if customer_id is not None and customer_id != customer.id:
+        fields.update(id=customer_id, channel_id=customer.id)
     for name in ("name", "contact"):
         if fields[name] is not None:
             fields[name] = seal(fields[name])

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from contracts.envelope import NAMESPACE
 from contracts.intake import Attachment, Channel, CustomerTier, RecordedHistory
 from services.intake.customer_ids import normalise_customer_id
+from services.intake.identity import MAX_VERIFIED, VerifiedContact, check_vouched
 
 MAX_TEXT_LENGTH = 20_000
 CUSTOMER_ID = ("Normalised on arrival (services/intake/customer_ids.py): NFKC, trimmed, one "
@@ -286,6 +287,19 @@ class Submission(BaseModel):
     historical: bool = False
     received_at: AwareDatetime | None = None
     history: History | None = None
+    verified_contacts: tuple[VerifiedContact, ...] = Field(
+        (), max_length=MAX_VERIFIED, description="Contact points the channel vouches for "
+        "(services/intake/identity.py, VOUCHING): they link the customer's ids across channels; "
+        "honoured from channel adapters only")
+
+    @field_validator("verified_contacts")
+    @classmethod
+    def vouched_by_channel(
+        cls, value: tuple[VerifiedContact, ...], info: ValidationInfo
+    ) -> tuple[VerifiedContact, ...]:
+        if "channel" in info.data:
+            check_vouched(info.data["channel"], value)
+        return value
 
     @field_validator("subject", "text")
     @classmethod

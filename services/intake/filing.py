@@ -52,13 +52,19 @@ class Filer:
     def file(self, submission: Submission, idempotency_key: str | None, *,
              caller: Principal) -> Accepted:
         """File once per key or reference; a repeat gets the same receipt and costs no quota."""
-        if submission.historical and Role.CHANNEL_ADAPTER not in caller.roles:
+        adapter = Role.CHANNEL_ADAPTER in caller.roles
+        if submission.historical and not adapter:
             raise HistoryRefused()
+        if submission.verified_contacts and not adapter:
+            # Only a channel vouches for a contact point; anyone else's claim merges nobody.
+            submission = submission.model_copy(update={"verified_contacts": ()})
         tenant = caller.tenant
         if self.quota is not None and self.app.filed_before(
             submission, tenant=tenant, idempotency_key=idempotency_key
         ) is None:
-            self.quota.consume(tenant=tenant, customer_id=submission.customer.id)
+            # The person, not the channel's id: filing on another channel is no new allowance.
+            self.quota.consume(tenant=tenant,
+                               customer_id=self.app.customer_of(submission, tenant=tenant))
         filed = self.app.file_complaint(
             submission, tenant=tenant, idempotency_key=idempotency_key
         )

@@ -2,7 +2,8 @@
 
 Runs on the plaintext before the application seals it, and records the outcome on the new
 complaint in the same save: `Classified`, or `DuplicateMarked` when the same customer filed
-near-identical text within the window (then it is not classified: its original is). Imported
+near-identical text within the window (then it is not classified: its original is); the
+same customer is the same person on any channel (services/intake/identities.py). Imported
 history is classified but never linked: each historical record was its own case.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,14 +67,21 @@ class Understanding:
         CLASSIFICATION_SECONDS.observe(time.perf_counter() - started)
         return Reading(classification, duplicates.signature(submission.text))
 
-    def record(self, complaint: Complaint, reading: Reading) -> list[RecentComplaints]:
-        """Mark the complaint a duplicate or classify it; returns the index to save with it."""
+    def record(
+        self, complaint: Complaint, reading: Reading, *, also: Sequence[str] = ()
+    ) -> list[RecentComplaints]:
+        """Mark the complaint a duplicate or classify it; returns the index to save with it.
+
+        `also`: the person's other customer ids, whose recent complaints count as theirs.
+        """
         if complaint.historical:
             complaint.classify(classification=understood(reading.classification))
             return []
         tenant, customer_id = complaint.tenant, complaint.customer["id"]
         periods = self._periods(tenant, customer_id, complaint.received_at)
-        seen = [s for index in periods for s in self._seen(index)]
+        others = [index for other in also if other != customer_id
+                  for index in self._periods(tenant, other, complaint.received_at)]
+        seen = [s for index in [*others, *periods] for s in self._seen(index)]
         match = duplicates.find_original(
             reading.signature, complaint.received_at, seen,
             window=self.policy.window, threshold=self.policy.threshold,
