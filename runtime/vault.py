@@ -74,6 +74,10 @@ class KeyVault:
     def open(self, tenant: str, customer_id: str, sealed: str) -> str | None:
         """The plaintext, or None once the key has been erased."""
         key_id, blob = _split(sealed)
+        plaintext = self._decrypt(tenant, customer_id, key_id, blob)
+        return None if plaintext is None else plaintext.decode()
+
+    def _decrypt(self, tenant: str, customer_id: str, key_id: str, blob: bytes) -> bytes | None:
         row = self.store.by_id(key_id)
         if row is None:
             return None
@@ -87,7 +91,24 @@ class KeyVault:
             )
         except InvalidTag:
             raise Tampered(f"value sealed under key {key_id} fails authentication") from None
-        return plaintext.decode()
+        return plaintext
+
+    def seal_bytes(self, tenant: str, customer_id: str, data: bytes) -> bytes:
+        """Encrypt a file under the customer's key: `pii:v1:<key-id>:` then nonce|ciphertext."""
+        key_id, key = self._key_for(tenant, customer_id)
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        ciphertext = AESGCM(key).encrypt(nonce, data, _associated(key_id, tenant, customer_id))
+        return f"{PREFIX}{key_id}:".encode() + nonce + ciphertext
+
+    def open_bytes(self, tenant: str, customer_id: str, sealed: bytes) -> bytes | None:
+        """The file's bytes, or None once the key has been erased (NotSealed, Tampered)."""
+        parts = sealed.split(b":", 3)
+        if len(parts) != 4 or not sealed.startswith(PREFIX.encode()):
+            raise NotSealed("not a pii:v1 sealed file")
+        key_id, blob = parts[2].decode(errors="replace"), parts[3]
+        if not key_id or len(blob) <= NONCE_BYTES:
+            raise Tampered(f"file sealed under key {key_id} is truncated")
+        return self._decrypt(tenant, customer_id, key_id, blob)
 
     def erase(self, tenant: str, customer_id: str) -> bool:
         """Destroy the customer's key; False if there was none (never made, or erased)."""

@@ -13,13 +13,16 @@ from contracts.intake import Channel, Language
 from contracts.resolution import MessageKind, NoteVisibility
 from runtime.eventstore import Cause, ServiceApplication
 from runtime.ownership import followed
+from runtime.vault import VaultError
 from services.resolution.decisions import DecisionUseCases
 from services.resolution.domain import Case
 from services.resolution.domain.content_check import check_content
 from services.resolution.domain.errors import NotAllowed
 from services.resolution.domain.feedback import SurveyToken, UnknownSurvey, token_hash
 from services.resolution.domain.language import ComplaintLanguage, known
-from services.resolution.evidence_store import EvidenceStore
+from services.resolution.erasure import ErasureUseCases
+from services.resolution.evidence_store import EvidenceStore, TamperedEvidence
+from services.resolution.personal import PersonalData
 from services.resolution.policy_files import Policies
 
 T = TypeVar("T")
@@ -46,22 +49,32 @@ class IssuedSurvey:
     expires_at: datetime
 
 
-class ResolutionApplication(DecisionUseCases, ServiceApplication):
+class ResolutionApplication(DecisionUseCases, ErasureUseCases, ServiceApplication):
     """Works complaints from an open case to a closed one."""
 
     def __init__(
-        self, *, policies: Policies, evidence: EvidenceStore, rules: Rules = Rules(),
-        clock: Callable[[], datetime] = utcnow, env: Any = None,
+        self, *, policies: Policies, evidence: EvidenceStore, personal: PersonalData,
+        rules: Rules = Rules(), clock: Callable[[], datetime] = utcnow, env: Any = None,
     ) -> None:
         super().__init__(env=env)
         self.policies = policies
         self.evidence = evidence
+        self.personal = personal
         self.rules = rules
         self.clock = clock
 
     def get_case(self, complaint_id: str) -> Case:
         """The case of a complaint (AggregateNotFoundError if none was opened)."""
         return self.repository.get(Case.create_id(complaint_id))
+
+    def save(self, *objs: Any, cause: Cause | None = None, **kwargs: Any) -> Any:
+        """Save, a case's free text sealed with its complaint's key before it is stored."""
+        return super().save(*self.personal.sealed(objs), cause=cause, **kwargs)
+
+    def close(self) -> None:
+        """Close the event store and the key vault."""
+        super().close()
+        self.personal.close()
 
     def _change(self, complaint_id: str, command: Callable[[Case], T]) -> T:
         """Get -> mutate -> save; a refusal by a control is saved on the case, then raised."""
@@ -213,7 +226,9 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
         self._change(complaint_id, lambda c: c.check_may_handle(by))
         check_content(content_type, content)  # the bytes, not the declared type, decide
         evidence_id = str(uuid.uuid4())
-        digest = self.evidence.put(content)
+        case = self.get_case(complaint_id)
+        digest = self.evidence.put(content, stored=self.personal.seal_file(case, content),
+                                   folder=str(case.id), open_=self._opener(case))
         self._change(complaint_id, lambda c: c.attach_evidence(
             evidence_id=evidence_id, sha256=digest, filename=filename,
             content_type=content_type, size_bytes=len(content), by=by, at=self.clock(),
@@ -222,8 +237,20 @@ class ResolutionApplication(DecisionUseCases, ServiceApplication):
 
     def read_evidence(self, *, complaint_id: str, evidence_id: str) -> tuple[dict, bytes]:
         """The evidence and its content, verified against its hash (TamperedEvidence)."""
-        item = self.get_case(complaint_id).evidence_item(evidence_id)
-        return item, self.evidence.read(item["sha256"])
+        case = self.get_case(complaint_id)
+        item = dict(case.evidence_item(evidence_id))
+        item["filename"] = self.personal.open(case, item["filename"])
+        content = self.evidence.read(item["sha256"], folder=str(case.id),
+                                     open_=self._opener(case))
+        return item, content
+
+    def _opener(self, case: Case) -> Callable[[bytes], bytes | None]:
+        def open_(stored: bytes) -> bytes | None:
+            try:
+                return self.personal.open_file(case, stored)
+            except VaultError as error:
+                raise TamperedEvidence(str(error)) from None
+        return open_
 
     # Feedback, closure, reopening
 

@@ -13,11 +13,13 @@ from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
+from runtime.vault import KeyVault
 from services.resolution import api, handlers, metrics, published
 from services.resolution.application import ResolutionApplication, Rules, utcnow
 from services.resolution.autoclose import AutoCloser
 from services.resolution.config import ResolutionSettings
 from services.resolution.evidence_store import EvidenceStore
+from services.resolution.personal import PersonalData
 from services.resolution.policy_files import Policies
 from services.resolution.projections import Projections
 
@@ -33,6 +35,7 @@ def bootstrap(
         policies=Policies.from_paths(settings.approval_policy_file, settings.solutions_file,
                                      settings.root_causes_file),
         evidence=EvidenceStore(settings.evidence_dir),
+        personal=PersonalData(KeyVault.from_url(settings.event_store_url)),
         rules=Rules(
             reopen_window=timedelta(days=settings.reopen_window_days),
             survey_ttl=timedelta(hours=settings.survey_ttl_hours),

@@ -1,5 +1,5 @@
-"""What resolution does with the events it consumes: cases follow dispatch, record SLA alerts
-and learn the language of each complaint from intake."""
+"""What resolution does with the events it consumes: cases follow dispatch, record SLA alerts,
+learn the language and the customer of each complaint from intake, and erase with intake."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from contracts.dispatch import ComplaintAssigned, ComplaintTransferred
 from contracts.envelope import Envelope
-from contracts.intake import ComplaintClassified, Language
+from contracts.intake import ComplaintClassified, ComplaintReceived, CustomerErased, Language
 from contracts.sla import SlaBreached, SlaEscalated, SlaWarningRaised
 from contracts.topics import DISPATCH_EVENTS, INTAKE_EVENTS, SLA_EVENTS
 from runtime.eventstore import Cause
@@ -34,6 +34,23 @@ def learn_language(
     if event.language is not None:
         app.record_language(complaint_id=event.complaint_id, language=str(event.language),
                             cause=cause)
+
+
+def learn_customer(
+    app: ResolutionApplication, event: ComplaintReceived, envelope: Envelope, cause: Cause
+) -> None:
+    """Whose complaint it is: erasing the customer erases what resolution keeps of it."""
+    app.record_customer(tenant=envelope.tenant, customer_id=event.customer_id,
+                        complaint_id=event.complaint_id, received_at=event.received_at,
+                        cause=cause)
+
+
+def erase_customer(
+    app: ResolutionApplication, event: CustomerErased, envelope: Envelope, cause: Cause
+) -> None:
+    """Intake erased the customer: their complaints' notes, messages and files go too."""
+    app.erase_customer(tenant=envelope.tenant, customer_id=event.customer_id,
+                       erased_at=event.erased_at, cause=cause)
 
 
 def follow_transfer(
@@ -97,7 +114,9 @@ def _has_case(app: ResolutionApplication, complaint_id: str) -> bool:
 
 SUBSCRIPTIONS = {
     INTAKE_EVENTS: {
+        ComplaintReceived: learn_customer,
         ComplaintClassified: learn_language,
+        CustomerErased: erase_customer,
     },
     DISPATCH_EVENTS: {
         ComplaintAssigned: open_assigned_case,

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -35,10 +36,11 @@ class Suggestion:
     tenant: str | None = None  # whose it is: suggestions are filtered to what a caller may see
 
 
-def knowledge_text(case: Case) -> str:
-    """What a case teaches: its investigation, updates, root cause and resolution."""
-    parts = [note["text"] for note in case.notes]
-    parts += [update["text"] for update in case.updates]
+def knowledge_text(case: Case, open_: Callable[[Any], Any] = lambda text: text) -> str:
+    """What a case teaches: its investigation, updates, root cause and resolution (sealed
+    text opened by `open_`)."""
+    parts = [open_(note["text"]) for note in case.notes]
+    parts += [open_(update["text"]) for update in case.updates]
     parts += [proposal.description for proposal in case.proposals.values()]
     if case.root_cause:
         parts += [case.root_cause["category"].replace("_", " "), *case.root_cause["why_chain"]]
@@ -52,7 +54,7 @@ class KnowledgeBase:
     corpus: Corpus = field(default_factory=Corpus)
     entries: dict[str, Suggestion] = field(default_factory=dict)
 
-    def closed(self, case: Case) -> None:
+    def closed(self, case: Case, open_: Callable[[Any], Any] = lambda text: text) -> None:
         if case.executed_proposal_id is None or case.closure["exception_reason"]:
             return  # closed by exception: nothing was resolved to learn from
         proposal = case.proposals[case.executed_proposal_id]
@@ -63,7 +65,7 @@ class KnowledgeBase:
             resolution_kind=str(proposal.kind), resolution=proposal.description,
             tenant=case.tenant,
         )
-        self.corpus.put(case.complaint_id, knowledge_text(case))
+        self.corpus.put(case.complaint_id, knowledge_text(case, open_))
 
     def reopened(self, complaint_id: str) -> None:
         self.entries.pop(complaint_id, None)
@@ -151,7 +153,7 @@ class Projections:
         for key in [k for k in self.stats.pending_approvals if k[0] == e.originator_id]:
             del self.stats.pending_approvals[key]
         case = self.app.repository.get(e.originator_id, version=e.originator_version)
-        self.knowledge.closed(case)
+        self.knowledge.closed(case, partial(self.app.personal.open, case))
 
     def _reopened(self, e: Any) -> None:
         self.stats.reopens += 1

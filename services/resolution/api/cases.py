@@ -7,6 +7,7 @@ read logged) with `pii:read`, masked without.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
@@ -97,7 +98,7 @@ def build_router(
         case = app.get_case(complaint_id)
         view = case_view(case, status_of(app, complaint_id), language=negotiate(accept_language),
                          complaint_language=app.language_of(complaint_id))
-        return shown(view, caller, log=pii_log)
+        return shown(view, caller, log=pii_log, open_=partial(app.personal.open, case))
 
     @router.post("/{complaint_id}/accept", status_code=ok, summary="Take the case")
     def accept(complaint_id: ComplaintId, who: Principal = worker) -> None:

@@ -26,7 +26,7 @@ from services.resolution.domain.errors import (
 )
 from services.resolution.domain.feedback import SurveyExpired, SurveyRevoked
 from services.resolution.domain.templates import InvalidTemplateFields
-from services.resolution.evidence_store import MissingEvidence, TamperedEvidence
+from services.resolution.evidence_store import ErasedEvidence, MissingEvidence, TamperedEvidence
 from services.resolution.messages import field_problems, negotiate, translated
 
 # Most specific first: the first matching class decides the status.
@@ -40,6 +40,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Invalid, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (TamperedEvidence, status.HTTP_409_CONFLICT),
     (MissingEvidence, status.HTTP_404_NOT_FOUND),
+    (ErasedEvidence, status.HTTP_410_GONE),  # erased with its customer
     (IntegrityError, status.HTTP_409_CONFLICT),  # another request changed the case first
 )
 
@@ -84,6 +85,8 @@ def _detail(error: Exception, language: str) -> Any:
         return translated(error.template, error.params, language)
     if isinstance(error, IntegrityError):
         return translated("the case changed meanwhile; read it again and retry", {}, language)
+    if isinstance(error, ErasedEvidence):
+        return translated("the customer's personal data has been erased", {}, language)
     if isinstance(error, TamperedEvidence):
         return translated("evidence failed its integrity check and is refused: {error}",
                           {"error": error}, language)

@@ -3,6 +3,7 @@ complaints the caller may see (their tenant, their departments)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -46,7 +47,10 @@ def build_router(
         if not text and not complaint_id:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                                 "give text or complaint_id")
-        query = text or knowledge_text(visible_case(app, complaint_id or "", caller))
+        if not text:
+            case = visible_case(app, complaint_id or "", caller)
+            text = knowledge_text(case, partial(app.personal.open, case))
+        query = text
         projections.catch_up()
         entries = projections.knowledge.entries
         found = [s for s in projections.knowledge.suggest(query, limit=len(entries) or 1,

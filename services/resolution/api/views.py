@@ -4,6 +4,7 @@ messages to the customer) in plaintext for `pii:read`, the read logged; masked f
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -166,13 +167,24 @@ def sla_alert_view(alert: dict[str, Any], language: Language) -> dict[str, Any]:
 PERSONAL_LISTS = ("notes", "updates", "notifications")
 
 
-def shown(view: CaseView, caller: Principal, *, log: PiiAccessLog) -> CaseView:
-    """The case as caller may see it: plaintext with `pii:read` (the read logged), else masked."""
+def shown(
+    view: CaseView, caller: Principal, *, log: PiiAccessLog, open_: Callable[[Any], Any]
+) -> CaseView:
+    """The case as caller may see it: plaintext with `pii:read` (the read logged; `[erased]`
+    once the customer is erased), else masked. `open_` opens a sealed value."""
     if not may_read_personal_data(caller):
         masked = mask(view)
-        return masked.model_copy(update={"notes": [
-            note.model_copy(update={"fields": dict.fromkeys(note.fields, REDACTED)})
-            for note in masked.notes]})
+        return masked.model_copy(update={
+            "notes": [note.model_copy(update={"fields": dict.fromkeys(note.fields, REDACTED)})
+                      for note in masked.notes],
+            "evidence": [{**item, "filename": REDACTED} for item in view.evidence]})
     log.record(caller, complaint_id=view.complaint_id,
                fields=[name for name in PERSONAL_LISTS if getattr(view, name)])
-    return view
+    return view.model_copy(update={
+        "notes": [n.model_copy(update={"text": open_(n.text), "fields": open_(n.fields)})
+                  for n in view.notes],
+        "updates": [u.model_copy(update={"text": open_(u.text)}) for u in view.updates],
+        "notifications": [m.model_copy(update={"message": open_(m.message)})
+                          for m in view.notifications],
+        "evidence": [{**item, "filename": open_(item["filename"])} for item in view.evidence],
+    })

@@ -20,11 +20,13 @@ from runtime.auth.db import SqliteDatabase
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.inbox import Inbox
+from runtime.vault import KeyVault
 from services.resolution import api, published
 from services.resolution.application import ResolutionApplication, Rules
 from services.resolution.config import PACKAGE
 from services.resolution.evidence_store import EvidenceStore
 from services.resolution.handlers import SUBSCRIPTIONS
+from services.resolution.personal import PersonalData
 from services.resolution.policy_files import Policies
 from services.resolution.projections import Projections
 from tests.auth_tokens import Tokens, bearer
@@ -83,6 +85,7 @@ def app(tmp_path: Path, clock: Clock) -> Iterator[ResolutionApplication]:
             PACKAGE / "approval_policy.yaml", PACKAGE / "solutions.yaml"
         ),
         evidence=EvidenceStore(tmp_path / "evidence"),
+        personal=PersonalData(KeyVault.from_url(f"sqlite:///{tmp_path}/resolution.sqlite")),
         rules=Rules(reopen_window=timedelta(days=30), survey_ttl=timedelta(days=7),
                     survey_base_url="https://complaints.example/v1/surveys"),
         clock=clock,

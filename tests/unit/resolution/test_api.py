@@ -105,7 +105,8 @@ def test_template_notes_are_validated_and_rendered(
 
     assert (missing.status_code, unknown.status_code, stray.status_code) == (422, 404, 422)
     assert "why_1: Field required" in missing.json()["detail"]
-    [note] = app.get_case(opened).notes
+    case = app.get_case(opened)
+    [note] = [app.personal.open(case, note) for note in case.notes]  # stored sealed
     assert (note["template"], note["fields"]["how_much"]) == ("5w2h", 300)
     assert note["text"].splitlines()[0] == "What: Double charge"
     assert set(client.get("/v1/note-templates").json()) == {"five_whys", "5w2h"}

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.resolution.application import ResolutionApplication
+from services.resolution.domain import Case
 from services.resolution.evidence_store import EvidenceStore, MissingEvidence, TamperedEvidence
 from tests.unit.resolution.conftest import as_, published_envelopes
 
@@ -86,17 +87,22 @@ def test_an_upload_is_attached_by_hash_and_read_back_verified(
     [attached] = [e for e in published_envelopes(app)
                   if e.type == "resolution.evidence_attached.v1"]
     assert attached.data == {
-        "complaint_id": opened, "evidence_id": evidence_id, "filename": "screen.png",
+        "complaint_id": opened, "evidence_id": evidence_id, "filename": attached.data["filename"],
         "content_type": "image/png", "sha256": DIGEST, "size_bytes": len(PHOTO),
         "kind": "image", "attached_by": "agent-0142",
     }
+    # The file's name and bytes are sealed with the complaint's key, on the topic and on disk.
+    case = app.get_case(opened)
+    assert app.personal.open(case, attached.data["filename"]) == "screen.png"
+    stored = app.evidence.path_for(DIGEST, str(case.id)).read_bytes()
+    assert stored.startswith(b"pii:v1:") and PHOTO not in stored
 
 
 def test_a_tampered_file_is_refused_by_the_api(
     app: ResolutionApplication, client: TestClient, opened: str
 ) -> None:
     evidence_id = upload(client, opened).json()["evidence_id"]
-    tamper(app.evidence.path_for(DIGEST), b"something else entirely")
+    tamper(app.evidence.path_for(DIGEST, str(Case.create_id(opened))), b"something else entirely")
 
     read = client.get(f"/v1/cases/{opened}/evidence/{evidence_id}")
 
@@ -115,7 +121,7 @@ def test_html_declared_as_an_image_is_refused_and_nothing_is_stored(
     assert refused.status_code == 422
     assert refused.json()["detail"] == (
         "the file holds markup (HTML, SVG, XML or script), which is not accepted as evidence")
-    assert not os.path.exists(app.evidence.path_for(hashlib.sha256(page).hexdigest()))
+    assert list(app.evidence.root.rglob("*")) == []
     assert app.get_case(opened).evidence == {}
 
 

@@ -54,7 +54,7 @@ def test_a_chinese_complaints_five_whys_note_has_chinese_labels(
     ok(client.post(f"/v1/cases/{opened}/notes", headers=as_(AGENT),
                    json={"template": "five_whys", "fields": FIVE_WHYS}), 201)
 
-    assert app.get_case(opened).notes[0]["text"] == (
+    assert note_text(app, opened) == (
         "问题：同一订单被扣款两次\n为什么 1：支付网关发送了两次扣款\n为什么 2：网关超时后自动重试\n"
         "为什么 3：重试请求没有幂等键\n根本原因：扣款重试不幂等"
     )
@@ -69,7 +69,7 @@ def test_a_complaint_of_unknown_language_gets_english_5w2h_labels(
     ok(client.post(f"/v1/cases/{opened}/notes", headers=as_(AGENT),
                    json={"template": "5w2h", "fields": fields}), 201)
 
-    assert app.get_case(opened).notes[0]["text"] == (
+    assert note_text(app, opened) == (
         "What: Double charge\nWhy: Retry\nWhere: Checkout\nWhen: Monday\nWho: Gateway\n"
         "How: Timeout\nHow much: 120"
     )
@@ -239,3 +239,9 @@ def test_invalid_note_template_fields_are_named_in_the_callers_language(
     assert note(missing).json() == {"detail": "why_3: Field required"}
     assert note(gap, **{"Accept-Language": "en"}).json() == {
         "detail": "five_whys: why_5 needs why_4"}
+
+
+def note_text(app: ResolutionApplication, complaint_id: str) -> str:
+    """The first note's text, opened: the case keeps it sealed with the complaint's key."""
+    case = app.get_case(complaint_id)
+    return app.personal.open(case, case.notes[0]["text"])
