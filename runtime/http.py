@@ -56,7 +56,10 @@ def create_http_app(
         response.status_code = 200 if ready else 503
         # Warnings (e.g. a calendar running out of holidays) are shown but keep it ready.
         warnings = runtime.warnings() if hasattr(runtime, "warnings") else {}
-        return {"ready": ready, "checks": checks, **({"warnings": warnings} if warnings else {})}
+        # Roles (leader/standby of leased tasks, runtime.lease) are shown; a standby is ready.
+        roles = runtime.roles() if hasattr(runtime, "roles") else {}
+        return {"ready": ready, "checks": checks, **({"roles": roles} if roles else {}),
+                **({"warnings": warnings} if warnings else {})}
 
     @api.get("/metrics", summary="Prometheus metrics", tags=["operations"])
     def metrics() -> Response:

@@ -21,9 +21,11 @@ from runtime.eventstore import ServiceApplication
 from runtime.inbox import Handler, Inbox
 from runtime.kafka_access import client_options
 from runtime.lag import LagMonitor
+from runtime.lease import lease_for
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
 from runtime.stream import Subscription
+from runtime.topic_tail import ids_since
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,15 @@ class ServiceRuntime:
         # Every service keeps the complaint's lifecycle status from the stages' topics.
         self.subscriptions = {**{topic: {} for topic in lifecycle.TOPICS}, **self.subscriptions}
         # aiokafka binds clients to the running loop, so the producer is made in `running`.
+        # One replica relays at a time: the holder of the lease (runtime.lease).
         self.relay = OutboxRelay(
             app=self.app, translate=self.translate, producer=None, topic=self.topic,
             service=self.settings.service, batch_size=self.settings.relay_batch_size,
             interval_s=self.settings.relay_interval_s,
+            lease=lease_for(service=self.settings.service, task=f"outbox:{self.topic.name}",
+                            database_url=self.settings.event_store_url,
+                            data_dir=self.settings.data_dir),
+            published_ids=lambda since: ids_since(self.settings, self.topic.name, since),
         )
         self.faust_app = build_faust_app(self.settings)
         self.dead_letters = dead_letters = DeadLetters(producer=None, service=self.settings.service)
@@ -131,6 +138,11 @@ class ServiceRuntime:
             log.exception("event store not reachable")
             checks["event_store"] = False
         return checks
+
+    def roles(self) -> dict[str, str]:
+        """This replica's role (leader or standby) in each task one replica runs at a time;
+        a standby is ready all the same."""
+        return {"outbox-relay": self.relay.role}
 
     def warnings(self) -> dict[str, str]:
         """Non-fatal findings shown beside the readiness checks, by name."""
