@@ -148,10 +148,14 @@ def read_documents(policy_file: Path, calendar_dirs: Iterable[Path],
     """Validated documents of the default policy file (first), the other policy files of
     `policy_dir` (tenants' own policies), the calendar files (*.yaml) of directories and the
     tenants file."""
-    documents = [policy_document(read_yaml(policy_file))]
+    default = policy_document(read_yaml(policy_file))
+    documents = [default]
     if policy_dir is not None and policy_dir.is_dir():
-        documents += [policy_document(read_yaml(p)) for p in sorted(policy_dir.glob("*.yaml"))
-                      if p.resolve() != policy_file.resolve()]
+        # The default policy is SLA_POLICY_FILE's, wherever it lies: a file of the folder with
+        # the same policy id (e.g. the shipped default beside a deployment's copy) gives way.
+        others = (policy_document(read_yaml(p)) for p in sorted(policy_dir.glob("*.yaml"))
+                  if p.resolve() != policy_file.resolve())
+        documents += [d for d in others if d.doc_id != default.doc_id]
     for directory in calendar_dirs:
         documents += [calendar_document(read_yaml(p)) for p in sorted(directory.glob("*.yaml"))]
     if tenants_file is not None:

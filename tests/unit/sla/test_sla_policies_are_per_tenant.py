@@ -104,3 +104,18 @@ def test_each_tenant_reads_the_policy_its_clocks_start_under(app: SlaApplication
     assert active("default").json()["policy_id"] == "default"
     assert (active("initech").status_code, active("initech").json()) == (
         404, {"detail": "policy not found"})
+
+
+def test_the_default_policy_is_the_policy_files_even_beside_one_of_the_same_id(tmp_path: Path):
+    policies, tenants = files(tmp_path, {"jurisdiction": "GB", "industry": "retail",
+                                         "policy": "globex-fast"})
+    (policies / "default.yaml").write_text(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+    edited = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    (tmp_path / "edited.yaml").write_text(yaml.safe_dump({**edited, "version": "9"}),
+                                          encoding="utf-8")
+
+    catalog = load_catalog(tmp_path / "edited.yaml", [DEFAULT_CALENDAR_DIR], tenants, policies)
+
+    assert (catalog.active_policy("default").version, catalog.active_policies) == (
+        "9", {"default": "9", "globex-fast": "g1"})
