@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from contracts.envelope import DomainEvent
 from contracts.intake import CHANNEL_DETAIL, Attachment, Channel, CustomerTier, RecordedHistory
+from contracts.personal import Personal
+
+
+class VerifiedContact(DomainEvent):
+    """A contact point the adapter's channel verified itself (never one the customer typed)."""
+
+    kind: str = Field(description="phone, email, wechat (openid) or account (customer number)")
+    value: Annotated[str, Personal.CONTACT] = Field(description="Personal data")
+    verified_by: str = Field(
+        description="caller_id, sender_address, openid, signed_in or one_time_code; which "
+        "channel may claim which is intake's VOUCHING table (services/intake/identity.py)")
 
 
 class ComplaintSubmitted(DomainEvent):
@@ -51,6 +62,9 @@ class ComplaintSubmitted(DomainEvent):
     history: RecordedHistory | None = Field(
         None, description="Its past lifecycle; accepted for historical ones only"
     )
+    verified_contacts: tuple[VerifiedContact, ...] = Field(
+        (), description="Contact points the channel verified: they link the customer's ids "
+        "across channels to one person")
     raw: dict[str, Any] = Field(
         default_factory=dict, description="Channel-specific payload, passed through untouched"
     )

@@ -41,6 +41,7 @@ def file_submission(
             historical=event.historical,
             received_at=event.received_at,
             history=event.history and event.history.model_dump(),
+            verified_contacts=[c.model_dump() for c in event.verified_contacts],
         )
     except ValidationError as error:
         raise Rejected(reasons(error)) from error

@@ -6,20 +6,24 @@ the person; the filing quota counts them once."""
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
+from contracts.envelope import wrap
+from contracts.inbound import ComplaintSubmitted
 from runtime.auth import Principal, Role
 from runtime.auth.db import SqliteDatabase
 from runtime.auth.quota import FilingQuota, QuotaExceeded
-from runtime.eventstore import persistence_env
+from runtime.eventstore import Cause, persistence_env
 from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
 from services.intake.classification import Classifier
 from services.intake.domain import Customer, Submission
 from services.intake.filing import Filer
+from services.intake.handlers import file_submission
 from services.intake.identity import ContactKind, ContactPoint, CustomerIdentity
 from services.intake.tracking import TrackingTokens
 from services.intake.understanding import DuplicatePolicy
@@ -187,3 +191,21 @@ def test_only_a_channel_adapter_vouches_for_a_contact_point(app, tmp_path):
 
     assert accepted.duplicate_of is None
     assert app.get_complaint(accepted.complaint_id).customer["id"] == PHONE_ID
+
+
+def test_an_adapter_on_the_inbound_topic_links_the_person_too(app):
+    first, _ = file(app, "email", MAIL_ID, EMAIL)
+    event = ComplaintSubmitted(
+        submission_id="call-42", channel="phone", customer_id=PHONE_ID, subject="Charged twice",
+        text=CHARGED, idempotency_key="call:42",
+        verified_contacts=[{"kind": k, "value": v, "verified_by": b}
+                           for k, v, b in (CALLER, EMAIL_BY_CODE)],
+    )
+    envelope = wrap(event, source="/adapters/phone", subject="call-42", sequence=1,
+                    tenant="acme", correlation_id=uuid.uuid4())
+
+    file_submission(app, event, envelope, Cause(event_id=envelope.id, consumer="intake"))
+
+    second = app.filed_before(submission("phone", PHONE_ID), tenant="acme",
+                              idempotency_key="call:42")
+    assert app.get_complaint(second).duplicate_of == str(first)
