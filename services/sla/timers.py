@@ -1,45 +1,59 @@
 """Durable timers: an index of when each complaint's next alarm is due, and the loop firing them.
 
-Nothing about timers is kept outside the event store. The index is rebuilt at start from the
-stored events and follows the notification log (this replica's saves wake it at once; other
-replicas' are seen within `follow_interval_s`). The loop sleeps until the next due instant.
-Firing is exactly-once because the aggregate refuses an alarm already recorded: a replica that
-loses the race gets a version conflict, reloads, and finds nothing left to fire.
+The index is persisted (due_table.py, in the event store's database) and follows the
+notification log from a tracked position: this replica's saves wake it at once; other
+replicas' are seen within `follow_interval_s`. In memory it keeps only the complaints due
+within `horizon`, loaded at start and again whenever half of that window has passed, so a
+starting replica reads the clocks due soon rather than every clock. The loop sleeps until the
+next due instant. Every replica runs the timer: firing is exactly-once because the aggregate
+refuses an alarm already recorded: a replica that loses the race gets a version conflict,
+reloads, and finds nothing left to fire.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from services.sla import metrics
 from services.sla.application import SlaApplication
 from services.sla.domain import ComplaintSla
+from services.sla.due_table import DueTable
 from services.sla.timesource import TimeSource
 
 log = logging.getLogger(__name__)
 
 TOPIC_PREFIX = f"{ComplaintSla.__module__}:{ComplaintSla.__qualname__}."
 BATCH = 500
+POSITION = "sla:due-index"
+HORIZON = timedelta(minutes=10)
 
 
 class DueIndex:
-    """The next due instant of every complaint with live clocks."""
+    """When each complaint's next alarm is due: all of them in the table, the ones due within
+    the horizon in memory."""
 
-    def __init__(self, app: SlaApplication) -> None:
+    def __init__(self, app: SlaApplication, table: DueTable | None = None,
+                 horizon: timedelta = HORIZON) -> None:
         self.app = app
-        self.position = 0
+        self.table = table or DueTable.of(app.env)
+        self.horizon = horizon
+        self.position = app.process_recorder.max_tracking_id(POSITION) or 0
+        self.window_end: datetime | None = None
         self._due: dict[uuid.UUID, datetime | None] = {}
-        self._clocks: dict[uuid.UUID, list[metrics.ClockSummary]] = {}
         self._lock = threading.Lock()
 
     def follow(self) -> int:
         """Read the notification log past the last position; reload the complaints it names."""
         changed: set[uuid.UUID] = set()
+        start = self.position
         while True:
             batch = self.app.recorder.select_notifications(
                 self.position, BATCH, inclusive_of_start=False
@@ -50,20 +64,32 @@ class DueIndex:
             self.position = batch[-1].id
         for sla_id in changed:
             self.update(self.app.repository.get(sla_id))
+        if self.position > start:
+            # Another replica's index may have recorded this far or further.
+            with contextlib.suppress(IntegrityError):
+                self.app.process_recorder.insert_tracking(Tracking(POSITION, self.position))
         return len(changed)
+
+    def sweep(self, now: datetime) -> None:
+        """Load the complaints due within the horizon once half of the window has passed."""
+        if self.window_end is not None and now + self.horizon / 2 < self.window_end:
+            return
+        window_end = now + self.horizon
+        due = dict(self.table.due_by(window_end))
+        with self._lock:
+            self._due, self.window_end = due, window_end
 
     def update(self, sla: ComplaintSla) -> None:
         """Take a complaint's current clocks into the index."""
         live = [c for c in sla.clocks.values() if c.live]
+        due = sla.next_due() if live else None
+        self.table.upsert(sla.id, sla.version, due, [
+            (c.severity, c.target, c.status.value, c.deadline_at) for c in live])
         with self._lock:
-            if live:
-                self._due[sla.id] = sla.next_due()
-                self._clocks[sla.id] = [
-                    (c.severity, c.target, c.status.value, c.deadline_at) for c in live
-                ]
+            if due is not None and self.window_end is not None and due <= self.window_end:
+                self._due[sla.id] = due
             else:
                 self._due.pop(sla.id, None)
-                self._clocks.pop(sla.id, None)
 
     def due(self, now: datetime) -> list[uuid.UUID]:
         with self._lock:
@@ -74,9 +100,7 @@ class DueIndex:
             return min((at for at in self._due.values() if at is not None), default=None)
 
     def clocks(self) -> Iterator[metrics.ClockSummary]:
-        with self._lock:
-            summaries = [c for clocks in self._clocks.values() for c in clocks]
-        return iter(summaries)
+        return self.table.clocks()
 
 
 class DeadlineTimer:
@@ -126,10 +150,11 @@ class DeadlineTimer:
 
     async def _pass(self) -> datetime:
         now = self.time.now()
+        await asyncio.to_thread(self.index.sweep, now)
         for round_ in range(2):  # the second round fires what following the log found due
             for sla_id in self.index.due(now):
                 sla, fired = await asyncio.to_thread(self.app.fire_due, sla_id)
-                self.index.update(sla)
+                await asyncio.to_thread(self.index.update, sla)
                 if fired:
                     log.info("alarms fired", extra={
                         "complaint_id": sla.complaint_id,
