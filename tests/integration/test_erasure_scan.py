@@ -1,0 +1,192 @@
+"""On the real broker and PostgreSQL: a complaint whose every free-text field and file holds a
+unique marker is filed, worked through resolution and a survey, and its customer erased; then
+no topic (from offset 0), no table of the event stores and no file under the data folder holds
+the marker, in plaintext, hex or base64."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from contracts.topics import ALL_TOPICS, DISPATCH_EVENTS
+from services.intake.bootstrap import bootstrap as intake_bootstrap
+from services.intake.config import IntakeSettings
+from services.resolution.bootstrap import bootstrap as resolution_bootstrap
+from services.resolution.config import ResolutionSettings
+from tests.auth_tokens import Tokens, bearer
+from tests.integration.test_resolution_lifecycle import assignment, publish, wait_for_case
+
+pytestmark = pytest.mark.integration
+
+AGENT = "agent-0142"
+
+
+def spellings(marker: str) -> list[bytes]:
+    """The marker as bytes, hex, and base64 at each of the three alignments."""
+    raw = marker.encode()
+    aligned = [base64.b64encode(b"\0" * k + raw)[4:-4] for k in range(3)]
+    return [raw, raw.hex().encode(), *aligned]
+
+
+def hits(blob: bytes, marker: str) -> int:
+    return sum(blob.count(s) for s in spellings(marker))
+
+
+async def scan_topics(bootstrap: str, marker: str) -> tuple[int, int]:
+    """(places, hits) over every registry topic, each read from offset 0 to its end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                group_id=f"erasure-scan-{uuid.uuid4()}",
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    found = 0
+    try:
+        names = [t.name for t in ALL_TOPICS if t.name in await consumer.topics()]
+        consumer.subscribe(names)
+        async with asyncio.timeout(120):
+            ends: dict = {}
+            while not ends or await _behind(consumer, ends):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found += sum(hits((r.key or b"") + (r.value or b""), marker)
+                                 for r in records)
+                if not ends and consumer.assignment():
+                    ends = await consumer.end_offsets(list(consumer.assignment()))
+    finally:
+        await consumer.stop()
+    assert len(names) >= len(ALL_TOPICS) - 1, names  # analytics' alerts may not exist yet
+    return len(names), found
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
+    return any([await consumer.position(tp) < end for tp, end in ends.items()])
+
+
+def scan_postgres(url: str, marker: str) -> tuple[int, int]:
+    """(places, hits) over every table of the database, each row as text."""
+    found = 0
+    with psycopg.connect(url) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT quote_ident(table_name) FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")]
+        for table in tables:
+            for (row,) in conn.execute(f"SELECT t::text FROM {table} t"):
+                found += hits(row.encode(), marker)
+    return len(tables), found
+
+
+def scan_files(root: Path, marker: str) -> tuple[int, int]:
+    """(places, hits) over every file under root, as raw bytes."""
+    files = [p for p in root.rglob("*") if p.is_file()]
+    return len(files), sum(hits(p.read_bytes(), marker) for p in files)
+
+
+async def wait_until(check, what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.2)
+
+
+async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
+    kafka_bootstrap: str, postgres_url: str, tmp_path: Path, tokens: Tokens
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    marker = f"Mk{run}Zq"
+    common = {"kafka_bootstrap": kafka_bootstrap, "database_url": postgres_url,
+              "data_dir": tmp_path, **tokens.settings}
+    intake_http, intake = intake_bootstrap(IntakeSettings(
+        **common, service=f"intake_erase_{run}", tenant="experian-us",
+        tracking_secret="erasure"))
+    http, resolution = resolution_bootstrap(ResolutionSettings(
+        **common, service=f"resolution_erase_{run}",
+        survey_base_url="https://complaints.example/v1/surveys"))
+    customer = f"cust-{run}"
+
+    async with intake.running(), resolution.running():
+        intake_api = httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_http),
+                                       base_url="http://intake")
+        api = httpx.AsyncClient(transport=httpx.ASGITransport(app=http),
+                                base_url="http://resolution")
+        adapter = bearer(tokens.client(tenant="experian-us"))
+        filed = await intake_api.post("/v1/complaints", headers=adapter, json={
+            "channel": "web", "subject": f"Subject {marker}",
+            "text": f"My card was charged twice, {marker} here.",
+            "customer": {"id": customer, "name": f"Name {marker}",
+                         "contact": f"{marker}@example.com"},
+        })
+        assert filed.status_code == 202, filed.text
+        complaint_id = filed.json()["complaint_id"]
+        assigned = assignment(complaint_id)
+        assigned["tenant"] = "experian-us"
+        await publish(kafka_bootstrap, DISPATCH_EVENTS.name, complaint_id, assigned)
+        await wait_for_case(resolution.app, complaint_id)
+
+        async def do(method: str, path: str, status: int = 204, actor: str = AGENT,
+                     roles: str = "", **kwargs) -> httpx.Response:
+            token = tokens.token("supervisor", *filter(None, roles.split(",")),
+                                 tenant="experian-us", sub=actor,
+                                 departments=[assigned["data"]["department"]])
+            headers = {**bearer(token), **kwargs.pop("headers", {})}
+            response = await api.request(method, path, headers=headers, **kwargs)
+            assert response.status_code == status, response.text
+            return response
+
+        c = f"/v1/cases/{complaint_id}"
+        await do("POST", f"{c}/accept")
+        await do("POST", f"{c}/updates", 201, json={
+            "text": f"Update for {marker}", "visibility": "customer", "channel": "email"})
+        await do("POST", f"{c}/notes", 201, json={"text": f"Note on {marker}"})
+        await do("POST", f"{c}/notes", 201, json={"template": "five_whys", "fields": {
+            "problem": f"{marker} charged twice", "why_1": "Two captures",
+            "why_2": "Retry", "why_3": "No idempotency key", "root_cause": "Retries"}})
+        await do("POST", f"{c}/waiting", json={"reason": f"{marker} sends a statement"})
+        await do("POST", f"{c}/customer-replies", json={"channel": "email"})
+        evidence = (await do("PUT", f"{c}/evidence", 201,
+                             params={"filename": f"{marker}.pdf"},
+                             headers={"content-type": "application/pdf"},
+                             content=f"%PDF-1.7 statement of {marker}".encode())).json()
+        proposal = (await do("POST", f"{c}/proposals", 201, json={
+            "solution_id": "refund", "amount": "1500.00"})).json()["id"]
+        p = f"{c}/proposals/{proposal}"
+        await do("POST", f"{p}/approvals", actor="lead-7", roles="team_lead")
+        await do("POST", f"{p}/approvals", actor="fin-3", roles="finance")
+        task = (await do("POST", f"{p}/tasks", 201, json={
+            "title": "Refund to the card", "assignee": "ops-2",
+            "due_at": "2099-01-01T00:00:00Z"})).json()["id"]
+        await do("POST", f"{p}/tasks/{task}/completion", actor="ops-2", json={
+            "evidence_ids": [evidence["evidence_id"]], "note": f"Refunded {marker}"})
+        await do("POST", f"{p}/execution", json={"evidence_ids": [evidence["evidence_id"]]})
+        await do("POST", f"{c}/notifications", json={
+            "channel": "email", "kind": "resolution", "message": f"Refunded, {marker}"})
+        link = (await do("POST", f"{c}/survey", 201, json={"channel": "email"})).json()
+        await do("POST", f"/v1/surveys/{link['link'].rsplit('/', 1)[1]}", actor="", json={
+            "csat": 4, "nps": 8, "comment": f"Fine, says {marker}"})
+
+        erased = await intake_api.post(
+            f"/v1/customers/{customer}/erasure", headers=bearer(tokens.token(
+                "administrator", tenant="experian-us")),
+            json={"reason": "customer_request"})
+        assert erased.status_code == 200, erased.text
+        intake.relay.wake()
+        await wait_until(lambda: (resolution.app.get_case(complaint_id) and _erased(
+            resolution.app, complaint_id)), "resolution did not erase the customer")
+
+    places, found = 0, 0
+    for scanned in (await scan_topics(kafka_bootstrap, marker),
+                    scan_postgres(postgres_url, marker), scan_files(tmp_path, marker)):
+        places, found = places + scanned[0], found + scanned[1]
+    print(f"places={places} hits={found}")
+    assert places > len(ALL_TOPICS)
+    assert found == 0
+
+
+def _erased(app, complaint_id: str) -> bool:
+    case = app.get_case(complaint_id)
+    return app.personal.open(case, case.updates[0]["text"]) == "[erased]"
