@@ -180,6 +180,7 @@ ZH: Mapping[str, str] = {
     "closing needs a root cause category": "结案需要根本原因类别",
     "no resolution was executed": "尚未执行解决方案",
     "the customer was not told about the resolution": "尚未将解决方案告知客户",
+    "the customer's personal data has been erased": "客户的个人数据已被删除",
     "the case is not ready to close by itself": "案件尚不满足自动结案条件",
     "the complaint is not closed": "投诉尚未结案",
     "closed at {closed_at}; reopening is possible for {window}":
