@@ -17,6 +17,7 @@ from runtime.bus import build_producer
 from runtime.deadletters import DeadLetters
 from runtime.http import create_http_app
 from runtime.lag import LagMonitor
+from runtime.lease import lease_for
 from services.analytics import api
 from services.analytics.actions import CorrectiveActions
 from services.analytics.alerts import SpikeWatcher
@@ -72,7 +73,9 @@ class AnalyticsRuntime:
                 consumer, self.lag, self.app.positions, self.settings.consumer_lag_interval_s
             ), name="analytics-lag"),
             asyncio.create_task(
-                keep_current(self.app.snapshot, self.settings.snapshot_refresh_s),
+                keep_current(self.app.snapshot, self.settings.snapshot_refresh_s, lease_for(
+                    service=self.settings.service, task="snapshot-refresh",
+                    database_url=self.settings.database_url, data_dir=self.settings.data_dir)),
                 name="analytics-snapshot",
             ),
             asyncio.create_task(self.watcher.run(

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Gauge, Histogram
 
+from runtime.lease import Lease
 from services.analytics.schema import (
     CHANGES_KEPT_DAYS,
     CLOCK_FOLD,
@@ -146,19 +147,31 @@ def _text(instant: datetime) -> str:
     return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
-async def keep_current(snapshot: Snapshot, every_s: float) -> None:
+async def keep_current(snapshot: Snapshot, every_s: float, lease: Lease | None = None) -> None:
     """Refresh every `every_s`, or after twice as long as the last refresh took: under a
-    flood of changes refreshing takes at most a third of the time. Until cancelled."""
-    while True:
-        wait = every_s
-        try:
-            refreshed = await asyncio.to_thread(snapshot.refresh)
-            wait = max(every_s, 2 * refreshed.seconds)
-            if refreshed.everything or refreshed.seconds > every_s:
-                log.info("snapshot refreshed", extra={
-                    "complaints": refreshed.complaints, "everything": refreshed.everything,
-                    "seconds": round(refreshed.seconds, 3),
-                })
-        except Exception:
-            log.exception("snapshot refresh failed; reports keep the previous one")
-        await asyncio.sleep(wait)
+    flood of changes refreshing takes at most a third of the time. Until cancelled.
+
+    With a lease (runtime.lease), only its holder refreshes: PostgreSQL's advisory lock when
+    DATABASE_URL names one (replicas on several machines sharing a ClickHouse server), else a
+    file lock in DATA_DIR (chDB is one process's anyway). A refresh is idempotent, so replicas
+    on separate machines without a shared PostgreSQL merely repeat each other's work."""
+    try:
+        while True:
+            wait = every_s
+            try:
+                if lease is not None and not await asyncio.to_thread(lease.held):
+                    await asyncio.sleep(min(every_s, 1.0))  # a standby asks again soon
+                    continue
+                refreshed = await asyncio.to_thread(snapshot.refresh)
+                wait = max(every_s, 2 * refreshed.seconds)
+                if refreshed.everything or refreshed.seconds > every_s:
+                    log.info("snapshot refreshed", extra={
+                        "complaints": refreshed.complaints, "everything": refreshed.everything,
+                        "seconds": round(refreshed.seconds, 3),
+                    })
+            except Exception:
+                log.exception("snapshot refresh failed; reports keep the previous one")
+            await asyncio.sleep(wait)
+    finally:
+        if lease is not None:
+            lease.release()
