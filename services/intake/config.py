@@ -14,7 +14,9 @@ class IntakeSettings(Settings):
 
     service: str = "intake"
     http_port: int = 8001
-    max_body_bytes: int = 2 * 1024 * 1024
+    # 200,000 Chinese characters sent as JSON \uXXXX escapes are 1.2 MB; quoted-printable
+    # email triples UTF-8. 413 above, naming the limit (runtime.auth.limits).
+    max_body_bytes: int = 4 * 1024 * 1024
     max_batch_items: int = 500  # and at most RATE_LIMIT_BURST: each item costs a token
     max_concurrent_batches: int = Field(2, ge=1)  # per caller and replica; 429 beyond
     # Shared by every replica; unset, a key is generated in DATA_DIR (one machine only).

@@ -19,7 +19,10 @@ from contracts.intake import Attachment, Channel, CustomerTier, RecordedHistory
 from services.intake.customer_ids import normalise_customer_id
 from services.intake.identity import MAX_VERIFIED, VerifiedContact, check_vouched
 
-MAX_TEXT_LENGTH = 20_000
+# Never refuse a customer for writing too much: a real CFPB narrative runs to 21,928 characters,
+# and this is 45 times that. The body limit (IntakeSettings.max_body_bytes, 413) and the topics'
+# max.message.bytes (contracts.topics) are sized for it: 1M characters of 4 bytes, sealed.
+MAX_TEXT_LENGTH = 1_000_000
 CUSTOMER_ID = ("Normalised on arrival (services/intake/customer_ids.py): NFKC, trimmed, one "
                "case unless the source (the part before ':', e.g. wechat) is case-sensitive; "
                "invisible or control characters are refused")

@@ -25,6 +25,7 @@ from contracts.envelope import NAMESPACE
 
 PERMUTATIONS = 128
 MAX_ENTRIES = 50  # per customer and period: a flood of filings cannot grow the index unbounded
+CHUNK = 4096  # shingle hashes per step: 128 x 4096 x 8 bytes, not 200 MB for a 200k text
 _rng = random.Random(20240501)  # fixed: signatures are stored, so they must never change
 # Multiply-shift hashing: (a*h + b) mod 2^64, top 32 bits; `a` odd. numpy wraps uint64.
 _A = np.array([_rng.getrandbits(64) | 1 for _ in range(PERMUTATIONS)], dtype=np.uint64)
@@ -60,8 +61,12 @@ def signature(text: str) -> bytes:
         [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest()) for g in grams],
         dtype=np.uint64,
     )
+    mins = np.full(PERMUTATIONS, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        mins = ((np.outer(_A, hashes) + _B[:, None]) >> np.uint64(32)).min(axis=1)
+        for start in range(0, len(hashes), CHUNK):
+            chunk = hashes[start : start + CHUNK]
+            np.minimum(mins, ((np.outer(_A, chunk) + _B[:, None]) >> np.uint64(32)).min(axis=1),
+                       out=mins)
     return mins.astype(">u4").tobytes()
 
 

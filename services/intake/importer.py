@@ -43,12 +43,15 @@ from contracts.topics import INBOUND
 from runtime import cli
 from runtime.kafka_access import KafkaSettings, client_options, connection
 from services.intake.channels import Unreadable, cfpb
-from services.intake.domain import Submission
+from services.intake.domain import MAX_TEXT_LENGTH, Submission
 from services.intake.importer_retries import Backoff, Unavailable
 
 SOURCE = "/adapters/cfpb-importer"
 BATCH_ITEMS = 200
-BATCH_BYTES = 1_500_000  # under intake's default body limit (2 MiB)
+BATCH_BYTES = 1_500_000  # under intake's default body limit (4 MiB)
+# csv's own default (131,072 characters) would stop the whole import at one long narrative;
+# above intake's MAX_TEXT_LENGTH, the row is refused alone, like any invalid one.
+CSV_FIELD_CHARACTERS = 4 * MAX_TEXT_LENGTH
 KAFKA_WINDOW = 1000  # sends in flight before waiting for the broker's acks
 
 
@@ -106,6 +109,7 @@ class Progress:
 
 def rows(path: Path) -> Iterator[dict[str, str]]:
     """The CSV's rows; narratives hold newlines inside quotes, so a real CSV reader."""
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_CHARACTERS))
     with path.open(encoding="utf-8", newline="") as file:
         yield from csv.DictReader(file)
 

@@ -16,6 +16,10 @@ from services.intake.classification.taxonomy import KeywordMatch, Taxonomy, load
 from services.intake.classification.text import language, tokens
 
 HERE = Path(__file__).resolve().parent
+# What the rules and the model read of a text: its opening, which says what the complaint is
+# about, and as much as the longest text ever accepted before (so those classify as they did).
+# The rest is stored whole; reading all of 1M characters would hold a filing for tens of seconds.
+READ_CHARACTERS = 20_000
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,8 @@ class Classifier:
         self, *, subject: str, text: str, product: str | None = None,
         tier: CustomerTier = CustomerTier.STANDARD,
     ) -> Classification:
-        """Category, product, severity and the reasons for a complaint's plaintext."""
-        taxonomy, whole = self.taxonomy.get(), f"{subject}\n{text}"
+        """Category, product, severity and the reasons, from the first READ_CHARACTERS."""
+        taxonomy, whole = self.taxonomy.get(), f"{subject}\n{text[:READ_CHARACTERS]}"
         words, lang = tokens(whole), language(whole)
         matches = taxonomy.match(words)
         prediction = None if product else self._predict(whole, lang)

@@ -83,7 +83,8 @@ class Phrase:
     def occurs_at(self, words: list[str], start: int) -> bool:
         if start + len(self.parts) > len(words):
             return False
-        return all(_fits(p, w) for p, w in zip(self.parts, words[start:], strict=False))
+        end = start + len(self.parts)  # not words[start:]: a copy of the rest per call
+        return all(_fits(p, w) for p, w in zip(self.parts, words[start:end], strict=True))
 
 
 def _fits(pattern: str, word: str) -> bool:

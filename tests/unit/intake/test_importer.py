@@ -20,7 +20,7 @@ from services.intake import importer
 from services.intake.bootstrap import bootstrap
 from services.intake.channels import cfpb
 from services.intake.config import IntakeSettings
-from services.intake.domain import Complaint
+from services.intake.domain import MAX_TEXT_LENGTH, Complaint
 from services.intake.handlers import SUBSCRIPTIONS
 from tests.auth_tokens import bearer
 from tests.unit.intake.cfpb_sample import cfpb_rows
@@ -104,7 +104,7 @@ def test_batches_also_split_by_size(intake, tmp_path):
 def test_rows_that_cannot_be_mapped_are_refused_alone(intake, tmp_path):
     client, _ = intake
     bad_date = {**SOME[0], "Date received": "25/08/2023"}
-    too_long = {**SOME[1], "Consumer complaint narrative": "x" * 20_001}
+    too_long = {**SOME[1], "Consumer complaint narrative": "x" * (MAX_TEXT_LENGTH + 1)}
     path = write_csv(tmp_path / "bad.csv", [bad_date, too_long, *SOME[2:5]])
 
     tally = importer.import_over_http(path, client, historical=True)

@@ -24,6 +24,7 @@ from runtime.sealing import verify
 from runtime.vault import KeyVault, is_sealed
 from services.intake.api import build_router
 from services.intake.application import ERASED, IntakeApplication
+from services.intake.domain import MAX_TEXT_LENGTH
 from services.intake.handlers import SUBSCRIPTIONS
 from services.intake.published import translator
 
@@ -250,7 +251,7 @@ def test_nothing_personal_is_logged_while_filing_reading_and_erasing(client, app
 
 def test_a_rejected_submission_names_the_field_but_not_its_content(app):
     raw = submitted_sample()
-    raw["data"]["text"] = "Call me on 139 1234 5678 " + "x" * 20_000
+    raw["data"]["text"] = "Call me on 139 1234 5678 " + "x" * MAX_TEXT_LENGTH
     envelope, event = parse(json.dumps(raw))
 
     with pytest.raises(Rejected) as rejected:
@@ -258,7 +259,7 @@ def test_a_rejected_submission_names_the_field_but_not_its_content(app):
             envelope, event
         )
 
-    assert str(rejected.value) == "text: String should have at most 20000 characters"
+    assert str(rejected.value) == "text: String should have at most 1000000 characters"
 
 
 def submitted_sample() -> dict:
