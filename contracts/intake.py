@@ -50,7 +50,11 @@ class CustomerTier(StrEnum):
 
 
 class Attachment(DomainEvent):
-    filename: str
+    filename: Annotated[str, Personal.TEXT] = Field(
+        description="May name the customer: in complaint.received.v1 "
+        "sealed with the customer's key like subject and text; plaintext only on the "
+        "channels' inbound topic"
+    )
     content_type: str
     size_bytes: int = Field(ge=0)
     sha256: str | None = None
@@ -156,6 +160,14 @@ class CustomerErased(DomainEvent):
     erased_at: datetime
     reason: str = Field(
         description="customer_request, consent_withdrawn, retention_expired or legal_obligation"
+    )
+    policy_version: str | None = Field(
+        None, description="For retention_expired: the version of intake's retention policy "
+        "(services/intake/retention.yaml) the erasure was made under"
+    )
+    retention_rule: str | None = Field(
+        None, description="For retention_expired: the rule that fell due, e.g. "
+        "`default.personal_data: keep P5Y after closure`"
     )
 
 

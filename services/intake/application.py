@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from contracts.intake import Attachment
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
 from runtime.vault import KeyVault
 from services.intake.classification import Classifier, shipped
@@ -117,7 +118,7 @@ class IntakeApplication(ServiceApplication):
             external_reference=submission.external_reference,
             product=submission.product,
             company=submission.company,
-            attachments=[a.model_dump(mode="json") for a in submission.attachments],
+            attachments=[sealed_attachment(a, seal) for a in submission.attachments],
             historical=submission.historical,
             cause=str(cause.event_id) if cause else None,
             channel_detail=submission.channel_detail,
@@ -185,15 +186,21 @@ class IntakeApplication(ServiceApplication):
         """Whether the key that sealed the complaint's personal data is destroyed (erasure)."""
         return self.vault.open(complaint.tenant, complaint.customer["id"], complaint.text) is None
 
-    def erase_customer(self, *, tenant: str, customer_id: str, reason: str) -> Erasure:
-        """Erase the person under every id and contact point linked to this customer id."""
+    def erase_customer(
+        self, *, tenant: str, customer_id: str, reason: str, policy_version: str | None = None,
+        retention_rule: str | None = None,
+    ) -> Erasure:
+        """Erase the person under every id and contact point linked to this customer id (the
+        retention policy's version and rule recorded when it is the policy that erases)."""
         ids, released = self.identities.erasure(tenant, customer_id)
-        recorded = [self._erase_id(tenant, id_, reason) for id_ in ids]
+        why = {"reason": reason, "policy_version": policy_version,
+               "retention_rule": retention_rule}
+        recorded = [self._erase_id(tenant, id_, **why) for id_ in ids]
         if released:  # only once every key is gone: a retry must still find all the ids
             self.save(*released)
         return Erasure(customer_id, any(recorded))
 
-    def _erase_id(self, tenant: str, customer_id: str, reason: str) -> bool:
+    def _erase_id(self, tenant: str, customer_id: str, **why: str | None) -> bool:
         """Destroy one customer id's key after recording why; asking again changes nothing."""
         key_id = self.vault.key_id(tenant, customer_id)
         record_id = PersonalData.create_id(tenant, customer_id)
@@ -204,7 +211,7 @@ class IntakeApplication(ServiceApplication):
         recorded = not record.is_erased(key_id)
         if recorded:
             # The record is saved first so that a crash before the key is gone is retried.
-            record.erase(key_id=key_id, erased_at=datetime.now(UTC), reason=reason)
+            record.erase(key_id=key_id, erased_at=datetime.now(UTC), **why)
             try:
                 self.save(record)
             except IntegrityError:
@@ -239,6 +246,11 @@ def submission_keys(submission: Submission, idempotency_key: str | None) -> list
     if submission.external_reference:
         keys.append(f"external:{submission.channel.value}:{submission.external_reference}")
     return keys
+
+
+def sealed_attachment(attachment: Attachment, seal: Callable[[str], str]) -> dict[str, Any]:
+    """An attachment as stored: its file name sealed, as a name may say whose file it is."""
+    return {**attachment.model_dump(mode="json"), "filename": seal(attachment.filename)}
 
 
 def sealed_customer(

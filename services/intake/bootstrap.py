@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -12,14 +14,19 @@ from runtime.auth import pii_log_api
 from runtime.auth.db import open_database
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.auth.quota import FilingQuota
+from runtime.background import in_background
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
+from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
 from runtime.vault import KeyVault
 from services.intake import api, handlers, published, refusals
-from services.intake.application import IntakeApplication
+from services.intake.application import IntakeApplication, utcnow
 from services.intake.classification import Classifier
+from services.intake.classification.rulefile import Reloading
 from services.intake.config import IntakeSettings
+from services.intake.retention import RetentionJob
+from services.intake.retention_policy import load_policy
 from services.intake.tracking import TrackingTokens, tracking_key
 from services.intake.understanding import DuplicatePolicy
 
@@ -61,6 +68,23 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         max_concurrent_batches=settings.max_concurrent_batches,
     )
     http = create_http_app(runtime, title="Complaint intake",
-                           routers=[router, pii_log_api.build_router(pii_log)])
+                           routers=[router, pii_log_api.build_router(pii_log)],
+                           extra_lifespan=retention_job(settings, app, runtime))
     refusals.install(http)
     return http, runtime
+
+
+def retention_job(
+    settings: IntakeSettings, app: IntakeApplication, runtime: ServiceRuntime
+) -> Callable[[], contextlib.AbstractAsyncContextManager] | None:
+    """The retention job, run for the lifespan of the service (None where it is disabled)."""
+    if not settings.retention_enabled:
+        return None
+    policy = Reloading(settings.retention_policy, load_policy)  # a broken file stops start-up
+    job = RetentionJob(
+        app=app, policy=policy.get, interval_s=settings.retention_interval_s, clock=utcnow,
+        lease=lease_for(service=settings.service, task="retention",
+                        database_url=settings.event_store_url, data_dir=settings.data_dir),
+        on_saved=runtime.relay.wake,
+    )
+    return lambda: in_background(job.run(), "retention")

@@ -6,7 +6,8 @@ from pydantic import Field, SecretStr
 
 from runtime.settings import Settings
 
-CLASSIFICATION = Path(__file__).resolve().parent / "classification"
+PACKAGE = Path(__file__).resolve().parent
+CLASSIFICATION = PACKAGE / "classification"
 
 
 class IntakeSettings(Settings):
@@ -26,6 +27,11 @@ class IntakeSettings(Settings):
     # taxonomy.yaml, severity.yaml and sentiment.yaml: reloaded when edited, no deploy needed.
     classification_rules_dir: Path = CLASSIFICATION
     classification_model: Path = CLASSIFICATION / "model.joblib"
+    # How long customers' data is kept after their last complaint closed (reloaded when
+    # edited); the job that shreds the expired runs on the replica holding its lease.
+    retention_policy: Path = PACKAGE / "retention.yaml"
+    retention_enabled: bool = True
+    retention_interval_s: float = Field(3600.0, gt=0)
     duplicate_window_hours: float = Field(72.0, gt=0)
     duplicate_threshold: float = Field(0.45, gt=0, le=1)
     # Where callers and customers reach intake (a proxy or ingress in production): the

@@ -1,7 +1,7 @@
 """The complaint as intake records it, the index that makes filing idempotent, and erasures.
 
-Personal fields (customer name and contact, subject, text) reach the domain already sealed by
-the application: the domain never sees plaintext and never needs to.
+Personal fields (customer name and contact, subject, text, attachment names) reach the domain
+already sealed by the application: the domain never sees plaintext and never needs to.
 """
 
 from __future__ import annotations
@@ -206,18 +206,23 @@ class PersonalData(Aggregate):
         """Whether erasing this key (None: no key is held) is already on record."""
         return key_id in self.erased_keys if key_id else bool(self.erased_keys)
 
-    def erase(self, *, key_id: str | None, erased_at: datetime, reason: str) -> None:
-        """Record that the key sealing this customer's data is (being) destroyed."""
+    def erase(
+        self, *, key_id: str | None, erased_at: datetime, reason: str,
+        policy_version: str | None = None, retention_rule: str | None = None,
+    ) -> None:
+        """Record that the key sealing this customer's data is (being) destroyed; an erasure
+        the retention policy made names the policy's version and rule."""
         self.check_not_erased(key_id)
         self._erased(
             tenant=self.tenant, customer_id=self.customer_id, key_id=key_id,
-            erased_at=erased_at, reason=reason,
+            erased_at=erased_at, reason=reason, policy_version=policy_version,
+            retention_rule=retention_rule,
         )
 
     @event("Erased")
     def _erased(
         self, *, tenant: str, customer_id: str, key_id: str | None, erased_at: datetime,
-        reason: str,
+        reason: str, policy_version: str | None = None, retention_rule: str | None = None,
     ) -> None:
         self.erased_keys.append(key_id)
 

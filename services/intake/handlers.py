@@ -7,10 +7,11 @@ from pydantic import ValidationError
 
 from contracts.envelope import Envelope
 from contracts.inbound import ComplaintSubmitted
-from contracts.topics import DISPATCH_EVENTS, INBOUND
+from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS, RESOLUTION_EVENTS
 from runtime import ownership
 from runtime.eventstore import Cause
 from runtime.inbox import Rejected
+from services.intake import closures
 from services.intake.application import IntakeApplication
 from services.intake.domain import Submission
 
@@ -61,4 +62,7 @@ def reasons(error: ValidationError) -> str:
 SUBSCRIPTIONS = {
     INBOUND: {ComplaintSubmitted: file_submission},
     DISPATCH_EVENTS: ownership.HANDLERS,
+    # Which of a customer's complaints are open, and when the last closed (retention).
+    INTAKE_EVENTS: closures.INTAKE_HANDLERS,
+    RESOLUTION_EVENTS: closures.RESOLUTION_HANDLERS,
 }

@@ -71,7 +71,10 @@ def marked_duplicate(stored: Any) -> ComplaintMarkedDuplicate:
 
 def erased(stored: Any) -> CustomerErased:
     return CustomerErased(
-        customer_id=stored.customer_id, erased_at=stored.erased_at, reason=stored.reason
+        customer_id=stored.customer_id, erased_at=stored.erased_at, reason=stored.reason,
+        # Erasures stored before the retention policy existed do not carry these.
+        policy_version=getattr(stored, "policy_version", None),
+        retention_rule=getattr(stored, "retention_rule", None),
     )
 
 

@@ -1,0 +1,157 @@
+"""The retention job: erase each customer whose complaints have all been closed for longer than
+their tenant's period (retention.yaml), through the same erasure use case as a request, with
+reason `retention_expired` and the policy's version and rule on record.
+
+Run by intake every RETENTION_INTERVAL_S on the one replica that holds its lease, or once from
+the command line:
+
+    python -m services.intake.retention --dry-run   # lists who would be shredded, changes nothing
+    python -m services.intake.retention --yes       # shreds them
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from prometheus_client import Counter
+
+from runtime import cli
+from runtime.eventstore import persistence_env
+from runtime.lease import Lease
+from runtime.vault import KeyVault
+from services.intake.application import IntakeApplication
+from services.intake.classification.rulefile import RuleFileError
+from services.intake.closures import CustomerCases, every_customer
+from services.intake.config import IntakeSettings
+from services.intake.domain import ErasureReason, PersonalData
+from services.intake.retention_policy import RetentionPolicy, load_policy
+
+log = logging.getLogger(__name__)
+
+SHREDDED = Counter("retention_erasures", "Customers erased by the retention policy", ["tenant"])
+
+
+@dataclass(frozen=True)
+class Expired:
+    """A customer due to be shredded: since when, under which policy version and rule."""
+
+    tenant: str
+    customer_id: str
+    last_closed_at: datetime
+    due_at: datetime
+    policy_version: str
+    rule: str
+
+
+def expired(app: IntakeApplication, policy: RetentionPolicy, now: datetime) -> Iterator[Expired]:
+    """Customers whose every complaint is closed and whose period ended by `now`, not erased."""
+    for cases in every_customer(app):
+        if not cases.all_closed or cases.last_closed_at is None or _erased(app, cases):
+            continue
+        shredding = policy.shredding_due(cases.tenant, cases.last_closed_at)
+        if shredding.due_at <= now:
+            yield Expired(cases.tenant, cases.customer_id, cases.last_closed_at,
+                          shredding.due_at, shredding.policy_version, shredding.rule)
+
+
+def _erased(app: IntakeApplication, cases: CustomerCases) -> bool:
+    # The key in use is erased already (a customer who came back has a new key, not erased).
+    record_id = PersonalData.create_id(cases.tenant, cases.customer_id)
+    return record_id in app.repository and app.repository.get(record_id).is_erased(
+        app.vault.key_id(cases.tenant, cases.customer_id)
+    )
+
+
+def shred_expired(
+    app: IntakeApplication, policy: RetentionPolicy, now: datetime, *, dry_run: bool = False
+) -> list[Expired]:
+    """Erase every expired customer (nothing with dry_run); the customers, either way."""
+    due = list(expired(app, policy, now))
+    if dry_run:
+        return due
+    for customer in due:
+        app.erase_customer(
+            tenant=customer.tenant, customer_id=customer.customer_id,
+            reason=ErasureReason.RETENTION_EXPIRED, policy_version=customer.policy_version,
+            retention_rule=customer.rule,
+        )
+        SHREDDED.labels(customer.tenant).inc()
+        log.info("customer erased: retention expired", extra={
+            "tenant": customer.tenant, "policy_version": customer.policy_version,
+            "retention_rule": customer.rule,
+        })
+    return due
+
+
+@dataclass
+class RetentionJob:
+    """Shreds expired customers every `interval_s`, on the replica holding the lease only."""
+
+    app: IntakeApplication
+    policy: Callable[[], RetentionPolicy]  # the file as last (re)loaded
+    lease: Lease
+    interval_s: float
+    clock: Callable[[], datetime]
+    on_saved: Callable[[], None] = lambda: None
+
+    def run_once(self) -> list[Expired]:
+        """One pass, if this replica leads (blocking: call it off the event loop)."""
+        if not self.lease.held():
+            return []
+        shredded = shred_expired(self.app, self.policy(), self.clock())
+        if shredded:
+            self.on_saved()
+        return shredded
+
+    async def run(self) -> None:
+        """Pass after pass until cancelled; a failed pass is retried at the next one."""
+        try:
+            while True:
+                try:
+                    await asyncio.to_thread(self.run_once)
+                except Exception:
+                    log.exception("retention pass failed; retried in %ss", self.interval_s)
+                await asyncio.sleep(self.interval_s)
+        finally:
+            self.lease.release()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the retention job once against intake's store, as configured by the environment."""
+    parser = argparse.ArgumentParser(
+        prog="python -m services.intake.retention",
+        description="Erase (crypto-shred) every customer whose complaints have all been closed "
+        "for longer than their tenant's retention period (RETENTION_POLICY).",
+        epilog="Settings are environment variables (see services/intake/config.py).",
+    )
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list who would be erased and change nothing")
+    destroys = "destroys the keys of every customer listed by --dry-run"
+    cli.add_yes(parser, destroys)
+    args = parser.parse_args(argv)
+    if not args.dry_run:
+        cli.require_yes(parser, args, destroys)
+    settings = IntakeSettings()
+    policy = load_policy(settings.retention_policy)
+    url = settings.event_store_url
+    app = IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
+    try:
+        due = shred_expired(app, policy, datetime.now(UTC), dry_run=args.dry_run)
+    finally:
+        app.close()
+    verb = "would erase" if args.dry_run else "erased"
+    for customer in due:
+        print(f"{verb} {customer.tenant} {customer.customer_id}: last closed "
+              f"{customer.last_closed_at.isoformat()}, due {customer.due_at.isoformat()} "
+              f"({customer.rule}, policy {customer.policy_version})")
+    print(f"{len(due)} customer(s) {verb}")
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main, RuleFileError, OSError)
