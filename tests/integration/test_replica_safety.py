@@ -5,24 +5,29 @@ reaches the topic twice nor goes missing (counted by event id)."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import Envelope, wrap
 from contracts.intake import Channel, ComplaintReceived
-from contracts.topics import INTAKE_EVENTS
+from contracts.topics import INTAKE_EVENTS, SLA_EVENTS
 from runtime.eventstore import ServiceApplication, persistence_env
 from runtime.lease import lease_for
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
 from runtime.topic_tail import ids_since
 from tests.integration.event_stores import fresh_postgres_database
-from tests.topic_reader import read_until
+from tests.processes import start, stop, wait_ready
+from tests.topic_reader import produce, read_until
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +164,85 @@ def test_replica_safety_file_leases_on_one_machine(tmp_path):
     assert (leases[1].held(), leases[0].held()) == (True, False)
     leases[1].release()
 
+
+
+def role(service) -> str:
+    return httpx.get(f"{service.url}/readyz", timeout=5).json()["roles"]["outbox-relay"]
+
+
+def test_replica_safety_two_sla_replicas_the_relay_leader_sigkilled_no_alarm_lost_or_doubled(
+    database_url, kafka_bootstrap, tmp_path, tokens
+):
+    from tests.e2e.test_sla_restart import (
+        ALARMS,
+        P1_ALARMS,
+        T0,
+        classified,
+        intake_events,
+        set_clock,
+    )
+
+    run = uuid.uuid4().hex[:8]
+    env = {"KAFKA_BOOTSTRAP": kafka_bootstrap, "SERVICE": f"sla-replicas-{run}",
+           "DATABASE_URL": database_url, "SLA_TEST_CLOCK": "true",
+           "SLA_TEST_CLOCK_START": T0.isoformat(), "SLA_FOLLOW_INTERVAL_S": "0.2",
+           "CONSUMER_SESSION_TIMEOUT_S": "6", **tokens.env}
+    operator = tokens.headers("administrator", tenant="default", sub="operator")
+    auditor = tokens.headers("auditor", tenant="default", sub="auditor")
+    received = {f"replica-{run}-{n}": T0 + timedelta(minutes=5 * n) for n in range(6)}
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    replicas = [start("sla", env=env, workdir=tmp_path / name) for name in ("a", "b")]
+    try:
+        for replica_ in replicas:
+            wait_ready(replica_)
+        produce(kafka_bootstrap, INTAKE_EVENTS,
+                [m for cid, at in received.items() for m in intake_events(cid, at)])
+        deadline = time.monotonic() + 60
+        while not all(classified(replicas[0], cid, auditor) for cid in received):
+            assert time.monotonic() < deadline, replicas[0].log_tail()
+            time.sleep(0.2)  # waiting for consumption, not for a deadline
+        roles = [role(r) for r in replicas]
+        assert sorted(roles) == ["leader", "standby"]
+        leader, survivor = (replicas if roles[0] == "leader" else replicas[::-1])
+        for replica_ in replicas:
+            set_clock(replica_, T0 + timedelta(minutes=40), operator)
+        for replica_ in replicas:  # over fifty alarms fall due at once on both replicas
+            set_clock(replica_, T0 + timedelta(hours=3), operator, wait=False)
+        assert stop(leader, signal.SIGKILL) == -signal.SIGKILL
+        deadline = time.monotonic() + 30
+        while role(survivor) != "leader":
+            assert time.monotonic() < deadline, survivor.log_tail()
+            time.sleep(0.2)  # failover: the lock went with the killed process's connection
+        set_clock(survivor, T0 + timedelta(hours=6), operator)
+        want = {(cid, clock, alarm) for cid in received for clock, alarm, _ in P1_ALARMS}
+        published = read_until(kafka_bootstrap, [SLA_EVENTS],
+                               lambda seen: len(alarm_keys(seen, received)) >= len(want),
+                               timeout_s=120)
+        set_clock(survivor, T0 + timedelta(hours=7), operator)
+        published = read_until(kafka_bootstrap, [SLA_EVENTS], lambda seen: False, timeout_s=5)
+    finally:
+        for replica_ in replicas:
+            stop(replica_)
+
+    alarms = [m.value for m in published
+              if m.value["type"] in ALARMS and m.value["subject"] in received]
+    assert Counter(v["id"] for v in alarms) == Counter({v["id"]: 1 for v in alarms})
+    assert Counter(alarm_keys(published, received)) == Counter(dict.fromkeys(want, 1))
+
+
+def alarm_keys(published, received) -> list[tuple[str, str, str]]:
+    """(complaint, clock, alarm) of every distinct alarm event published for `received`."""
+    from tests.e2e.test_sla_restart import ALARMS
+
+    clocks = {m.value["data"]["clock_id"]: m.value["data"]["clock_key"] for m in published
+              if m.value["type"] == "sla.clock_started.v1"}
+    distinct = {m.value["id"]: m.value for m in published
+                if m.value["type"] in ALARMS and m.value["subject"] in received}
+    keys = []
+    for value in distinct.values():
+        alarm = ALARMS[value["type"]]
+        if alarm == "escalation":
+            alarm = f"escalation:{value['data']['level']}"
+        keys.append((value["subject"], clocks.get(value["data"]["clock_id"], "?"), alarm))
+    return keys
