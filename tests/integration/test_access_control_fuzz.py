@@ -6,6 +6,9 @@ The services are the real ones (tests.integration.platform_world). One kind of r
 store an event, by design: resolution records a command its controls refuse (four eyes,
 approver role, recusal...) as `resolution.action_refused.v1`, so auditors see attempted
 violations; such answers carry the control's `rule` and are told apart below.
+
+Valid requests are also sent with one string made bad text (tests.hostile_text: lone
+surrogates, non-characters, overlong strings), which schemathesis alone never or rarely draws.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from schemathesis.checks import not_a_server_error
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.auth_tokens import bearer
+from tests.hostile_text import with_bad_text
 from tests.integration.platform_world import EVERY_ROLE, TENANT, World, platform_world
 
 pytestmark = pytest.mark.integration
@@ -101,6 +105,8 @@ def test_no_operation_fails_or_stores_an_event_when_refused(world, callers, comp
             if "{action_id}" in operation.path:
                 strategies.append(operation.as_strategy(
                     generation_mode=mode, path_parameters={"action_id": world.action_id}))
+            if mode is GenerationMode.POSITIVE:  # valid but for one string: reaches deepest
+                strategies += [with_bad_text(strategy) for strategy in strategies]
             for strategy in strategies:
                 try:
                     fuzz(strategy, callers, store)
