@@ -120,6 +120,8 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
             "text": f"My card was charged twice, {marker} here.",
             "customer": {"id": customer, "name": f"Name {marker}",
                          "contact": f"{marker}@example.com"},
+            "attachments": [{"filename": f"{marker} statement.pdf",
+                             "content_type": "application/pdf", "size_bytes": 2048}],
         })
         assert filed.status_code == 202, filed.text
         complaint_id = filed.json()["complaint_id"]
