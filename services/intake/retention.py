@@ -144,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         due = shred_expired(app, policy, datetime.now(UTC), dry_run=args.dry_run)
     finally:
         app.close()
-    verb = "would erase" if args.dry_run else "erased"
+    verb = "would be erased" if args.dry_run else "erased"
     for customer in due:
-        print(f"{verb} {customer.tenant} {customer.customer_id}: last closed "
+        print(f"{customer.tenant} {customer.customer_id} {verb}: last closed "
               f"{customer.last_closed_at.isoformat()}, due {customer.due_at.isoformat()} "
               f"({customer.rule}, policy {customer.policy_version})")
     print(f"{len(due)} customer(s) {verb}")

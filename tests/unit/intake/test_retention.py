@@ -29,6 +29,7 @@ from services.intake.handlers import SUBSCRIPTIONS
 from services.intake.published import translator
 from services.intake.retention import Expired, RetentionJob, shred_expired
 from services.intake.retention_policy import load_policy
+from tests.unit.cli.test_command_lines import run
 
 CLOSED_AT = datetime(2020, 3, 1, 10, 0, tzinfo=UTC)
 FIVE_YEARS_AND_A_DAY = datetime(2025, 3, 2, 10, 0, tzinfo=UTC)
@@ -258,3 +259,74 @@ def test_retention_the_shipped_policy_loads():
     shipped = load_policy(Path(IntakeSettings().retention_policy))
     assert (shipped.version, shipped.rules_of("acme")["personal_data"].keep) == (
         "2025-01", "P5Y")
+
+
+def test_retention_hears_a_closure_before_the_complaint_received(app, policy):
+    # Topics interleave: resolution's closure may be consumed before intake's own received.
+    submission = Submission.model_validate({
+        "channel": "email", "subject": "Refund", "text": "The refund never arrived.",
+        "customer": {"id": "cust-10"},
+    })
+    complaint = str(app.file_complaint(submission, tenant="acme").complaint_id)
+    close(app, complaint)
+    translate = translator(source="/services/intake", tenant="acme")
+    own = [translate(app.mapper.to_domain_event(n))
+           for n in app.recorder.select_notifications(None, 1000)]
+    deliver(app, INTAKE_EVENTS, [e for e in own if e and e.subject == complaint])
+
+    assert [e.customer_id for e in shred_expired(app, policy, FIVE_YEARS_AND_A_DAY)] == [
+        "cust-10"]
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    """A DATA_DIR whose intake store holds a customer closed in 2020, long expired by now."""
+    home = tmp_path / "home"
+    url = f"sqlite:///{home / 'data' / 'intake.sqlite'}"
+    (home / "data").mkdir(parents=True)
+    app = IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
+    try:
+        close(app, file(app, "cust-9"))
+    finally:
+        app.close()
+    return home
+
+
+def still_readable(home: Path) -> bool:
+    url = f"sqlite:///{home / 'data' / 'intake.sqlite'}"
+    app = IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
+    try:
+        return erasures_recorded(app, "cust-9") is False
+    finally:
+        app.close()
+
+
+def test_retention_command_without_yes_refuses_and_erases_nothing(home):
+    answer = run(["-m", "services.intake.retention"], home)
+
+    assert answer.returncode == 2
+    assert answer.stderr.splitlines()[-1] == (
+        "python -m services.intake.retention: error: this destroys the keys of every customer "
+        "listed by --dry-run; give --yes to go ahead"
+    )
+    assert still_readable(home) is True
+
+
+def test_retention_command_dry_run_lists_and_erases_nothing(home):
+    answer = run(["-m", "services.intake.retention", "--dry-run"], home)
+
+    assert (answer.returncode, answer.stderr) == (0, "")
+    assert answer.stdout.splitlines() == [
+        "acme cust-9 would be erased: last closed 2020-03-01T10:00:00+00:00, due "
+        f"2025-03-01T10:00:00+00:00 ({DEFAULT_RULE}, policy 2025-01)",
+        "1 customer(s) would be erased",
+    ]
+    assert still_readable(home) is True
+
+
+def test_retention_command_with_yes_erases(home):
+    answer = run(["-m", "services.intake.retention", "--yes"], home)
+
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.splitlines()[-1] == "1 customer(s) erased"
+    assert still_readable(home) is False
