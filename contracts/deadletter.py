@@ -26,7 +26,10 @@ class DeadLetter(BaseModel):
     partition: int
     offset: int
     key: str | None
-    value: str = Field(description="The original value as UTF-8, bad bytes replaced")
+    value: str = Field(
+        description="The original value as UTF-8, bad bytes replaced; a value holding personal "
+        "plaintext only sealed with the customer's key, or `withheld:sha256:<hex>`"
+    )
     reason: DeadLetterReason
     error: str
     attempts: int = Field(ge=1)

@@ -11,7 +11,10 @@ not processed twice; one that fails again is dead-lettered again, with its reaso
 consumer of the source topic receives the message again and drops what it already has.
 
 Unparseable letters are never re-driven: their value was kept as UTF-8 with bad bytes
-replaced, so the original bytes are gone.
+replaced, so the original bytes are gone. Nor are letters whose value was withheld (personal
+plaintext whose customer could not be told, see runtime.deadletters). A value kept sealed is
+published sealed: the consuming service opens it, or dead-letters it again once the customer
+is erased.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from contracts.deadletter import DeadLetter, DeadLetterReason
 from contracts.topics import DEAD_LETTER
 from runtime import cli, logs
 from runtime.bus import build_producer
+from runtime.deadletters import WITHHELD
 from runtime.kafka_access import KafkaSettings, client_options, connection
 from runtime.settings import Settings
 
@@ -54,6 +58,7 @@ class Wanted:
         return (
             letter.consumer == self.consumer
             and letter.reason in self.reasons - NOT_REDRIVABLE
+            and not letter.value.startswith(WITHHELD)
             and (self.since is None or letter.failed_at >= self.since)
         )
 

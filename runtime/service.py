@@ -16,7 +16,7 @@ from contracts.topics import TopicSpec
 from runtime import lifecycle
 from runtime.background import in_background
 from runtime.bus import build_faust_app, build_producer
-from runtime.deadletters import DeadLetters
+from runtime.deadletters import DeadLetters, Payloads
 from runtime.eventstore import ServiceApplication
 from runtime.inbox import Handler, Inbox
 from runtime.kafka_access import client_options
@@ -44,6 +44,8 @@ class ServiceRuntime:
     started: bool = False
     # Conditions an operator should see on /readyz that do not stop the replica serving.
     advisories: list[Callable[[], Mapping[str, str]]] = field(default_factory=list)
+    # What dead letters keep of a payload (runtime.deadletters); by default, as it came.
+    payloads: Payloads | None = None
 
     def __post_init__(self) -> None:
         # Every service keeps the complaint's lifecycle status from the stages' topics.
@@ -60,7 +62,9 @@ class ServiceRuntime:
             published_ids=lambda since: ids_since(self.settings, self.topic.name, since),
         )
         self.faust_app = build_faust_app(self.settings)
-        self.dead_letters = dead_letters = DeadLetters(producer=None, service=self.settings.service)
+        self.dead_letters = dead_letters = DeadLetters(
+            producer=None, service=self.settings.service, payloads=self.payloads
+        )
         self.lag = LagMonitor(
             service=self.settings.service,
             topics=[topic.name for topic in self.subscriptions],

@@ -56,8 +56,15 @@ class Subscription:
 
     async def handle(self, message: Any) -> None:
         """Parse, apply with bounded retries, or dead-letter: never drop silently."""
+        value = self.dead_letters.payloads.opened(message.topic, message.value)
+        if value is None:
+            await self.dead_letters.send(
+                message, reason=DeadLetterReason.REJECTED, attempts=1,
+                error="the customer's personal data in this message has been erased",
+            )
+            return
         try:
-            raw = json.loads(message.value)
+            raw = json.loads(value)
         except (ValueError, TypeError) as error:
             await self.dead_letters.send(
                 message, reason=DeadLetterReason.UNPARSEABLE, error=error, attempts=1

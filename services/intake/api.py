@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from contracts.lifecycle import ComplaintStatus
 from runtime.auth import NotFound, Personal, Principal, Scope, authorize_object, require
@@ -114,6 +115,7 @@ def build_router(
     *,
     on_saved: Callable[[], None],
     pii_log: PiiAccessLog,
+    on_erased: Callable[[], Awaitable[Any]] | None = None,
     public_url: str,
     tracking: TrackingTokens | None = None,
     quota: FilingQuota | None = None,
@@ -214,13 +216,16 @@ def build_router(
         "/customers/{customer_id}/erasure", response_model=ErasureView, tags=["customers"],
         summary="Erase a customer of the caller's tenant for good (destroys their key)",
     )
-    def erase_customer(
+    async def erase_customer(
         customer_id: CustomerId, request: ErasureRequest, caller: Eraser
     ) -> ErasureView:
-        erasure = app.erase_customer(
-            tenant=caller.tenant, customer_id=customer_id, reason=request.reason.value
+        erasure = await run_in_threadpool(
+            app.erase_customer,
+            tenant=caller.tenant, customer_id=customer_id, reason=request.reason.value,
         )
         on_saved()
+        if on_erased is not None:  # raw submissions (inbound_purge); a failure is a 500 to retry
+            await on_erased()
         return ErasureView(customer_id=erasure.customer_id, recorded=erasure.recorded)
 
     router.include_router(build_channel_router(filer))

@@ -25,6 +25,8 @@ from services.intake.application import IntakeApplication, utcnow
 from services.intake.classification import Classifier
 from services.intake.classification.rulefile import Reloading
 from services.intake.config import IntakeSettings
+from services.intake.dead_letters import SealedSubmissions
+from services.intake.inbound_purge import InboundPurge
 from services.intake.retention import RetentionJob
 from services.intake.retention_policy import load_policy
 from services.intake.tracking import TrackingTokens, tracking_key
@@ -53,7 +55,11 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         topic=INTAKE_EVENTS,
         translate=published.translator(source=settings.source, tenant=settings.tenant),
         subscriptions=handlers.SUBSCRIPTIONS,
+        payloads=SealedSubmissions(app.vault),
     )
+    purge_inbound = InboundPurge(settings=settings, group=lambda: runtime.faust_app.conf.id,
+                                 commit=lambda: runtime.faust_app.consumer.commit(),
+                                 running=lambda: runtime.started)
     secret = settings.tracking_secret
     tracking = TrackingTokens(tracking_key(
         secret.get_secret_value() if secret else None,
@@ -63,7 +69,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     quota = FilingQuota(open_database(settings.event_store_url, name="quota"),
                         per_day=settings.filing_quota_per_day)
     router = api.build_router(
-        app, on_saved=runtime.relay.wake, pii_log=pii_log, public_url=settings.public_url,
+        app, on_saved=runtime.relay.wake, on_erased=purge_inbound, pii_log=pii_log,
+        public_url=settings.public_url,
         tracking=tracking, quota=quota, max_batch_items=settings.max_batch_items,
         max_concurrent_batches=settings.max_concurrent_batches,
     )

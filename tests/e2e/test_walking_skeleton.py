@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -15,6 +16,7 @@ import pytest
 from contracts.envelope import wrap
 from contracts.inbound import ComplaintSubmitted
 from contracts.topics import DEAD_LETTER, DOMAIN_TOPICS, INBOUND
+from runtime.deadletters import WITHHELD
 from tests.auth_tokens import bearer
 from tests.processes import SERVICES, running
 from tests.topic_reader import produce, read_until
@@ -176,4 +178,5 @@ def test_channel_adapter_submission_is_filed_and_garbage_is_dead_lettered(
     assert len(dead) == 1
     assert dead[0]["reason"] == "unparseable"
     assert dead[0]["source_topic"] == INBOUND.name
-    assert dead[0]["value"] == "this is not json"
+    # A raw submission naming no customer is withheld from the 90-day letter (erasure).
+    assert dead[0]["value"] == WITHHELD + hashlib.sha256(b"this is not json").hexdigest()

@@ -14,11 +14,15 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from contracts.topics import ALL_TOPICS, DISPATCH_EVENTS
+from contracts.envelope import wrap
+from contracts.inbound import ComplaintSubmitted
+from contracts.topics import ALL_TOPICS, DISPATCH_EVENTS, INBOUND
+from runtime.redrive import read_letters
 from services.intake.bootstrap import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
+from services.intake.domain import Submission
 from services.resolution.bootstrap import bootstrap as resolution_bootstrap
 from services.resolution.config import ResolutionSettings
 from tests.auth_tokens import Tokens, bearer
@@ -87,6 +91,39 @@ def scan_files(root: Path, marker: str) -> tuple[int, int]:
     return len(files), sum(hits(p.read_bytes(), marker) for p in files)
 
 
+async def submit_through_the_channel(bootstrap: str, customer: str, marker: str) -> set[str]:
+    """A channel adapter's submission with the marker, one intake refuses and one that is not
+    JSON (both dead-lettered); the keys of the two that become dead letters."""
+    run = marker[2:-2]
+    submission = ComplaintSubmitted(
+        submission_id=f"wx-{run}", channel="wechat", customer_id=customer,
+        customer_name=f"Name {marker}", subject=f"Parcel {marker}",
+        text=f"Parcel lost, {marker} again", idempotency_key=f"wx-{run}")
+    envelope = wrap(submission, source="/adapters/wechat", subject=f"wx-{run}", sequence=1,
+                    tenant="experian-us", correlation_id=uuid.uuid4())
+    refused = envelope.model_dump(mode="json")
+    refused["data"].update(submission_id=f"bad-{run}", channel=f"fax {marker}",
+                           idempotency_key=f"bad-{run}")
+    await publish(bootstrap, INBOUND.name, f"wx-{run}", envelope.model_dump(mode="json"))
+    await publish(bootstrap, INBOUND.name, f"bad-{run}", refused)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(INBOUND.name, key=f"junk-{run}".encode(),
+                                     value=f"not json, {marker}".encode())
+    finally:
+        await producer.stop()
+    return {f"bad-{run}", f"junk-{run}"}
+
+
+async def wait_for_letters(bootstrap: str, keys: set[str]) -> None:
+    """Until a dead letter of each key is on the topic."""
+    deadline = time.monotonic() + 60
+    while not keys <= {letter.key for letter in await read_letters(bootstrap, None)}:
+        assert time.monotonic() < deadline, f"no dead letters for {keys}"
+        await asyncio.sleep(0.5)
+
+
 async def wait_until(check, what: str, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
@@ -129,6 +166,7 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         assigned["tenant"] = "experian-us"
         await publish(kafka_bootstrap, DISPATCH_EVENTS.name, complaint_id, assigned)
         await wait_for_case(resolution.app, complaint_id)
+        letters = await submit_through_the_channel(kafka_bootstrap, customer, marker)
 
         async def do(method: str, path: str, status: int = 204, actor: str = AGENT,
                      roles: str = "", **kwargs) -> httpx.Response:
@@ -171,6 +209,10 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         await do("POST", f"/v1/surveys/{link['link'].rsplit('/', 1)[1]}", actor="", json={
             "csat": 4, "nps": 8, "comment": f"Fine, says {marker}"})
 
+        await wait_for_letters(kafka_bootstrap, letters)
+        await wait_until(lambda: intake.app.filed_before(Submission(
+            channel="wechat", customer={"id": customer}, subject="-", text="-"),
+            tenant="experian-us", idempotency_key=f"wx-{run}"), "the channel's submission")
         erased = await intake_api.post(
             f"/v1/customers/{customer}/erasure", headers=bearer(tokens.token(
                 "administrator", tenant="experian-us")),

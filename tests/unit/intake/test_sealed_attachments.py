@@ -1,6 +1,7 @@
 """An attachment's file name may name the customer: it is stored and published sealed, and
 unreadable once the customer is erased."""
 
+# ruff: noqa: F811 (pytest fixtures imported from test_personal_data)
 from __future__ import annotations
 
 from contracts.intake import ComplaintReceived

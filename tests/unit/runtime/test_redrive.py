@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts.deadletter import DeadLetter, DeadLetterReason
+from runtime.deadletters import WITHHELD
 from runtime.redrive import Wanted, chosen, parse_args
 
 R = DeadLetterReason
@@ -35,6 +36,14 @@ def test_only_the_consumers_letters_of_the_asked_reasons_after_since_are_chosen(
 
 def test_unparseable_letters_are_never_chosen_their_bytes_are_gone() -> None:
     letters = [letter("intake", R.UNPARSEABLE, 1), letter("intake", R.REJECTED, 2)]
+
+    assert [c.offset for c in chosen(letters, Wanted("intake", frozenset(R)))] == [2]
+
+
+def test_letters_whose_value_was_withheld_are_never_chosen() -> None:
+    withheld = letter("intake", R.HANDLER_FAILED, 1).model_copy(
+        update={"value": WITHHELD + "ab" * 32})
+    letters = [withheld, letter("intake", R.HANDLER_FAILED, 2)]
 
     assert [c.offset for c in chosen(letters, Wanted("intake", frozenset(R)))] == [2]
 
