@@ -77,6 +77,7 @@ def _channel(topic: TopicSpec, events: tuple[type[DomainEvent], ...]) -> dict[st
             "topicConfiguration": {
                 "cleanup.policy": [topic.cleanup_policy],
                 "retention.ms": topic.retention_ms,
+                "max.message.bytes": topic.max_message_bytes,
             },
             "bindingVersion": KAFKA_BINDING,
         }},

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
+# Kafka's default (about 1 MB) would stop the longest complaint intake accepts: 1,000,000
+# characters of up to 4 bytes, sealed in base64, is 5.3 MB in complaint.received.v1, and a
+# dead letter carries a message whole. Producers' max_request_size and consumers' fetch sizes
+# (runtime.bus, analytics) follow this.
+MESSAGE_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -19,10 +24,12 @@ class TopicSpec:
     partitions: int = 12
     retention_ms: int = FOREVER
     cleanup_policy: str = "delete"
+    max_message_bytes: int = MESSAGE_BYTES
 
     def config(self) -> dict[str, str]:
         """Topic-level broker configuration."""
-        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
+        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy,
+                "max.message.bytes": str(self.max_message_bytes)}
 
 
 # Domain event topics keep everything: analytics rebuilds and auditors replay from them.

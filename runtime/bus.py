@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 from aiokafka import AIOKafkaProducer
 
+from contracts.topics import MESSAGE_BYTES
 from runtime.kafka_access import client_options, faust_credentials
 from runtime.settings import Settings
 
@@ -18,6 +19,7 @@ def build_producer(settings: Settings) -> AIOKafkaProducer:
         enable_idempotence=True,
         linger_ms=5,
         request_timeout_ms=30_000,
+        max_request_size=MESSAGE_BYTES,  # what the topics accept (contracts.topics)
     )
 
 
@@ -37,6 +39,7 @@ def build_faust_app(settings: Settings) -> faust.App:
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_max_request_size=MESSAGE_BYTES,
         broker_commit_every=100,
         broker_commit_interval=1.0,
         # A crashed replica's partitions move to the others after this long, not a minute.

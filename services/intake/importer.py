@@ -216,7 +216,7 @@ async def import_over_kafka(
     tally = Tally()
     producer = AIOKafkaProducer(
         **client_options(connection(kafka)), acks="all", enable_idempotence=True, linger_ms=20,
-        client_id="cfpb-importer",
+        client_id="cfpb-importer", max_request_size=INBOUND.max_message_bytes,
     )
     await producer.start()
     try:

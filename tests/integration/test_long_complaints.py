@@ -1,0 +1,107 @@
+"""Issue #13, point 5, on the real broker: complaints of 150,000 and of 1,000,000 Chinese
+characters travel raw on complaints.inbound.v1, sealed in complaint.received.v1 on
+intake.events.v1, and dispatch, reading past them, routes them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS, TopicSpec
+from services.dispatch.bootstrap import bootstrap as dispatch_bootstrap
+from services.dispatch.config import DispatchSettings
+from services.intake.bootstrap import bootstrap as intake_bootstrap
+from services.intake.config import IntakeSettings
+from services.intake.domain import MAX_TEXT_LENGTH
+from tests.long_narratives import chinese
+
+pytestmark = pytest.mark.integration
+
+SAMPLE = Path(__file__).resolve().parents[2] / "contracts/samples/complaint.submitted.v1.json"
+LENGTHS = (150_000, MAX_TEXT_LENGTH)
+ROUTED = {"complaint.assigned.v1", "complaint.queued.v1"}
+
+
+def submitted(reference: str, text: str) -> bytes:
+    """A channel adapter's submission, as it serialises it (UTF-8, not \\u escapes)."""
+    raw = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    raw.update(id=str(uuid.uuid4()), tenant="default", subject=reference)
+    raw["data"].update(submission_id=reference, customer_id=reference, idempotency_key=reference,
+                       external_reference=reference, text=text, attachments=[])
+    return json.dumps(raw, ensure_ascii=False).encode()
+
+
+async def publish(bootstrap: str, topic: TopicSpec, messages: list[tuple[str, bytes]]) -> None:
+    """As an adapter whose producer allows what the topic allows."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                max_request_size=topic.max_message_bytes)
+    await producer.start()
+    try:
+        await asyncio.gather(*[await producer.send(topic.name, value=value, key=key.encode())
+                               for key, value in messages])
+    finally:
+        await producer.stop()
+
+
+async def read(bootstrap: str, topic: TopicSpec, ours: Callable[[dict], bool],
+               done: Callable[[list[dict]], bool], timeout_s: float = 180) -> list[dict]:
+    """This run's messages on a shared topic, once `done` holds for them."""
+    consumer = AIOKafkaConsumer(
+        topic.name, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
+        auto_offset_reset="earliest", max_partition_fetch_bytes=topic.max_message_bytes,
+    )
+    await consumer.start()
+    found: list[dict] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not done(found):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found.extend(v for v in (json.loads(r.value) for r in records) if ours(v))
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_real_complaints_refused_for_their_length_travel_the_broker(
+    kafka_bootstrap, tmp_path
+):
+    run = uuid.uuid4().hex[:8]
+    texts = {f"long-{length}-{run}": chinese(length) for length in LENGTHS}
+    messages = [(reference, submitted(reference, text)) for reference, text in texts.items()]
+    _, intake = intake_bootstrap(IntakeSettings(
+        kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path / "intake", service=f"intake-long-{run}",
+    ))
+    _, dispatch = dispatch_bootstrap(DispatchSettings(
+        kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path / "dispatch",
+        service=f"dispatch-long-{run}",
+    ))
+
+    async with intake.running(), dispatch.running():
+        await publish(kafka_bootstrap, INBOUND, messages)
+        events = await read(
+            kafka_bootstrap, INTAKE_EVENTS,
+            lambda e: e["type"] == "complaint.received.v1"
+            and e["data"]["external_reference"] in texts,
+            lambda found: len(found) == len(texts),
+        )
+        ids = {e["subject"]: e["data"]["external_reference"] for e in events}
+        routed = await read(
+            kafka_bootstrap, DISPATCH_EVENTS,
+            lambda e: e["type"] in ROUTED and e["subject"] in ids,
+            lambda found: {e["subject"] for e in found} == set(ids),
+        )
+        stored = {e["subject"]: intake.app.get_complaint(uuid.UUID(e["subject"])) for e in events}
+        disclosed = {ids[i]: intake.app.disclose(c).text for i, c in stored.items()}
+
+    assert max(len(m) for _, m in messages) > 2_500_000  # over twice Kafka's default limit
+    assert {ids[e["subject"]] for e in routed} == set(texts)
+    assert {e["subject"]: e["data"]["text"] for e in events} == {  # sealed, whole
+        i: c.text for i, c in stored.items()
+    }
+    assert disclosed == texts
