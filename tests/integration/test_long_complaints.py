@@ -51,10 +51,11 @@ async def publish(bootstrap: str, topic: TopicSpec, messages: list[tuple[str, by
 
 async def read(bootstrap: str, topic: TopicSpec, ours: Callable[[dict], bool],
                done: Callable[[list[dict]], bool], timeout_s: float = 180) -> list[dict]:
-    """This run's messages on a shared topic, once `done` holds for them."""
+    """This run's messages on a shared topic, once `done` holds for them. The default fetch
+    size (1 MB) is enough: the broker hands over a larger first batch whole."""
     consumer = AIOKafkaConsumer(
         topic.name, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
-        auto_offset_reset="earliest", max_partition_fetch_bytes=topic.max_message_bytes,
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     found: list[dict] = []
