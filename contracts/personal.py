@@ -7,6 +7,8 @@ every reader (an API that masks, the audit trail, a projection that drops them) 
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -29,3 +31,25 @@ def personal_fields(model: type[BaseModel]) -> dict[str, Personal]:
         for name, field in model.model_fields.items()
         for marker in field.metadata if isinstance(marker, Personal)
     }
+
+
+def personal_names(models: Iterable[type[BaseModel]]) -> frozenset[str]:
+    """The names of every field marked Personal on these models or the models they nest."""
+    names: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+    todo = list(models)
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        names |= personal_fields(model).keys()
+        todo += [m for field in model.model_fields.values() for m in _models(field.annotation)]
+    return frozenset(names)
+
+
+def _models(annotation: object) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds: itself, or inside Optional, tuple, list."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models(arg)]

@@ -10,16 +10,19 @@ from datetime import UTC
 from typing import Any, NamedTuple
 
 from contracts.envelope import DomainEvent, Envelope
+from contracts.personal import personal_names
+from contracts.registry import TOPIC_EVENTS
+from contracts.topics import DOMAIN_TOPICS
 from runtime.vault import PREFIX, is_sealed
 
-# Keys that carry personal data in some event payload, at any depth. ClickHouse is shared by
-# analysts and never erased per customer, so these values must not reach it at all: neither
-# in plaintext (events published before sealing, kept forever on the topics) nor sealed.
-# Free text the customer wrote (comment) or was sent (message, and the survey link, which is a
-# credential) goes too: it names people as often as it does not.
-PERSONAL_DATA_KEYS = frozenset({
-    "customer_name", "customer_contact", "subject", "text", "comment", "message", "link",
-})
+# Keys that carry personal data in some event payload, at any depth: every field the contracts
+# mark Personal (contracts.personal), so there is one list. ClickHouse is shared by analysts and
+# never erased per customer, so these values must not reach it at all: neither in plaintext
+# (events published before sealing, kept forever on the topics) nor sealed. A name marked on one
+# event is dropped from every event. The survey link went too: a credential, not personal data.
+PERSONAL_DATA_KEYS = personal_names(
+    event for topic in DOMAIN_TOPICS for event in TOPIC_EVENTS[topic]
+) | {"link"}
 # Not personal data in itself, but a join key to it: analytics keeps a keyed hash instead, so
 # recurrence can still be counted and nobody can look a customer up by their id.
 PSEUDONYMISED_KEYS = frozenset({"customer_id"})

@@ -1,12 +1,15 @@
 """On the real broker and PostgreSQL: a complaint whose every free-text field and file holds a
-unique marker is filed, worked through resolution and a survey, and its customer erased; then
-no topic (from offset 0), no table of the event stores and no file under the data folder holds
-the marker, in plaintext, hex or base64."""
+unique marker is filed (over HTTP and through a channel's inbound topic, with refused and
+unparseable submissions too), worked through resolution and a survey, projected by analytics,
+and its customer erased; then no topic (from offset 0), no table of the event stores, no
+analytics table, no file under the data folder and no log record holds the marker, in
+plaintext, hex or base64."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import time
 import uuid
 from pathlib import Path
@@ -14,12 +17,15 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts.envelope import wrap
 from contracts.inbound import ComplaintSubmitted
-from contracts.topics import ALL_TOPICS, DISPATCH_EVENTS, INBOUND
+from contracts.topics import ALL_TOPICS, DISPATCH_EVENTS, DOMAIN_TOPICS, INBOUND
+from runtime.logs import JsonFormatter
 from runtime.redrive import read_letters
+from services.analytics.bootstrap import bootstrap as analytics_bootstrap
+from services.analytics.config import AnalyticsSettings
 from services.intake.bootstrap import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.domain import Submission
@@ -85,6 +91,58 @@ def scan_postgres(url: str, marker: str) -> tuple[int, int]:
     return len(tables), found
 
 
+def scan_analytics(store, marker: str) -> tuple[int, int]:
+    """(places, hits) over every table of analytics' ClickHouse database, as TSV."""
+    tables = [name for (name,) in store.select(
+        "SELECT name FROM system.tables WHERE database = currentDatabase()")]
+    found = 0
+    for table in tables:
+        rows = store.select(f"SELECT * FROM `{table}`")
+        found += hits("\n".join("\t".join(map(str, row)) for row in rows).encode(), marker)
+    return len(tables), found
+
+
+class Records(logging.Handler):
+    """Every log record of the services, as the JSON line they would write."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter("erasure-scan"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # httpx's lines are this test's clients' (the services' servers log no access lines).
+        if record.name != "httpx":
+            self.lines.append(self.format(record))
+
+    def scan(self, marker: str) -> tuple[int, int]:
+        return 1, hits("\n".join(self.lines).encode(), marker)
+
+
+async def wait_for_analytics(analytics, bootstrap: str) -> None:
+    """Until analytics has projected every domain topic to its end as of now."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # the metadata partitions_for_topic answers from
+        partitions = [tp for t in DOMAIN_TOPICS
+                      for tp in consumer_partitions(consumer, t.name)]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    behind = {(tp.topic, tp.partition): end - 1 for tp, end in ends.items() if end > 0}
+
+    def caught_up() -> bool:
+        done = analytics.app.positions()
+        return all(done.get(position, -1) >= last for position, last in behind.items())
+    await wait_until(caught_up, "analytics did not project the topics", timeout_s=120)
+
+
+def consumer_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+
+
 def scan_files(root: Path, marker: str) -> tuple[int, int]:
     """(places, hits) over every file under root, as raw bytes."""
     files = [p for p in root.rglob("*") if p.is_file()]
@@ -144,9 +202,13 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
     http, resolution = resolution_bootstrap(ResolutionSettings(
         **common, service=f"resolution_erase_{run}",
         survey_base_url="https://complaints.example/v1/surveys"))
+    _, analytics = analytics_bootstrap(AnalyticsSettings(
+        **common, service=f"analytics_erase_{run}"))
     customer = f"cust-{run}"
+    records = Records()  # after the bootstraps: each one configures the root logger anew
+    logging.getLogger().addHandler(records)
 
-    async with intake.running(), resolution.running():
+    async with intake.running(), resolution.running(), analytics.running():
         intake_api = httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_http),
                                        base_url="http://intake")
         api = httpx.AsyncClient(transport=httpx.ASGITransport(app=http),
@@ -221,14 +283,19 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         intake.relay.wake()
         await wait_until(lambda: (resolution.app.get_case(complaint_id) and _erased(
             resolution.app, complaint_id)), "resolution did not erase the customer")
+        await wait_for_analytics(analytics, kafka_bootstrap)
+        in_analytics = await asyncio.to_thread(scan_analytics, analytics.store, marker)
+    logging.getLogger().removeHandler(records)
 
-    places, found = 0, 0
-    for scanned in (await scan_topics(kafka_bootstrap, marker),
-                    scan_postgres(postgres_url, marker), scan_files(tmp_path, marker)):
-        places, found = places + scanned[0], found + scanned[1]
+    scans = {"topics": await scan_topics(kafka_bootstrap, marker),
+             "postgres": scan_postgres(postgres_url, marker),
+             "files": scan_files(tmp_path, marker), "analytics": in_analytics,
+             "logs": records.scan(marker)}
+    places = sum(n for n, _ in scans.values())
+    found = sum(h for _, h in scans.values())
     print(f"places={places} hits={found}")
     assert places > len(ALL_TOPICS)
-    assert found == 0
+    assert found == 0, {name: h for name, (_, h) in scans.items() if h}
 
 
 def _erased(app, complaint_id: str) -> bool:

@@ -165,3 +165,19 @@ def test_personal_data_is_removed_at_any_depth() -> None:
     assert without_personal_data(value) == {
         "region": "CA", "raw": {"form": "x", "items": [{"n": 1}]}, "tags": ["kept"],
     }
+
+
+def test_every_field_the_contracts_mark_personal_is_dropped_even_in_plaintext(
+    app: AnalyticsApplication, store: ClickHouseStore
+) -> None:
+    # Published before resolution sealed them: a task's note and a template note's values.
+    task = raw_sample("resolution.task_completed.v1")
+    note = raw_sample("resolution.investigation_note_added.v1")
+    note["data"]["fields"] = {"problem": "Zhang Xiaoming was charged twice"}
+
+    app.project([Consumed(*parse(task)), Consumed(*parse(note))])
+
+    assert rows(store, "events") == 2
+    assert rows_mentioning(store, task["data"]["note"]) == 0
+    assert rows_mentioning(store, "Zhang Xiaoming") == 0
+    assert {"note", "fields", "filename"} <= PERSONAL_DATA_KEYS
