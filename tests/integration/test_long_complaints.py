@@ -1,6 +1,7 @@
 """Issue #13, point 5, on the real broker: complaints of 150,000 and of 1,000,000 Chinese
 characters travel raw on complaints.inbound.v1, sealed in complaint.received.v1 on
-intake.events.v1, and dispatch, reading past them, routes them."""
+intake.events.v1, and dispatch, reading past them, routes them. Topics created before the
+registry raised max.message.bytes are given the new limit by the topics job."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS, TopicSpec
+from deploy.local.topics import create_missing_topics
 from services.dispatch.bootstrap import bootstrap as dispatch_bootstrap
 from services.dispatch.config import DispatchSettings
 from services.intake.bootstrap import bootstrap as intake_bootstrap
@@ -106,3 +110,42 @@ async def test_real_complaints_refused_for_their_length_travel_the_broker(
         i: c.text for i, c in stored.items()
     }
     assert disclosed == texts
+
+
+async def test_real_complaints_refused_for_their_length_fit_topics_created_before(
+    kafka_bootstrap
+):
+    spec = TopicSpec(f"long-old-{uuid.uuid4().hex[:8]}", "key", "this test", "old", partitions=1)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        # As the topics job created it before: Kafka's default message size, and a setting
+        # an operator added since, which the registry does not name.
+        await admin.create_topics([NewTopic(spec.name, 1, 1, topic_configs={
+            "retention.ms": "-1", "cleanup.policy": "delete", "segment.ms": "3600000",
+        })])
+        async with asyncio.timeout(30):  # until the broker describes it: created long ago
+            while not await own_configs(admin, spec.name):
+                await asyncio.sleep(0.2)
+        created = await create_missing_topics(kafka_bootstrap, [spec])
+        async with asyncio.timeout(30):  # the broker applies the controller's change shortly
+            while (configs := await own_configs(admin, spec.name)).get("max.message.bytes") \
+                    != str(spec.max_message_bytes):
+                await asyncio.sleep(0.2)
+    finally:
+        await admin.delete_topics([spec.name])
+        await admin.close()
+
+    assert created == []
+    assert configs == {**spec.config(), "segment.ms": "3600000"}
+    assert configs["max.message.bytes"] == str(8 * 1024 * 1024)
+
+
+async def own_configs(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:
+    """The topic's own settings (config_source 1: DYNAMIC_TOPIC_CONFIG)."""
+    [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    [resource] = response.to_object()["resources"]
+    if resource["error_code"]:
+        return {}
+    return {e["config_names"]: e["config_value"] for e in resource["config_entries"]
+            if e.get("config_source") == 1}
