@@ -7,6 +7,7 @@ every reader (an API that masks, the audit trail, a projection that drops them) 
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Iterable
 from enum import StrEnum
@@ -22,6 +23,13 @@ class Personal(StrEnum):
     EMAIL = "email"
     CONTACT = "contact"
     TEXT = "text"  # free text may hold anything personal: masked whole
+
+
+def sealed_length(characters: int) -> int:
+    """The longest sealed value (`pii:v1:<32 hex key id>:<base64 of 12-byte nonce, UTF-8 of
+    at most 4 bytes a character, 16-byte tag>`) of a plaintext of so many characters: the cap
+    a published field takes when its plaintext is capped and it is sealed."""
+    return len("pii:v1:") + 32 + 1 + 4 * math.ceil((12 + 4 * characters + 16) / 3)
 
 
 def personal_fields(model: type[BaseModel]) -> dict[str, Personal]:

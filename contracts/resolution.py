@@ -1,7 +1,8 @@
 """Events published by resolution on `resolution.events.v1`.
 
-Free text that may name people (notes, updates, messages, survey comments, task notes) is
-marked `Personal.TEXT` (contracts.personal): readers mask it for callers without `pii:read`.
+Free text that may name people (notes, updates, messages, survey comments, task notes, reasons,
+comments, proposal descriptions, root-cause detail) is marked `Personal.TEXT`
+(contracts.personal): readers mask it for callers without `pii:read`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 
 from contracts.envelope import DomainEvent
 from contracts.intake import Channel
-from contracts.personal import Personal
+from contracts.personal import Personal, sealed_length
+
+SEALED_BY_CASE = (
+    "sealed with the complaint's key (`pii:v1:`) when it may hold personal data; unreadable "
+    "once the customer is erased"
+)
 
 # Money travels as a decimal string ("120.00"), never a float, so no cent is lost in transit.
 Money = Annotated[
@@ -124,7 +130,9 @@ class ResolutionProposed(DomainEvent):
     kind: ResolutionKind
     amount: Money | None = Field(None, description="Money to pay or refund, if any")
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217, with amount")
-    description: str
+    description: Annotated[str, Personal.TEXT] = Field(
+        description=f"What is proposed, in the agent's words, {SEALED_BY_CASE}"
+    )
     proposed_by: str
 
     @model_validator(mode="after")
@@ -154,7 +162,10 @@ class ProposalApproved(DomainEvent):
     step: int = Field(ge=1)
     approver_role: str | None = Field(None, description="The role this step required")
     final: bool = Field(False, description="True when no approval step is left: executable")
-    comment: str | None = Field(None, max_length=1_000, description="The approver's comment")
+    comment: Annotated[str | None, Personal.TEXT] = Field(
+        None, max_length=sealed_length(1_000),
+        description=f"The approver's comment (at most 1,000 characters), {SEALED_BY_CASE}",
+    )
 
 
 class ProposalRejected(DomainEvent):
@@ -164,9 +175,11 @@ class ProposalRejected(DomainEvent):
     complaint_id: str
     proposal_id: str
     approver: str
-    reason: str
-    comment: str | None = Field(
-        None, max_length=1_000, description="The approver's comment, beside the reason"
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
+    comment: Annotated[str | None, Personal.TEXT] = Field(
+        None, max_length=sealed_length(1_000),
+        description=f"The approver's comment beside the reason (at most 1,000 characters), "
+        f"{SEALED_BY_CASE}",
     )
 
 
@@ -208,7 +221,7 @@ class SurveyRevoked(DomainEvent):
     complaint_id: str
     survey_id: str
     revoked_by: str = Field(description="User id of who revoked it")
-    reason: str
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
 
 
 class FeedbackReceived(DomainEvent):
@@ -236,8 +249,10 @@ class ComplaintClosed(DomainEvent):
     root_cause_taxonomy_version: str | None = Field(
         None, description="Version of the root-cause taxonomy the category is a code of"
     )
-    root_cause_detail: str | None = Field(
-        None, max_length=2_000, description="The root cause in the agent's own words"
+    root_cause_detail: Annotated[str | None, Personal.TEXT] = Field(
+        None, max_length=sealed_length(2_000),
+        description=f"The root cause in the agent's own words (at most 2,000 characters), "
+        f"{SEALED_BY_CASE}",
     )
     exception_reason: str | None = Field(
         None, description="Why it was closed without a root-cause analysis, e.g. unreachable"
@@ -259,7 +274,7 @@ class ComplaintReopened(DomainEvent):
 
     event_type = "complaint.reopened.v1"
     complaint_id: str
-    reason: str
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
     reopened_by: str = Field(description="User id, or `customer` when the customer reopened it")
     previous_owner_agent_id: str | None = Field(
         None, description="Who owned it when it closed; dispatch gives it back to them"
@@ -318,7 +333,7 @@ class ConflictDeclared(DomainEvent):
     complaint_id: str
     person: str = Field(description="User id of the conflicted person")
     declared_by: str
-    reason: str
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
 
 
 class ActionRefused(DomainEvent):

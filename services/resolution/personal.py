@@ -15,16 +15,18 @@ from typing import Any
 
 from runtime.vault import KeyVault, is_sealed
 from services.resolution.domain import Case
+from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.communication import CommunicationMixin
 from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
 from services.resolution.domain.investigation import InvestigationMixin
+from services.resolution.domain.proposals import ProposalsMixin
 
 ERASED = "[erased]"
 
-# Free text about the customer, written by agents or by the customer. Fields whose published
-# contract caps the length (approval comments, root-cause detail) are not sealed: a sealed
-# value is longer than its plaintext.
+# Free text about the customer, written by agents or by the customer. Where the published
+# contract caps a field's length (approval comments, root-cause detail), it caps the sealed
+# value (contracts.personal.sealed_length); the API caps the plaintext.
 SEALED_FIELDS: dict[type, tuple[str, ...]] = {
     InvestigationMixin.InvestigationNoteAdded: ("text", "fields"),
     InvestigationMixin.EvidenceAttached: ("filename",),
@@ -32,7 +34,15 @@ SEALED_FIELDS: dict[type, tuple[str, ...]] = {
     CommunicationMixin.CustomerNotified: ("message",),
     CommunicationMixin.CustomerWaitStarted: ("reason",),
     FeedbackMixin.FeedbackReceived: ("comment",),
+    FeedbackMixin.SurveyRevoked: ("reason",),
     ExecutionMixin.TaskCompleted: ("note",),
+    ProposalsMixin.ResolutionProposed: ("description",),
+    ProposalsMixin.ProposalApproved: ("comment",),
+    ProposalsMixin.ProposalRejected: ("reason", "comment"),
+    ClosureMixin.RootCauseRecorded: ("detail",),
+    ClosureMixin.ComplaintClosed: ("detail",),
+    ClosureMixin.ComplaintReopened: ("reason",),
+    Case.ConflictDeclared: ("reason",),
 }
 
 

@@ -41,7 +41,7 @@ def knowledge_text(case: Case, open_: Callable[[Any], Any] = lambda text: text) 
     text opened by `open_`)."""
     parts = [open_(note["text"]) for note in case.notes]
     parts += [open_(update["text"]) for update in case.updates]
-    parts += [proposal.description for proposal in case.proposals.values()]
+    parts += [open_(proposal.description) for proposal in case.proposals.values()]
     if case.root_cause:
         parts += [case.root_cause["category"].replace("_", " "), *case.root_cause["why_chain"]]
     return "\n".join(parts)
@@ -62,7 +62,7 @@ class KnowledgeBase:
             complaint_id=case.complaint_id, score=0.0,
             root_cause_category=case.closure["category"],
             why_chain=tuple(case.closure["why_chain"]),
-            resolution_kind=str(proposal.kind), resolution=proposal.description,
+            resolution_kind=str(proposal.kind), resolution=open_(proposal.description),
             tenant=case.tenant,
         )
         self.corpus.put(case.complaint_id, knowledge_text(case, open_))

@@ -242,6 +242,8 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
 
         c = f"/v1/cases/{complaint_id}"
         await do("POST", f"{c}/accept")
+        await do("POST", f"{c}/conflicts", json={"person": "agent-0999",
+                                                 "reason": f"Related to {marker}"})
         await do("POST", f"{c}/updates", 201, json={
             "text": f"Update for {marker}", "visibility": "customer", "channel": "email"})
         await do("POST", f"{c}/notes", 201, json={"text": f"Note on {marker}"})
@@ -254,11 +256,20 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
                              params={"filename": f"{marker}.pdf"},
                              headers={"content-type": "application/pdf"},
                              content=f"%PDF-1.7 statement of {marker}".encode())).json()
+        turned_down = (await do("POST", f"{c}/proposals", 201, json={
+            "solution_id": "refund", "amount": "1500.00",
+            "description": f"Refund twice to {marker}"})).json()["id"]
+        await do("POST", f"{c}/proposals/{turned_down}/rejection", actor="lead-7",
+                 roles="team_lead", json={"reason": f"{marker} was charged once",
+                                          "comment": f"Ask {marker} again"})
         proposal = (await do("POST", f"{c}/proposals", 201, json={
-            "solution_id": "refund", "amount": "1500.00"})).json()["id"]
+            "solution_id": "refund", "amount": "1500.00",
+            "description": f"Refund {marker}"})).json()["id"]
         p = f"{c}/proposals/{proposal}"
-        await do("POST", f"{p}/approvals", actor="lead-7", roles="team_lead")
-        await do("POST", f"{p}/approvals", actor="fin-3", roles="finance")
+        await do("POST", f"{p}/approvals", actor="lead-7", roles="team_lead",
+                 json={"comment": f"Matches {marker}'s statement"})
+        await do("POST", f"{p}/approvals", actor="fin-3", roles="finance",
+                 json={"comment": f"Paid to {marker}"})
         task = (await do("POST", f"{p}/tasks", 201, json={
             "title": "Refund to the card", "assignee": "ops-2",
             "due_at": "2099-01-01T00:00:00Z"})).json()["id"]
@@ -267,9 +278,17 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         await do("POST", f"{p}/execution", json={"evidence_ids": [evidence["evidence_id"]]})
         await do("POST", f"{c}/notifications", json={
             "channel": "email", "kind": "resolution", "message": f"Refunded, {marker}"})
+        await do("POST", f"/v1/cases/{complaint_id}/root-cause", json={
+            "category": "payment_retry", "why_chain": ["Two captures"],
+            "detail": f"The gateway charged {marker} twice"})
+        revoked = (await do("POST", f"{c}/survey", 201, json={"channel": "email"})).json()
+        await do("POST", f"/v1/cases/{complaint_id}/surveys/{revoked['survey_id']}/revocation",
+                 json={"reason": f"Sent to {marker}'s old address"})
         link = (await do("POST", f"{c}/survey", 201, json={"channel": "email"})).json()
         await do("POST", f"/v1/surveys/{link['link'].rsplit('/', 1)[1]}", actor="", json={
-            "csat": 4, "nps": 8, "comment": f"Fine, says {marker}"})
+            "csat": 4, "nps": 8, "comment": f"Fine, says {marker}"})  # closes the case
+        await do("POST", f"/v1/cases/{complaint_id}/reopening", json={
+            "reason": f"{marker} was charged again"})
 
         await wait_for_letters(kafka_bootstrap, letters)
         await wait_until(lambda: intake.app.filed_before(Submission(

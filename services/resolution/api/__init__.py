@@ -25,7 +25,7 @@ def build_routers(
         cases.build_router(app, route_class=route, max_evidence_bytes=max_evidence_bytes,
                            pii_log=pii_log),
         cases.templates_router(),
-        proposals.build_router(app, route_class=route),
+        proposals.build_router(app, route_class=route, pii_log=pii_log),
         outcome.build_router(app, route_class=route),
         knowledge.build_router(app, projections, route_class=route),
         pii_log_api.build_router(pii_log),

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.auth import Principal, Scope, require
+from runtime.auth.masking import REDACTED, may_read_personal_data
+from runtime.auth.pii_log import PiiAccessLog
 from services.resolution.api.common import ComplaintId, on_case
-from services.resolution.api.views import ProposalView, proposal_view
+from services.resolution.api.views import ProposalView, opened_or_masked, proposal_view
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.proposals import MAX_COMMENT
 from services.resolution.messages import negotiate
@@ -71,7 +74,9 @@ class Created(BaseModel):
     id: str
 
 
-def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
+def build_router(
+    app: ResolutionApplication, *, route_class: type, pii_log: PiiAccessLog
+) -> APIRouter:
     """Routes under /v1/cases/{complaint_id}/proposals, and the library."""
     router = APIRouter(prefix="/v1", tags=["proposals"], route_class=route_class)
     base = "/cases/{complaint_id}/proposals"
@@ -106,10 +111,14 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
 
     @router.get(base + "/{proposal_id}", response_model=ProposalView, summary="A proposal")
     def get_proposal(complaint_id: ComplaintId, proposal_id: ProposalId,
-                     _: Principal = reader,
+                     caller: Principal = reader,
                      accept_language: Annotated[str | None, Header()] = None) -> ProposalView:
-        return proposal_view(app.get_case(complaint_id).proposal(proposal_id),
-                             negotiate(accept_language))
+        case = app.get_case(complaint_id)
+        view = proposal_view(case.proposal(proposal_id), negotiate(accept_language))
+        if not may_read_personal_data(caller):
+            return opened_or_masked(view, lambda _: REDACTED)
+        pii_log.record(caller, complaint_id=complaint_id, fields=["proposals"])
+        return opened_or_masked(view, partial(app.personal.open, case))
 
     @router.post(base + "/{proposal_id}/approvals", status_code=ok,
                  summary="Approve the current step (not the proposer; not conflicted)")

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +16,7 @@ from contracts.lifecycle import ComplaintStatus
 from runtime.auth import Personal, Principal
 from runtime.auth.masking import REDACTED, mask, may_read_personal_data
 from runtime.auth.pii_log import PiiAccessLog
+from runtime.vault import is_sealed
 from services.resolution.domain import Case
 from services.resolution.domain.language import DEFAULT
 from services.resolution.messages import sla_alert_detail, status_label
@@ -165,6 +166,7 @@ def sla_alert_view(alert: dict[str, Any], language: Language) -> dict[str, Any]:
 
 
 PERSONAL_LISTS = ("notes", "updates", "notifications")
+V = TypeVar("V", bound=BaseModel)
 
 
 def shown(
@@ -174,17 +176,32 @@ def shown(
     once the customer is erased), else masked. `open_` opens a sealed value."""
     if not may_read_personal_data(caller):
         masked = mask(view)
-        return masked.model_copy(update={
+        return opened_or_masked(masked.model_copy(update={
             "notes": [note.model_copy(update={"fields": dict.fromkeys(note.fields, REDACTED)})
                       for note in masked.notes],
-            "evidence": [{**item, "filename": REDACTED} for item in view.evidence]})
+            "evidence": [{**item, "filename": REDACTED} for item in view.evidence]}),
+            lambda _: REDACTED)
     log.record(caller, complaint_id=view.complaint_id,
                fields=[name for name in PERSONAL_LISTS if getattr(view, name)])
-    return view.model_copy(update={
+    return opened_or_masked(view.model_copy(update={
         "notes": [n.model_copy(update={"text": open_(n.text), "fields": open_(n.fields)})
                   for n in view.notes],
         "updates": [u.model_copy(update={"text": open_(u.text)}) for u in view.updates],
         "notifications": [m.model_copy(update={"message": open_(m.message)})
                           for m in view.notifications],
         "evidence": [{**item, "filename": open_(item["filename"])} for item in view.evidence],
-    })
+    }), open_)
+
+
+def opened_or_masked(view: V, change: Callable[[str], Any]) -> V:
+    """The view with every sealed value still in it (approval comments, reasons, root-cause
+    detail, proposal descriptions, at any depth) opened, or masked, by `change`."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(item) for item in value]
+        return change(value) if is_sealed(value) else value
+
+    return type(view).model_validate(walk(view.model_dump()))

@@ -267,7 +267,10 @@ def test_a_reopen_names_the_previous_owner_for_dispatch(
     ok(client.post(f"/v1/cases/{opened}/reopening", headers=as_(AGENT),
                    json={"reason": "Charged again"}))
 
-    assert published_envelopes(app)[-1].data == {
+    data = published_envelopes(app)[-1].data
+    # The reason is free text: published sealed with the complaint's key.
+    assert app.personal.open(app.get_case(opened), data["reason"]) == "Charged again"
+    assert {**data, "reason": "Charged again"} == {
         "complaint_id": opened, "reason": "Charged again", "reopened_by": AGENT,
         "previous_owner_agent_id": "agent-0142",
         "previous_owner_queue": "credit-report-disputes", "reopen_count": 1,

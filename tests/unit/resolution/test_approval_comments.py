@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import pytest
 from eventsourcing.application import Application
 from fastapi.testclient import TestClient
 
+from runtime.vault import is_sealed
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.errors import Invalid
 from services.resolution.domain.proposals import MAX_COMMENT
@@ -78,9 +80,13 @@ def test_the_api_takes_comments_publishes_them_and_shows_them_on_the_case(
             shown[turned_down]["rejection"]["comment"]) == (
         "Duplicate of the other proposal", "Keep one")
     published = {e.type: e.data for e in published_envelopes(app)}
-    assert published["resolution.proposal_approved.v1"]["comment"] == (
-        "Matches the bank statement")
-    assert published["resolution.proposal_rejected.v1"]["comment"] == "Keep one"
+    open_ = partial(app.personal.open, app.get_case(opened))  # published sealed
+    approved, rejected = (published[f"resolution.proposal_{kind}.v1"]
+                          for kind in ("approved", "rejected"))
+    assert is_sealed(approved["comment"])
+    assert open_(approved["comment"]) == "Matches the bank statement"
+    assert (open_(rejected["reason"]), open_(rejected["comment"])) == (
+        "Duplicate of the other proposal", "Keep one")
     assert too_long.status_code == 422
 
 
@@ -92,3 +98,18 @@ def test_an_approval_without_a_body_still_works(client: TestClient, opened: str)
 
     proposal = client.get(f"/v1/cases/{opened}/proposals/{pid}").json()
     assert [(a["approver"], a["comment"]) for a in proposal["approvals"]] == [("lead-1", None)]
+
+
+def test_the_longest_comment_of_the_widest_characters_is_published_sealed(
+    app: ResolutionApplication, client: TestClient, opened: str
+) -> None:
+    pid = propose(client, opened, amount="300.00")
+    longest = "\U0001f600" * MAX_COMMENT
+
+    ok(client.post(f"/v1/cases/{opened}/proposals/{pid}/approvals",
+                   headers=as_("lead-1", "team_lead"), json={"comment": longest}))
+
+    [approved] = [e.data for e in published_envelopes(app)
+                  if e.type == "resolution.proposal_approved.v1"]
+    assert is_sealed(approved["comment"])
+    assert app.personal.open(app.get_case(opened), approved["comment"]) == longest

@@ -163,7 +163,8 @@ def test_solution_titles_are_in_both_languages_and_a_proposal_speaks_the_custome
     assert library["refund"]["title"] == {"en": "Refund", "zh": "退款"}
     assert library["explanation-apology"]["title"] == {
         "en": "Explanation and apology", "zh": "解释与致歉"}
-    assert app.get_case(opened).proposal(pid).description == "向您说明事情经过并致歉。"
+    case = app.get_case(opened)  # the description is stored sealed
+    assert app.personal.open(case, case.proposal(pid).description) == "向您说明事情经过并致歉。"
 
 
 def test_note_template_fields_are_titled_in_the_callers_language(client: TestClient) -> None:

@@ -105,8 +105,9 @@ def test_the_api_refuses_an_unknown_code_with_422_and_publishes_the_code_and_ver
         "'gateway_retried_twice' is not a root cause category of taxonomy 2026.11.1; "
         "allowed: payment_retry, billing_error,")
     closed = published_envelopes(app)[-1].data
+    detail = app.personal.open(app.get_case(opened), closed["root_cause_detail"])  # sealed
     assert (closed["root_cause_category"], closed["root_cause_taxonomy_version"],
-            closed["root_cause_detail"], closed["why_chain"]) == (
+            detail, closed["why_chain"]) == (
         "payment_retry", "2026.11.1", "The gateway retried after a timeout", ["Two captures"])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
@@ -85,8 +86,10 @@ def test_a_revoked_survey_no_longer_opens_and_the_revocation_is_published(
     assert (answer.status_code, answer.json()["detail"]) == (410, "this survey was revoked")
     assert (shown["status"], shown["status_label"]) == ("revoked", "Withdrawn")
     [revoked] = [e for e in published_envelopes(app) if e.type == "resolution.survey_revoked.v1"]
-    assert revoked.data == {"complaint_id": opened, "survey_id": issued["survey_id"],
-                            "revoked_by": AGENT, "reason": "Sent to an old address"}
+    reason = app.personal.open(app.get_case(opened), revoked.data["reason"])  # sealed
+    assert {**revoked.data, "reason": reason} == {
+        "complaint_id": opened, "survey_id": issued["survey_id"], "revoked_by": AGENT,
+        "reason": "Sent to an old address"}
     assert app.get_case(opened).feedback_at is None
 
 
@@ -119,7 +122,8 @@ def test_reopening_revokes_the_surveys_still_open(
 
     late = client.post(f"/v1/surveys/{token_of(still_open)}", json={"csat": 5})
     assert late.status_code == 410
-    assert [(e.data["survey_id"], e.data["revoked_by"], e.data["reason"])
+    open_ = partial(app.personal.open, app.get_case(opened))  # the reason is sealed
+    assert [(e.data["survey_id"], e.data["revoked_by"], open_(e.data["reason"]))
             for e in published_envelopes(app) if e.type == "resolution.survey_revoked.v1"] == [
         (still_open["survey_id"], "sup-1", "the complaint was reopened")]
 
