@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -11,7 +12,10 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from contracts.deadletter import DeadLetterReason
 from contracts.topics import DEAD_LETTER, INBOUND, INTAKE_EVENTS
+from runtime.deadletters import WITHHELD
+from runtime.redrive import Wanted, redrive
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 
@@ -100,6 +104,16 @@ async def test_each_kind_of_bad_message_is_dead_lettered_and_good_ones_flow(
             and e["data"]["customer_id"].endswith(run),
             want=2,
         )
+        # The store is back: the poison letter, kept sealed, is re-driven and filed.
+        runtime.app.file_complaint = original
+        redriven = await redrive(settings, Wanted(settings.service, frozenset(
+            {DeadLetterReason.HANDLER_FAILED})))
+        filed_later = await read(
+            kafka_bootstrap, INTAKE_EVENTS.name,
+            lambda e: e["type"] == "complaint.received.v1"
+            and e["data"]["customer_id"] == f"poison-{run}",
+            want=1,
+        )
 
     by_key = {d["key"].removesuffix(run): d for d in letters}
     assert set(by_key) == {"garbage", "unknown", "schema", "blank", "poison"}
@@ -116,3 +130,14 @@ async def test_each_kind_of_bad_message_is_dead_lettered_and_good_ones_flow(
     assert "downstream store unavailable" in by_key["poison"]["error"]
     assert "complaint.teleported.v1" in by_key["unknown"]["error"]
     assert sorted(e["data"]["customer_id"] for e in received) == [f"good-1-{run}", f"good-2-{run}"]
+
+    # No letter keeps the submission's text: sealed with its customer's key, or withheld.
+    for key, letter in by_key.items():
+        assert SAMPLE["data"]["text"] not in letter["value"], key
+    assert by_key["garbage"]["value"] == WITHHELD + hashlib.sha256(
+        b"\xff\xfe not json").hexdigest()
+    sealed = json.loads(by_key["poison"]["value"])["sealed"]
+    assert (sealed["tenant"], sealed["customer_id"]) == (SAMPLE["tenant"], f"poison-{run}")
+    assert sealed["value"].startswith("pii:v1:")
+    assert redriven == {(INBOUND.name, "handler_failed"): 1}
+    assert len(filed_later) == 1
