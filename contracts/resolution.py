@@ -243,8 +243,9 @@ class ComplaintClosed(DomainEvent):
     root_cause_category: str = Field(
         description="A code of the root-cause taxonomy (resolution's root_causes.yaml)"
     )
-    why_chain: tuple[str, ...] = Field(
-        (), description="Five-whys answers, from the symptom down to the root cause"
+    why_chain: Annotated[tuple[str, ...], Personal.TEXT] = Field(
+        (), description=f"Five-whys answers, from the symptom down to the root cause, each "
+        f"{SEALED_BY_CASE}"
     )
     root_cause_taxonomy_version: str | None = Field(
         None, description="Version of the root-cause taxonomy the category is a code of"

@@ -39,8 +39,8 @@ SEALED_FIELDS: dict[type, tuple[str, ...]] = {
     ProposalsMixin.ResolutionProposed: ("description",),
     ProposalsMixin.ProposalApproved: ("comment",),
     ProposalsMixin.ProposalRejected: ("reason", "comment"),
-    ClosureMixin.RootCauseRecorded: ("detail",),
-    ClosureMixin.ComplaintClosed: ("detail",),
+    ClosureMixin.RootCauseRecorded: ("detail", "why_chain"),
+    ClosureMixin.ComplaintClosed: ("detail", "why_chain"),
     ClosureMixin.ComplaintReopened: ("reason",),
     Case.ConflictDeclared: ("reason",),
 }
@@ -78,6 +78,8 @@ class PersonalData:
     def _seal_value(self, tenant: str, complaint_id: str, value: Any) -> Any:
         if isinstance(value, dict):
             return {k: self._seal_value(tenant, complaint_id, v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._seal_value(tenant, complaint_id, v) for v in value]
         if not isinstance(value, str) or is_sealed(value):
             return value
         return self.vault.seal(tenant, key_subject(complaint_id), value)
@@ -86,6 +88,8 @@ class PersonalData:
         """The plaintext of a sealed value (ERASED once erased); anything else as it is."""
         if isinstance(value, dict):
             return {k: self.open(case, v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.open(case, v) for v in value]
         if not is_sealed(value):
             return value
         plaintext = self.vault.open(case.tenant, key_subject(case.complaint_id), value)

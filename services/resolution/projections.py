@@ -43,7 +43,8 @@ def knowledge_text(case: Case, open_: Callable[[Any], Any] = lambda text: text) 
     parts += [open_(update["text"]) for update in case.updates]
     parts += [open_(proposal.description) for proposal in case.proposals.values()]
     if case.root_cause:
-        parts += [case.root_cause["category"].replace("_", " "), *case.root_cause["why_chain"]]
+        parts += [case.root_cause["category"].replace("_", " "),
+                  *map(open_, case.root_cause["why_chain"])]
     return "\n".join(parts)
 
 
@@ -61,7 +62,7 @@ class KnowledgeBase:
         self.entries[case.complaint_id] = Suggestion(
             complaint_id=case.complaint_id, score=0.0,
             root_cause_category=case.closure["category"],
-            why_chain=tuple(case.closure["why_chain"]),
+            why_chain=tuple(map(open_, case.closure["why_chain"])),
             resolution_kind=str(proposal.kind), resolution=open_(proposal.description),
             tenant=case.tenant,
         )

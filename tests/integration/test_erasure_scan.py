@@ -279,7 +279,7 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         await do("POST", f"{c}/notifications", json={
             "channel": "email", "kind": "resolution", "message": f"Refunded, {marker}"})
         await do("POST", f"/v1/cases/{complaint_id}/root-cause", json={
-            "category": "payment_retry", "why_chain": ["Two captures"],
+            "category": "payment_retry", "why_chain": [f"Two captures for {marker}"],
             "detail": f"The gateway charged {marker} twice"})
         revoked = (await do("POST", f"{c}/survey", 201, json={"channel": "email"})).json()
         await do("POST", f"/v1/cases/{complaint_id}/surveys/{revoked['survey_id']}/revocation",

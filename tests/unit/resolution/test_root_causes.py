@@ -4,6 +4,7 @@ free text stays in the why-chain and the detail."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -105,9 +106,9 @@ def test_the_api_refuses_an_unknown_code_with_422_and_publishes_the_code_and_ver
         "'gateway_retried_twice' is not a root cause category of taxonomy 2026.11.1; "
         "allowed: payment_retry, billing_error,")
     closed = published_envelopes(app)[-1].data
-    detail = app.personal.open(app.get_case(opened), closed["root_cause_detail"])  # sealed
+    open_ = partial(app.personal.open, app.get_case(opened))  # free text is sealed
     assert (closed["root_cause_category"], closed["root_cause_taxonomy_version"],
-            detail, closed["why_chain"]) == (
+            open_(closed["root_cause_detail"]), open_(closed["why_chain"])) == (
         "payment_retry", "2026.11.1", "The gateway retried after a timeout", ["Two captures"])
 
 
