@@ -255,8 +255,9 @@ class ComplaintClosed(DomainEvent):
         description=f"The root cause in the agent's own words (at most 2,000 characters), "
         f"{SEALED_BY_CASE}",
     )
-    exception_reason: str | None = Field(
-        None, description="Why it was closed without a root-cause analysis, e.g. unreachable"
+    exception_reason: Annotated[str | None, Personal.TEXT] = Field(
+        None, description="Why it was closed without a root-cause analysis, e.g. unreachable; "
+        f"free text, {SEALED_BY_CASE}"
     )
     resolution_kind: ResolutionKind | None = Field(
         None, description="Kind of the executed resolution, None when closed by exception"

@@ -40,7 +40,7 @@ SEALED_FIELDS: dict[type, tuple[str, ...]] = {
     ProposalsMixin.ProposalApproved: ("comment",),
     ProposalsMixin.ProposalRejected: ("reason", "comment"),
     ClosureMixin.RootCauseRecorded: ("detail", "why_chain"),
-    ClosureMixin.ComplaintClosed: ("detail", "why_chain"),
+    ClosureMixin.ComplaintClosed: ("detail", "why_chain", "exception_reason"),
     ClosureMixin.ComplaintReopened: ("reason",),
     Case.ConflictDeclared: ("reason",),
 }

@@ -289,6 +289,9 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
             "csat": 4, "nps": 8, "comment": f"Fine, says {marker}"})  # closes the case
         await do("POST", f"/v1/cases/{complaint_id}/reopening", json={
             "reason": f"{marker} was charged again"})
+        await do("POST", f"/v1/cases/{complaint_id}/closure", json={
+            "root_cause_category": "payment_retry",
+            "exception_reason": f"{marker} no longer answers"})
 
         await wait_for_letters(kafka_bootstrap, letters)
         await wait_until(lambda: intake.app.filed_before(Submission(
