@@ -76,13 +76,14 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     )
     http = create_http_app(runtime, title="Complaint intake",
                            routers=[router, pii_log_api.build_router(pii_log)],
-                           extra_lifespan=retention_job(settings, app, runtime))
+                           extra_lifespan=retention_job(settings, app, runtime, purge_inbound))
     refusals.install(http)
     return http, runtime
 
 
 def retention_job(
-    settings: IntakeSettings, app: IntakeApplication, runtime: ServiceRuntime
+    settings: IntakeSettings, app: IntakeApplication, runtime: ServiceRuntime,
+    purge_inbound: InboundPurge,
 ) -> Callable[[], contextlib.AbstractAsyncContextManager] | None:
     """The retention job, run for the lifespan of the service (None where it is disabled)."""
     if not settings.retention_enabled:
@@ -92,6 +93,6 @@ def retention_job(
         app=app, policy=policy.get, interval_s=settings.retention_interval_s, clock=utcnow,
         lease=lease_for(service=settings.service, task="retention",
                         database_url=settings.event_store_url, data_dir=settings.data_dir),
-        on_saved=runtime.relay.wake,
+        on_saved=runtime.relay.wake, on_erased=purge_inbound,
     )
     return lambda: in_background(job.run(), "retention")

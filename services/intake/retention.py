@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import Counter
 
@@ -98,6 +99,8 @@ class RetentionJob:
     interval_s: float
     clock: Callable[[], datetime]
     on_saved: Callable[[], None] = lambda: None
+    # Deletes processed raw submissions (inbound_purge), as a requested erasure does.
+    on_erased: Callable[[], Awaitable[Any]] | None = None
 
     def run_once(self) -> list[Expired]:
         """One pass, if this replica leads (blocking: call it off the event loop)."""
@@ -113,7 +116,8 @@ class RetentionJob:
         try:
             while True:
                 try:
-                    await asyncio.to_thread(self.run_once)
+                    if await asyncio.to_thread(self.run_once) and self.on_erased is not None:
+                        await self.on_erased()
                 except Exception:
                     log.exception("retention pass failed; retried in %ss", self.interval_s)
                 await asyncio.sleep(self.interval_s)

@@ -5,6 +5,7 @@ everything, and a tenant's own period applies to its customers only."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -330,3 +331,21 @@ def test_retention_command_with_yes_erases(home):
     assert answer.returncode == 0, answer.stderr
     assert answer.stdout.splitlines()[-1] == "1 customer(s) erased"
     assert still_readable(home) is False
+
+
+async def test_retention_erasures_delete_processed_raw_submissions_like_a_requested_one(
+        app, policy, tmp_path):
+    close(app, file(app, "cust-9"))
+    purges: list[str] = []
+
+    async def purge() -> None:
+        purges.append("inbound")
+        raise asyncio.CancelledError  # stop the loop after its first pass
+
+    job = RetentionJob(app=app, policy=lambda: policy, interval_s=60,
+                       clock=lambda: FIVE_YEARS_AND_A_DAY, on_erased=purge,
+                       lease=Lease("intake", "retention", FileLock(tmp_path / "lease")))
+    with pytest.raises(asyncio.CancelledError):
+        await job.run()
+
+    assert (purges, erasures(app, "cust-9")) == (["inbound"], 1)
