@@ -1,9 +1,10 @@
 """What a caller of the audit API may read of a complaint's events.
 
 The personal fields are those the contracts mark (contracts.personal), masked the way the
-owning service's API masks them for a caller without `pii:read`; with it they are shown, and
-the read is logged before it leaves. A sealed value (`pii:v1:`) is ciphertext: it stays as
-it is for everyone, and showing it is not a read of personal data.
+owning service's API masks them for a caller without `pii:read`, sealed (`pii:v1:`) or not;
+with it they are shown, and a read of plaintext is logged before it leaves. A sealed value is
+ciphertext whose key audit does not hold: a caller with `pii:read` sees it as it is stored, and
+that is not a read of personal data.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ def _in_plaintext(value: Any) -> bool:
 
 
 def masked(envelope: Envelope) -> Envelope:
-    """The envelope with its plaintext personal values masked."""
-    kinds = plaintext_fields(envelope)
+    """The envelope with its personal values masked, sealed or not, as the services mask them."""
+    cls = EVENT_TYPES.get(envelope.type)
+    kinds = {name: kind for name, kind in (personal_fields(cls) if cls else {}).items()
+             if _present(envelope.data.get(name))}
     if not kinds:
         return envelope
     data = {**envelope.data}
@@ -45,10 +48,18 @@ def masked(envelope: Envelope) -> Envelope:
     return envelope.model_copy(update={"data": data})
 
 
+def _present(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_present(v) for v in value.values())
+    return value is not None and value != ""
+
+
 def _mask(value: Any, kind: Personal) -> Any:
     if isinstance(value, dict):  # a note template's values: the names stay, the values go
-        return {key: REDACTED if _in_plaintext(v) else v for key, v in value.items()}
-    return MASKS[kind](value) if isinstance(value, str) else REDACTED
+        return {key: REDACTED if _present(v) else v for key, v in value.items()}
+    if isinstance(value, str) and not is_sealed(value):
+        return MASKS[kind](value)
+    return REDACTED
 
 
 def read_fields(envelopes: Iterable[Envelope]) -> list[str]:

@@ -57,8 +57,9 @@ def test_a_note_with_a_phone_number_is_redacted_with_its_template_values() -> No
     assert PHONE not in shown.model_dump_json()
 
 
-def test_sealed_values_stay_sealed_and_are_not_a_read() -> None:
-    assert masked(RECEIVED_SEALED) == RECEIVED_SEALED
+def test_sealed_values_are_masked_like_the_services_mask_them_and_are_not_a_read() -> None:
+    # The services' APIs show a caller without pii:read "[redacted]", never the ciphertext.
+    assert masked(RECEIVED_SEALED).data["text"] == REDACTED
     assert read_fields([RECEIVED_SEALED]) == []
 
 
@@ -69,13 +70,13 @@ def test_plaintext_personal_data_of_older_events_is_masked_as_intake_masks_it() 
     shown = masked(legacy).data
 
     assert (shown["customer_name"], shown["customer_contact"], shown["subject"],
-            shown["text"]) == ("王**", "138****5678", SEALED, REDACTED)
+            shown["text"]) == ("王**", "138****5678", REDACTED, REDACTED)
 
 
 def test_without_pii_read_events_are_masked_and_nothing_is_logged(log: PiiAccessLog) -> None:
     shown = disclose([RECEIVED_SEALED, NOTE], principal(), complaint_id="c-1", log=log)
 
-    assert [e.data["text"] for e in shown] == [SEALED, REDACTED]
+    assert [e.data["text"] for e in shown] == [REDACTED, REDACTED]
     assert log.query(tenant="experian-us") == []
 
 
