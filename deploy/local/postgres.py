@@ -87,7 +87,9 @@ def _start(cluster: Cluster, timeout: int) -> None:
     _prepare(cluster)
     log.info("starting PostgreSQL on %s:%d in %s", HOST, cluster.port, home)
     # fsync off: the cluster is throw-away, and tests and local runs should not wait on disks.
+    # 400 connections: every service, audit and the replica tests each hold pools and leases.
     options = (f"-p {cluster.port} -c listen_addresses={HOST} -c fsync=off "
+               "-c max_connections=400 "
                f"-c unix_socket_directories={shlex.quote(str(home))}")
     _as_owner(["pg_ctl", "-D", str(home / "data"), "-l", str(home / "postgres.log"),
                "-w", "-t", str(timeout), "-o", options, "start"])
