@@ -21,6 +21,13 @@ from services.intake.config import IntakeSettings
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(private_kafka_bootstrap: str) -> str:
+    """A broker of this module's own: its services and readers go through whole topics from
+    their beginning, which on the shared broker grow with every earlier test."""
+    return private_kafka_bootstrap
+
 SAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "contracts/samples/complaint.submitted.v1.json")
     .read_text()

@@ -27,6 +27,13 @@ from tests.long_narratives import chinese
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(private_kafka_bootstrap: str) -> str:
+    """A broker of this module's own: its services and readers go through whole topics from
+    their beginning, which on the shared broker grow with every earlier test."""
+    return private_kafka_bootstrap
+
 SAMPLE = Path(__file__).resolve().parents[2] / "contracts/samples/complaint.submitted.v1.json"
 LENGTHS = (150_000, MAX_TEXT_LENGTH)
 ROUTED = {"complaint.assigned.v1", "complaint.queued.v1"}

@@ -32,6 +32,13 @@ from tests.topic_reader import produce, read_until
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def kafka_bootstrap(private_kafka_bootstrap: str) -> str:
+    """A broker of this module's own: its services and readers go through whole topics from
+    their beginning, which on the shared broker grow with every earlier test."""
+    return private_kafka_bootstrap
+
+
 class Killed(Exception):
     """The process died here."""
 
