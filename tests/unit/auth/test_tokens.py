@@ -169,9 +169,14 @@ def test_client_credentials_are_only_for_adapters_and_services(issuer):
 
 # Issue #21, point 9: correctly signed tokens whose claims have the wrong type or no end.
 
+# Parameters are made when the suite is collected, which may be many minutes before this runs:
+# an exp hours ahead (under the 24 h cap) has not passed by then.
+HOURS_AHEAD = 6 * 3600
+
+
 @pytest.mark.parametrize(("claims", "reason"), [
-    ({"exp": str(int(time.time()) + 600)}, "the exp claim must be an integer (seconds)"),
-    ({"exp": time.time() + 600}, "the exp claim must be an integer (seconds)"),
+    ({"exp": str(int(time.time()) + HOURS_AHEAD)}, "the exp claim must be an integer (seconds)"),
+    ({"exp": time.time() + HOURS_AHEAD}, "the exp claim must be an integer (seconds)"),
     ({"iat": str(int(time.time()))}, "the iat claim must be an integer (seconds)"),
     ({"iat": [1]}, "the token is invalid: Issued At claim (iat) must be an integer."),
     ({"nbf": str(int(time.time()))}, "the nbf claim must be an integer (seconds)"),
