@@ -1,6 +1,6 @@
 """Classifier benchmark: train on a deterministic split of the CFPB sample, score the rest.
 
-    .venv/bin/python bench/classifier.py [--csv /work/shared/data/complaints-sample.csv]
+    .venv/bin/python bench/classifier.py [--csv ../shared/data/complaints-sample.csv]
 
 Held out: the rows whose sha256(Complaint ID) mod 100 < 20 (about a fifth, the same rows on
 every machine). Prints accuracy and macro-F1 of the product model on the held-out rows, the
@@ -26,7 +26,7 @@ from services.intake.classification import Classifier  # noqa: E402
 from services.intake.classification.model import ProductModel, cfpb_rows, held_out  # noqa: E402
 from services.intake.classification.taxonomy import load_taxonomy  # noqa: E402
 
-DATA = Path("/work/shared/data/complaints-sample.csv")
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "complaints-sample.csv"
 
 
 def scores(truth: list[str], predicted: list[str]) -> str:

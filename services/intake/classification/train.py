@@ -1,7 +1,7 @@
 """Train the product classifier from labelled history and write the model file.
 
     python -m services.intake.classification.train \
-        --csv /work/shared/data/complaints-sample.csv \
+        --csv ../shared/data/complaints-sample.csv \
         --out services/intake/classification/model.joblib
 """
 
