@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
@@ -17,6 +16,14 @@ from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 from contracts.envelope import DomainEvent
 from contracts.intake import Channel
 from contracts.personal import Personal, sealed_length
+from contracts.resolution_kinds import (
+    EvidenceKind,
+    MessageKind,
+    NoteVisibility,
+    RefusalRule,
+    RefusedAction,
+    ResolutionKind,
+)
 
 SEALED_BY_CASE = (
     "sealed with the complaint's key (`pii:v1:`) when it may hold personal data; unreadable "
@@ -31,47 +38,6 @@ Money = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["120.00"]}),
 ]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the content")]
-
-
-class NoteVisibility(StrEnum):
-    CUSTOMER = "customer"
-    INTERNAL = "internal"
-
-
-class EvidenceKind(StrEnum):
-    IMAGE = "image"
-    DOCUMENT = "document"
-    VOICE = "voice"
-
-
-class ResolutionKind(StrEnum):
-    REFUND = "refund"
-    REPLACEMENT = "replacement"
-    COMPENSATION = "compensation"
-    TECHNICAL_SUPPORT = "technical_support"
-    EXPLANATION_APOLOGY = "explanation_apology"
-
-
-class MessageKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
-    PROGRESS_UPDATE = "progress_update"
-    RESOLUTION = "resolution"
-    SURVEY = "survey"
-    CLOSURE = "closure"
-
-
-class RefusedAction(StrEnum):
-    HANDLE = "handle"
-    APPROVE = "approve"
-    REJECT = "reject"
-    EXECUTE = "execute"
-
-
-class RefusalRule(StrEnum):
-    FOUR_EYES = "four_eyes"
-    RECUSAL = "recusal"
-    APPROVER_ROLE = "approver_role"
-    APPROVAL_REQUIRED = "approval_required"
 
 
 class CaseOpened(DomainEvent):
@@ -399,3 +365,6 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     TaskAssigned,
     TaskCompleted,
 )
+
+__all__ = ["EvidenceKind", "MessageKind", "NoteVisibility", "RefusalRule", "RefusedAction",
+           "ResolutionKind"]
