@@ -3,6 +3,8 @@
 The count is one row per (tenant, customer, day), raised by a single conditional upsert, so
 replicas filing for the same customer at once cannot both take the last slot. Call `consume`
 only for a new filing (after the idempotency check), so a retried submission is not counted.
+The first filing of each day drops the rows of the days before it, which decide nothing any more,
+so the table holds one day's customers and needs no scheduled job.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class FilingQuota:
         if per_day < 1:
             raise ValueError("a quota allows at least one filing a day")
         self.db, self.per_day, self._clock = db, per_day, clock
+        self._forgotten_before: date | None = None
         if not db.has_table("filing_quota"):
             db.run(_DDL)
 
@@ -53,6 +56,9 @@ class FilingQuota:
         """Count one filing and return how many remain today; QuotaExceeded when none did."""
         now = self._clock().astimezone(UTC)
         day = now.date()
+        if self._forgotten_before != day:
+            self.forget_before(day)
+            self._forgotten_before = day
         _, changed = self.db.run(_TAKE, (tenant, customer_id, day.isoformat(), self.per_day))
         if changed == 0:
             RATE_LIMITED.labels(kind="filing_quota").inc()

@@ -55,14 +55,6 @@ def judge(history: Sequence[int], count: int, rule: SpikeRule) -> Verdict:
     return Verdict(count=count, baseline=round(baseline, 6), margin=round(margin, 6))
 
 
-def spikes_in(series: Sequence[int], rule: SpikeRule) -> list[int]:
-    """Indexes of the windows of a series that spike against the windows before them."""
-    return [
-        i for i in range(rule.baseline_windows, len(series))
-        if judge(series[:i], series[i], rule).spiking
-    ]
-
-
 def window_start(epoch_s: float, window_s: int) -> int:
     """The start (epoch seconds) of the window an instant falls in; windows align to 0."""
     return int(epoch_s // window_s) * window_s

@@ -64,10 +64,6 @@ class Assignment(Aggregate):
     def is_open(self) -> bool:
         return self.status in (Status.QUEUED, Status.ASSIGNED)
 
-    @property
-    def is_routed(self) -> bool:
-        return self.rule_id is not None
-
     def ticket(self) -> Ticket:
         """The complaint as its queue sees it."""
         return Ticket(

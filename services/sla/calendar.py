@@ -141,13 +141,6 @@ class Calendar:
             day += timedelta(days=1)
         return total
 
-    def is_working(self, instant: datetime) -> bool:
-        """Whether an instant lies inside working hours (opening included, closing excluded)."""
-        instant = _aware(instant).astimezone(UTC)
-        return any(opens <= instant < closes for opens, closes in self.intervals_on(
-            self.day_of(instant)
-        ))
-
     def end_of_day_after(self, start: datetime, days: int, *, roll_forward: bool) -> datetime:
         """Midnight ending the `days`-th local day after the day of `start` (that day not counted).
 

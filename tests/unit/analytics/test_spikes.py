@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import pytest
 
-from services.analytics.spikes import SpikeRule, Verdict, judge, spikes_in, window_start
+from services.analytics.spikes import SpikeRule, Verdict, judge, window_start
 
 RULE = SpikeRule(baseline_windows=24, margin_ratio=0.5, margin_sigma=3.0, min_margin=5.0)
+
+
+def spikes_in(series: Sequence[int], rule: SpikeRule) -> list[int]:
+    """Indexes of the windows of a series that spike against the windows before them."""
+    return [
+        i for i in range(rule.baseline_windows, len(series))
+        if judge(series[:i], series[i], rule).spiking
+    ]
 
 
 def test_a_synthetic_spike_alerts_in_its_window_only() -> None:

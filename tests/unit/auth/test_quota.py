@@ -73,8 +73,11 @@ def test_two_replicas_share_the_count(tmp_path, now):
         two.consume(tenant="acme", customer_id="c-1")
 
 
-def test_old_days_are_forgotten(quota, now):
+def test_the_first_filing_of_a_day_forgets_the_days_before(quota, now):
     quota.consume(tenant="acme", customer_id="c-1")
+    quota.consume(tenant="acme", customer_id="c-2")
     now.now += timedelta(days=2)
     quota.consume(tenant="acme", customer_id="c-1")
-    assert quota.forget_before(now.now.date()) == 1
+
+    rows, _ = quota.db.run("SELECT customer_id, day, filed FROM filing_quota")
+    assert rows == [("c-1", now.now.date().isoformat(), 1)]
