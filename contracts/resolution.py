@@ -341,6 +341,42 @@ class TaskCompleted(DomainEvent):
     note: Annotated[str | None, Personal.TEXT] = None
 
 
+class TaskDeadlineMissed(DomainEvent):
+    """A task (of an execution, or a follow-up) passed its due time undone; raised once per task
+    and due time."""
+
+    event_type = "resolution.task_deadline_missed.v1"
+    complaint_id: str
+    task_id: str
+    proposal_id: str | None = Field(None, description="None for a follow-up (回访)")
+    assignee: str | None = Field(description="User id, or None when the owning queue has no agent")
+    due_at: datetime
+
+
+class FollowUpOpened(DomainEvent):
+    """A low survey score opened a follow-up (回访) for the case's owner: the case does not close
+    until it is done or the customer accepts the outcome."""
+
+    event_type = "resolution.follow_up_opened.v1"
+    complaint_id: str
+    task_id: str
+    survey_id: str
+    assignee: str | None = Field(description="The owning agent, or None when a queue owns it")
+    owner_queue: str | None = None
+    due_at: datetime
+
+
+class FollowUpCompleted(DomainEvent):
+    """A follow-up ended: done by staff, or the customer accepted the outcome."""
+
+    event_type = "resolution.follow_up_completed.v1"
+    complaint_id: str
+    task_id: str
+    outcome: str = Field(pattern=r"^(done|customer_accepted)$")
+    completed_by: str = Field(description="User id, or `customer`")
+    note: Annotated[str | None, Personal.TEXT] = None
+
+
 EVENTS: tuple[type[DomainEvent], ...] = (
     CaseOpened,
     InvestigationStarted,
@@ -364,6 +400,9 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     ActionRefused,
     TaskAssigned,
     TaskCompleted,
+    TaskDeadlineMissed,
+    FollowUpOpened,
+    FollowUpCompleted,
 )
 
 __all__ = ["EvidenceKind", "MessageKind", "NoteVisibility", "RefusalRule", "RefusedAction",
