@@ -1,4 +1,5 @@
-"""The FastAPI application of a service, with /metrics, /healthz and /readyz."""
+"""The FastAPI application of a service, with /metrics, /healthz and /readyz, and RED metrics
+and an access-log line for every request (runtime.http_metrics)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from runtime import request_validation
 from runtime.auth.wiring import AccessControl, install
+from runtime.http_metrics import RequestMetrics
 from runtime.service import ServiceRuntime
 from runtime.settings import Settings
 
@@ -40,8 +42,10 @@ def create_http_app(
     api = FastAPI(title=title, lifespan=lifespan)
     request_validation.install(api)
     settings = getattr(runtime, "settings", None)
-    install(api, access or AccessControl.from_settings(
-        settings if isinstance(settings, Settings) else Settings()))
+    settings = settings if isinstance(settings, Settings) else Settings()
+    install(api, access or AccessControl.from_settings(settings))
+    # Outermost, so refusals of the access control (401, 413, 429) are counted and logged too.
+    api.add_middleware(RequestMetrics, service=settings.service)
     for router in routers:
         api.include_router(router)
 

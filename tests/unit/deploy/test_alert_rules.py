@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from prometheus_client import REGISTRY
+
+from tests.unit.deploy.exported_metrics import exported_metrics, labels_in, metrics_in
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "deploy" / "prometheus" / "alerts.yaml"
 RUNBOOK = ROOT / "docs" / "runbook.md"
-OURS = ("consumer_", "outbox_", "dead_letters", "sla_", "analytics_", "auth_", "dispatch_",
-        "intake_", "rate_limited", "pii_")
 
 
 def rules() -> list[dict]:
@@ -26,23 +23,7 @@ def rules() -> list[dict]:
 @pytest.fixture(scope="module")
 def exported() -> dict[str, tuple[str, ...]]:
     """Every metric the services register, with its label names."""
-    for package in ("runtime", "services"):
-        for module in pkgutil.walk_packages(importlib.import_module(package).__path__,
-                                            f"{package}."):
-            importlib.import_module(module.name)
-    return {name: tuple(getattr(collector, "_labelnames", ()))
-            for name, collector in REGISTRY._names_to_collectors.items()}
-
-
-def metrics_in(expr: str) -> set[str]:
-    return {token for token in re.findall(r"[a-z_][a-z0-9_]*", expr) if token.startswith(OURS)}
-
-
-def labels_in(expr: str) -> set[str]:
-    grouped = {label.strip() for group in re.findall(r"by \(([^)]*)\)", expr)
-               for label in group.split(",")}
-    matched = set(re.findall(r"([a-z_]+)\s*=~?\s*\"", expr))
-    return grouped | matched
+    return exported_metrics()
 
 
 def anchor(heading: str) -> str:
@@ -72,7 +53,7 @@ def test_each_rule_has_a_severity_a_summary_and_a_runbook_entry(rule: dict) -> N
 
     assert rule["labels"]["severity"] in {"page", "ticket"}
     assert rule["annotations"]["summary"]
-    path, _, entry = rule["annotations"]["runbook"].partition("#")
+    path, _, entry = rule["annotations"]["runbook_url"].partition("#")
     assert (ROOT / path).resolve() == RUNBOOK.resolve()
     assert entry in headings
 

@@ -1,0 +1,43 @@
+"""The metrics the platform exports, and the metric and label names a PromQL expression reads:
+what alert rules and dashboards may query is checked against the first with the second."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+from prometheus_client import REGISTRY
+
+# Prefixes of the platform's own metrics: a PromQL token starting with one names a metric.
+OURS = ("consumer_", "outbox_", "dead_letters", "sla_", "analytics_", "auth_", "dispatch_",
+        "intake_", "rate_limited", "pii_", "http_", "resolution_")
+# Series Prometheus itself makes for every scrape target, with their labels.
+SCRAPE_SERIES = {"up": ("job", "instance")}
+
+
+def exported_metrics() -> dict[str, tuple[str, ...]]:
+    """Every metric the services (and the scrape) produce, with its label names."""
+    # audit defines no metric of its own: it serves runtime's (HTTP, auth).
+    for package in ("runtime", "services"):
+        for module in pkgutil.walk_packages(importlib.import_module(package).__path__,
+                                            f"{package}."):
+            importlib.import_module(module.name)
+    ours = {name: tuple(getattr(collector, "_labelnames", ()))
+            for name, collector in REGISTRY._names_to_collectors.items()}
+    return {**ours, **SCRAPE_SERIES}
+
+
+def metrics_in(expr: str) -> set[str]:
+    """The metric names an expression reads (label values and functions are left out)."""
+    without_strings = re.sub(r'"[^"]*"', '""', expr)
+    tokens = re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", without_strings)
+    return {token for token in tokens if token.startswith(OURS) or token in SCRAPE_SERIES}
+
+
+def labels_in(expr: str) -> set[str]:
+    """The labels an expression groups by or matches on."""
+    grouped = {label.strip() for group in re.findall(r"by \(([^)]*)\)", expr)
+               for label in group.split(",") if label.strip()}
+    matched = set(re.findall(r"([a-z_]+)\s*!?=~?\s*\"", expr))
+    return grouped | matched
