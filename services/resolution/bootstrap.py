@@ -32,8 +32,10 @@ def bootstrap(
     logs.configure(settings.service, settings.log_level)
     app = ResolutionApplication(
         env=persistence_env(settings.event_store_url),
-        policies=Policies.from_paths(settings.approval_policy_file, settings.solutions_file,
-                                     settings.root_causes_file),
+        policies=Policies.from_paths(
+            settings.approval_policy_file, settings.solutions_file, settings.root_causes_file,
+            home=settings.tenant, tenants_dir=settings.resolution_tenants_dir,
+        ),
         evidence=EvidenceStore(settings.evidence_dir),
         personal=PersonalData(KeyVault.from_url(settings.event_store_url)),
         rules=Rules(

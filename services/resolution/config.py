@@ -15,7 +15,11 @@ class ResolutionSettings(Settings):
 
     service: str = "resolution"
     http_port: int = 8004
+    # The deployment's own tenant's (TENANT) approval policy.
     approval_policy_file: Path = PACKAGE / "approval_policy.yaml"
+    # Every other tenant: one folder per tenant holding its approval_policy.yaml. Missing: the
+    # deployment's TENANT alone has approvers; another tenant's proposals are refused.
+    resolution_tenants_dir: Path = PACKAGE / "tenants"
     solutions_file: Path = PACKAGE / "solutions.yaml"
     root_causes_file: Path = PACKAGE / "root_causes.yaml"
     evidence_max_bytes: int = 25 * 1024 * 1024

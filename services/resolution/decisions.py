@@ -26,16 +26,20 @@ class DecisionUseCases:
     def language_of(self, complaint_id: str) -> Language | None:
         raise NotImplementedError
 
+    def get_case(self, complaint_id: str) -> Case:
+        raise NotImplementedError
+
     def propose(
         self, *, complaint_id: str, solution_id: str, amount: Decimal | None,
         currency: str | None, description: str | None, by: str,
     ) -> str:
-        """Propose a solution from the library; the approval policy decides who approves.
-        Without a description, the solution's own is taken in the complaint's language."""
+        """Propose a solution from the library; the case's tenant's approval policy decides
+        who approves. Without a description, the solution's own is taken in the complaint's
+        language."""
         solution = self.policies.solutions().get(solution_id)
         description = description or solution.description.in_(self.language_of(complaint_id))
         amount = amount if amount is not None else solution.default_amount
-        policy = self.policies.approval()
+        policy = self.policies.approval(self.get_case(complaint_id).tenant)
         currency = (currency or policy.currency) if amount is not None else None
         chain = policy.chain_for(solution.kind, amount, currency)
         proposal_id = str(uuid.uuid4())

@@ -112,6 +112,9 @@ ZH: Mapping[str, str] = {
     "{person} is already declared conflicted": "{person} 已被声明为需回避",
     "the complaint is closed; reopen it first": "投诉已结案，请先重新打开",
     "text must not be blank": "内容不能为空",
+    "tenant {tenant} has no approval policy in resolution; no other tenant's approvers may "
+    "decide its proposals":
+        "租户 {tenant} 在解决服务中没有审批策略；其他租户的审批人不得审批其方案",
     # Talking to the customer
     "a customer-visible update needs the customer's channel": "客户可见的进展需要指定客户的渠道",
     "surveys are sent with their own token: issue a survey instead":

@@ -200,7 +200,7 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         **common, service=f"intake_erase_{run}", tenant="experian-us",
         tracking_secret="erasure"))
     http, resolution = resolution_bootstrap(ResolutionSettings(
-        **common, service=f"resolution_erase_{run}",
+        **common, service=f"resolution_erase_{run}", tenant="experian-us",
         survey_base_url="https://complaints.example/v1/surveys"))
     _, analytics = analytics_bootstrap(AnalyticsSettings(
         **common, service=f"analytics_erase_{run}"))

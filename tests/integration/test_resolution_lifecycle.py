@@ -100,13 +100,14 @@ async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence
     kafka_bootstrap: str, tmp_path: Path, tokens: Tokens
 ) -> None:
     run = uuid.uuid4().hex[:8]
-    settings = ResolutionSettings(
-        kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, service=f"resolution-it-{run}",
-        survey_base_url="https://complaints.example/v1/surveys", **tokens.settings,
-    )
-    http, runtime = bootstrap(settings)
     complaint_id = str(uuid.uuid4())
     assigned = assignment(complaint_id)
+    settings = ResolutionSettings(
+        kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, service=f"resolution-it-{run}",
+        survey_base_url="https://complaints.example/v1/surveys", tenant=assigned["tenant"],
+        **tokens.settings,
+    )
+    http, runtime = bootstrap(settings)
     c = f"/v1/cases/{complaint_id}"
 
     async with runtime.running():

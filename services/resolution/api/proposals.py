@@ -85,15 +85,16 @@ def build_router(
     worker = on_case(app, Scope.COMPLAINTS_WORK)
     approver = on_case(app, Scope.APPROVALS_DECIDE)
     library = [Depends(require(Scope.COMPLAINTS_READ))]
+    library_reader = Depends(require(Scope.COMPLAINTS_READ))
 
     @router.get("/solutions", summary="The solution library", dependencies=library)
     def solutions() -> dict[str, Any]:
         return app.policies.solutions().model_dump(mode="json")
 
-    @router.get("/approval-policy", summary="Who approves what, by kind and amount",
-                dependencies=library)
-    def approval_policy() -> dict[str, Any]:
-        return app.policies.approval().model_dump(mode="json")
+    @router.get("/approval-policy", summary="Who approves what, by kind and amount, in the "
+                "caller's tenant")
+    def approval_policy(who: Principal = library_reader) -> dict[str, Any]:
+        return app.policies.approval(who.tenant).model_dump(mode="json")
 
     @router.get("/root-causes", summary="The root-cause taxonomy a closure classifies with",
                 dependencies=library)

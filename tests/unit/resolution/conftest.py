@@ -82,7 +82,7 @@ def app(tmp_path: Path, clock: Clock) -> Iterator[ResolutionApplication]:
     app = ResolutionApplication(
         env=persistence_env(f"sqlite:///{tmp_path}/resolution.sqlite"),
         policies=Policies.from_paths(
-            PACKAGE / "approval_policy.yaml", PACKAGE / "solutions.yaml"
+            PACKAGE / "approval_policy.yaml", PACKAGE / "solutions.yaml", home=TENANT
         ),
         evidence=EvidenceStore(tmp_path / "evidence"),
         personal=PersonalData(KeyVault.from_url(f"sqlite:///{tmp_path}/resolution.sqlite")),
