@@ -244,10 +244,10 @@ class DispatchApplication(ServiceApplication):
                 except IntegrityError:
                     if cause is not None and self.has_processed(cause):
                         return result  # another replica applied this very event
-                    metrics.CONFLICTS.inc()
+                    metrics.CONFLICTS.labels(config.tenant).inc()
                     continue
                 desks = [a for a in unit.loaded.values() if isinstance(a, Desk)]
-                metrics.observe(new, desks, unit.now)
+                metrics.observe(new, desks, unit.now, tenant=config.tenant)
                 return result
             raise IntegrityError(f"gave up after {self.max_conflicts} conflicting saves")
 

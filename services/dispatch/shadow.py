@@ -1,10 +1,13 @@
 """Shadow replay: where a draft rule set would have routed past complaints, before it goes live.
 
-    python -m services.dispatch.shadow --rules draft.yaml [--url sqlite:///...] [--json]
+    python -m services.dispatch.shadow --rules draft.yaml [--tenant T] [--url sqlite:///...]
+        [--json]
 
-Reads the facts each complaint was routed on from dispatch's own event store (the Routed
-events of its Assignment), routes them again with the draft, and reports the counts per queue
-(what happened vs the draft) and every complaint the draft would send elsewhere. Read only.
+Reads the facts each complaint of one tenant (the deployment's TENANT unless --tenant names
+another) was routed on from dispatch's own event store (the Routed events of its Assignment),
+routes them again with the draft, and reports the counts per queue (what happened vs the draft)
+and every complaint the draft would send elsewhere. The draft may name the queues of that
+tenant's roster. Read only.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlparse
@@ -26,6 +29,7 @@ from services.dispatch.domain import Assignment
 from services.dispatch.roster import parse_roster
 from services.dispatch.rule_file import parse_rules
 from services.dispatch.ruleset import Facts, RuleSet
+from services.dispatch.tenancy import ROSTER_FILE
 from services.dispatch.yaml_nodes import ConfigFileError
 
 PAGE = 1000
@@ -65,6 +69,7 @@ class ShadowReport:
     complaints: int
     queues: list[QueueCount]
     changed: list[Change]
+    tenant: str | None = None  # whose complaints were replayed
 
 
 def shadow(routed: Iterable[Routed], draft: RuleSet) -> ShadowReport:
@@ -86,8 +91,8 @@ def shadow(routed: Iterable[Routed], draft: RuleSet) -> ShadowReport:
     return ShadowReport(draft.version, draft.content_hash, total, queues, changed)
 
 
-def routed_history(app: DispatchApplication) -> Iterator[Routed]:
-    """Every complaint's first routing, in the order it happened."""
+def routed_history(app: DispatchApplication, tenant: str) -> Iterator[Routed]:
+    """Every complaint of the tenant's first routing, in the order it happened."""
     complaints: dict[object, str] = {}
     seen: set[object] = set()
     start = None
@@ -97,8 +102,10 @@ def routed_history(app: DispatchApplication) -> Iterator[Routed]:
                 continue
             stored = app.mapper.to_domain_event(notification)
             if isinstance(stored, Assignment.Opened):
-                complaints[stored.originator_id] = stored.complaint_id
-            elif isinstance(stored, Assignment.Routed) and stored.originator_id not in seen:
+                if stored.tenant == tenant:
+                    complaints[stored.originator_id] = stored.complaint_id
+            elif (isinstance(stored, Assignment.Routed) and stored.originator_id in complaints
+                  and stored.originator_id not in seen):
                 seen.add(stored.originator_id)
                 yield Routed(
                     complaints[stored.originator_id], Facts.from_dict(stored.facts),
@@ -111,7 +118,8 @@ def render(report: ShadowReport, out: TextIO) -> None:
     """The report as text: counts per queue, then the complaints that would move."""
     out.write(
         f"Draft rules {report.draft_version} (sha256 {report.draft_hash[:12]}) over "
-        f"{report.complaints} routed complaints: {len(report.changed)} would go elsewhere.\n\n"
+        f"{report.complaints} routed complaints of {report.tenant}: {len(report.changed)} "
+        "would go elsewhere.\n\n"
     )
     width = max([len("queue"), *(len(q.queue) for q in report.queues)])
     out.write(f"{'queue':<{width}}  current    draft   change\n")
@@ -134,6 +142,13 @@ def open_store(url: str) -> DispatchApplication:
     return DispatchApplication(env={**persistence_env(url), "CREATE_TABLE": "no"})
 
 
+def roster_of(tenant: str, settings: DispatchSettings) -> Path:
+    """Where dispatch reads the tenant's roster: ROSTER_PATH for TENANT, else its folder."""
+    if tenant == settings.tenant:
+        return settings.roster_path
+    return settings.dispatch_tenants_dir / tenant / ROSTER_FILE
+
+
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Command line entry point: 0 with a report, 2 when the draft or the store is unusable."""
     settings = DispatchSettings()
@@ -141,12 +156,15 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rules", type=Path, required=True, help="the draft rule file")
     parser.add_argument("--url", default=settings.event_store_url, help="dispatch's event store")
-    parser.add_argument("--roster", type=Path, default=settings.roster_path,
-                        help="roster whose queues the draft may name")
+    parser.add_argument("--tenant", default=settings.tenant,
+                        help="whose complaints to replay (default: the deployment's TENANT)")
+    parser.add_argument("--roster", type=Path, help="roster whose queues the draft may name "
+                        "(default: the tenant's, as dispatch reads it)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    roster_path = args.roster or roster_of(args.tenant, settings)
     try:
-        roster = parse_roster(args.roster.read_bytes(), source=args.roster.name)
+        roster = parse_roster(roster_path.read_bytes(), source=roster_path.name)
         draft = parse_rules(
             args.rules.read_bytes(), source=args.rules.name, known_queues=roster.queues
         )
@@ -155,7 +173,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         err.write(f"{error}\n")
         return 2
     try:
-        report = shadow(routed_history(app), draft)
+        report = replace(shadow(routed_history(app, args.tenant), draft), tenant=args.tenant)
     finally:
         app.close()
     if args.json:

@@ -57,13 +57,13 @@ def test_the_command_replays_the_facts_stored_in_dispatchs_own_event_store(
 
     code = shadow.main([
         "--rules", str(tmp_path / "draft.yaml"), "--url", f"sqlite:///{tmp_path}/dispatch.sqlite",
-        "--roster", str(files.roster),
+        "--roster", str(files.roster), "--tenant", "experian-us",
     ], out=out, err=err)
 
     assert (code, err.getvalue()) == (0, "")
     assert out.getvalue() == (
-        f"Draft rules draft-7 (sha256 {draft().content_hash[:12]}) over 3 routed complaints: "
-        "1 would go elsewhere.\n"
+        f"Draft rules draft-7 (sha256 {draft().content_hash[:12]}) over 3 routed complaints of "
+        "experian-us: 1 would go elsewhere.\n"
         "\n"
         "queue    current    draft   change\n"
         "billing        1        0       -1\n"
@@ -85,7 +85,8 @@ def test_the_command_prints_json_and_refuses_a_bad_draft_or_a_missing_store(
 
     def run(*args):
         out, err = io.StringIO(), io.StringIO()
-        code = shadow.main([*args, "--roster", str(files.roster)], out=out, err=err)
+        code = shadow.main([*args, "--roster", str(files.roster), "--tenant", "experian-us"],
+                           out=out, err=err)
         return code, out.getvalue(), err.getvalue()
 
     code, out, _ = run("--rules", str(tmp_path / "draft.yaml"), "--url", url, "--json")
