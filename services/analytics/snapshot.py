@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import Gauge, Histogram
 
 from runtime.lease import Lease
+from services.analytics.reports import OPEN
 from services.analytics.schema import (
     CHANGES_KEPT_DAYS,
     CLOCK_FOLD,
@@ -45,6 +46,11 @@ REFRESHED = Gauge("analytics_snapshot_refreshed_complaints",
                   "Complaints re-folded by the last refresh")
 AS_OF = Gauge("analytics_snapshot_as_of_seconds",
               "Unix time up to which projected changes are in the reports' snapshot")
+BACKLOG = Gauge("analytics_backlog_complaints",
+                "Open complaints in the snapshot by days since receipt, as of its last refresh",
+                ["age"])
+# The age bands of the backlog report (reports.Reports.backlog), in days.
+AGE_BANDS = ((0, 1), (1, 3), (3, 7), (7, 14), (14, 30), (30, None))
 
 # Instants travel as text in UTC: chDB and clickhouse-connect give DateTime64 back differently.
 NOW = "SELECT toString(now64(6, 'UTC'))"
@@ -62,6 +68,20 @@ CHANGED_ROWS = (
 )
 MARKS_TRUSTED = timedelta(days=CHANGES_KEPT_DAYS - 1)
 VERSION = "toUInt64(toUnixTimestamp64Micro(now64(6))) AS refreshed"
+
+
+def age_band(low: int, high: int | None) -> str:
+    """The `age` label of a band: 0-1d, ..., 30d+."""
+    return f"{low}d+" if high is None else f"{low}-{high}d"
+
+
+_AGE = f"dateDiff('millisecond', received_at, {{until:{STORED_AT}}}) / 86400000"
+BACKLOG_BY_AGE = (
+    "SELECT multiIf("
+    + ", ".join(f"{_AGE} < {high}, '{age_band(low, high)}'" for low, high in AGE_BANDS[:-1])
+    + f", '{age_band(*AGE_BANDS[-1])}') AS age, count()"
+    f" FROM {COMPLAINTS} WHERE received_at IS NOT NULL AND {OPEN} GROUP BY age"
+)
 
 
 def refold_complaints(rows: str) -> str:
@@ -131,7 +151,13 @@ class Snapshot:
         REFRESH_SECONDS.observe(refreshed.seconds)
         REFRESHED.set(count)
         AS_OF.set(refreshed.up_to.timestamp())
+        self._count_backlog(until)
         return refreshed
+
+    def _count_backlog(self, until: str) -> None:
+        counts = dict(self.store.select(BACKLOG_BY_AGE, {"until": until}))
+        for band in AGE_BANDS:
+            BACKLOG.labels(age_band(*band)).set(int(counts.get(age_band(*band), 0)))
 
     def as_of(self) -> datetime | None:
         """Up to when projected changes are in the snapshot; None before the first refresh."""

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.analytics.application import AnalyticsApplication
 from services.analytics.bootstrap import bootstrap
@@ -247,3 +248,29 @@ def test_refreshing_waits_twice_a_slow_refresh_and_carries_on_after_a_failure(
         asyncio.run(keep_current(Timed(), every_s=2.0))  # type: ignore[arg-type]
 
     assert waits == [2.0, 6.0, 2.0, 2.0]
+
+
+def test_a_refresh_counts_the_open_backlog_by_age_for_the_dashboards(
+    app: AnalyticsApplication,
+) -> None:
+    def received(days_ago: float) -> str:
+        return (datetime.now(UTC) - timedelta(days=days_ago)).strftime("%Y-%m-%d %H:%M")
+
+    def backlog() -> dict[str, float]:
+        return {band: REGISTRY.get_sample_value("analytics_backlog_complaints", {"age": band})
+                for band in ("0-1d", "1-3d", "3-7d", "7-14d", "14-30d", "30d+")}
+
+    stories = [
+        Story("B1").received(received(0.5), customer="c1", region="CA", product="Card"),
+        Story("B2").received(received(2), customer="c2", region="CA", product="Card"),
+        Story("B3").received(received(2.5), customer="c3", region="CA", product="Card"),
+        Story("B4").received(received(40), customer="c4", region="CA", product="Card"),
+        Story("B5").received(received(10), customer="c5", region="CA", product="Card")
+        .closed(1, "billing-error"),
+    ]
+    app.project([event for story in stories for event in story.events])
+
+    app.snapshot.refresh()
+
+    # B5 is closed: not in the backlog. Every band is set, the empty ones to 0.
+    assert backlog() == {"0-1d": 1, "1-3d": 2, "3-7d": 0, "7-14d": 0, "14-30d": 0, "30d+": 1}
