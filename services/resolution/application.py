@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,9 +19,11 @@ from services.resolution.domain import Case
 from services.resolution.domain.content_check import check_content
 from services.resolution.domain.errors import NotAllowed
 from services.resolution.domain.feedback import SurveyToken, UnknownSurvey, token_hash
+from services.resolution.domain.follow_up import LowScore
 from services.resolution.domain.language import ComplaintLanguage, known
 from services.resolution.erasure import ErasureUseCases
 from services.resolution.evidence_store import EvidenceStore, TamperedEvidence
+from services.resolution.follow_ups import FollowUpUseCases
 from services.resolution.personal import PersonalData
 from services.resolution.policy_files import Policies
 
@@ -39,6 +41,9 @@ class Rules:
     reopen_window: timedelta = timedelta(days=30)
     survey_ttl: timedelta = timedelta(days=7)
     survey_base_url: str = "http://127.0.0.1:8004/v1/surveys"
+    survey_delay: timedelta = timedelta(hours=24)  # after the resolution notice
+    low_score: LowScore = field(default_factory=LowScore)
+    follow_up_due: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,9 @@ class IssuedSurvey:
     expires_at: datetime
 
 
-class ResolutionApplication(DecisionUseCases, ErasureUseCases, ServiceApplication):
+class ResolutionApplication(
+    DecisionUseCases, ErasureUseCases, FollowUpUseCases, ServiceApplication
+):
     """Works complaints from an open case to a closed one."""
 
     def __init__(
@@ -286,11 +293,17 @@ class ResolutionApplication(DecisionUseCases, ErasureUseCases, ServiceApplicatio
     def answer_survey(
         self, *, token: str, csat: int, nps: int | None, comment: str | None
     ) -> None:
-        """The customer's answer; a resolved case with a known root cause then closes."""
+        """The customer's answer; a low one opens a follow-up (回访) for the owner, otherwise a
+        resolved case with a known root cause then closes."""
         case = self.survey_case(token)
         now = self.clock()
         case.answer_survey(token_hash=token_hash(token), csat=csat, nps=nps, comment=comment,
                            at=now)
+        case.follow_up_if_low(
+            survey_id=case.survey_by_hash(token_hash(token)).survey_id, csat=csat, nps=nps,
+            low=self.rules.low_score, task_id=str(uuid.uuid4()),
+            due_in=self.rules.follow_up_due, at=now,
+        )
         if case.may_close_automatically():
             case.close_automatically(at=now)
         self.save(case)

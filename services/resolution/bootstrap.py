@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
@@ -12,12 +13,15 @@ from runtime import logs
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
+from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
 from runtime.vault import KeyVault
 from services.resolution import api, handlers, metrics, published
 from services.resolution.application import ResolutionApplication, Rules, utcnow
 from services.resolution.autoclose import AutoCloser
 from services.resolution.config import ResolutionSettings
+from services.resolution.domain.follow_up import LowScore
+from services.resolution.due_work import DueWork
 from services.resolution.evidence_store import EvidenceStore
 from services.resolution.personal import PersonalData
 from services.resolution.policy_files import Policies
@@ -42,6 +46,10 @@ def bootstrap(
             reopen_window=timedelta(days=settings.reopen_window_days),
             survey_ttl=timedelta(hours=settings.survey_ttl_hours),
             survey_base_url=settings.survey_base_url,
+            survey_delay=timedelta(hours=settings.survey_delay_hours),
+            low_score=LowScore(csat_max=settings.survey_low_csat_max,
+                               nps_max=settings.survey_low_nps_max),
+            follow_up_due=timedelta(hours=settings.follow_up_due_hours),
         ),
         clock=clock,
     )
@@ -61,6 +69,17 @@ def bootstrap(
         app, projections, silence=settings.auto_close_silence,
         interval_s=settings.auto_close_interval_s, on_saved=runtime.relay.wake,
     )
+    due_work = DueWork(
+        app, projections, interval_s=settings.due_work_interval_s, on_saved=runtime.relay.wake,
+        lease=lease_for(service=settings.service, task="due-work",
+                        database_url=settings.event_store_url, data_dir=settings.data_dir),
+    )
+
+    @contextlib.asynccontextmanager
+    async def timers() -> AsyncIterator[None]:
+        async with autocloser.running(), due_work.running():
+            yield
+
     routers = api.build_routers(
         app, projections, on_saved=runtime.relay.wake,
         pii_log=PiiAccessLog.from_url(settings.event_store_url),
@@ -68,6 +87,6 @@ def bootstrap(
     )
     http = create_http_app(
         runtime, title="Complaint resolution", routers=routers,
-        extra_lifespan=autocloser.running,
+        extra_lifespan=timers,
     )
     return http, runtime

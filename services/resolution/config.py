@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import Field
+
 from runtime.settings import Settings
 
 PACKAGE = Path(__file__).resolve().parent
@@ -30,6 +32,14 @@ class ResolutionSettings(Settings):
     reopen_window_days: float = 30
     auto_close_silence_hours: float = 7 * 24
     auto_close_interval_s: float = 60
+    # The survey goes out by itself this long after the resolution notice.
+    survey_delay_hours: float = Field(24, ge=0)
+    # A low answer (CSAT or NPS at most these) opens a follow-up (回访) due in FOLLOW_UP_DUE_HOURS.
+    survey_low_csat_max: int = Field(2, ge=0, le=5)
+    survey_low_nps_max: int = Field(6, ge=-1, le=10)
+    follow_up_due_hours: float = Field(24, gt=0)
+    # How often overdue tasks and due surveys are looked for (on the replica with the lease).
+    due_work_interval_s: float = Field(60, gt=0)
 
     @property
     def evidence_dir(self) -> Path:

@@ -168,6 +168,15 @@ ZH: Mapping[str, str] = {
     "this survey was answered already": "此调查已作答",
     "this survey has expired": "此调查已过期",
     "this survey was revoked": "此调查已撤回",
+    # Follow-ups (回访) and overdue tasks
+    "no follow-up is open for this survey": "此调查没有待处理的回访",
+    "no follow-up {task_id}": "没有回访 {task_id}",
+    "{task_id} was completed already": "{task_id} 已完成",
+    "the follow-up {task_id} of a low survey score is still open":
+        "低分调查的回访 {task_id} 尚未完成",
+    "no open task {task_id}": "没有未完成的任务 {task_id}",
+    "{task_id} is due at {due_at}": "{task_id} 的截止时间为 {due_at}",
+    "{task_id} was reported overdue already": "{task_id} 已报告逾期",
     "a revocation needs a reason": "撤回需要说明理由",
     "csat is from 1 to 5": "满意度评分为 1 到 5",
     "nps is from 0 to 10": "推荐度评分为 0 到 10",

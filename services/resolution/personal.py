@@ -19,6 +19,7 @@ from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.communication import CommunicationMixin
 from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
+from services.resolution.domain.follow_up import FollowUpMixin
 from services.resolution.domain.investigation import InvestigationMixin
 from services.resolution.domain.proposals import ProposalsMixin
 
@@ -36,6 +37,7 @@ SEALED_FIELDS: dict[type, tuple[str, ...]] = {
     FeedbackMixin.FeedbackReceived: ("comment",),
     FeedbackMixin.SurveyRevoked: ("reason",),
     ExecutionMixin.TaskCompleted: ("note",),
+    FollowUpMixin.FollowUpCompleted: ("note",),
     ProposalsMixin.ResolutionProposed: ("description",),
     ProposalsMixin.ProposalApproved: ("comment",),
     ProposalsMixin.ProposalRejected: ("reason", "comment"),

@@ -1,4 +1,5 @@
-"""Read models folded from resolution's own event store: knowledge base, metrics, silence.
+"""Read models folded from resolution's own event store: knowledge base, metrics, silence,
+pending approvals, open tasks and surveys due.
 
 They follow the store's notification log, so they are rebuilt on start, see every replica's
 writes, and are caught up before each read.
@@ -11,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -20,7 +21,9 @@ from eventsourcing.utils import get_topic
 from services.resolution.domain import Case
 from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.communication import CommunicationMixin
+from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
+from services.resolution.domain.follow_up import FollowUpMixin
 from services.resolution.domain.proposals import ProposalsMixin
 from services.resolution.ranking import Corpus
 
@@ -82,13 +85,17 @@ class KnowledgeBase:
 
 @dataclass
 class Stats:
-    """Running counts for the metrics, and which cases have been quiet since when."""
+    """Running counts for the metrics; which cases have been quiet since when, which tasks are
+    open until when, and which cases were told their resolution and got no survey since."""
 
     proposals_by_kind: Counter[str] = field(default_factory=Counter)
     pending_approvals: dict[tuple[uuid.UUID, str], datetime] = field(default_factory=dict)
     reopens: int = 0
     csat: Counter[int] = field(default_factory=Counter)
     quiet_since: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    open_tasks: dict[tuple[uuid.UUID, str], datetime] = field(default_factory=dict)
+    told_without_survey: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    reported_overdue: set[tuple[uuid.UUID, str, datetime]] = field(default_factory=set)
 
 
 class Projections:
@@ -111,6 +118,12 @@ class Projections:
             FeedbackMixin.FeedbackReceived: self._feedback,
             ClosureMixin.ComplaintClosed: self._closed,
             ClosureMixin.ComplaintReopened: self._reopened,
+            ExecutionMixin.TaskAssigned: self._task_opened,
+            ExecutionMixin.TaskCompleted: self._task_done,
+            ExecutionMixin.ResolutionExecuted: self._executed,
+            FollowUpMixin.FollowUpOpened: self._task_opened,
+            FollowUpMixin.FollowUpCompleted: self._task_done,
+            FollowUpMixin.DeadlineMissed: self._overdue,
         }
         self._topics = [get_topic(cls) for cls in self._folds]
 
@@ -141,6 +154,38 @@ class Projections:
     def _notified(self, e: Any) -> None:
         if str(e.kind) in ("resolution", "survey"):
             self.stats.quiet_since[e.originator_id] = e.at
+        if str(e.kind) == "resolution":
+            self.stats.told_without_survey[e.originator_id] = e.at
+        elif str(e.kind) == "survey":
+            self.stats.told_without_survey.pop(e.originator_id, None)
+
+    def _task_opened(self, e: Any) -> None:
+        self.stats.open_tasks[(e.originator_id, e.task_id)] = e.due_at
+
+    def _task_done(self, e: Any) -> None:
+        self.stats.open_tasks.pop((e.originator_id, e.task_id), None)
+        self.stats.reported_overdue -= {
+            r for r in self.stats.reported_overdue if r[:2] == (e.originator_id, e.task_id)}
+
+    def _overdue(self, e: Any) -> None:
+        self.stats.reported_overdue.add((e.originator_id, e.task_id, e.due_at))
+
+    def overdue_unreported(self, now: datetime) -> list[tuple[uuid.UUID, str]]:
+        """Open tasks past their due time whose miss was not reported yet."""
+        self.catch_up()
+        with self._lock:
+            return [key for key, due in self.stats.open_tasks.items()
+                    if now >= due and (*key, due) not in self.stats.reported_overdue]
+
+    def surveys_due(self, now: datetime, delay: timedelta) -> list[uuid.UUID]:
+        """Cases told their resolution at least `delay` ago that got no survey since."""
+        self.catch_up()
+        with self._lock:
+            return [case_id for case_id, told in self.stats.told_without_survey.items()
+                    if now - told >= delay]
+
+    def _executed(self, e: Any) -> None:
+        self.stats.told_without_survey.pop(e.originator_id, None)  # to be told anew
 
     def _spoke(self, e: Any) -> None:
         self.stats.quiet_since.pop(e.originator_id, None)
@@ -151,6 +196,11 @@ class Projections:
 
     def _closed(self, e: Any) -> None:
         self._spoke(e)
+        self.stats.told_without_survey.pop(e.originator_id, None)
+        for key in [k for k in self.stats.open_tasks if k[0] == e.originator_id]:
+            del self.stats.open_tasks[key]
+        self.stats.reported_overdue -= {
+            r for r in self.stats.reported_overdue if r[0] == e.originator_id}
         for key in [k for k in self.stats.pending_approvals if k[0] == e.originator_id]:
             del self.stats.pending_approvals[key]
         case = self.app.repository.get(e.originator_id, version=e.originator_version)
@@ -158,5 +208,6 @@ class Projections:
 
     def _reopened(self, e: Any) -> None:
         self.stats.reopens += 1
+        self.stats.told_without_survey.pop(e.originator_id, None)
         case = self.app.repository.get(e.originator_id, version=e.originator_version)
         self.knowledge.reopened(case.complaint_id)

@@ -15,6 +15,7 @@ from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.communication import CommunicationMixin
 from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
+from services.resolution.domain.follow_up import FollowUpMixin
 from services.resolution.domain.investigation import InvestigationMixin
 from services.resolution.domain.proposals import ProposalsMixin
 
@@ -92,6 +93,14 @@ MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
         "survey_id": e.survey_id, "revoked_by": e.by, "reason": e.reason}),
     FeedbackMixin.FeedbackReceived: _contract(c.FeedbackReceived, lambda e: {
         "csat": e.csat, "nps": e.nps, "comment": e.comment}),
+    FollowUpMixin.FollowUpOpened: _contract(c.FollowUpOpened, lambda e: {
+        "task_id": e.task_id, "survey_id": e.survey_id, "assignee": e.assignee,
+        "owner_queue": e.owner_queue, "due_at": e.due_at}),
+    FollowUpMixin.FollowUpCompleted: _contract(c.FollowUpCompleted, lambda e: {
+        "task_id": e.task_id, "outcome": e.outcome, "completed_by": e.by, "note": e.note}),
+    FollowUpMixin.DeadlineMissed: _contract(c.TaskDeadlineMissed, lambda e: {
+        "task_id": e.task_id, "proposal_id": e.proposal_id, "assignee": e.assignee,
+        "due_at": e.due_at}),
     ClosureMixin.ComplaintClosed: _contract(c.ComplaintClosed, lambda e: {
         "closed_by": e.by, "root_cause_category": e.category, "why_chain": tuple(e.why_chain),
         "root_cause_taxonomy_version": e.taxonomy_version, "root_cause_detail": e.detail,

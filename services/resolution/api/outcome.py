@@ -58,6 +58,13 @@ class Answer(BaseModel):
     comment: str | None = Field(None, max_length=2_000)
 
 
+class FollowUpDoneRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(None, min_length=1, max_length=2_000,
+                             description="What the customer said on the follow-up")
+
+
 class RootCauseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -126,6 +133,20 @@ def build_router(app: ResolutionApplication, *, route_class: type) -> APIRouter:
                  summary="Answer the survey: CSAT 1-5, NPS 0-10, comment (once, before expiry)")
     def answer_survey(token: Token, body: Answer) -> None:
         app.answer_survey(token=token, csat=body.csat, nps=body.nps, comment=body.comment)
+
+    @router.post("/surveys/{token}/acceptance", status_code=ok, tags=["feedback"],
+                 summary="After a low score, the customer accepts the outcome: the follow-up "
+                 "ends and the case may close")
+    def accept_outcome(token: Token) -> None:
+        app.accept_outcome(token=token)
+
+    @router.post("/cases/{complaint_id}/follow-ups/{task_id}/completion", status_code=ok,
+                 tags=["feedback"],
+                 summary="The follow-up (回访) of a low score is done; the case may close")
+    def complete_follow_up(complaint_id: ComplaintId, task_id: SurveyId,
+                           body: FollowUpDoneRequest, who: Principal = worker) -> None:
+        app.complete_follow_up(complaint_id=complaint_id, task_id=task_id, by=who.sub,
+                               note=body.note)
 
     @router.post("/cases/{complaint_id}/root-cause", status_code=ok, tags=["closure"],
                  summary="Record the root cause: a category and the why-chain")

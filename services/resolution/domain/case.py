@@ -20,6 +20,7 @@ from services.resolution.domain.communication import CommunicationMixin, check_t
 from services.resolution.domain.errors import Conflicted, NotAllowed, WrongState
 from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
+from services.resolution.domain.follow_up import FollowUpMixin
 from services.resolution.domain.investigation import InvestigationMixin
 from services.resolution.domain.proposals import ProposalsMixin
 
@@ -32,7 +33,7 @@ class CaseStatus(StrEnum):
 
 class Case(
     CommunicationMixin, InvestigationMixin, ProposalsMixin, ExecutionMixin, FeedbackMixin,
-    ClosureMixin,
+    FollowUpMixin, ClosureMixin,
 ):
     """The work on one complaint, owned by a queue and, once picked, an agent."""
 
@@ -66,6 +67,7 @@ class Case(
         self._init_proposals()
         self._init_execution()
         self._init_feedback()
+        self._init_follow_up()
         self._init_closure()
 
     @property

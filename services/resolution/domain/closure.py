@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.resolution.domain.communication import SYSTEM, check_text
 from services.resolution.domain.errors import Invalid, WrongState
+from services.resolution.domain.follow_up import FollowUpOpen
 from services.resolution.domain.root_causes import CODE, RootCauseTaxonomy
 
 CATEGORY = re.compile(CODE)
@@ -91,18 +92,23 @@ class ClosureMixin(Aggregate):
         self._close(by, cause, exception_reason, automatic=False, at=at)
 
     def check_resolved(self) -> None:
-        """Raise unless a resolution was executed and the customer told about it."""
+        """Raise unless a resolution was executed, the customer told about it and no
+        follow-up of a low score is open."""
         if self.executed_proposal_id is None:
             raise NoExecutedResolution("no resolution was executed")
         if self.resolution_notified_at is None:
             raise CustomerNotNotified("the customer was not told about the resolution")
+        if self.open_follow_up is not None:
+            raise FollowUpOpen("the follow-up {task_id} of a low survey score is still open",
+                               task_id=self.open_follow_up.task_id)
 
     def may_close_automatically(self) -> bool:
-        """Resolved, told, root cause known, not waiting on the customer, still open."""
+        """Resolved, told, root cause known, not waiting on the customer, no follow-up open,
+        still open."""
         return (
             not self.is_closed and self.executed_proposal_id is not None
             and self.resolution_notified_at is not None and self.root_cause is not None
-            and self.waiting_since is None
+            and self.waiting_since is None and self.open_follow_up is None
         )
 
     def close_automatically(self, *, at: datetime) -> None:

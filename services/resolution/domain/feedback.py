@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate, event
 
@@ -31,6 +31,7 @@ class Survey:
     csat: int | None = None
     nps: int | None = None
     revoked_at: datetime | None = None
+    issued_at: datetime | None = None
 
     def is_open(self, at: datetime) -> bool:
         """Whether the customer may still answer it."""
@@ -101,6 +102,15 @@ class FeedbackMixin(Aggregate):
             survey_id=survey.survey_id, csat=csat, nps=nps, comment=comment, at=at
         )
 
+    def survey_due(self, *, at: datetime, delay: timedelta) -> bool:
+        """Whether a survey should go out by itself: `delay` after the resolution notice,
+        none sent since, the case still open."""
+        told = self.resolution_notified_at
+        if told is None or self.is_closed or at - told < delay:
+            return False
+        return not any(s.issued_at is not None and s.issued_at >= told
+                       for s in self.surveys.values())
+
     def survey_by_hash(self, token_hash: str) -> Survey:
         """The survey this token hash opens (UnknownSurvey)."""
         for survey in self.surveys.values():
@@ -112,7 +122,7 @@ class FeedbackMixin(Aggregate):
     def _survey_issued(
         self, *, survey_id: str, token_hash: str, expires_at: datetime, at: datetime
     ) -> None:
-        self.surveys[survey_id] = Survey(survey_id, token_hash, expires_at)
+        self.surveys[survey_id] = Survey(survey_id, token_hash, expires_at, issued_at=at)
 
     @event("SurveyRevoked")
     def _survey_revoked(self, *, survey_id: str, by: str, reason: str, at: datetime) -> None:

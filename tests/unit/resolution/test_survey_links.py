@@ -115,7 +115,7 @@ def test_reopening_revokes_the_surveys_still_open(
 ) -> None:
     resolve(client, opened)
     answered, still_open = issue(client, opened), issue(client, opened)
-    ok(client.post(f"/v1/surveys/{token_of(answered)}", json={"csat": 2}))  # closes the case
+    ok(client.post(f"/v1/surveys/{token_of(answered)}", json={"csat": 4}))  # closes the case
 
     ok(client.post(f"/v1/cases/{opened}/reopening", headers=as_("sup-1"),
                    json={"reason": "Charged again"}))
