@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from contracts import analytics, dispatch, inbound, intake, resolution, sla
+from contracts import analytics, dispatch, inbound, intake, notify, resolution, sla
 from contracts.envelope import DomainEvent, Envelope, schema_uri
 from contracts.topics import (
     ANALYTICS_EVENTS,
@@ -16,6 +16,7 @@ from contracts.topics import (
     DISPATCH_EVENTS,
     INBOUND,
     INTAKE_EVENTS,
+    NOTIFY_EVENTS,
     RESOLUTION_EVENTS,
     SLA_EVENTS,
     TopicSpec,
@@ -29,6 +30,7 @@ TOPIC_EVENTS: Mapping[TopicSpec, tuple[type[DomainEvent], ...]] = MappingProxyTy
     SLA_EVENTS: sla.EVENTS,
     RESOLUTION_EVENTS: resolution.EVENTS,
     ANALYTICS_EVENTS: analytics.EVENTS,
+    NOTIFY_EVENTS: notify.EVENTS,
     DEAD_LETTER: (),
 })
 

@@ -51,6 +51,10 @@ RESOLUTION_EVENTS = TopicSpec(
 ANALYTICS_EVENTS = TopicSpec(
     "analytics.events.v1", "alert dimension", "analytics", "Analytics alerts (spikes)."
 )
+NOTIFY_EVENTS = TopicSpec(
+    "notify.events.v1", "complaint id", "notify",
+    "Delivery records of notifications: channel, recipient, outcome; no message bodies.",
+)
 DEAD_LETTER = TopicSpec(
     "deadletter.v1", "original message key", "any consumer",
     "Messages that could not be processed, with the reason and where they came from.",
@@ -60,4 +64,4 @@ DEAD_LETTER = TopicSpec(
 DOMAIN_TOPICS: tuple[TopicSpec, ...] = (
     INTAKE_EVENTS, DISPATCH_EVENTS, SLA_EVENTS, RESOLUTION_EVENTS, ANALYTICS_EVENTS,
 )
-ALL_TOPICS: tuple[TopicSpec, ...] = (INBOUND, *DOMAIN_TOPICS, DEAD_LETTER)
+ALL_TOPICS: tuple[TopicSpec, ...] = (INBOUND, *DOMAIN_TOPICS, NOTIFY_EVENTS, DEAD_LETTER)

@@ -1,0 +1,80 @@
+"""Manager dashboards from analytics' reports: a chart and its table per report, each as CSV
+(analytics' own) and PNG (drawn in the browser from the SVG), and a printable monthly report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import Response
+
+from services.console.charts import BY_NAME, CHARTS, bar_svg
+from services.console.upstream import NotFound, Refused
+from services.console.web import Console, Visit
+
+
+def month_window(month: str | None, today: datetime) -> tuple[str, datetime, datetime]:
+    """`YYYY-MM` (default: this month) and its first instant and the next month's, UTC."""
+    try:
+        start = datetime.strptime(month or f"{today:%Y-%m}", "%Y-%m").replace(tzinfo=UTC)
+    except ValueError as error:
+        raise HTTPException(422, "month is YYYY-MM") from error
+    end = start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1)
+    return f"{start:%Y-%m}", start, end
+
+
+def build_router(console: Console, visit: Any) -> APIRouter:
+    """/dashboard, /dashboard/{chart}.csv, /report."""
+    router = APIRouter(tags=["managers"])
+    Page = Annotated[Visit, Depends(visit)]
+
+    def panels(page: Visit, window: dict[str, str]) -> tuple[list[dict], Any, int | None]:
+        analytics = page.api("analytics")
+        shown, as_of = [], None
+        for chart in CHARTS:
+            try:
+                report = analytics.get(chart.path, params=chart.params | window)
+            except (NotFound, Refused) as problem:
+                shown.append({"chart": chart, "error": str(problem), "rows": [], "svg": ""})
+                continue
+            as_of = as_of or report.get("data_as_of")
+            points = chart.points(report["rows"])
+            shown.append({"chart": chart, "rows": report["rows"], "points": points,
+                          "svg": bar_svg(points, title=page.t(f"chart_{chart.name}"),
+                                         percent=chart.percent)})
+        total = analytics.get("/v1/analytics/complaints/count")["received"] if not window \
+            else sum(int(r.get("complaints") or 0) for r in shown[0]["rows"])
+        return shown, as_of, total
+
+    @router.get("/dashboard", summary="Manager dashboards")
+    def dashboard(page: Page):
+        page.require_sign_in()
+        try:
+            shown, as_of, total = panels(page, {})
+        except Refused as refusal:
+            return page.render("message.html", status_code=refusal.status,
+                               title=page.t("forbidden"), text=refusal.detail)
+        return page.render("dashboard.html", panels=shown, as_of=as_of, total=total,
+                           month=None)
+
+    @router.get("/dashboard/{name}.csv", summary="A chart's data as CSV")
+    def chart_csv(page: Page, name: str):
+        page.require_sign_in()
+        chart = BY_NAME.get(name)
+        if chart is None:
+            raise HTTPException(404)
+        answer = page.api("analytics").call("GET", chart.path,
+                                            params=chart.params | {"format": "csv"})
+        return Response(answer.content, media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+    @router.get("/report", summary="The monthly report, printable to PDF")
+    def monthly(page: Page, month: str | None = None):
+        page.require_sign_in()
+        label, start, end = month_window(month, datetime.now(UTC))
+        shown, as_of, total = panels(page, {"from": start.isoformat(), "to": end.isoformat()})
+        return page.render("dashboard.html", panels=shown, as_of=as_of, total=total,
+                           month=label)
+
+    return router
