@@ -28,10 +28,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     HTTP_HOST=0.0.0.0 \
     DATA_DIR=/var/lib/complaints
 # Numeric uid/gid so that Kubernetes' runAsNonRoot can verify the user without /etc/passwd.
+# The two directories belong to it, so named volumes mounted there (compose) are its too.
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin app \
- && install -d -o 10001 -g 10001 -m 0750 /var/lib/complaints
+ && install -d -o 10001 -g 10001 -m 0750 /var/lib/complaints \
+ && install -d -o 10001 -g 10001 -m 0750 /var/lib/complaints-auth
 COPY --from=build /opt/venv /opt/venv
 # An empty, root-owned working directory: nothing on the import path but the installed packages.
 WORKDIR /app

@@ -6,12 +6,20 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from pathlib import Path
 
 from prometheus_client import REGISTRY
 
 # Prefixes of the platform's own metrics: a PromQL token starting with one names a metric.
 OURS = ("consumer_", "outbox_", "dead_letters", "sla_", "analytics_", "auth_", "dispatch_",
         "intake_", "rate_limited", "pii_", "http_", "resolution_")
+ROOT = Path(__file__).resolve().parents[3]
+# Custom collectors (prometheus_client.core's *MetricFamily) register nothing at import: their
+# families are read from the source, with the series names each kind exposes.
+FAMILY = re.compile(
+    r'\b(Counter|Gauge|Histogram|GaugeHistogram|Summary)MetricFamily\(\s*"([a-z_0-9]+)"')
+SUFFIXES = {"Counter": ("_total",), "Gauge": ("",), "Histogram": ("_bucket", "_sum", "_count"),
+            "GaugeHistogram": ("_bucket", "_gsum", "_gcount"), "Summary": ("_sum", "_count")}
 # Series Prometheus itself makes for every scrape target, with their labels.
 SCRAPE_SERIES = {"up": ("job", "instance")}
 
@@ -25,7 +33,30 @@ def exported_metrics() -> dict[str, tuple[str, ...]]:
             importlib.import_module(module.name)
     ours = {name: tuple(getattr(collector, "_labelnames", ()))
             for name, collector in REGISTRY._names_to_collectors.items()}
-    return {**ours, **SCRAPE_SERIES}
+    return {**ours, **collected_families(), **SCRAPE_SERIES}
+
+
+def collected_families() -> dict[str, tuple[str, ...]]:
+    """The series of the services' custom collectors, with their label names."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in (ROOT / "services").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for match in FAMILY.finditer(source):
+            kind, name = match.groups()
+            labels = re.search(r"labels=\[([^\]]*)\]", _call(source, match.end()))
+            names = tuple(re.findall(r'"([a-z_0-9]+)"', labels.group(1))) if labels else ()
+            found.update({f"{name}{suffix}": names for suffix in SUFFIXES[kind]})
+    return found
+
+
+def _call(source: str, start: int) -> str:
+    """The arguments of the call whose first argument ends at `start`, up to its `)`."""
+    depth = 1
+    for end in range(start, len(source)):
+        depth += {"(": 1, ")": -1}.get(source[end], 0)
+        if depth == 0:
+            return source[start:end]
+    return source[start:]
 
 
 def metrics_in(expr: str) -> set[str]:

@@ -20,6 +20,9 @@ DOCKERFILE = REPO / "Dockerfile"
 
 SERVICES = sorted(path.parent.name for path in (REPO / "services").glob("*/__main__.py"))
 TOPICS_COMMAND = ["python", "-m", "deploy.local.topics"]
+# What runs the platform's image besides the services: the audit API and the one-shot jobs.
+AUDIT_COMMAND = ["python", "-m", "audit", "serve"]
+AUTH_DIR = "/var/lib/complaints-auth"
 APP_IMAGE_COMPOSE = "complaint-platform:local"
 APP_IMAGE_K8S = "complaint-platform:0.1.0"
 SECRET_EXAMPLE = "secret.example.yaml"
@@ -31,6 +34,8 @@ INFRA_IMAGES = {
     "apache/kafka:3.9.1": ("KAFKA_", "CLUSTER_ID"),
     "postgres:16": ("POSTGRES_",),
     "clickhouse/clickhouse-server:25.8": ("CLICKHOUSE_",),
+    "prom/prometheus:v3.5.0": (),
+    "grafana/grafana:12.1.1": ("GF_",),
 }
 
 
