@@ -25,7 +25,9 @@ class Translator:
         if to_contract is None:
             return None
         payload = to_contract(stored)
-        subject = str(getattr(payload, "complaint_id", stored.originator_id))
+        # An event about no one complaint (notify's record of a spike alert) is keyed by its
+        # aggregate.
+        subject = str(getattr(payload, "complaint_id", None) or stored.originator_id)
         cause = getattr(stored, "cause", None)
         return wrap(
             payload,

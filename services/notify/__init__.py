@@ -1,0 +1,1 @@
+"""notify: tells the right people, and the customer, about a complaint's events, exactly once."""
