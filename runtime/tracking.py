@@ -4,7 +4,8 @@ A token is the complaint id and the token's expiry sealed with AES-SIV under the
 secret key (deterministic authenticated encryption): it reveals nothing of the id, needs no
 storage, cannot be altered without failing authentication, and is the same every time the
 complaint is asked for again, as its expiry counts from when intake recorded the complaint
-(an idempotent repeat gets the same token). Every replica must share the key
+(an idempotent repeat gets the same token). Every replica of intake (which issues tokens) and of
+resolution (which answers the customer's progress with them) must share the key
 (TRACKING_SECRET).
 
 The encoding is canonical: unpadded base64url of exactly 40 bytes, and a string that does not
@@ -82,7 +83,8 @@ def _encode(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def tracking_key(secret: str | None, key_file: Path) -> bytes:
+def tracking_key(secret: str | None, key_file: Path, *, variable: str = "TRACKING_SECRET"
+                 ) -> bytes:
     """The configured secret, else a random key kept in `key_file` (one machine only)."""
     if secret:
         return secret.encode()
@@ -102,7 +104,7 @@ def tracking_key(secret: str | None, key_file: Path) -> bytes:
     finally:
         draft.unlink()
     log.warning(
-        "TRACKING_SECRET is not set: tracking tokens use the key in %s; set one TRACKING_SECRET "
-        "on every replica", key_file,
+        "%s is not set: the key in %s is used; set one %s on every replica", variable,
+        key_file, variable,
     )
     return key_file.read_bytes()

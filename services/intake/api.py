@@ -20,6 +20,7 @@ from runtime.auth.pii_log import PiiAccessLog, disclose
 from runtime.auth.quota import FilingQuota
 from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
+from runtime.tracking import TrackingTokens
 from services.intake.application import IntakeApplication
 from services.intake.channel_api import build_channel_router
 from services.intake.customer_ids import normalise_customer_id
@@ -27,7 +28,6 @@ from services.intake.domain import CUSTOMER_ID, Complaint, ErasureReason, Submis
 from services.intake.filing import Accepted, Filer
 from services.intake.metrics import BATCH_SIZE
 from services.intake.refusals import count, field_errors, refuse
-from services.intake.tracking import TrackingTokens
 
 Filing = Annotated[Principal, Depends(require(Scope.COMPLAINTS_FILE))]
 STATUS = "The complaint's lifecycle status, the same on every service (contracts.lifecycle)"

@@ -19,6 +19,7 @@ from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
+from runtime.tracking import TrackingTokens, tracking_key
 from runtime.vault import KeyVault
 from services.intake import api, handlers, published, refusals
 from services.intake.application import IntakeApplication, utcnow
@@ -29,7 +30,6 @@ from services.intake.dead_letters import SealedSubmissions
 from services.intake.inbound_purge import InboundPurge
 from services.intake.retention import RetentionJob
 from services.intake.retention_policy import load_policy
-from services.intake.tracking import TrackingTokens, tracking_key
 from services.intake.understanding import DuplicatePolicy
 
 

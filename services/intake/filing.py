@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from runtime.auth import Principal, Role
 from runtime.auth.quota import FilingQuota
+from runtime.tracking import TrackingTokens
 from services.intake.application import IntakeApplication
 from services.intake.domain import Submission
-from services.intake.tracking import TrackingTokens
 
 
 class Accepted(BaseModel):

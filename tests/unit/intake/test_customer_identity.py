@@ -18,6 +18,7 @@ from runtime.auth import Principal, Role
 from runtime.auth.db import SqliteDatabase
 from runtime.auth.quota import FilingQuota, QuotaExceeded
 from runtime.eventstore import Cause, persistence_env
+from runtime.tracking import TrackingTokens
 from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
 from services.intake.classification import Classifier
@@ -25,7 +26,6 @@ from services.intake.domain import Customer, Submission
 from services.intake.filing import Filer
 from services.intake.handlers import file_submission
 from services.intake.identity import ContactKind, ContactPoint, CustomerIdentity
-from services.intake.tracking import TrackingTokens
 from services.intake.understanding import DuplicatePolicy
 
 WINDOW = timedelta(hours=72)

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
+from runtime.tracking import Tracked, TrackingTokens
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.domain import MAX_TEXT_LENGTH
-from services.intake.tracking import Tracked, TrackingTokens
 
 SAMPLES = Path(__file__).parent / "samples"
 VALID = {
