@@ -21,7 +21,7 @@ from services.console.config import ConsoleSettings
 from services.console.session import Sealer, key_from
 from services.console.upstream import SignedOut
 from services.console.viewing import zone
-from services.console.web import Console, SignInFirst, Visit, local_path
+from services.console.web import Console, SignInFirst, current_visit, local_path
 
 STATIC = Path(__file__).with_name("static")
 # Pages load nothing from elsewhere (no CDN); forms post only here; never framed.
@@ -74,13 +74,10 @@ def bootstrap(settings: ConsoleSettings) -> FastAPI:
     console = Console.build(settings, Sealer(key_from(settings.console_secret,
                                                       settings.data_dir)), runtime.client)
 
-    def visit(request: Request) -> Visit:
-        return Visit(console, request)
-
-    routers = [signin.build_router(console, visit), customer_pages.build_router(console, visit),
-               work_pages.build_router(console, visit), staff_pages.build_router(console, visit),
-               dashboard_pages.build_router(console, visit)]
+    routers = [module.build_router(console) for module in (
+        signin, customer_pages, work_pages, staff_pages, dashboard_pages)]
     api = create_http_app(runtime, title="Complaint console", routers=routers)
+    api.state.console = console
     api.add_middleware(SecurityHeaders)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -105,11 +102,11 @@ def bootstrap(settings: ConsoleSettings) -> FastAPI:
 
     @api.exception_handler(404)
     def not_found(request: Request, error: HTTPException) -> Response:
-        return visit(request).render("not_found.html", status_code=404)
+        return current_visit(request).render("not_found.html", status_code=404)
 
     @api.exception_handler(403)
     def forbidden(request: Request, error: HTTPException) -> Response:
-        page = visit(request)
+        page = current_visit(request)
         return page.render("message.html", status_code=403, title=page.t("forbidden"),
                            text=str(error.detail))
 

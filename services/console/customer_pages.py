@@ -7,13 +7,13 @@ import hashlib
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 
 from runtime.auth.client_credentials import ClientCredentials
 from runtime.auth.issuer import DevIssuer
 from runtime.auth.roles import Role
 from services.console.upstream import NotFound, Refused, Upstream
-from services.console.web import Console, Visit
+from services.console.web import Console, Page
 
 STAGES = ("received", "assigned", "investigating", "resolved", "closed")
 MAX_ATTACHMENTS = 5
@@ -34,11 +34,10 @@ def stage_index(status: str) -> int:
     return order.get(status, 0)
 
 
-def build_router(console: Console, visit: Any) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """/, /file, /track/{token}, /survey/{token}."""
     router = APIRouter(tags=["customers"])
     settings = console.settings
-    Page = Annotated[Visit, Depends(visit)]
     credentials = (ClientCredentials(settings.filing_token_url,
                                      client_id=settings.filing_client_id,
                                      client_secret=settings.filing_client_secret)

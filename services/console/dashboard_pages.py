@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
 from services.console.charts import BY_NAME, CHARTS, bar_svg
 from services.console.upstream import NotFound, Refused
-from services.console.web import Console, Visit
+from services.console.web import Console, Page, Visit
 
 
 def month_window(month: str | None, today: datetime) -> tuple[str, datetime, datetime]:
@@ -24,10 +24,9 @@ def month_window(month: str | None, today: datetime) -> tuple[str, datetime, dat
     return f"{start:%Y-%m}", start, end
 
 
-def build_router(console: Console, visit: Any) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """/dashboard, /dashboard/{chart}.csv, /report."""
     router = APIRouter(tags=["managers"])
-    Page = Annotated[Visit, Depends(visit)]
 
     def panels(page: Visit, window: dict[str, str]) -> tuple[list[dict], Any, int | None]:
         analytics = page.api("analytics")

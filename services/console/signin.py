@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jwt
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, status
+from fastapi import APIRouter, Form, HTTPException, Query, status
 
 from runtime.auth.issuer import DevIssuer
 from runtime.auth.roles import Role
-from services.console.web import Console, Visit, local_path
+from services.console.web import Console, Page, Visit, local_path
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,10 @@ def user_of(token: str) -> dict[str, Any]:
     return {key: claims.get(key) for key in ("sub", "tenant", "roles", "departments")}
 
 
-def build_router(console: Console, visit: Any) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """Sign-in, the OIDC callback and sign-out."""
     router = APIRouter(tags=["sign-in"])
     settings = console.settings
-    Page = Annotated[Visit, Depends(visit)]
 
     def start_session(page: Visit, token: str, expires_in: float) -> None:
         page.session.token, page.session.user = token, user_of(token)

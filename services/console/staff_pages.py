@@ -9,14 +9,13 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.console.upstream import NotFound, Refused
-from services.console.web import Console, Visit
+from services.console.web import Console, Page
 
 
 def verify_bundle(bundle: bytes) -> tuple[bool, str]:
@@ -32,10 +31,9 @@ def verify_bundle(bundle: bytes) -> tuple[bool, str]:
         return done.returncode == 0, (done.stdout or done.stderr).strip()
 
 
-def build_router(console: Console, visit: Any) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """/supervisor and /audit."""
     router = APIRouter(tags=["supervisors", "auditors"])
-    Page = Annotated[Visit, Depends(visit)]
 
     @router.get("/supervisor", summary="Queues, workload per agent, approvals, about to breach")
     def supervisor(page: Page):

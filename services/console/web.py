@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import httpx
-from fastapi import HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -99,6 +99,14 @@ class Visit:
         """Send a visitor to the sign-in page, back here afterwards."""
         if not self.session.signed_in:
             raise SignInFirst(self.request.url.path)
+
+
+def current_visit(request: Request) -> Visit:
+    """The dependency every page takes: this request as a Visit of the app's console."""
+    return Visit(request.app.state.console, request)
+
+
+Page = Annotated[Visit, Depends(current_visit)]
 
 
 class SignInFirst(Exception):

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
 from services.console import viewing
 from services.console.actions import ACTIONS, call_of, survey_token
 from services.console.timeline import timeline
 from services.console.upstream import NotFound, Refused
-from services.console.web import Console, Visit
+from services.console.web import Console, Page
 
 
 def optional(read: Any) -> Any:
@@ -30,10 +30,9 @@ def clocks_shown(clocks: dict[str, Any] | None, now: datetime) -> list[dict[str,
             for clock in (clocks or {}).get("clocks", [])]
 
 
-def build_router(console: Console, visit: Any) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """/work, /complaints/{id} and its actions."""
     router = APIRouter(tags=["agents"])
-    Page = Annotated[Visit, Depends(visit)]
 
     @router.get("/work", summary="The agent's workbench")
     def workbench(page: Page, ref: str = ""):
