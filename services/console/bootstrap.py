@@ -41,10 +41,12 @@ class ConsoleRuntime:
     """What create_http_app runs: one HTTP client to the services, open while serving."""
 
     settings: ConsoleSettings
+    transport: httpx.BaseTransport | None = None  # tests stand the services in
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
-        self.client = httpx.Client(timeout=self.settings.upstream_timeout_s)
+        self.client = httpx.Client(timeout=self.settings.upstream_timeout_s,
+                                   transport=self.transport)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -67,10 +69,11 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def bootstrap(settings: ConsoleSettings) -> FastAPI:
+def bootstrap(settings: ConsoleSettings,
+              transport: httpx.BaseTransport | None = None) -> FastAPI:
     """The console's app: pages, static files, /healthz, /readyz, /metrics."""
     logs.configure(settings.service, settings.log_level)
-    runtime = ConsoleRuntime(settings)
+    runtime = ConsoleRuntime(settings, transport)
     console = Console.build(settings, Sealer(key_from(settings.console_secret,
                                                       settings.data_dir)), runtime.client)
 
