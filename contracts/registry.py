@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from contracts import analytics, dispatch, inbound, intake, notify, resolution, sla
+from contracts import analytics, dispatch, inbound, intake, notify, resolution, sla, work
 from contracts.envelope import DomainEvent, Envelope, schema_uri
 from contracts.topics import (
     ANALYTICS_EVENTS,
@@ -19,6 +19,7 @@ from contracts.topics import (
     NOTIFY_EVENTS,
     RESOLUTION_EVENTS,
     SLA_EVENTS,
+    WORK_EVENTS,
     TopicSpec,
 )
 
@@ -31,6 +32,7 @@ TOPIC_EVENTS: Mapping[TopicSpec, tuple[type[DomainEvent], ...]] = MappingProxyTy
     RESOLUTION_EVENTS: resolution.EVENTS,
     ANALYTICS_EVENTS: analytics.EVENTS,
     NOTIFY_EVENTS: notify.EVENTS,
+    WORK_EVENTS: work.EVENTS,
     DEAD_LETTER: (),
 })
 

@@ -48,6 +48,9 @@ SLA_EVENTS = TopicSpec("sla.events.v1", "complaint id", "sla", "SLA domain event
 RESOLUTION_EVENTS = TopicSpec(
     "resolution.events.v1", "complaint id", "resolution", "Resolution domain events."
 )
+WORK_EVENTS = TopicSpec(
+    "work.events.v1", "complaint id", "work", "Work events: manual tags on complaints."
+)
 ANALYTICS_EVENTS = TopicSpec(
     "analytics.events.v1", "alert dimension", "analytics", "Analytics alerts (spikes)."
 )
@@ -64,4 +67,7 @@ DEAD_LETTER = TopicSpec(
 DOMAIN_TOPICS: tuple[TopicSpec, ...] = (
     INTAKE_EVENTS, DISPATCH_EVENTS, SLA_EVENTS, RESOLUTION_EVENTS, ANALYTICS_EVENTS,
 )
-ALL_TOPICS: tuple[TopicSpec, ...] = (INBOUND, *DOMAIN_TOPICS, NOTIFY_EVENTS, DEAD_LETTER)
+# People's own marks (work's tags) are not complaint facts: analytics does not fold them.
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    INBOUND, *DOMAIN_TOPICS, NOTIFY_EVENTS, WORK_EVENTS, DEAD_LETTER,
+)

@@ -1,0 +1,34 @@
+"""Events published by the work service on `work.events.v1`: people's own marks on complaints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from contracts.envelope import DomainEvent
+
+TAG = "Lower-case letters, digits, `-` and `_`, up to 40 characters, e.g. `vip-followup`"
+
+
+class ComplaintTagged(DomainEvent):
+    """Someone put a manual tag on a complaint (lists filter on it)."""
+
+    event_type = "complaint.tagged.v1"
+    complaint_id: str
+    tag: str = Field(description=TAG)
+    actor: str = Field(description="User id of who tagged it")
+    tagged_at: datetime
+
+
+class ComplaintUntagged(DomainEvent):
+    """Someone took a manual tag off a complaint."""
+
+    event_type = "complaint.untagged.v1"
+    complaint_id: str
+    tag: str = Field(description=TAG)
+    actor: str = Field(description="User id of who removed it")
+    untagged_at: datetime
+
+
+EVENTS: tuple[type[DomainEvent], ...] = (ComplaintTagged, ComplaintUntagged)
