@@ -36,6 +36,7 @@ COMMANDS = {
     "runtime/sealing.py": ["-m", "runtime.sealing"],
     "services/analytics/__main__.py": ["-m", "services.analytics"],
     "services/analytics/rebuild.py": ["-m", "services.analytics.rebuild"],
+    "services/console/__main__.py": ["-m", "services.console"],
     "services/dispatch/__main__.py": ["-m", "services.dispatch"],
     "services/dispatch/shadow.py": ["-m", "services.dispatch.shadow"],
     "services/intake/__main__.py": ["-m", "services.intake"],
