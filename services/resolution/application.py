@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +18,12 @@ from services.resolution.decisions import DecisionUseCases
 from services.resolution.domain import Case
 from services.resolution.domain.content_check import check_content
 from services.resolution.domain.errors import NotAllowed
-from services.resolution.domain.feedback import SurveyToken, UnknownSurvey, token_hash
+from services.resolution.domain.feedback import (
+    SurveyToken,
+    UnknownSurvey,
+    survey_token,
+    token_hash,
+)
 from services.resolution.domain.follow_up import LowScore
 from services.resolution.domain.language import ComplaintLanguage, known
 from services.resolution.erasure import ErasureUseCases
@@ -62,8 +67,10 @@ class ResolutionApplication(
     def __init__(
         self, *, policies: Policies, evidence: EvidenceStore, personal: PersonalData,
         rules: Rules = Rules(), clock: Callable[[], datetime] = utcnow, env: Any = None,
+        survey_key: bytes | None = None,
     ) -> None:
         super().__init__(env=env)
+        self.survey_key = survey_key or os.urandom(32)
         self.policies = policies
         self.evidence = evidence
         self.personal = personal
@@ -264,11 +271,12 @@ class ResolutionApplication(
     def issue_survey(self, *, complaint_id: str, channel: Channel, by: str) -> IssuedSurvey:
         """Send the customer a survey link with an unguessable token that expires; the link
         is returned to the caller only, never recorded nor published."""
-        token = secrets.token_urlsafe(32)
+        survey_id = str(uuid.uuid4())
+        token = survey_token(self.survey_key, survey_id)
         now = self.clock()
         issued = IssuedSurvey(
-            survey_id=str(uuid.uuid4()), token=token,
-            link=f"{self.rules.survey_base_url}/{token}", expires_at=now + self.rules.survey_ttl,
+            survey_id=survey_id, token=token, link=self.survey_link(survey_id),
+            expires_at=now + self.rules.survey_ttl,
         )
         case = self.get_case(complaint_id)
         case.issue_survey(
@@ -277,6 +285,12 @@ class ResolutionApplication(
         )
         self.save(case, SurveyToken(token_hash(token), complaint_id))
         return issued
+
+    def survey_link(self, survey_id: str) -> str:
+        """The customer's link to a survey: derived from its id under the service's survey
+        key, so a survey sent by the service itself reaches the customer too (by their
+        tracking link, or by whoever sends it with the same key)."""
+        return f"{self.rules.survey_base_url}/{survey_token(self.survey_key, survey_id)}"
 
     def revoke_survey(self, *, complaint_id: str, survey_id: str, by: str, reason: str) -> None:
         """Make a survey's link unusable before it is answered or expires."""

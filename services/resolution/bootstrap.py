@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from contracts.topics import RESOLUTION_EVENTS
 from runtime import logs
@@ -15,6 +16,7 @@ from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
+from runtime.tracking import TrackingTokens, tracking_key
 from runtime.vault import KeyVault
 from services.resolution import api, handlers, metrics, published
 from services.resolution.application import ResolutionApplication, Rules, utcnow
@@ -52,6 +54,9 @@ def bootstrap(
             follow_up_due=timedelta(hours=settings.follow_up_due_hours),
         ),
         clock=clock,
+        survey_key=tracking_key(_plain(settings.survey_secret),
+                                settings.data_dir / f"{settings.service}-survey.key",
+                                variable="SURVEY_SECRET"),
     )
     runtime = ServiceRuntime(
         settings=settings,
@@ -84,9 +89,15 @@ def bootstrap(
         app, projections, on_saved=runtime.relay.wake,
         pii_log=PiiAccessLog.from_url(settings.event_store_url),
         max_evidence_bytes=settings.evidence_max_bytes,
+        tracking=TrackingTokens(tracking_key(_plain(settings.tracking_secret),
+                                             settings.data_dir / "intake-tracking.key")),
     )
     http = create_http_app(
         runtime, title="Complaint resolution", routers=routers,
         extra_lifespan=timers,
     )
     return http, runtime
+
+
+def _plain(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret is not None else None

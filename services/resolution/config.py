@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from runtime.settings import Settings
 
@@ -29,6 +29,11 @@ class ResolutionSettings(Settings):
     max_body_bytes: int = 25 * 1024 * 1024 + 64 * 1024
     survey_ttl_hours: float = 7 * 24
     survey_base_url: str = "http://127.0.0.1:8004/v1/surveys"
+    # Survey links are derived from the survey's id with this key; unset: a key in DATA_DIR.
+    survey_secret: SecretStr | None = None
+    # Intake's tracking tokens open the customer's progress here: the same TRACKING_SECRET
+    # (unset: intake's key file in the shared DATA_DIR, one machine only).
+    tracking_secret: SecretStr | None = None
     reopen_window_days: float = 30
     auto_close_silence_hours: float = 7 * 24
     auto_close_interval_s: float = 60
