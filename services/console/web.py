@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 from fastapi import Depends, HTTPException, Request, status
@@ -48,7 +48,7 @@ class Visit:
         self.session = console.sealer.open(request.cookies.get(COOKIE))
         self.language = language_of(request.cookies.get("lang"),
                                     request.headers.get("accept-language"))
-        self.tz = viewing.zone(request.cookies.get("tz")).key
+        self.tz = viewing.zone(unquote(request.cookies.get("tz") or "")).key
         self.t = translator(self.language)
 
     @property

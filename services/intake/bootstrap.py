@@ -70,7 +70,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
                         per_day=settings.filing_quota_per_day)
     router = api.build_router(
         app, on_saved=runtime.relay.wake, on_erased=purge_inbound, pii_log=pii_log,
-        public_url=settings.public_url,
+        public_url=settings.public_url, progress_url=settings.progress_base_url.rstrip("/"),
         tracking=tracking, quota=quota, max_batch_items=settings.max_batch_items,
         max_concurrent_batches=settings.max_concurrent_batches,
     )

@@ -24,6 +24,10 @@ class IntakeSettings(Settings):
     tracking_secret: SecretStr | None = None
     # A tracking token works this many days after intake recorded the complaint (410 after).
     tracking_token_days: float = Field(400.0, gt=0)
+    # Where customers reach resolution (a proxy or ingress in production): a tracking answer's
+    # progress_url, the complaint's stage and what the customer was told, starts with it.
+    progress_base_url: str = Field("http://127.0.0.1:8004",
+                                   pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
     # taxonomy.yaml, severity.yaml and sentiment.yaml: reloaded when edited, no deploy needed.
     classification_rules_dir: Path = CLASSIFICATION
     classification_model: Path = CLASSIFICATION / "model.joblib"

@@ -127,3 +127,9 @@ def test_the_dashboard_shows_what_analytics_counts(stand_in):
     answer = client.get("/dashboard")
     assert 'data-testid="total-received">7<' in answer.text
     assert 'data-testid="satisfaction-csat_responses">3<' in answer.text
+
+
+def test_the_time_zone_the_browser_wrote_is_the_one_the_page_uses(stand_in):
+    client, _ = stand_in
+    client.cookies.set("tz", "Asia%2FShanghai")  # as the page's script encodes it
+    assert 'data-tz-current="Asia/Shanghai"' in client.get("/file").text
