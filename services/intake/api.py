@@ -62,6 +62,8 @@ class TrackingView(BaseModel):
     channel: str
     received_on: date
     last_updated_at: datetime
+    progress_url: str = Field(description="Resolution's answer for the same token: the stage "
+                              "(solution proposed too) and what the customer was told")
 
 
 class BatchItem(BaseModel):
@@ -117,6 +119,7 @@ def build_router(
     pii_log: PiiAccessLog,
     on_erased: Callable[[], Awaitable[Any]] | None = None,
     public_url: str,
+    progress_url: str = "http://127.0.0.1:8004",
     tracking: TrackingTokens | None = None,
     quota: FilingQuota | None = None,
     max_batch_items: int = 500,
@@ -125,7 +128,8 @@ def build_router(
     """Routes over the intake application (without `tracking`, tokens last one process).
 
     Complaints are filed for the caller's tenant; `quota` (per customer and day) counts new
-    filings only. Receipts' links start with `public_url` (IntakeSettings.public_url).
+    filings only. Receipts' links start with `public_url` (IntakeSettings.public_url); a
+    tracking answer links to resolution's progress at `progress_url`.
     """
     router = APIRouter(prefix="/v1")
     tokens = tracking or TrackingTokens(os.urandom(32))
@@ -210,6 +214,7 @@ def build_router(
         return TrackingView(
             status=lifecycle_status(app, complaint), channel=complaint.channel,
             received_on=complaint.received_at.date(), last_updated_at=complaint.modified_on,
+            progress_url=f"{progress_url}/v1/progress/{token}",
         )
 
     @router.post(

@@ -178,7 +178,9 @@ def test_the_tracking_token_shows_status_and_nothing_personal(client):
     view = client.get(accepted["tracking_url"])
     full = client.get(accepted["status_url"]).json()
     assert view.status_code == 200
-    assert set(view.json()) == {"status", "channel", "received_on", "last_updated_at"}
+    assert set(view.json()) == {"status", "channel", "received_on", "last_updated_at",
+                                "progress_url"}
+    assert view.json()["progress_url"] == f"http://127.0.0.1:8004/v1/progress/{token}"
     assert (view.json()["status"], view.json()["channel"]) == ("received", "web")
     assert view.json()["received_on"] == full["received_at"][:10]
     for personal in ("Li Wei", "+86 138 0000 5678", "cust-7", accepted["complaint_id"],
