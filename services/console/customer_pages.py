@@ -7,15 +7,18 @@ import hashlib
 import uuid
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, File, Form, UploadFile
 
 from runtime.auth.client_credentials import ClientCredentials
 from runtime.auth.issuer import DevIssuer
 from runtime.auth.roles import Role
+from services.console.actions import survey_token
 from services.console.upstream import NotFound, Refused, Upstream
 from services.console.web import Console, Page
 
-STAGES = ("received", "assigned", "investigating", "resolved", "closed")
+# The customer's stages as resolution names them (waiting for you and reopened sit mid-way).
+STAGES = ("received", "assigned", "investigating", "solution_proposed", "resolved", "closed")
 MAX_ATTACHMENTS = 5
 
 
@@ -26,12 +29,12 @@ def attachment_of(filename: str, content_type: str, content: bytes) -> dict[str,
             "sha256": hashlib.sha256(content).hexdigest()}
 
 
-def stage_index(status: str) -> int:
-    """How far along the customer's stage bar a status is (waiting and reopened: mid-way)."""
+def stage_index(stage: str) -> int:
+    """How far along the customer's stage bar a stage (or lifecycle status) is."""
     order = {"received": 0, "duplicate": 0, "queued": 0, "assigned": 1, "investigating": 2,
-             "waiting_on_customer": 2, "reopened": 2, "in_progress": 2, "resolved": 3,
-             "closed": 4}
-    return order.get(status, 0)
+             "waiting_for_you": 2, "waiting_on_customer": 2, "reopened": 2, "in_progress": 2,
+             "solution_proposed": 3, "resolved": 4, "closed": 5}
+    return order.get(stage, 0)
 
 
 def build_router(console: Console) -> APIRouter:
@@ -108,8 +111,15 @@ def build_router(console: Console) -> APIRouter:
         except Refused as refusal:
             return page.render("message.html", status_code=refusal.status,
                                title=page.t("track_title"), text=refusal.detail)
-        return page.render("track.html", view=view, stages=STAGES,
-                           reached=stage_index(view["status"]))
+        try:  # the stage and what the customer was told, from resolution
+            progress = page.api("resolution", anonymous=True).get(f"/v1/progress/{token}")
+        except (NotFound, Refused, httpx.HTTPError):
+            progress = None
+        stage = progress["stage"] if progress else view["status"]
+        survey = (survey_token(progress["survey"]["link"])
+                  if progress and progress.get("survey") else None)
+        return page.render("track.html", view=view, stage=stage, stages=STAGES,
+                           reached=stage_index(stage), progress=progress, survey=survey)
 
     @router.get("/survey/{token}", summary="The satisfaction survey")
     def survey(page: Page, token: str, thanks: bool = False):

@@ -8,9 +8,12 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import httpx
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -31,6 +34,14 @@ def verify_bundle(bundle: bytes) -> tuple[bool, str]:
         return done.returncode == 0, (done.stdout or done.stderr).strip()
 
 
+def optional(read: Callable[[], Any]) -> Any:
+    """A board's answer, or None when its service does not answer it (yet)."""
+    try:
+        return read()
+    except (NotFound, Refused, httpx.HTTPError):
+        return None
+
+
 def build_router(console: Console) -> APIRouter:
     """/supervisor and /audit."""
     router = APIRouter(tags=["supervisors", "auditors"])
@@ -43,16 +54,13 @@ def build_router(console: Console) -> APIRouter:
         except (NotFound, Refused):
             workload = None
         work = page.api("work")
-        reachable = work.reachable()
-        approvals = breaching = None
-        if reachable:
-            try:
-                approvals = work.get("/v1/work/approvals", params={"limit": 50})
-                breaching = work.get("/v1/work/about-to-breach", params={"minutes": 120})
-            except (NotFound, Refused):
-                pass
+        breaching = optional(lambda: work.get("/v1/work/about-to-breach",
+                                              params={"minutes": 240}))
+        board = optional(lambda: work.get("/v1/work/complaints", params={
+            "view": "department", "sort": "due_at", "direction": "asc"}))
+        approvals = optional(lambda: page.api("resolution").get("/v1/approvals"))
         return page.render("supervisor.html", workload=workload, approvals=approvals,
-                           breaching=breaching, work_reachable=reachable)
+                           breaching=breaching, board=board)
 
     @router.get("/audit", summary="Audit a complaint")
     def audit(page: Page, ref: str = "", at: str = ""):

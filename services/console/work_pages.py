@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import httpx
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
 from services.console import viewing
@@ -34,19 +35,29 @@ def build_router(console: Console) -> APIRouter:
     """/work, /complaints/{id} and its actions."""
     router = APIRouter(tags=["agents"])
 
-    @router.get("/work", summary="The agent's workbench")
-    def workbench(page: Page, ref: str = ""):
+    @router.get("/work", summary="The agent's workbench: my complaints, search")
+    def workbench(page: Page, ref: str = "", q: str = "", customer_id: str = "",
+                  cursor: str = ""):
         page.require_sign_in()
         if ref.strip():
             return page.redirect(f"/complaints/{quote(ref.strip(), safe='')}")
         work = page.api("work")
-        listing = optional(lambda: work.get("/v1/work/complaints", params={
-            "assignee": "me", "limit": 50})) if work.reachable() else None
+        searched = {k: v.strip() for k, v in (("q", q), ("customer_id", customer_id)) if v.strip()}
+        path, params = (("/v1/work/search", searched) if searched
+                        else ("/v1/work/complaints", {"view": "mine", "sort": "due_at",
+                                                      "direction": "asc"}))
+        try:
+            listing = work.get(path, params=params | ({"cursor": cursor} if cursor else {}))
+        except Refused as refusal:
+            page.flash(refusal.detail, error=True)
+            listing = None
+        except (NotFound, httpx.HTTPError):
+            listing = None
         now = datetime.now(UTC)
-        items = [item | {"state": viewing.worst([
-            viewing.sla_state(c, now) for c in item.get("clocks", [])]).value}
-            for item in (listing or {}).get("items", [])]
-        return page.render("work.html", items=items, listed=listing is not None)
+        items = [row | {"left": viewing.countdown({"deadline_at": row.get("due_at")}, now)}
+                 for row in (listing or {}).get("items", [])]
+        return page.render("work.html", items=items, listed=listing is not None,
+                           next_cursor=(listing or {}).get("next_cursor"), searched=searched)
 
     @router.get("/complaints/{complaint_id}", summary="A complaint and its case")
     def complaint_page(page: Page, complaint_id: str):

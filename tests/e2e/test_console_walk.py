@@ -62,7 +62,7 @@ def console(kafka_bootstrap, tmp_path_factory, e2e_tokens):
         "{jurisdiction: CN, industry: banking}"))
     env = {"KAFKA_BOOTSTRAP": kafka_bootstrap, "TENANT": TENANT,
            "SLA_TENANTS_FILE": str(tenants), **e2e_tokens.env}
-    with running(SERVICES, env=env, workdir=workdir) as services:
+    with running((*SERVICES, "work"), env=env, workdir=workdir) as services:
         urls = {name: service.url for name, service in services.items()}
         extra = [launch("audit", ["-m", "audit", "serve"], env, workdir)]
         urls["audit"] = extra[0].url
@@ -145,20 +145,21 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
         "received", "queued", "assigned")
     browser.shot("tracking-filed")
 
-    # The agent signs in, finds it by reference, takes it and investigates.
+    # The agent signs in, finds it among their complaints, takes it and investigates.
     browser.sign_in(agent)
+    row = f'[data-testid="row-{complaint_id}"]'
+    assert browser.reload_until(lambda: len(browser.all(row)), 1) == 1
     browser.shot("workbench")
-    browser.fill({"#ref": complaint_id})
-    browser.find("#ref").submit()
+    browser.click(row)
     assert browser.text('[data-testid="complaint-id"]') == complaint_id
     browser.click('[data-testid="do-accept"]')
     browser.reload_until(lambda: browser.find('[data-testid="status"]').get_attribute(
         "data-status"), "investigating")
-    browser.find("details summary").click()  # the 5 Whys template
+    browser.click("details summary", navigates=False)  # the 5 Whys template
     five_whys = browser.all("details")[0]
     for index, field in enumerate(five_whys.find_elements("css selector", "input[name^=f_]")):
         field.send_keys(f"why {index}")
-    five_whys.find_element("css selector", "button").click()
+    browser.navigate(five_whys.find_element("css selector", "button").click)
     assert "flash" in browser.find('[data-testid="flash"]').get_attribute("class")
     evidence = tmp_path / "statement.txt"
     evidence.write_bytes(b"two captures of one order")
@@ -177,7 +178,7 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
     browser.sign_in("lead-cs")
     browser.shot("supervisor")
     browser.fill({"#ref": complaint_id})
-    browser.find("#ref").submit()
+    browser.submit("#ref")
     browser.click('[data-testid="do-approve"]')
     assert browser.find('[data-testid="proposal"]').get_attribute("data-status") == "approved"
     browser.shot("approved")
@@ -202,10 +203,12 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
     assert browser.reload_until(lambda: browser.text('[data-testid="stage"]'),
                                 walk["stage_resolved"]) == walk["stage_resolved"]
     browser.shot("tracking-resolved")
-    browser.open(survey)
+    assert browser.find('[data-testid="updates"]').text.count(
+        "refunded" if language == "en" else "已退款") == 1
+    browser.click('[data-testid="survey-link"]')
     browser.shot("survey")
-    browser.click('label[for="csat-5"]')
-    browser.click('label[for="nps-9"]')
+    browser.click('label[for="csat-5"]', navigates=False)
+    browser.click('label[for="nps-9"]', navigates=False)
     browser.click('[data-testid="survey-submit"]')
     assert browser.find('[data-testid="survey-thanks"]')
     browser.shot("survey-answered")
