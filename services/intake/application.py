@@ -21,6 +21,7 @@ from services.intake.domain import (
     SubmissionKey,
 )
 from services.intake.identities import Identities, Resolved
+from services.intake.identity import PointIds
 from services.intake.metrics import RECEIVED, count_understood
 from services.intake.understanding import DuplicatePolicy, Understanding
 
@@ -80,6 +81,7 @@ class IntakeApplication(ServiceApplication):
     def __init__(
         self, *, vault: KeyVault, env: Any = None, classifier: Classifier | None = None,
         duplicates: DuplicatePolicy | None = None, clock: Callable[[], datetime] = utcnow,
+        contact_index_key: bytes | None = None,
     ) -> None:
         super().__init__(env=env)
         self.vault = vault
@@ -88,7 +90,9 @@ class IntakeApplication(ServiceApplication):
             classifier=classifier or shipped(), policy=duplicates or DuplicatePolicy(),
             vault=vault, repository=self.repository,
         )
-        self.identities = Identities(repository=self.repository, vault=vault)
+        # Keyed ids of the contact-point index (CONTACT_INDEX_KEY); none: a random key.
+        self.identities = Identities(repository=self.repository, vault=vault,
+                                     ids=PointIds(contact_index_key))
 
     def file_complaint(
         self,

@@ -28,6 +28,7 @@ from services.intake.classification.rulefile import Reloading
 from services.intake.config import IntakeSettings
 from services.intake.dead_letters import SealedSubmissions
 from services.intake.inbound_purge import InboundPurge
+from services.intake.index_key import contact_index_key
 from services.intake.retention import RetentionJob
 from services.intake.retention_policy import load_policy
 from services.intake.understanding import DuplicatePolicy
@@ -48,6 +49,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
             window=timedelta(hours=settings.duplicate_window_hours),
             threshold=settings.duplicate_threshold,
         ),
+        contact_index_key=contact_index_key(settings),
     )
     runtime = ServiceRuntime(
         settings=settings,

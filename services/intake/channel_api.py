@@ -14,6 +14,7 @@ from runtime.auth import Principal, Scope, require
 from services.intake.channels import NORMALISERS, Unreadable
 from services.intake.domain import Submission
 from services.intake.filing import Accepted, Filer
+from services.intake.identity import Verification, vouched_raw
 from services.intake.refusals import field_errors, refuse
 
 RAW_BODY = {"requestBody": {"required": True, "content": {
@@ -39,8 +40,13 @@ def build_channel_router(filer: Filer) -> APIRouter:
         request: Request,
         caller: Annotated[Principal, Depends(require(Scope.COMPLAINTS_FILE))],
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+        verified_by: Annotated[str | None, Header(
+            max_length=200, description="How the adapter verified the payload's own contact "
+            "(comma-separated: sender_address for an email's From its gateway authenticated, "
+            "caller_id for a call's number, one_time_code for a form's email or phone); "
+            "honoured from channel adapters only")] = None,
     ) -> Accepted:
-        submission = normalised(channel, await request.body())
+        submission = vouched(normalised(channel, await request.body()), verified_by)
         return await run_in_threadpool(filer.file, submission, idempotency_key, caller=caller)
 
     return router
@@ -58,3 +64,20 @@ def normalised(channel: Channel, body: bytes) -> Submission:
         refuse(field_errors(error, where))
     except (Unreadable, ValueError) as error:  # json.JSONDecodeError is a ValueError
         refuse([{"loc": ["body"], "msg": str(error), "type": malformed}])
+
+
+def vouched(submission: Submission, verified_by: str | None) -> Submission:
+    """The submission with the contact points its adapter vouches for, or 422 naming why not."""
+    if not verified_by:
+        return submission
+    try:
+        asserted = [Verification(token.strip()) for token in verified_by.split(",")
+                    if token.strip()]
+        contacts = vouched_raw(submission.channel, submission.customer.contact, asserted)
+    except ValueError as error:
+        refuse([{"loc": ["header", "verified-by"], "msg": str(error),
+                 "type": "unverifiable_contact"}])
+    known = {(c.kind, c.value) for c in submission.verified_contacts}
+    added = tuple(c for c in contacts if (c.kind, c.value) not in known)
+    return submission.model_copy(
+        update={"verified_contacts": submission.verified_contacts + added})

@@ -22,6 +22,10 @@ class IntakeSettings(Settings):
     max_concurrent_batches: int = Field(2, ge=1)  # per caller and replica; 429 beyond
     # Shared by every replica; unset, a key is generated in DATA_DIR (one machine only).
     tracking_secret: SecretStr | None = None
+    # Keys the contact-point index (HMAC-SHA256), so phone numbers and addresses cannot be
+    # tested against the store without it. Shared by every replica; unset, a key is generated
+    # in DATA_DIR (one machine only). Changing it orphans the index: people are no longer linked.
+    contact_index_key: SecretStr | None = None
     # A tracking token works this many days after intake recorded the complaint (410 after).
     tracking_token_days: float = Field(400.0, gt=0)
     # Where customers reach resolution (a proxy or ingress in production): a tracking answer's

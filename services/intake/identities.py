@@ -19,7 +19,13 @@ from eventsourcing.domain import Aggregate
 
 from runtime.vault import KeyVault
 from services.intake.domain import Submission
-from services.intake.identity import ContactKind, ContactPoint, CustomerIdentity, VerifiedContact
+from services.intake.identity import (
+    ContactKind,
+    ContactPoint,
+    CustomerIdentity,
+    PointIds,
+    VerifiedContact,
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,13 @@ class Resolved:
     pending: tuple[Aggregate, ...] = ()
 
 
-def points_of(tenant: str, submission: Submission) -> list[Point]:
+def points_of(ids: PointIds, tenant: str, submission: Submission) -> list[Point]:
     """The submitted customer id first, then the contact points the channel verified."""
     customer_id = submission.customer.id
-    points = [Point(ContactPoint.create_id(tenant, ContactKind.CUSTOMER_ID, customer_id),
+    points = [Point(ids(tenant, ContactKind.CUSTOMER_ID, customer_id),
                     ContactKind.CUSTOMER_ID, customer_id)]
     for contact in submission.verified_contacts:
-        points.append(Point(ContactPoint.create_id(tenant, contact.kind, contact.value),
+        points.append(Point(ids(tenant, contact.kind, contact.value),
                             contact.kind, contact.value, contact))
     return points
 
@@ -55,19 +61,22 @@ def points_of(tenant: str, submission: Submission) -> list[Point]:
 class Identities:
     """The ContactPoint index and CustomerIdentity aggregates in intake's repository."""
 
-    def __init__(self, *, repository: Repository, vault: KeyVault) -> None:
+    def __init__(
+        self, *, repository: Repository, vault: KeyVault, ids: PointIds | None = None
+    ) -> None:
         self.repository = repository
         self.vault = vault
+        self.ids = ids or PointIds()
 
     def customer_id(self, tenant: str, submission: Submission) -> str:
         """The canonical id the submission would be filed under; changes nothing."""
-        linked = self._identities(self._linked(points_of(tenant, submission)))
+        linked = self._identities(self._linked(tenant, points_of(self.ids, tenant, submission)))
         return linked[0].customer_id if linked else submission.customer.id
 
     def resolve(self, tenant: str, submission: Submission) -> Resolved:
         """The person the submission is from, linking its new ids and verified points."""
-        points = points_of(tenant, submission)
-        index = self._linked(points)
+        points = points_of(self.ids, tenant, submission)
+        index = self._linked(tenant, points)
         linked = self._identities(index)
         if not linked and not submission.verified_contacts:
             return Resolved(submission.customer.id, ())  # nobody to link: no identity needed
@@ -80,15 +89,18 @@ class Identities:
                             "belongs to both")
             changed[other.id] = other
             for point_id in other.points:
-                point = index.get(uuid.UUID(point_id)) or self.repository.get(
-                    uuid.UUID(point_id))
+                stored = uuid.UUID(point_id)  # keyed, or a uuid5 of an older store
+                point = next((p for p in index.values() if p.id == stored), None) \
+                    or self.repository.get(stored)
                 point.relink(identity_id=identity.id)
-                index[point.id] = changed[point.id] = point
+                index.setdefault(point.id, point)
+                changed[point.id] = point
         for point in points:
             found = index.get(point.id)
             if found is not None and found.identity_id == identity.id:
                 continue
-            changed[point.id] = self._link(tenant, identity, point, found, channel)
+            linked_point = self._link(tenant, identity, point, found, channel)
+            changed[linked_point.id] = linked_point
         if changed:
             changed[identity.id] = identity
         return Resolved(identity.customer_id, tuple(identity.aliases), tuple(changed.values()))
@@ -96,8 +108,8 @@ class Identities:
     def erasure(self, tenant: str, customer_id: str) -> tuple[list[str], list[Aggregate]]:
         """Every id of the person under this id (canonical first), and the identity and
         index events that release their contact points, to save once their keys are gone."""
-        point_id = ContactPoint.create_id(tenant, ContactKind.CUSTOMER_ID, customer_id)
-        found = self._linked([Point(point_id, ContactKind.CUSTOMER_ID, customer_id)])
+        point_id = self.ids(tenant, ContactKind.CUSTOMER_ID, customer_id)
+        found = self._linked(tenant, [Point(point_id, ContactKind.CUSTOMER_ID, customer_id)])
         [identity] = self._identities(found) or [None]
         if identity is None:
             return [customer_id], []
@@ -131,12 +143,15 @@ class Identities:
                 channel=channel, verified_by=point.contact.verified_by.value)
         return found
 
-    def _linked(self, points: list[Point]) -> dict[uuid.UUID, ContactPoint]:
-        """The index entries that exist among these points (linked or released)."""
+    def _linked(self, tenant: str, points: list[Point]) -> dict[uuid.UUID, ContactPoint]:
+        """The index entries that exist among these points (linked or released), by the
+        points' keyed ids; an entry a store kept under its uuid5 id is found there."""
         found = {}
         for point in points:
-            if point.id in self.repository:
-                found[point.id] = self.repository.get(point.id)
+            legacy = PointIds.legacy(tenant, point.kind.value, point.value)
+            stored_id = next((i for i in (point.id, legacy) if i in self.repository), None)
+            if stored_id is not None:
+                found[point.id] = self.repository.get(stored_id)
         return found
 
     def _identities(self, index: dict[uuid.UUID, ContactPoint]) -> list[CustomerIdentity]:

@@ -19,14 +19,20 @@ A free-text contact (`Customer.contact`) is never a contact point: if it merged 
 anyone could attach themselves to someone else's history by typing their number. Only a channel
 adapter vouches (the HTTP filer drops verifications from any other caller).
 
-Each contact point, and each channel customer id, is indexed by a `ContactPoint` (id: uuid5 of
-tenant, kind and normalised value; the value itself is not in it) naming the `CustomerIdentity`
-it belongs to. The identity's canonical customer id is the one duplicates, the filing quota and
+Each contact point, and each channel customer id, is indexed by a `ContactPoint` naming the
+`CustomerIdentity` it belongs to. Its id is a keyed hash (HMAC-SHA256 under the deployment's
+`CONTACT_INDEX_KEY`) of tenant, kind and normalised value, so someone who can read the store but
+not the key cannot test whether a phone number or address is in it; the value itself is not
+stored in clear. Stores written before keyed ids hold uuid5 ids: `PointIds.legacy` finds them.
+The identity's canonical customer id is the one duplicates, the filing quota and
 published events count the person by. Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
 import unicodedata
 import uuid
@@ -161,12 +167,52 @@ def check_vouched(channel: Channel, contacts: Iterable[VerifiedContact]) -> None
                 f"the {channel.value} channel cannot verify by {contact.verified_by.value}")
 
 
-class ContactPoint(Aggregate):
-    """Index: a tenant's contact point (or channel customer id) -> the identity it is linked to."""
+def vouched_raw(
+    channel: Channel, contact: str | None, asserted: Iterable[Verification]
+) -> tuple[VerifiedContact, ...]:
+    """The raw payload's own contact (an email's From, a call's caller number, a form's email
+    or phone), verified by each way its adapter asserts it checked it; ValueError when the
+    channel cannot verify that way (VOUCHING), the way proves another kind of point, or the
+    payload carries no contact."""
+    verifications = tuple(dict.fromkeys(asserted))
+    if verifications and not contact:
+        raise ValueError("the adapter vouches for a contact the payload does not carry")
+    kind = ContactKind.EMAIL if contact and "@" in contact else ContactKind.PHONE
+    contacts = []
+    for verification in verifications:
+        if kind not in VOUCHING[verification].proves:
+            raise ValueError(f"{verification.value} does not verify the payload's "
+                             f"{kind.value}")
+        contacts.append(VerifiedContact(kind=kind, verified_by=verification, value=contact))
+    check_vouched(channel, contacts)
+    return tuple(contacts)
+
+
+class PointIds:
+    """The index ids of contact points: keyed, so they cannot be computed without the key."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        # No key (tests, tools on a throw-away store): a random one, so nothing is guessable.
+        self._key = key or os.urandom(32)
+
+    def __call__(self, tenant: str, kind: str, value: str) -> uuid.UUID:
+        """HMAC-SHA256 of the point, its first 128 bits as a (version 4 shaped) UUID."""
+        digest = hmac.new(self._key, _point_name(tenant, kind, value).encode(),
+                          hashlib.sha256).digest()
+        return uuid.UUID(bytes=digest[:16], version=4)
 
     @staticmethod
-    def create_id(tenant: str, kind: str, value: str) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"contact-point/{tenant}/{kind}/{value}")
+    def legacy(tenant: str, kind: str, value: str) -> uuid.UUID:
+        """The uuid5 id points had before keyed ids (read only, so older stores still link)."""
+        return uuid.uuid5(NAMESPACE, _point_name(tenant, kind, value))
+
+
+def _point_name(tenant: str, kind: str, value: str) -> str:
+    return f"contact-point/{tenant}/{kind}/{value}"
+
+
+class ContactPoint(Aggregate):
+    """Index: a tenant's contact point (or channel customer id) -> the identity it is linked to."""
 
     @event("Linked")
     def __init__(self, *, id: uuid.UUID, tenant: str, kind: str,

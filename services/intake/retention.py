@@ -30,6 +30,7 @@ from services.intake.classification.rulefile import RuleFileError
 from services.intake.closures import CustomerCases, every_customer
 from services.intake.config import IntakeSettings
 from services.intake.domain import ErasureReason, PersonalData
+from services.intake.index_key import contact_index_key
 from services.intake.retention_policy import RetentionPolicy, load_policy
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = IntakeSettings()
     policy = load_policy(settings.retention_policy)
     url = settings.event_store_url
-    app = IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
+    # The service's index key: erasing a person reaches every id their contact points link.
+    app = IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url),
+                            contact_index_key=contact_index_key(settings, create=False))
     try:
         due = shred_expired(app, policy, datetime.now(UTC), dry_run=args.dry_run)
     finally:

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ElementTree
 from contracts.intake import Channel
 from services.intake.channels._common import Unreadable, as_text, subject_from
 from services.intake.domain import Customer, Submission
+from services.intake.identity import ContactKind, Verification, VerifiedContact
 
 # Entities are how XML bombs and external-entity reads work; WeChat never sends a DTD.
 DECLARATIONS = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -20,12 +21,17 @@ REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId")
 
 
 def normalise(raw: bytes | str) -> Submission:
-    """A text (or recognised voice) message from a follower becomes a complaint."""
+    """A text (or recognised voice) message from a follower becomes a complaint. The sender's
+    openid is verified: WeChat signs the push, and the adapter forwards only pushes whose
+    signature it checked (intake honours verifications from channel adapters only)."""
     fields = parse(as_text(raw, "the WeChat message"))
     text = message_text(fields)
+    openid = fields["FromUserName"]
     return Submission(
         channel=Channel.WECHAT,
-        customer=Customer(id=f"wechat:{fields['FromUserName']}"),
+        customer=Customer(id=f"wechat:{openid}"),
+        verified_contacts=(VerifiedContact(
+            kind=ContactKind.WECHAT, verified_by=Verification.OPENID, value=openid),),
         subject=subject_from(text),
         text=text,
         external_reference=fields["MsgId"],

@@ -25,7 +25,7 @@ from services.intake.classification import Classifier
 from services.intake.domain import Customer, Submission
 from services.intake.filing import Filer
 from services.intake.handlers import file_submission
-from services.intake.identity import ContactKind, ContactPoint, CustomerIdentity
+from services.intake.identity import ContactKind, CustomerIdentity
 from services.intake.understanding import DuplicatePolicy
 
 WINDOW = timedelta(hours=72)
@@ -70,8 +70,8 @@ def file(app, *args, **kwargs):
 
 
 def identity_of(app, customer_id: str) -> CustomerIdentity:
-    point = app.repository.get(ContactPoint.create_id("acme", ContactKind.CUSTOMER_ID,
-                                                      customer_id))
+    point = app.repository.get(app.identities.ids("acme", ContactKind.CUSTOMER_ID,
+                                                  customer_id))
     return app.repository.get(point.identity_id)
 
 
