@@ -121,8 +121,8 @@ def test_customer_pages_pure_parts():
     assert attachment_of("r.txt", "text/plain", b"abc") == {
         "filename": "r.txt", "size_bytes": 3, "content_type": "text/plain",
         "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}
-    assert [stage_index(s) for s in ("queued", "assigned", "waiting_on_customer", "closed")] \
-        == [0, 1, 2, 4]
+    assert [stage_index(s) for s in ("queued", "assigned", "waiting_for_you",
+                                     "solution_proposed", "closed")] == [0, 1, 2, 3, 5]
 
 
 def test_month_window_and_charts():
