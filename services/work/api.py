@@ -94,13 +94,13 @@ def build_router(app: WorkApplication, queries: WorkQueries, *, max_page_size: i
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> APIRouter:
     """Routes over the read model and the tags."""
     router = APIRouter(prefix="/v1/work", tags=["work"])
-    Limit = Annotated[int, Depends(page_size(default=50, maximum=max_page_size))]
+    sized = page_size(default=50, maximum=max_page_size)
 
     @router.get("/complaints", response_model=Page,
                 summary="My complaints, my queue, my department or all I may see; filtered, "
                 "sorted, a page at a time (stable under inserts)")
     def complaints(
-        caller: Reader, limit: Limit,
+        caller: Reader,
         status_: Annotated[list[ComplaintStatus], Query(alias="status", default_factory=list)],
         stage: Annotated[list[str], Query(default_factory=list)],
         severity: Annotated[list[Severity], Query(default_factory=list)],
@@ -112,6 +112,7 @@ def build_router(app: WorkApplication, queries: WorkQueries, *, max_page_size: i
         received_from: datetime | None = None, received_to: datetime | None = None,
         sort: SortKey = SortKey.RECEIVED_AT, direction: Direction = Direction.DESC,
         cursor: Annotated[str | None, Query(max_length=2000)] = None,
+        limit: int = Depends(sized),
     ) -> Page:
         unknown = [s for s in stage if s not in STAGES]
         if unknown:
@@ -128,9 +129,10 @@ def build_router(app: WorkApplication, queries: WorkQueries, *, max_page_size: i
     @router.get("/about-to-breach", response_model=Page,
                 summary="Open complaints whose SLA warning or breach is due within N minutes, "
                 "soonest deadline first")
-    def about_to_breach(caller: Reader, limit: Limit,
+    def about_to_breach(caller: Reader,
                         minutes: Annotated[int, Query(ge=1, le=10_080)] = 60,
-                        cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Page:
+                        cursor: Annotated[str | None, Query(max_length=2000)] = None,
+                        limit: int = Depends(sized)) -> Page:
         return _page(lambda: queries.about_to_breach(caller, now=now(), minutes=minutes,
                                                      limit=limit, cursor=cursor))
 
@@ -138,13 +140,14 @@ def build_router(app: WorkApplication, queries: WorkQueries, *, max_page_size: i
                 summary="Complaints by reference (id or external/order number), customer id, "
                 "phone, email or words of the subject and text (Chinese or English); phone, "
                 "email and words need pii:read")
-    def search(caller: Reader, limit: Limit,
+    def search(caller: Reader,
                reference: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
                customer_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
                phone: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                email: Annotated[str | None, Query(min_length=1, max_length=320)] = None,
                q: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
-               cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Page:
+               cursor: Annotated[str | None, Query(max_length=2000)] = None,
+               limit: int = Depends(sized)) -> Page:
         found = SearchTerms(reference=reference, customer_id=customer_id, phone=phone,
                             email=email, text=q)
         if not any((reference, customer_id, phone, email, q)):

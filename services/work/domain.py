@@ -169,6 +169,7 @@ def sla_summary(clocks: Iterable[Clock]) -> dict[str, Any]:
     else:
         state = SlaState.ON_TIME
     warns = [c.warn_at for c in running if c.warn_at and not c.warned]
-    dues = [c.deadline_at for c in running if c.deadline_at and not c.breached]
+    # A breached clock still running keeps its (past) deadline: overdue sorts first.
+    dues = [c.deadline_at for c in running if c.deadline_at]
     return {"sla_state": str(state), "warn_at": min(warns, default=None),
             "due_at": min(dues, default=None)}
