@@ -20,7 +20,7 @@ def optional(read: Any) -> Any:
     """What a service answers, or None when it does not know the complaint (yet)."""
     try:
         return read()
-    except (NotFound, Refused):
+    except (NotFound, Refused, httpx.HTTPError):
         return None
 
 
@@ -73,12 +73,14 @@ def build_router(console: Console) -> APIRouter:
         clocks = optional(lambda: sla.get(f"/v1/clocks/{c}"))
         ledger = optional(lambda: sla.get(f"/v1/clocks/{c}/ledger")) or {}
         assignment = optional(lambda: dispatch.get(f"/v1/assignments/{c}"))
+        customer = optional(lambda: page.api("work").get(f"/v1/work/complaints/{c}/customer"))
         solutions = optional(lambda: resolution.get("/v1/solutions")) or []
         root_causes = optional(lambda: resolution.get("/v1/root-causes")) or {}
         templates = optional(lambda: resolution.get("/v1/note-templates")) or {}
         now = datetime.now(UTC)
         return page.render(
             "complaint.html", complaint=complaint, case=case, assignment=assignment,
+            customer=customer,
             clocks=clocks_shown(clocks, now), solutions=listed(solutions, "solutions"),
             root_causes=listed(root_causes, "categories"), templates=templates,
             timeline=timeline(complaint, case, ledger.get("entries", [])))
