@@ -78,6 +78,8 @@ def test_every_secret_comes_from_the_env_file(stack: dict[str, Any]) -> None:
     example = env_example()
     services = stack["services"]
     assert services["intake"]["environment"]["TRACKING_SECRET"] == example["TRACKING_SECRET"]
+    assert (services["intake"]["environment"]["CONTACT_INDEX_KEY"]
+            == example["CONTACT_INDEX_KEY"])
     assert (services["analytics"]["environment"]["CUSTOMER_PSEUDONYM_KEY"]
             == example["CUSTOMER_PSEUDONYM_KEY"])
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == example["POSTGRES_PASSWORD"]

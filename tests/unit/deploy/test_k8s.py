@@ -126,6 +126,7 @@ def test_k8s_env_configures_each_service(
     assert set(configmap) <= field_names(Settings)
     assert set(secret) == {
         "DATABASE_URL", "CLICKHOUSE_URL", "TRACKING_SECRET", "CUSTOMER_PSEUDONYM_KEY",
+        "CONTACT_INDEX_KEY",
         "KAFKA_ADMIN_PASSWORD", *(password_variable(service) for service in SERVICES),
     }
     assert urlparse(secret["DATABASE_URL"]).scheme == "postgresql"
@@ -155,7 +156,7 @@ def test_k8s_env_configures_each_service(
         assert (settings.auth_mode, settings.auth_jwks) == ("jwks", configmap["AUTH_JWKS"])
         assert settings.auth_issuer == configmap["AUTH_ISSUER"] != DEV_ISSUER
         # Keys every replica must share: one per pod would break links and customers' history.
-        shared = {"tracking_secret": "TRACKING_SECRET",
+        shared = {"tracking_secret": "TRACKING_SECRET", "contact_index_key": "CONTACT_INDEX_KEY",
                   "customer_pseudonym_key": "CUSTOMER_PSEUDONYM_KEY"}
         for field, key in shared.items():
             if field in settings_class(service).model_fields:
