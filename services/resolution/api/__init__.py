@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from runtime.auth import pii_log_api
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.tracking import TrackingTokens
-from services.resolution.api import cases, knowledge, outcome, progress, proposals
+from services.resolution.api import cases, knowledge, outcome, progress, proposals, work
 from services.resolution.api.common import domain_route
 from services.resolution.application import ResolutionApplication
 from services.resolution.projections import Projections
@@ -32,6 +32,7 @@ def build_routers(
         proposals.build_router(app, route_class=route, pii_log=pii_log),
         outcome.build_router(app, route_class=route),
         knowledge.build_router(app, projections, route_class=route),
+        work.build_router(app, projections, route_class=route),
         pii_log_api.build_router(pii_log),
         progress.build_router(app, tracking or TrackingTokens(os.urandom(32))),
     ]

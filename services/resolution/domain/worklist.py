@@ -1,0 +1,77 @@
+"""What waits on a person: approvals they may decide, tasks they (or their department) must do.
+
+Pure questions to one case; the application asks them of the cases its projections list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from services.resolution.domain.proposals import Proposal, ProposalStatus
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    complaint_id: str
+    proposal_id: str
+    kind: str
+    amount: Decimal | None
+    currency: str | None
+    step: int
+    role: str
+    proposed_by: str
+    awaiting_since: datetime
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    complaint_id: str
+    task_id: str
+    kind: str  # execution | follow_up
+    proposal_id: str | None
+    title: str | None
+    assignee: str | None
+    due_at: datetime
+
+
+def may_decide(case, proposal: Proposal, actor: str, roles: Collection[str]) -> bool:
+    """The controls of ProposalsMixin._check_may_decide as a question: the step's role,
+    neither the proposer nor an earlier approver (four eyes), not conflicted (recusal)."""
+    if case.is_closed or proposal.status != ProposalStatus.PENDING_APPROVAL:
+        return False
+    if actor == proposal.proposed_by or actor in case.conflicts:
+        return False
+    if any(a["approver"] == actor for a in proposal.approvals):
+        return False
+    return proposal.chain[proposal.next_step - 1] in roles
+
+
+def approvals_for(case, actor: str, roles: Collection[str]) -> Iterator[PendingApproval]:
+    """The case's proposals that wait on a decision this actor may take."""
+    for proposal in case.proposals.values():
+        if may_decide(case, proposal, actor, roles):
+            yield PendingApproval(
+                complaint_id=case.complaint_id, proposal_id=proposal.proposal_id,
+                kind=str(proposal.kind), amount=proposal.amount, currency=proposal.currency,
+                step=proposal.next_step, role=proposal.chain[proposal.next_step - 1],
+                proposed_by=proposal.proposed_by,
+                awaiting_since=proposal.awaiting_since or proposal.proposed_at,
+            )
+
+
+def open_tasks(case) -> Iterator[OpenTask]:
+    """Every task of the case not done yet: execution tasks and follow-ups."""
+    if case.is_closed:
+        return
+    for proposal in case.proposals.values():
+        for task in proposal.tasks.values():
+            if task.completed_by is None:
+                yield OpenTask(case.complaint_id, task.task_id, "execution",
+                               proposal.proposal_id, task.title, task.assignee, task.due_at)
+    follow_up = case.open_follow_up
+    if follow_up is not None:
+        yield OpenTask(case.complaint_id, follow_up.task_id, "follow_up", None, None,
+                       follow_up.assignee, follow_up.due_at)
