@@ -15,6 +15,7 @@ from runtime.auth.issuer import DevIssuer
 from runtime.auth.roles import Role
 from services.console.actions import survey_token
 from services.console.upstream import NotFound, Refused, Upstream
+from services.console.viewing import parse_instant
 from services.console.web import Console, Page
 
 # The customer's stages as resolution names them (waiting for you and reopened sit mid-way).
@@ -118,8 +119,11 @@ def build_router(console: Console) -> APIRouter:
         stage = progress["stage"] if progress else view["status"]
         survey = (survey_token(progress["survey"]["link"])
                   if progress and progress.get("survey") else None)
+        told = [parse_instant(u["at"]) for u in (progress or {}).get("updates", [])]
+        last_updated = max([parse_instant(view["last_updated_at"]), *told])
         return page.render("track.html", view=view, stage=stage, stages=STAGES,
-                           reached=stage_index(stage), progress=progress, survey=survey)
+                           reached=stage_index(stage), progress=progress, survey=survey,
+                           last_updated=last_updated)
 
     @router.get("/survey/{token}", summary="The satisfaction survey")
     def survey(page: Page, token: str, thanks: bool = False):

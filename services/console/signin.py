@@ -26,6 +26,12 @@ class DemoUser:
     departments: tuple[str, ...] = ()
     tenant: str | None = None  # None: the deployment's tenant
 
+    @property
+    def key(self) -> str:
+        """Unique on the page: `lead-cs`, `lead-cs+team_lead+finance`, `cs-ana@other-tenant`."""
+        roles = "+" + "+".join(self.roles) if len(self.roles) > 1 else ""
+        return self.sub + roles + (f"@{self.tenant}" if self.tenant else "")
+
 
 CS = ("customer_service",)
 DEMO_USERS = (
@@ -34,6 +40,8 @@ DEMO_USERS = (
     DemoUser("fr-jonas", (Role.AGENT,), ("fraud_operations",)),
     DemoUser("cs-ana", (Role.AGENT,), CS, tenant="other-tenant"),
     DemoUser("sup-cs", (Role.SUPERVISOR,), CS), DemoUser("lead-cs", (Role.TEAM_LEAD,), CS),
+    # The same lead holding finance's role too: four eyes still refuses them a second step.
+    DemoUser("lead-cs", (Role.TEAM_LEAD, Role.FINANCE), CS),
     DemoUser("fin-1", (Role.FINANCE,), CS), DemoUser("mgr-zhou", (Role.ANALYST,)),
     DemoUser("aud-1", (Role.AUDITOR,)),
 )

@@ -13,6 +13,8 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
@@ -56,15 +58,29 @@ class Browser:
             element.clear()
             element.send_keys(value)
 
-    def click(self, css: str) -> None:
-        self.find(css).click()
+    def click(self, css: str, *, navigates: bool = True) -> None:
+        """Click; a button that posts a form is waited for until the next page replaced
+        this one (PRG: every form answers with a new page)."""
+        if not navigates:
+            self.find(css).click()
+            return
+        self.navigate(lambda: self.find(css).click())
+
+    def submit(self, css: str) -> None:
+        self.navigate(lambda: self.find(css).submit())
+
+    def navigate(self, act: Callable[[], None]) -> None:
+        page = self.find("html")
+        act()
+        WebDriverWait(self.driver, 60).until(staleness_of(page))
 
     def shot(self, page: str) -> Path:
         """A full-page screenshot, numbered in the order of the walk."""
         self.shots += 1
         path = SCREENSHOTS / f"{self.name}-{self.shots:02d}-{page}.png"
-        height = self.driver.execute_script("return document.body.scrollHeight")
         width = self.driver.get_window_size()["width"]
+        self.driver.set_window_size(width, 900)  # measure the page, not the last window
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
         self.driver.set_window_size(width, max(height + 120, 600))
         self.driver.save_screenshot(str(path))
         return path
@@ -72,11 +88,11 @@ class Browser:
     def sign_in(self, user: str) -> None:
         """The development sign-in page: pick the demo user, submit."""
         self.open("/signin")
-        self.click(f'[data-testid="user-{user}"]')
+        self.click(f'[data-testid="user-{user}"]', navigates=False)
         self.click('[data-testid="signin"]')
 
     def sign_out(self) -> None:
-        self.find("form.who button").click()
+        self.click("form.who button")
 
     def reload_until(self, read: Callable[[], Any], expected: Any, timeout_s: float = 120) -> Any:
         """Reload the page until read() answers expected; its last answer when time is up."""

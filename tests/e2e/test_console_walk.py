@@ -33,11 +33,11 @@ SHIPPED_TENANTS = Path(__file__).resolve().parents[2] / "services/sla/tenants.ya
 WALKS = {
     "zh": {"timezone": "Asia/Shanghai", "subject": "信用卡重复扣款",
            "text": "我的信用卡同一笔订单被重复扣款两次，银行一直不给退第二笔钱，请尽快处理。",
-           "stage_resolved": "已解决", "not_found": "未找到"},
+           "stage_resolved": "已解决", "not_found": "未找到", "four_eyes": "四眼原则"},
     "en": {"timezone": "America/Toronto", "subject": "Card charged twice",
            "text": "My credit card was charged twice for the same order and the bank will not "
                    "refund the second charge.", "stage_resolved": "Resolved",
-           "not_found": "Not found"},
+           "not_found": "Not found", "four_eyes": "already approved an earlier step"},
 }
 
 
@@ -167,18 +167,31 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
     browser.click('[data-testid="upload"]')
     assert hashlib.sha256(evidence.read_bytes()).hexdigest() in browser.text(
         '[data-testid="flash"]')
-    browser.fill({"#amount": "500.00"})
+    browser.fill({"#amount": "1500.00"})  # the team lead, then finance (approval policy)
     browser.click('[data-testid="do-propose"]')
     assert browser.find('[data-testid="proposal"]').get_attribute(
         "data-status") == "pending_approval"
     browser.shot("complaint-proposed")
     browser.sign_out()
 
-    # The team lead approves on the supervisor's pages.
+    # The team lead approves on the supervisor's pages; holding finance's role too, they are
+    # refused the second step (four eyes), which finance then takes.
     browser.sign_in("lead-cs")
     browser.shot("supervisor")
     browser.fill({"#ref": complaint_id})
     browser.submit("#ref")
+    browser.click('[data-testid="do-approve"]')
+    browser.sign_out()
+    browser.sign_in("lead-cs+team_lead+finance")
+    browser.open(f"/complaints/{complaint_id}")
+    browser.click('[data-testid="do-approve"]')
+    refusal = browser.find('[data-testid="flash"]')
+    assert "error" in refusal.get_attribute("class")
+    assert walk["four_eyes"] in refusal.text
+    browser.shot("four-eyes-refused")
+    browser.sign_out()
+    browser.sign_in("fin-1")
+    browser.open(f"/complaints/{complaint_id}")
     browser.click('[data-testid="do-approve"]')
     assert browser.find('[data-testid="proposal"]').get_attribute("data-status") == "approved"
     browser.shot("approved")
@@ -237,4 +250,8 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
 
     browser.sign_in("aud-1")
     browser.open(f"/audit?ref={complaint_id}")
+    assert browser.reload_until(lambda: "complaint.closed.v1" in browser.text(
+        "main table:last-of-type"), True) is True
+    assert browser.find('[data-testid="chain"]').get_attribute("data-verified") in (
+        "yes", "unknown")  # unknown: the bundle holds personal data, auditors lack pii:read
     browser.shot("audit")
