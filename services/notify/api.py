@@ -47,6 +47,16 @@ class Delivery(BaseModel):
     reason: str | None
 
 
+class Recipients(BaseModel):
+    """What notify knows of a complaint to find its recipients."""
+
+    owner: str | None
+    department: str | None
+    language: str | None
+    customer_known: bool = Field(description="Whether the complaint's customer is known; "
+                                 "their addresses are never shown")
+
+
 class RulesInForce(BaseModel):
     version: str
     content_hash: str
@@ -74,6 +84,15 @@ def build_router(app: NotifyApplication, *, tenant: str, rules: Callable[[], Not
             status=n.status.value, attempts=n.attempts, not_before=n.not_before,
             finished_at=n.finished_at, reason=n.reason,
         ) for n in app.notifications_of(complaint_id)]
+
+    @router.get("/complaints/{complaint_id}/recipients", response_model=Recipients,
+                summary="Who a complaint's messages go to: its owner, department, language")
+    def recipients(complaint_id: Id, _: Reader) -> Recipients:
+        file = app.complaint_file(complaint_id)
+        if file is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "notify has no event of it yet")
+        return Recipients(owner=file.owner, department=file.department, language=file.language,
+                          customer_known=file.customer_id is not None)
 
     @router.get("/rules", response_model=RulesInForce, summary="The notification rules in force")
     def rules_in_force(_: ConfigReader) -> RulesInForce:

@@ -200,11 +200,16 @@ class NotifyApplication(ServiceApplication):
                 continue
         raise IntegrityError(f"notification {notification_id} changed {ATTEMPTS} times")
 
+    def complaint_file(self, complaint_id: str) -> ComplaintFile | None:
+        try:
+            return self.repository.get(ComplaintFile.create_id(complaint_id))
+        except AggregateNotFoundError:
+            return None
+
     def notifications_of(self, complaint_id: str) -> Iterator[Notification]:
         """Every message planned about a complaint, in the order planned."""
-        try:
-            file = self.repository.get(ComplaintFile.create_id(complaint_id))
-        except AggregateNotFoundError:
+        file = self.complaint_file(complaint_id)
+        if file is None:
             return
         for ids in file.by_rule.values():
             for notification_id in ids:
