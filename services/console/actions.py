@@ -73,6 +73,11 @@ ACTIONS: dict[str, Action] = {
     "close": Action("resolution", CASE + "/closure", _close),
     "survey": Action("resolution", CASE + "/survey", lambda f: {"channel": f.get("channel",
                                                                                  "web")}),
+    "task": Action("resolution", PROPOSAL + "/tasks", lambda f: {
+        "title": f.get("title", ""), "assignee": f.get("assignee", ""),
+        "due_at": f.get("due_at", "")}),
+    "reopen": Action("resolution", CASE + "/reopening", lambda f: {"reason": f.get("reason", "")}),
+    "tag": Action("work", "/v1/work/complaints/{c}/tags", lambda f: {"tag": f.get("tag", "")}),
     "transfer": Action("dispatch", "/v1/assignments/{c}/transfer", lambda f: {
         "to_queue": f.get("to_queue", ""), "reason": f.get("reason", ""),
         **_optional(f, "to_agent_id")}),

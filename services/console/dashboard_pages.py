@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import Response
 
 from services.console.charts import BY_NAME, CHARTS, bar_svg
@@ -42,9 +42,22 @@ def build_router(console: Console) -> APIRouter:
             shown.append({"chart": chart, "rows": report["rows"], "points": points,
                           "svg": bar_svg(points, title=page.t(f"chart_{chart.name}"),
                                          percent=chart.percent)})
-        total = analytics.get("/v1/analytics/complaints/count")["received"] if not window \
-            else sum(int(r.get("complaints") or 0) for r in shown[0]["rows"])
-        return shown, as_of, total
+        if window:  # the month's: the volume report's days added up
+            return shown, as_of, sum(int(r.get("complaints") or 0) for r in shown[0]["rows"])
+        try:
+            return shown, as_of, analytics.get("/v1/analytics/complaints/count")["received"]
+        except NotFound:
+            return shown, as_of, None
+
+    def corrective_actions(page: Visit) -> list[dict[str, Any]]:
+        """Each recorded action with its complaint rate before and after."""
+        analytics = page.api("analytics")
+        try:
+            recorded = analytics.get("/v1/analytics/actions")
+            return [analytics.get(f"/v1/analytics/actions/{a['action_id']}/effect")
+                    for a in recorded]
+        except (NotFound, Refused):
+            return []
 
     @router.get("/dashboard", summary="Manager dashboards")
     def dashboard(page: Page):
@@ -55,7 +68,24 @@ def build_router(console: Console) -> APIRouter:
             return page.render("message.html", status_code=refusal.status,
                                title=page.t("forbidden"), text=refusal.detail)
         return page.render("dashboard.html", panels=shown, as_of=as_of, total=total,
-                           month=None)
+                           month=None, actions=corrective_actions(page))
+
+    @router.post("/dashboard/actions", summary="Record a corrective action (line managers)")
+    def record_action(page: Page, csrf: Annotated[str, Form()],
+                      target_kind: Annotated[str, Form()], target: Annotated[str, Form()],
+                      title: Annotated[str, Form()], owner: Annotated[str, Form()],
+                      due_date: Annotated[str, Form()], effective_at: Annotated[str, Form()]):
+        page.require_sign_in()
+        page.check_form({"csrf": csrf})
+        try:
+            page.api("analytics").post("/v1/analytics/actions", {
+                "target_kind": target_kind, "target": target, "title": title, "owner": owner,
+                "due_date": due_date, "effective_at": f"{effective_at}T00:00:00+00:00"})
+        except (NotFound, Refused) as problem:
+            page.flash(str(problem), error=True)
+        else:
+            page.flash(page.t("saved"))
+        return page.redirect("/dashboard")
 
     @router.get("/dashboard/{name}.csv", summary="A chart's data as CSV")
     def chart_csv(page: Page, name: str):

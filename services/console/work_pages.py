@@ -73,14 +73,16 @@ def build_router(console: Console) -> APIRouter:
         clocks = optional(lambda: sla.get(f"/v1/clocks/{c}"))
         ledger = optional(lambda: sla.get(f"/v1/clocks/{c}/ledger")) or {}
         assignment = optional(lambda: dispatch.get(f"/v1/assignments/{c}"))
-        customer = optional(lambda: page.api("work").get(f"/v1/work/complaints/{c}/customer"))
+        work = page.api("work")
+        customer = optional(lambda: work.get(f"/v1/work/complaints/{c}/customer"))
+        row = optional(lambda: work.get(f"/v1/work/complaints/{c}")) or {}
         solutions = optional(lambda: resolution.get("/v1/solutions")) or []
         root_causes = optional(lambda: resolution.get("/v1/root-causes")) or {}
         templates = optional(lambda: resolution.get("/v1/note-templates")) or {}
         now = datetime.now(UTC)
         return page.render(
             "complaint.html", complaint=complaint, case=case, assignment=assignment,
-            customer=customer,
+            customer=customer, tags=row.get("tags", []),
             clocks=clocks_shown(clocks, now), solutions=listed(solutions, "solutions"),
             root_causes=listed(root_causes, "categories"), templates=templates,
             timeline=timeline(complaint, case, ledger.get("entries", [])))

@@ -133,3 +133,27 @@ def test_the_time_zone_the_browser_wrote_is_the_one_the_page_uses(stand_in):
     client, _ = stand_in
     client.cookies.set("tz", "Asia%2FShanghai")  # as the page's script encodes it
     assert 'data-tz-current="Asia/Shanghai"' in client.get("/file").text
+
+
+def test_a_line_manager_records_a_corrective_action_which_the_dashboard_lists_with_its_effect(
+        stand_in):
+    client, services = stand_in
+    sign_in(client, "sup-cs")
+    action = {"action_id": "a1", "tenant": "acme", "created_at": "2026-12-01T00:00:00Z",
+              "target_kind": "root_cause", "target": "payment_retry", "title": "Idempotency",
+              "owner": "payments", "due_date": "2026-12-31",
+              "effective_at": "2026-12-01T00:00:00Z"}
+    services.answers[("POST", "/v1/analytics/actions")] = (201, action)
+    services.answers[("GET", "/v1/analytics/actions")] = (200, [action])
+    services.answers[("GET", "/v1/analytics/actions/a1/effect")] = (200, {
+        "action": action, "before": {"complaints": 12}, "after": {"complaints": 3},
+        "per_day_change": -0.75, "share_change": -0.1})
+    page = client.get("/dashboard")
+    client.post("/dashboard/actions", data={
+        "csrf": csrf_of(page.text), "target_kind": "root_cause", "target": "payment_retry",
+        "title": "Idempotency", "owner": "payments", "due_date": "2026-12-31",
+        "effective_at": "2026-12-01"})
+    recorded = next(c for c in services.calls if c.method == "POST")
+    assert b'"effective_at":"2026-12-01T00:00:00+00:00"' in recorded.content
+    listed = client.get("/dashboard").text
+    assert "<td>12</td><td>3</td><td>-75.0%</td>" in listed
