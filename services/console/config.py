@@ -24,6 +24,8 @@ class ConsoleSettings(Settings):
     cookie_secure: bool | None = None
     session_hours: float = 8.0
     upstream_timeout_s: float = 15.0
+    # Evidence goes through to resolution, which takes files up to 25 MiB; forms add a little.
+    max_body_bytes: int = 25 * 1024 * 1024 + 256 * 1024
     # OIDC authorization code + PKCE (AUTH_MODE=jwks): the provider's issuer URL publishes
     # /.well-known/openid-configuration; the console is a confidential or public client.
     oidc_client_id: str = "console"

@@ -157,3 +157,17 @@ def test_a_line_manager_records_a_corrective_action_which_the_dashboard_lists_wi
     assert b'"effective_at":"2026-12-01T00:00:00+00:00"' in recorded.content
     listed = client.get("/dashboard").text
     assert "<td>12</td><td>3</td><td>-75.0%</td>" in listed
+
+
+def test_evidence_up_to_resolutions_limit_passes_through_with_its_hash_shown(stand_in):
+    client, services = stand_in
+    sign_in(client, "cs-ana")
+    services.answers[("PUT", f"/v1/cases/{CID}/evidence")] = (201, {
+        "evidence_id": "e1", "sha256": "f" * 64, "size_bytes": 3_000_000, "kind": "document"})
+    page = client.get("/signin")  # any page: the session's CSRF token
+    answer = client.post(f"/complaints/{CID}/evidence", data={"csrf": csrf_of(page.text)},
+                         files={"evidence": ("scan.pdf", b"x" * 3_000_000, "application/pdf")})
+    sent = next(call for call in services.calls if call.method == "PUT")
+    assert (sent.url.params["filename"], sent.headers["content-type"], len(sent.content)) == (
+        "scan.pdf", "application/pdf", 3_000_000)
+    assert f"SHA-256 {'f' * 64}" in answer.text  # on the page the upload leads back to
