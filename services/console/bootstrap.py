@@ -85,9 +85,12 @@ def bootstrap(settings: ConsoleSettings,
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @api.post("/prefs", summary="Choose the language and time zone (cookies)", tags=["pages"])
-    def prefs(request: Request, lang: Annotated[str, Form()] = "",
-              tz: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/"):
-        response = RedirectResponse(local_path(back), status_code=303)
+    def prefs(request: Request, csrf: Annotated[str, Form()] = "",
+              lang: Annotated[str, Form()] = "", tz: Annotated[str, Form()] = "",
+              back: Annotated[str, Form()] = "/"):
+        page = current_visit(request)
+        page.check_form({"csrf": csrf})
+        response = page.redirect(local_path(back))
         year = 365 * 86400
         if lang in ("en", "zh"):
             response.set_cookie("lang", lang, max_age=year, samesite="lax", httponly=True)

@@ -171,3 +171,13 @@ def test_evidence_up_to_resolutions_limit_passes_through_with_its_hash_shown(sta
     assert (sent.url.params["filename"], sent.headers["content-type"], len(sent.content)) == (
         "scan.pdf", "application/pdf", 3_000_000)
     assert f"SHA-256 {'f' * 64}" in answer.text  # on the page the upload leads back to
+
+
+def test_the_language_chosen_in_the_header_sticks_and_needs_the_form_token(stand_in):
+    client, _ = stand_in
+    page = client.get("/file", headers={"accept-language": "en"})
+    assert client.post("/prefs", data={"lang": "zh", "back": "/file"}).status_code == 403
+    chosen = client.post("/prefs", data={"lang": "zh", "back": "/file",
+                                         "csrf": csrf_of(page.text)},
+                         headers={"accept-language": "en"})
+    assert '<html lang="zh-CN">' in chosen.text
