@@ -13,7 +13,6 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -72,17 +71,25 @@ class Browser:
     def navigate(self, act: Callable[[], None]) -> None:
         page = self.find("html")
         act()
-        WebDriverWait(self.driver, 60).until(staleness_of(page))
 
-    def shot(self, page: str) -> Path:
-        """A full-page screenshot, numbered in the order of the walk."""
+        def replaced(_: Any) -> bool:
+            try:
+                page.is_enabled()
+            except WebDriverException:  # stale, or the inspector no longer knows the node
+                return True
+            return False
+
+        WebDriverWait(self.driver, 60).until(replaced)
+
+    def shot(self, page: str, *, width: int = 1280) -> Path:
+        """A full-page screenshot at a width (390: a phone), numbered in the walk's order."""
         self.shots += 1
         path = SCREENSHOTS / f"{self.name}-{self.shots:02d}-{page}.png"
-        width = self.driver.get_window_size()["width"]
         self.driver.set_window_size(width, 900)  # measure the page, not the last window
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
         self.driver.set_window_size(width, max(height + 120, 600))
         self.driver.save_screenshot(str(path))
+        self.driver.set_window_size(1280, 900)
         return path
 
     def sign_in(self, user: str) -> None:

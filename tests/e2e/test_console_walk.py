@@ -126,6 +126,7 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
                   "#text": walk["text"]})
     browser.find("#attachments").send_keys(str(receipt))
     browser.shot("file-form")
+    browser.shot("file-form-phone", width=390)
     browser.click('[data-testid="submit"]')
     tracking = browser.find('[data-testid="tracking-link"]').get_attribute("href")
     assert browser.text('[data-testid="attachment-sha256"]') == hashlib.sha256(
@@ -167,6 +168,10 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
     browser.click('[data-testid="upload"]')
     assert hashlib.sha256(evidence.read_bytes()).hexdigest() in browser.text(
         '[data-testid="flash"]')
+    browser.fill({"#tag": "refund"})
+    browser.click('[data-testid="do-tag"]')
+    assert browser.reload_until(lambda: browser.text('[data-testid="tags"]'), "refund") == \
+        "refund"
     browser.fill({"#amount": "1500.00"})  # the team lead, then finance (approval policy)
     browser.click('[data-testid="do-propose"]')
     assert browser.find('[data-testid="proposal"]').get_attribute(
@@ -216,10 +221,12 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
     assert browser.reload_until(lambda: browser.text('[data-testid="stage"]'),
                                 walk["stage_resolved"]) == walk["stage_resolved"]
     browser.shot("tracking-resolved")
+    browser.shot("tracking-resolved-phone", width=390)
     assert browser.find('[data-testid="updates"]').text.count(
         "refunded" if language == "en" else "已退款") == 1
     browser.click('[data-testid="survey-link"]')
     browser.shot("survey")
+    browser.shot("survey-phone", width=390)
     browser.click('label[for="csat-5"]', navigates=False)
     browser.click('label[for="nps-9"]', navigates=False)
     browser.click('[data-testid="survey-submit"]')
