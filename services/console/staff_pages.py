@@ -58,9 +58,13 @@ def build_router(console: Console) -> APIRouter:
                                               params={"minutes": 240}))
         board = optional(lambda: work.get("/v1/work/complaints", params={
             "view": "department", "sort": "due_at", "direction": "asc"}))
-        approvals = optional(lambda: page.api("resolution").get("/v1/approvals"))
+        resolution = page.api("resolution")
+        approvals = (optional(lambda: resolution.get("/v1/approvals/waiting"))
+                     if page.has_role("supervisor", "team_lead", "department_head", "finance")
+                     else None)
+        tasks = optional(lambda: resolution.get("/v1/tasks", params={"assigned": "department"}))
         return page.render("supervisor.html", workload=workload, approvals=approvals,
-                           breaching=breaching, board=board)
+                           breaching=breaching, board=board, tasks=tasks)
 
     @router.get("/audit", summary="Audit a complaint")
     def audit(page: Page, ref: str = "", at: str = ""):

@@ -56,8 +56,11 @@ def build_router(console: Console) -> APIRouter:
         now = datetime.now(UTC)
         items = [row | {"left": viewing.countdown({"deadline_at": row.get("due_at")}, now)}
                  for row in (listing or {}).get("items", [])]
+        tasks = optional(lambda: page.api("resolution").get("/v1/tasks",
+                                                            params={"assigned": "me"}))
         return page.render("work.html", items=items, listed=listing is not None,
-                           next_cursor=(listing or {}).get("next_cursor"), searched=searched)
+                           next_cursor=(listing or {}).get("next_cursor"), searched=searched,
+                           tasks=tasks)
 
     @router.get("/complaints/{complaint_id}", summary="A complaint and its case")
     def complaint_page(page: Page, complaint_id: str):

@@ -181,3 +181,26 @@ def test_the_language_chosen_in_the_header_sticks_and_needs_the_form_token(stand
                                          "csrf": csrf_of(page.text)},
                          headers={"accept-language": "en"})
     assert '<html lang="zh-CN">' in chosen.text
+
+
+def test_the_supervisor_sees_the_approvals_waiting_for_them_and_the_agent_their_tasks(
+        stand_in):
+    client, services = stand_in
+    services.answers[("GET", "/v1/approvals/waiting")] = (200, {"items": [{
+        "complaint_id": CID, "proposal_id": "p1", "kind": "refund", "amount": "1500.00",
+        "currency": "CNY", "step": 2, "role": "finance", "proposed_by": "cs-li",
+        "awaiting_since": "2026-12-04T10:00:00Z", "age_seconds": 60}], "next_cursor": None})
+    services.answers[("GET", "/v1/tasks")] = (200, {"items": [{
+        "complaint_id": CID, "task_id": "t1", "kind": "follow_up", "proposal_id": None,
+        "title": "回访", "assignee": "cs-ana", "due_at": "2026-12-01T10:00:00Z",
+        "overdue": True}], "next_cursor": None})
+    sign_in(client, "fin-1")
+    board = client.get("/supervisor", headers={"accept-language": "en"}).text
+    assert f'href="/complaints/{CID}" data-testid="approval-{CID}"' in board
+    assert "<td>2 · finance</td>" in board and "1500.00 CNY" in board
+    client.post("/signout", data={"csrf": csrf_of(board)})
+    sign_in(client, "cs-ana")
+    work = client.get("/work", headers={"accept-language": "en"}).text
+    assert "回访 · 2026-12-01 10:00 UTC · Overdue" in work
+    assert ("GET", "/v1/tasks", "assigned=me") in [
+        (c.method, c.url.path, c.url.query.decode()) for c in services.calls]
