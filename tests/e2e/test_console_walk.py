@@ -182,9 +182,10 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
     # The team lead approves on the supervisor's pages; holding finance's role too, they are
     # refused the second step (four eyes), which finance then takes.
     browser.sign_in("lead-cs")
+    waiting = f'[data-testid="approval-{complaint_id}"]'
+    assert browser.reload_until(lambda: len(browser.all(waiting)), 1) == 1
     browser.shot("supervisor")
-    browser.fill({"#ref": complaint_id})
-    browser.submit("#ref")
+    browser.click(waiting)
     browser.click('[data-testid="do-approve"]')
     browser.sign_out()
     browser.sign_in("lead-cs+team_lead+finance")
@@ -196,7 +197,8 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
     browser.shot("four-eyes-refused")
     browser.sign_out()
     browser.sign_in("fin-1")
-    browser.open(f"/complaints/{complaint_id}")
+    assert browser.reload_until(lambda: len(browser.all(waiting)), 1) == 1
+    browser.click(waiting)
     browser.click('[data-testid="do-approve"]')
     assert browser.find('[data-testid="proposal"]').get_attribute("data-status") == "approved"
     browser.shot("approved")
