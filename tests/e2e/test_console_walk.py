@@ -240,8 +240,8 @@ def walk_the_console(browser: Browser, walk: dict, language: str, urls: dict,
         browser.sign_in(outsider)
         browser.open(f"/complaints/{complaint_id}")
         assert browser.text('[data-testid="not-found"]') == walk["not_found"]
+        browser.shot(f"not-found-{outsider.replace('@', '-at-')}")
         browser.sign_out()
-    browser.shot("not-found")
 
     # The manager's dashboard counts it: equal to counts made here from the topics.
     browser.sign_in("mgr-zhou")
