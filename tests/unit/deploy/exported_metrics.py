@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 
 # Prefixes of the platform's own metrics: a PromQL token starting with one names a metric.
 OURS = ("consumer_", "outbox_", "dead_letters", "sla_", "analytics_", "auth_", "dispatch_",
-        "intake_", "rate_limited", "pii_", "http_", "resolution_")
+        "intake_", "rate_limited", "pii_", "http_", "resolution_", "notify_")
 ROOT = Path(__file__).resolve().parents[3]
 # Custom collectors (prometheus_client.core's *MetricFamily) register nothing at import: their
 # families are read from the source, with the series names each kind exposes.
