@@ -10,10 +10,9 @@ import json
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
-import chdb.session
 import clickhouse_connect
 from clickhouse_connect.driver.binding import format_bind_value
 
@@ -24,6 +23,9 @@ from services.analytics.schema import (
     OutdatedLayout,
     outdated,
 )
+
+if TYPE_CHECKING:
+    import chdb.session
 
 Params = Mapping[str, Any]
 
@@ -59,6 +61,14 @@ class ChdbStore:
         self._lock = threading.Lock()
 
     def open(self) -> None:
+        # Imported here: images that analyse on a ClickHouse server leave chDB (the `embedded`
+        # extra, ~500 MB) out.
+        try:
+            import chdb.session
+        except ImportError as error:
+            raise RuntimeError(
+                "chDB is not installed: set CLICKHOUSE_URL to a ClickHouse server, or install"
+                " complaint-platform[embedded]") from error
         self.path.mkdir(parents=True, exist_ok=True)
         self._session = chdb.session.Session(str(self.path.resolve()))
         create_tables(self)

@@ -31,6 +31,7 @@ COMMANDS = {
     "deploy/local/kafka.py": ["-m", "deploy.local.kafka"],
     "deploy/local/postgres.py": ["-m", "deploy.local.postgres"],
     "deploy/local/topics.py": ["-m", "deploy.local.topics"],
+    "deploy/requirements.py": ["-m", "deploy.requirements"],
     "runtime/auth/issuer.py": ["-m", "runtime.auth.issuer"],
     "runtime/redrive.py": ["-m", "runtime.redrive"],
     "runtime/sealing.py": ["-m", "runtime.sealing"],
