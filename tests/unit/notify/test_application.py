@@ -3,7 +3,10 @@ by their answer; the customer's address sealed, and unreadable once erased."""
 
 from __future__ import annotations
 
+import base64
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from contracts.dispatch import ComplaintAssigned
 from contracts.intake import (
@@ -22,8 +25,9 @@ from contracts.resolution import (
 )
 from contracts.sla import SlaWarningRaised
 from runtime.inbox import Outcome
+from services.notify.config import DEFAULT_RULES
 from services.notify.domain import Status
-from tests.unit.notify.conftest import COMPLAINT, NOON, TENANT, Harness
+from tests.unit.notify.conftest import COMPLAINT, NOON, TENANT, Harness, rules_file
 
 CUSTOMER = "cust-77"
 
@@ -136,3 +140,49 @@ def test_erasure_leaves_the_address_unreadable_and_plans_nothing_for_the_custome
     assert harness.app.contact(TENANT, CUSTOMER).erased is True
     assert [n.rule_id for n in harness.app.notifications_of(COMPLAINT)] == ["resolution-notice"]
     assert notice.status is Status.PENDING
+
+
+def spellings(text: str) -> list[bytes]:
+    raw = text.encode()
+    return [raw, raw.hex().encode(),
+            *(base64.b64encode(b"\0" * k + raw)[4:-4] for k in range(3))]
+
+
+def test_no_table_of_notifys_store_holds_the_customers_address(harness: Harness,
+                                                               tmp_path: Path):
+    harness.app.register_contact(tenant=TENANT, customer_id=CUSTOMER,
+                                 addresses={NotifyChannel.EMAIL: "li.lei@example.cn"},
+                                 language="zh")
+    filed(harness)
+    harness.deliver(CustomerNotified(complaint_id=COMPLAINT, channel=Channel.EMAIL,
+                                     message_kind="resolution"))
+    harness.deliver(CustomerErased(customer_id=CUSTOMER, erased_at=NOON, reason="requested"))
+
+    with sqlite3.connect(tmp_path / "notify.sqlite") as db:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master "
+                                                  "WHERE type = 'table'")]
+        blob = b"".join(repr(row).encode() + b"".join(
+            v for v in row if isinstance(v, bytes)) for table in tables
+            for row in db.execute(f'SELECT * FROM "{table}"'))
+    assert "li.lei" not in blob.decode(errors="replace")
+    assert sum(blob.count(s) for s in spellings("li.lei@example.cn")) == 0
+    assert b"pii:v1:" in blob  # the address is there, sealed under a key that is gone
+
+
+def test_a_changed_rule_file_is_in_force_for_the_next_event(harness: Harness, tmp_path: Path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(DEFAULT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
+    watched = rules_file(rules)
+    harness.app.rules = watched.current
+    filed(harness)
+    harness.deliver(warning())
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        'version: "2026.12.1"', 'version: "2026.12.2"').replace(
+        "    channels: [email, wecom]\n    template: sla_warning",
+        "    channels: [email]\n    template: sla_warning"), encoding="utf-8")
+
+    harness.deliver(warning(), at=NOON + timedelta(hours=1))
+
+    assert sorted((n.rules_version, n.channel) for n in
+                  harness.app.notifications_of(COMPLAINT)) == [
+        ("2026.12.1", "email"), ("2026.12.1", "wecom"), ("2026.12.2", "email")]
