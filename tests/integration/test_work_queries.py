@@ -18,9 +18,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi.testclient import TestClient
 
 from contracts.topics import WORK_EVENTS
+from runtime.auth.principal import Principal
+from runtime.auth.roles import Role, scopes_for
 from runtime.vault import KeyVault
-from services.work.bootstrap import bootstrap
+from services.work.bootstrap import bootstrap, read_model
 from services.work.config import WorkSettings
+from services.work.queries import SearchTerms, WorkQueries
+from services.work.query import Filters, View
+from services.work.rebuild import rebuild
 from tests.auth_tokens import Tokens, bearer
 from tests.unit.work.script import Script
 
@@ -236,3 +241,35 @@ def test_a_cursor_walks_1000_complaints_once_each_while_more_arrive(
     assert client.get("/v1/work/complaints", headers=sue, params={
         "view": "mine", "cursor": params["cursor"]}).status_code == 400  # another list's
     runtime.app.close()
+
+
+async def test_the_rebuild_replays_the_topics_into_empty_tables(
+        kafka_bootstrap: str, tmp_path: Path, tokens: Tokens) -> None:
+    tenant = f"acme-{uuid.uuid4().hex[:8]}"
+    config = settings(tmp_path, tokens, tenant, kafka_bootstrap=kafka_bootstrap)
+    vault = KeyVault.from_url(config.customer_keys_url)
+    script, ids = scenario(tenant, datetime.now(UTC), vault)
+    script.event("complaint.tagged.v1", ids["c4"], script.at(121), tag="press", actor="sue")
+    await publish(kafka_bootstrap, script)
+    store, projection = read_model(config)
+    stray = Script(tenant)  # in the tables, on no topic: the rebuild forgets it
+    stray.received(str(uuid.uuid4()), customer="cust-9", minute=0)
+    for _, envelope, event in stray.sent:
+        projection.apply(envelope, event)
+    store.close()
+
+    counts = await rebuild(config)
+
+    assert counts["projected"] >= len(script.sent), counts
+    store, _ = read_model(config)
+    queries = WorkQueries(store, search_key=b"integration")
+    sue = Principal(sub="sue", tenant=tenant, roles=frozenset({Role.SUPERVISOR}),
+                    scopes=scopes_for({Role.SUPERVISOR}), departments=frozenset({"billing"}))
+    name = {v: k for k, v in ids.items()}
+    rows = queries.complaints(sue, view=View.ALL, filters=Filters()).rows
+    assert [(name[r["complaint_id"]], r["status"], r["tags"]) for r in rows] == [
+        ("c4", "investigating", ["press"]), ("c2", "queued", []), ("c1", "reopened", [])]
+    assert [name[r["complaint_id"]] for r in queries.search(
+        sue, SearchTerms(text="退款")).rows] == ["c1"]
+    store.close()
+    vault.close()
