@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from contracts.topics import ALL_TOPICS, DEAD_LETTER, DOMAIN_TOPICS, INBOUND, TopicSpec
 from runtime import lifecycle
 
-STREAM_SERVICES = ("intake", "dispatch", "sla", "resolution")  # faust apps: runtime.service
+# faust apps: runtime.service
+STREAM_SERVICES = ("intake", "dispatch", "sla", "resolution", "notify")
 CHANNEL_ADAPTER = "channel-adapter"  # channel adapters and the CFPB importer (--kafka)
 
 

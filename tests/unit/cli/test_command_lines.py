@@ -44,6 +44,7 @@ COMMANDS = {
     "services/intake/classification/train.py": ["-m", "services.intake.classification.train"],
     "services/intake/importer.py": ["-m", "services.intake.importer"],
     "services/intake/retention.py": ["-m", "services.intake.retention"],
+    "services/notify/__main__.py": ["-m", "services.notify"],
     "services/resolution/__main__.py": ["-m", "services.resolution"],
     "services/sla/__main__.py": ["-m", "services.sla"],
     "services/sla/tools/calendars.py": ["-m", "services.sla.tools.calendars"],
