@@ -77,6 +77,11 @@ class TaxonomyFile(Strict):
     min_model_confidence: float = Field(
         0.5, ge=0, le=1, description="Below this the model's product guess decides nothing"
     )
+    triage_at: float = Field(
+        0.0, ge=0, le=1,
+        description="Calibrated probability the category model needs to decide; below it, "
+        "keywords or the fallback (the triage queue) do",
+    )
     fallback: CategoryId = Field(description="The category when nothing else decides")
     categories: list[Category] = Field(min_length=1)
 
@@ -137,6 +142,10 @@ class Taxonomy:
     @property
     def min_model_confidence(self) -> float:
         return self.spec.min_model_confidence
+
+    @property
+    def triage_at(self) -> float:
+        return self.spec.triage_at
 
     def match(self, words: list[str]) -> list[KeywordMatch]:
         """Categories whose keywords occur, heaviest first (ties in taxonomy order)."""

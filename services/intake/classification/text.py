@@ -15,6 +15,7 @@ LATIN = re.compile(r"[A-Za-z]")
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
+PREFIX_KEY = 2
 _lock = threading.Lock()
 _segmenter: jieba.Tokenizer | None = None
 _known: set[str] = set()
@@ -96,21 +97,27 @@ class PhraseIndex:
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.exact: dict[str, list[Phrase]] = {}
-        self.prefixed: list[Phrase] = []
+        # Prefixed phrases by the first PREFIX_KEY characters of their stem, so a word is
+        # tried against the few that can fit it, not against every one (that cost more than
+        # the models on a long complaint).
+        self.prefixed: dict[str, list[Phrase]] = {}
         for phrase in phrases:
-            if phrase.parts[0].endswith("*"):
-                self.prefixed.append(phrase)
+            first = phrase.parts[0]
+            if first.endswith("*"):
+                self.prefixed.setdefault(first[:-1][:PREFIX_KEY], []).append(phrase)
             else:
-                self.exact.setdefault(phrase.parts[0], []).append(phrase)
+                self.exact.setdefault(first, []).append(phrase)
+        self.short_keys = sorted({k for k in self.prefixed if len(k) < PREFIX_KEY})
 
     def found(self, words: list[str]) -> set[Phrase]:
         """The phrases that occur at least once."""
         hits: set[Phrase] = set()
         for i, word in enumerate(words):
-            for phrase in self.exact.get(word, ()):
-                if phrase.occurs_at(words, i):
-                    hits.add(phrase)
-            for phrase in self.prefixed:
+            candidates = [*self.exact.get(word, ()), *self.prefixed.get(word[:PREFIX_KEY], ())]
+            for key in self.short_keys:
+                if word.startswith(key):
+                    candidates.extend(self.prefixed[key])
+            for phrase in candidates:
                 if phrase not in hits and phrase.occurs_at(words, i):
                     hits.add(phrase)
         return hits

@@ -1,11 +1,11 @@
-"""The shipped classifier: the trained product model, and how a category is decided."""
+"""The shipped classifier: the trained models, and how a category is decided."""
 
 from __future__ import annotations
 
 import pytest
 
 from contracts.intake import CustomerTier, Severity
-from services.intake.classification import Classification, Classifier
+from services.intake.classification import Classifier
 from services.intake.classification.classifier import HERE
 from services.intake.classification.model import ProductModel, clean, held_out
 
@@ -51,15 +51,15 @@ def test_the_split_is_deterministic() -> None:
     assert sum(held_out(str(n)) for n in range(10_000)) in range(1900, 2100)
 
 
-def test_keywords_decide_when_they_weigh_enough(classifier: Classifier) -> None:
+def test_the_category_model_decides_when_it_is_sure_enough(classifier: Classifier) -> None:
     result = classifier.classify(
         subject="Charged twice", text="My card was charged twice for one order, refund me."
     )
-    assert result == Classification(
-        category="billing_charges", product="Credit card or prepaid card", confidence=0.75,
-        severity=Severity.P3, rules_fired=("keywords:billing_charges",), crisis_signals=(),
-        keywords=("charged twice", "refund*"), sentiment=0.0, language="en",
+    assert (result.category, result.product, result.rules_fired, result.keywords) == (
+        "billing_charges", "Credit card or prepaid card", ("model:billing_charges",),
+        ("charged twice", "refund*"),
     )
+    assert result.confidence >= 0.5
 
 
 def test_a_named_product_decides_when_keywords_do_not(classifier: Classifier) -> None:
@@ -82,30 +82,29 @@ def test_the_model_decides_when_nothing_else_does(classifier: Classifier) -> Non
     assert result.keywords == ("deposit*",)
 
 
-def test_nothing_recognised_is_the_fallback_with_no_confidence(classifier: Classifier) -> None:
-    result = classifier.classify(subject="Hello", text="Something happened and I am unhappy")
-    assert (result.category, result.product, result.confidence, result.rules_fired) == (
-        "other", None, 0.0, ("fallback:other",)
-    )
-
-
-def test_chinese_text_is_classified_by_rules_never_by_the_english_model(
+def test_nothing_recognised_is_triage_with_the_model_s_low_confidence(
     classifier: Classifier,
 ) -> None:
+    result = classifier.classify(subject="Hello", text="Something happened and I am unhappy")
+    assert (result.category, result.product, result.rules_fired) == (
+        "triage", None, ("fallback:triage",)
+    )
+    assert result.confidence < 0.5
+
+
+def test_chinese_text_is_classified_by_the_same_category_model(classifier: Classifier) -> None:
     result = classifier.classify(
         subject="快递", text="快递三天了还没到，客服态度很差，我要投诉到12315！",
         tier=CustomerTier.VIP,
     )
-    assert result == Classification(
-        category="delivery_logistics", product=None, confidence=0.4, severity=Severity.P1,
-        rules_fired=("keywords:delivery_logistics", "raise:crisis_signal", "raise:vip_customer"),
-        crisis_signals=("12315", "投诉到"), keywords=("客服态度", "快递"), sentiment=-0.459,
-        language="zh",
+    assert (result.category, result.product, result.severity, result.rules_fired) == (
+        "delivery_logistics", None, Severity.P1,
+        ("model:delivery_logistics", "raise:crisis_signal", "raise:vip_customer"),
     )
-    unknown = classifier.classify(subject="问题", text="我有一个问题想反映一下")
-    assert (unknown.category, unknown.product, unknown.rules_fired) == (
-        "other", None, ("fallback:other",)
+    assert (result.crisis_signals, result.keywords, result.sentiment, result.language) == (
+        ("12315", "投诉到"), ("客服态度", "快递"), -0.459, "zh"
     )
+    assert result.confidence >= 0.5
 
 
 def test_a_fraud_complaint_from_an_angry_customer_is_p1_with_reasons(

@@ -47,9 +47,11 @@ def test_the_shipped_taxonomy_loads_with_its_categories() -> None:
         "fraud_unauthorised", "credit_reporting", "debt_collection", "billing_charges",
         "loans_mortgages", "banking_payments", "delivery_logistics", "product_quality_safety",
         "service_attitude", "account_access", "medical_care", "data_privacy", "public_service",
-        "other",
+        "other", "triage",
     )
-    assert (TAXONOMY.fallback, TAXONOMY.min_rule_weight) == ("other", 2.0)
+    assert (TAXONOMY.fallback, TAXONOMY.min_rule_weight, TAXONOMY.triage_at) == (
+        "triage", 2.0, 0.5
+    )
     assert TAXONOMY.category_for_product("Debt collection") == "debt_collection"
     assert TAXONOMY.category_for_product("Mortgage") == "loans_mortgages"
     assert TAXONOMY.category_for_product("Pet insurance") is None
