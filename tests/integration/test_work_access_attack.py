@@ -34,7 +34,7 @@ from tests.integration.platform_world import (
     platform_world,
     published,
 )
-from tests.integration.test_access_control_attack import attackers, holds
+from tests.integration.test_access_control_attack import attackers, bad_tokens, holds, operations
 
 pytestmark = pytest.mark.integration
 
@@ -168,3 +168,24 @@ def test_without_pii_read_the_customers_words_and_contacts_are_not_searchable(wo
     some = next(iter(world.departments))
     by_id = work.client.get("/v1/work/search", headers=auditor, params={"reference": some})
     assert [i["complaint_id"] for i in by_id.json()["items"]] == [some]
+
+
+def test_bad_tokens_and_tokens_without_the_scope_are_refused_on_every_route(work: WorkWorld):
+    world = work.world
+    complaint_id = next(iter(world.departments))
+    stored = work.stored()
+    routes = operations(work.client.app)
+    no_scope = bearer(world.tokens.token(*EVERY_ROLE, tenant=TENANT, scope="none:none"))
+    for method, path in routes:
+        url = path.replace("{complaint_id}", complaint_id).replace("{tag}", "urgent")
+        for kind, token in bad_tokens(world.tokens).items():
+            response = work.client.request(method, url, headers=bearer(token))
+            assert response.status_code == 401, (kind, method, path, response.text)
+        assert work.client.request(method, url, headers=no_scope).status_code == 403
+        assert work.client.request(method, url).status_code == 401, (method, path)
+    assert {path for _, path in routes} >= {
+        "/v1/work/complaints", "/v1/work/about-to-breach", "/v1/work/search",
+        "/v1/work/complaints/{complaint_id}", "/v1/work/complaints/{complaint_id}/customer",
+        "/v1/work/complaints/{complaint_id}/tags",
+        "/v1/work/complaints/{complaint_id}/tags/{tag}"}
+    assert work.stored() == stored
