@@ -30,6 +30,10 @@ def classified(state: ComplaintState, e: intake.ComplaintClassified) -> Changes:
     return {"category": e.category, "severity": e.severity.value}
 
 
+def category_corrected(state: ComplaintState, e: intake.ComplaintCategoryCorrected) -> Changes:
+    return {"category": e.category}
+
+
 def marked_duplicate(state: ComplaintState, e: intake.ComplaintMarkedDuplicate) -> Changes:
     return {"duplicate_of": e.original_complaint_id}
 

@@ -22,6 +22,7 @@ APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
     intake.ComplaintReceived: changes.received,
     intake.ComplaintClassified: changes.classified,
     intake.ComplaintMarkedDuplicate: changes.marked_duplicate,
+    intake.ComplaintCategoryCorrected: changes.category_corrected,
     intake.ComplaintHistoryRecorded: changes.history_recorded,
     intake.CustomerErased: changes.customer_erased,
     dispatch.ComplaintAssigned: changes.assigned,

@@ -139,6 +139,17 @@ class ComplaintClassified(DomainEvent):
     historical: bool = Field(False, description="Imported history: no SLA alarm may fire")
 
 
+class ComplaintCategoryCorrected(DomainEvent):
+    """An agent set the category intake got wrong or left to triage; retraining learns it."""
+
+    event_type = "complaint.category_corrected.v1"
+    complaint_id: str
+    previous_category: str = Field(description="What intake had decided (`triage` if unsure)")
+    category: str = Field(description="The category the agent says it is")
+    corrected_by: str = Field(description="The agent's id")
+    corrected_at: datetime
+
+
 class ComplaintMarkedDuplicate(DomainEvent):
     """A submission was linked to an earlier complaint instead of opened anew."""
 
@@ -177,4 +188,5 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     ComplaintClassified,
     ComplaintMarkedDuplicate,
     CustomerErased,
+    ComplaintCategoryCorrected,
 )

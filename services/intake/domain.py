@@ -140,6 +140,26 @@ class Complaint(Aggregate):
         self.understanding = {"category": category, "severity": severity,
                               "confidence": confidence}
 
+    def correct_category(self, *, category: str, agent_id: str, at: datetime) -> None:
+        """Record an agent's category instead of the one intake decided."""
+        self.check_classified()
+        previous = self.understanding["category"]  # type: ignore[index]
+        self._category_corrected(
+            previous_category=previous, category=category, corrected_by=agent_id,
+            corrected_at=at,
+        )
+
+    @event("CategoryCorrected")
+    def _category_corrected(
+        self, *, previous_category: str, category: str, corrected_by: str,
+        corrected_at: datetime,
+    ) -> None:
+        self.understanding = {**(self.understanding or {}), "category": category}
+
+    def check_classified(self) -> None:
+        if self.understanding is None:
+            raise NotClassified(f"{self.id} has no category to correct")
+
     def mark_duplicate(self, *, original_id: uuid.UUID, similarity: float, reason: str) -> None:
         """Link this complaint to the earlier one it repeats, instead of understanding it anew."""
         self.check_not_understood()
@@ -242,6 +262,10 @@ class ErasureReason(StrEnum):
 
 class AlreadyErased(Exception):
     """The erasure of this key is already recorded."""
+
+
+class NotClassified(Exception):
+    """Only a classified complaint has a category to correct."""
 
 
 class AlreadyUnderstood(Exception):

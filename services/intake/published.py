@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.intake import (
+    ComplaintCategoryCorrected,
     ComplaintClassified,
     ComplaintHistoryRecorded,
     ComplaintMarkedDuplicate,
@@ -62,6 +63,14 @@ def classified(stored: Any) -> ComplaintClassified:
     )
 
 
+def category_corrected(stored: Any) -> ComplaintCategoryCorrected:
+    return ComplaintCategoryCorrected(
+        complaint_id=str(stored.originator_id), previous_category=stored.previous_category,
+        category=stored.category, corrected_by=stored.corrected_by,
+        corrected_at=stored.corrected_at,
+    )
+
+
 def marked_duplicate(stored: Any) -> ComplaintMarkedDuplicate:
     return ComplaintMarkedDuplicate(
         complaint_id=str(stored.originator_id), original_complaint_id=stored.original_id,
@@ -87,6 +96,7 @@ def translator(*, source: str, tenant: str) -> Translator:
             Complaint.HistoryRecorded: history_recorded,
             Complaint.Classified: classified,
             Complaint.DuplicateMarked: marked_duplicate,
+            Complaint.CategoryCorrected: category_corrected,
             PersonalData.Erased: erased,
         },
     )
