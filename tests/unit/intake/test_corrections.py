@@ -11,9 +11,11 @@ from contracts.registry import parse
 from runtime.eventstore import persistence_env
 from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
-from services.intake.classification.category_model import Example, examples_csv
+from services.intake.classification.category_model import SEED, Example, examples_csv
 from services.intake.classification.classifier import HERE
+from services.intake.classification.model import Labelled
 from services.intake.classification.taxonomy import load_taxonomy
+from services.intake.classification.train import category_examples
 from services.intake.corrections import UnknownCategory, correct_category, corrections, write_csv
 from services.intake.domain import Customer, Submission
 from services.intake.published import translator
@@ -87,3 +89,18 @@ def test_an_erased_customer_s_correction_is_not_exported(app) -> None:
                      agent_id="cs-li", at=AT, taxonomy=TAXONOMY)
     app.erase_customer(tenant="acme", customer_id="cust-1", reason="customer_request")
     assert corrections(app) == []
+
+
+def test_retraining_learns_corrections_as_labels_after_the_cfpb_rows_and_the_seed() -> None:
+    rows = [Labelled("1", "My mortgage escrow is wrong", "Mortgage"),
+            Labelled("2", "About my pets", "Pet insurance")]  # not mapped: left out
+    correction = Example("话费被乱扣了", "billing_charges")
+    examples = category_examples(rows, TAXONOMY, corrections=[correction])
+    assert examples[0] == Example("My mortgage escrow is wrong", "loans_mortgages")
+    assert examples[-1] == correction
+    assert len(examples) == 2 + len(examples_csv(SEED))
+
+
+def test_retraining_refuses_a_correction_to_a_category_the_taxonomy_lacks() -> None:
+    with pytest.raises(ValueError, match="retired"):
+        category_examples([], TAXONOMY, corrections=[Example("text", "retired")])
