@@ -93,7 +93,8 @@ def platform_world(directory: Path, complaints: int = 12) -> Iterator[World]:
         ("intake", intake_bootstrap, IntakeSettings(**common, tracking_secret="attack")),
         ("dispatch", dispatch_bootstrap, DispatchSettings(**common)),
         ("sla", sla_bootstrap, SlaSettings(**common)),
-        ("resolution", resolution_bootstrap, ResolutionSettings(**common)),
+        ("resolution", resolution_bootstrap,
+         ResolutionSettings(**common, tracking_secret="attack")),
     ]:
         apps[name], runtimes[name] = build(settings)
 

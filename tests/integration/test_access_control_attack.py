@@ -20,6 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import jwt
 import pytest
@@ -28,12 +29,14 @@ from fastapi import FastAPI
 
 from runtime.auth.masking import REDACTED
 from runtime.auth.roles import Scope, roles_from, scopes_for
+from runtime.tracking import TrackingTokens
 from tests.auth_tokens import Tokens, bearer
 from tests.integration.platform_world import EVERY_ROLE, PHONE, TENANT, World, platform_world
 
 pytestmark = pytest.mark.integration
 
 OTHER_TENANT = "globex"
+FILED = datetime(2026, 3, 2, tzinfo=UTC)
 RESOLUTION_ROUTES = [
     ("GET", "", None, Scope.COMPLAINTS_READ),
     ("POST", "/accept", None, Scope.COMPLAINTS_WORK),
@@ -57,6 +60,7 @@ RESOLUTION_ROUTES = [
     ("POST", "/proposals/p-1/execution", {}, Scope.COMPLAINTS_WORK),
     ("POST", "/survey", {"channel": "email"}, Scope.COMPLAINTS_WORK),
     ("POST", "/surveys/s-1/revocation", {"reason": "x"}, Scope.COMPLAINTS_WORK),
+    ("POST", "/follow-ups/f-1/completion", {}, Scope.COMPLAINTS_WORK),
     ("POST", "/root-cause", {"category": "c", "why_chain": ["w"]}, Scope.COMPLAINTS_WORK),
     ("POST", "/closure", {"exception_reason": "x", "root_cause_category": "c"},
      Scope.COMPLAINTS_WORK),
@@ -350,6 +354,7 @@ def bad_tokens(tokens: Tokens) -> dict[str, str]:
 
 
 OPEN = {"/healthz", "/readyz", "/metrics", "/v1/track/{token}", "/v1/surveys/{token}",
+        "/v1/surveys/{token}/acceptance", "/v1/progress/{token}",
         "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 
 
@@ -524,3 +529,63 @@ def test_a_tracking_token_has_one_spelling_and_dies_with_the_erasure(world: Worl
     assert revoked.status_code == 410
     assert revoked.json() == {"detail": "this tracking token was revoked: the customer's "
                                         "personal data has been erased"}
+
+
+def test_progress_opens_only_with_a_valid_tracking_token_and_shows_nothing_of_staff(
+    world: World,
+):
+    """#14, point 3: the customer's progress at resolution, by intake's tracking token."""
+    resolution = world.clients["resolution"]
+    complaint_id, department = next(iter(world.departments.items()))
+    agent = bearer(world.tokens.token("agent", tenant=TENANT, departments=[department],
+                                      sub="agent-progress"))
+    note = resolution.post(f"/v1/cases/{complaint_id}/notes", headers=agent,
+                           json={"text": f"Internal: customer on {PHONE}"})
+    assert note.status_code == 201
+    token = TrackingTokens(b"attack").issue(uuid.UUID(complaint_id), filed_at=FILED)
+    rng = random.Random(14)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    made_up = [TrackingTokens(b"another key").issue(uuid.UUID(c), filed_at=FILED)
+               for c in world.departments]
+    made_up += [TrackingTokens(b"attack").issue(uuid.uuid4(), filed_at=FILED)[:-1] + "A"
+                for _ in range(100)]
+    while len(made_up) < 1_000:
+        i = rng.randrange(len(token))
+        altered = token[:i] + rng.choice(alphabet.replace(token[i], "")) + token[i + 1:]
+        made_up.append(altered)
+
+    answer = resolution.get(f"/v1/progress/{token}")
+    answers = Counter(resolution.get(f"/v1/progress/{t}").status_code for t in made_up)
+
+    assert (answer.status_code, answer.json()) == (200, {
+        "stage": "assigned", "updates": [], "survey": None})
+    assert answers == {404: 1_000}
+
+
+def test_approvals_and_tasks_lists_hold_only_what_the_caller_may_decide_and_see(world: World):
+    """#14, points 1 and 2: other tenants, other departments and the proposer see nothing."""
+    resolution = world.clients["resolution"]
+    complaint_id, department = list(world.departments.items())[1]
+    proposer = bearer(world.tokens.token("agent", tenant=TENANT, departments=[department],
+                                         sub="agent-lists"))
+    proposed = resolution.post(f"/v1/cases/{complaint_id}/proposals", headers=proposer,
+                               json={"solution_id": "refund", "amount": "20.00"})
+    assert proposed.status_code == 201, proposed.text
+    other_department = next(d for d in world.departments.values() if d != department)
+
+    def waiting(tenant: str, departments: list[str], sub: str = "lead-lists") -> list[str]:
+        headers = bearer(world.tokens.token("supervisor", "team_lead", tenant=tenant,
+                                            departments=departments, sub=sub))
+        page = resolution.get("/v1/approvals/waiting", headers=headers)
+        assert page.status_code == 200, page.text
+        return [item["proposal_id"] for item in page.json()["items"]]
+
+    assert waiting(TENANT, [department]) == [proposed.json()["id"]]
+    assert waiting(TENANT, [other_department]) == []
+    assert waiting(OTHER_TENANT, [department]) == []
+    assert waiting(TENANT, [department], sub="agent-lists") == []
+    for tenant, departments in ((OTHER_TENANT, [department]), (TENANT, [other_department])):
+        headers = bearer(world.tokens.token("supervisor", tenant=tenant,
+                                            departments=departments, sub="agent-lists"))
+        tasks = resolution.get("/v1/tasks?assigned=department", headers=headers)
+        assert tasks.json() == {"items": [], "next_cursor": None}

@@ -70,6 +70,9 @@ def progress_of(app: ResolutionApplication, complaint_id: uuid.UUID) -> Progress
     try:
         case = app.repository.get(Case.create_id(str(complaint_id)))
     except AggregateNotFoundError:
+        if status_ is None:  # a token of ours, but of a complaint never heard of here
+            raise HTTPException(status.HTTP_404_NOT_FOUND,
+                                "no complaint has this token") from None
         return ProgressView(stage=customer_stage(status_, solution_pending=False), updates=[],
                             survey=None)
     updates = [UpdateView(at=u.at, kind=u.kind, text=app.personal.open(case, u.text))
