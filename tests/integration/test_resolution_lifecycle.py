@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts.envelope import correlation_for, event_id
 from contracts.topics import DISPATCH_EVENTS, RESOLUTION_EVENTS
+from runtime.tracking import TrackingTokens
 from services.resolution.bootstrap import bootstrap
 from services.resolution.config import ResolutionSettings
 from services.resolution.domain import Case
@@ -89,6 +91,18 @@ async def read_until_reopened(bootstrap_servers: str, complaint_id: str) -> list
     return found
 
 
+async def progress_once(api: httpx.AsyncClient, token: str, stage: str,
+                        timeout_s: float = 60) -> dict:
+    """The progress answer once it shows `stage` (the status comes back over the broker)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        answer = (await api.get(f"/v1/progress/{token}")).json()
+        if answer.get("stage") == stage or asyncio.get_running_loop().time() > deadline:
+            return {**answer, "updates": [(u["kind"], u["text"])
+                                          for u in answer.get("updates", [])]}
+        await asyncio.sleep(0.2)
+
+
 async def wait_for_case(app, complaint_id: str, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while Case.create_id(complaint_id) not in app.repository:
@@ -105,7 +119,7 @@ async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence
     settings = ResolutionSettings(
         kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, service=f"resolution-it-{run}",
         survey_base_url="https://complaints.example/v1/surveys", tenant=assigned["tenant"],
-        **tokens.settings,
+        tracking_secret="it-tracking", **tokens.settings,
     )
     http, runtime = bootstrap(settings)
     c = f"/v1/cases/{complaint_id}"
@@ -167,6 +181,14 @@ async def test_assignment_to_closure_then_reopen_publishes_exactly_this_sequence
             await do("POST", f"/v1/surveys/{token}", actor="", json={
                 "csat": 4, "nps": 8, "comment": "Took a while, but fixed"})
             await do("POST", f"{c}/reopening", json={"reason": "Charged a third time"})
+            # The customer's tracking answer, once resolution heard its own reopening back from
+            # the topic: the stage and what they were told, nothing else (#14, point 3).
+            tracking = TrackingTokens(b"it-tracking").issue(uuid.UUID(complaint_id),
+                                                             filed_at=datetime.now(UTC))
+            progress = await progress_once(api, tracking, "reopened")
+        assert progress == {"stage": "reopened", "survey": None, "updates": [
+            ("progress_update", "We are checking the payment with the bank"),
+            ("resolution", "We refunded 1500.00")]}
         published = await read_until_reopened(kafka_bootstrap, complaint_id)
 
     keys = {key for key, _ in published}
