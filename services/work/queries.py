@@ -133,8 +133,9 @@ class WorkQueries:
                 return Sql("1 = 0")
             digests += words
         for digest in dict.fromkeys(digests):
-            sql = sql & Sql("EXISTS (SELECT 1 FROM work_search_keys k WHERE k.digest = ? "
-                            "AND k.complaint_id = c.complaint_id)", (digest,))
+            # IN, not EXISTS: the planner starts from the few complaints with the digest.
+            sql = sql & Sql("c.complaint_id IN (SELECT k.complaint_id FROM work_search_keys k "
+                            "WHERE k.digest = ?)", (digest,))
         return sql
 
     def _page(self, sql: Sql, query: str, page: Page) -> Listing:

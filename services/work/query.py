@@ -134,6 +134,7 @@ def filters_sql(filters: Filters) -> Sql:
         if values:
             sql = sql & _within(f"c.{column}", values)
     for tag in filters.tags:
+        # EXISTS: a tag is common; the planner walks the page's index and checks each row.
         sql = sql & Sql("EXISTS (SELECT 1 FROM work_tags t WHERE t.complaint_id = c.complaint_id"
                         " AND t.tag = ?)", (tag,))
     if filters.due_before is not None:

@@ -42,13 +42,14 @@ async def rebuild(settings: WorkSettings, topics: tuple[TopicSpec, ...] = TOPICS
     """Replay the topics into empty tables; how many messages were projected and unreadable."""
     store, projection = read_model(settings)
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=None,
+                                auto_offset_reset="earliest",
                                 enable_auto_commit=False, client_id=f"{settings.service}-rebuild")
     counts = {"projected": 0, "repeated": 0, "unreadable": 0}
     try:
         await consumer.start()
         partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
         consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
+        ends = await _ends(consumer, partitions)
         await asyncio.to_thread(_emptied, store)  # only now: the broker answered
         await consumer.seek_to_beginning(*partitions)
         log.info("replaying", extra={"messages_at_most": sum(ends.values())})
@@ -63,6 +64,20 @@ async def rebuild(settings: WorkSettings, topics: tuple[TopicSpec, ...] = TOPICS
     finally:
         await consumer.stop()
         store.close()
+
+
+async def _ends(consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
+                attempts: int = 20) -> dict[TopicPartition, int]:
+    """The end offset of every partition: until the client knows every partition's leader it
+    may answer for some of them only, and a replay to a partial end would stop early."""
+    for _ in range(attempts):
+        await consumer.topics()  # refreshes the metadata
+        ends = await consumer.end_offsets(partitions)
+        if set(ends) == set(partitions):
+            return ends
+        await asyncio.sleep(0.5)
+    raise cli.CommandFailed(f"the broker named the end of {len(ends)} of {len(partitions)} "
+                            "partitions; nothing was dropped")
 
 
 def _emptied(store) -> None:

@@ -42,6 +42,8 @@ INDEXES = (
     "(tenant, department, received_at, complaint_id)",
     "CREATE INDEX IF NOT EXISTS work_by_agent ON work_complaints "
     "(tenant, agent_id, received_at, complaint_id)",
+    "CREATE INDEX IF NOT EXISTS work_by_department_status ON work_complaints "
+    "(tenant, department, status, due_at)",
     "CREATE INDEX IF NOT EXISTS work_by_status ON work_complaints "
     "(tenant, status, received_at, complaint_id)",
     "CREATE INDEX IF NOT EXISTS work_by_due ON work_complaints (tenant, due_at)",
