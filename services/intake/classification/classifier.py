@@ -149,16 +149,23 @@ def decide(
     taxonomy: Taxonomy, matches: list[KeywordMatch], product: str | None,
     guess: CategoryPrediction | None,
 ) -> tuple[str, float, str]:
-    """(category, confidence, the rule that decided): the product named, the category model
-    when sure enough, keywords, else the fallback (triage). The product model's guess names a
-    product only: its probability is not calibrated, so it never decides a category."""
+    """(category, confidence, the rule that decided): the product named, keywords_first
+    categories' keywords, the category model when sure enough, keywords, else the fallback.
+    The product model's guess names a product only: its probability is not calibrated, so it
+    never decides a category."""
     by_product = taxonomy.category_for_product(product)
     if by_product:
         return by_product, 1.0, f"product:{by_product}"
+    total = sum(m.weight for m in matches)
+    first = [m for m in matches
+             if m.category in taxonomy.keywords_first and m.weight >= taxonomy.min_rule_weight]
+    if first:
+        return first[0].category, round(first[0].weight / (total + 1), 3), \
+            f"keywords:{first[0].category}"
     if guess and guess.probability >= taxonomy.triage_at and guess.category in taxonomy.ids:
         return guess.category, guess.probability, f"model:{guess.category}"
     if matches and matches[0].weight >= taxonomy.min_rule_weight:
-        top, total = matches[0], sum(m.weight for m in matches)
+        top = matches[0]
         return top.category, round(top.weight / (total + 1), 3), f"keywords:{top.category}"
     unsure = guess.probability if guess else 0.0
     return taxonomy.fallback, unsure, f"fallback:{taxonomy.fallback}"

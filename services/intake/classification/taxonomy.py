@@ -82,6 +82,11 @@ class TaxonomyFile(Strict):
         description="Calibrated probability the category model needs to decide; below it, "
         "keywords or the fallback (the triage queue) do",
     )
+    keywords_first: list[CategoryId] = Field(
+        [], description="Categories whose keywords, when they weigh min_rule_weight, decide "
+        "before the model: ones the training data cannot teach (the CFPB files card fraud "
+        "under the card product) and whose severity must not hang on a guess",
+    )
     fallback: CategoryId = Field(description="The category when nothing else decides")
     categories: list[Category] = Field(min_length=1)
 
@@ -146,6 +151,10 @@ class Taxonomy:
     @property
     def triage_at(self) -> float:
         return self.spec.triage_at
+
+    @property
+    def keywords_first(self) -> frozenset[str]:
+        return frozenset(self.spec.keywords_first)
 
     def match(self, words: list[str]) -> list[KeywordMatch]:
         """Categories whose keywords occur, heaviest first (ties in taxonomy order)."""

@@ -99,3 +99,18 @@ def test_classify_many_answers_as_classify_does_for_each() -> None:
     assert [c.category for c in unsure.classify_many(items)] == [
         "triage", "delivery_logistics", "debt_collection"
     ]
+
+
+def test_fraud_keywords_decide_before_a_sure_model() -> None:
+    matches = TAXONOMY.match(tokens("an unauthorized charge on my card, a refund please"))
+    guess = CategoryPrediction("billing_charges", 0.9)
+    assert TAXONOMY.keywords_first == frozenset({"fraud_unauthorised"})
+    assert decide(TAXONOMY, matches, None, guess) == (
+        "fraud_unauthorised", 0.5, "keywords:fraud_unauthorised"
+    )
+
+
+def test_other_keywords_do_not_override_a_sure_model() -> None:
+    matches = TAXONOMY.match(tokens("I was charged twice"))
+    guess = CategoryPrediction("medical_care", 0.9)
+    assert decide(TAXONOMY, matches, None, guess) == ("medical_care", 0.9, "model:medical_care")
