@@ -10,7 +10,7 @@ from contracts.intake import Severity
 from services.intake.classification import Classifier, ToClassify
 from services.intake.classification.category_model import CategoryPrediction
 from services.intake.classification.classifier import HERE, decide
-from services.intake.classification.taxonomy import load_taxonomy
+from services.intake.classification.taxonomy import Taxonomy, load_taxonomy
 from services.intake.classification.text import tokens
 
 TAXONOMY = load_taxonomy(HERE / "taxonomy.yaml")
@@ -101,12 +101,17 @@ def test_classify_many_answers_as_classify_does_for_each() -> None:
     ]
 
 
-def test_fraud_keywords_decide_before_a_sure_model() -> None:
-    matches = TAXONOMY.match(tokens("an unauthorized charge on my card, a refund please"))
+def test_keywords_first_categories_decide_before_a_sure_model() -> None:
+    fraud_first = Taxonomy(TAXONOMY.spec.model_copy(update={"keywords_first": [
+        "fraud_unauthorised"]}))
+    text = "an unauthorized charge on my card, a refund please"
     guess = CategoryPrediction("billing_charges", 0.9)
-    assert TAXONOMY.keywords_first == frozenset({"fraud_unauthorised"})
-    assert decide(TAXONOMY, matches, None, guess) == (
+    assert decide(fraud_first, fraud_first.match(tokens(text)), None, guess) == (
         "fraud_unauthorised", 0.5, "keywords:fraud_unauthorised"
+    )
+    assert TAXONOMY.keywords_first == frozenset()
+    assert decide(TAXONOMY, TAXONOMY.match(tokens(text)), None, guess) == (
+        "billing_charges", 0.9, "model:billing_charges"
     )
 
 
@@ -114,3 +119,12 @@ def test_other_keywords_do_not_override_a_sure_model() -> None:
     matches = TAXONOMY.match(tokens("I was charged twice"))
     guess = CategoryPrediction("medical_care", 0.9)
     assert decide(TAXONOMY, matches, None, guess) == ("medical_care", 0.9, "model:medical_care")
+
+
+def test_fraud_words_make_a_complaint_p1_whatever_its_category() -> None:
+    result = classifier("billing_charges", 0.9).classify(
+        subject="Card", text="An unauthorized charge of 500 yuan on my card."
+    )
+    assert (result.category, result.severity, result.rules_fired) == (
+        "billing_charges", Severity.P1, ("model:billing_charges", "severity:fraud")
+    )
