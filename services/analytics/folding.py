@@ -57,6 +57,12 @@ def _classified(env: Envelope, e: intake.ComplaintClassified, _: Context) -> dic
     }
 
 
+def _category_corrected(
+    env: Envelope, e: intake.ComplaintCategoryCorrected, _: Context
+) -> dict[str, Any]:
+    return {"category": e.category}  # an agent's category replaces intake's
+
+
 def _assigned(env: Envelope, e: dispatch.ComplaintAssigned, _: Context) -> dict[str, Any]:
     return {"queue": e.queue, "department": e.department, "agent": e.agent_id or ""}
 
@@ -119,6 +125,7 @@ COMPLAINT_FOLDS: Mapping[type[DomainEvent], Fold] = {
     intake.ComplaintHistoryRecorded: _history,
     intake.ComplaintClassified: _classified,
     intake.ComplaintMarkedDuplicate: _duplicate,
+    intake.ComplaintCategoryCorrected: _category_corrected,
     dispatch.ComplaintAssigned: _assigned,
     dispatch.ComplaintQueued: _queued,
     dispatch.ComplaintTransferred: _transferred,
