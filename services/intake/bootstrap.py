@@ -21,7 +21,7 @@ from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
 from runtime.tracking import TrackingTokens, tracking_key
 from runtime.vault import KeyVault
-from services.intake import api, handlers, published, refusals
+from services.intake import api, correction_api, handlers, published, refusals
 from services.intake.application import IntakeApplication, utcnow
 from services.intake.classification import Classifier
 from services.intake.classification.rulefile import Reloading
@@ -76,8 +76,10 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         tracking=tracking, quota=quota, max_batch_items=settings.max_batch_items,
         max_concurrent_batches=settings.max_concurrent_batches,
     )
+    correcting = correction_api.build_router(
+        app, taxonomy=app.understanding.classifier.taxonomy.get, on_saved=runtime.relay.wake)
     http = create_http_app(runtime, title="Complaint intake",
-                           routers=[router, pii_log_api.build_router(pii_log)],
+                           routers=[router, correcting, pii_log_api.build_router(pii_log)],
                            extra_lifespan=retention_job(settings, app, runtime, purge_inbound))
     refusals.install(http)
     return http, runtime
