@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -101,6 +102,31 @@ async def fit_text(request: Request) -> None:
     errors = list(itertools.islice(unfit_text(seeds), MAX_ERRORS))
     if errors:
         raise RequestValidationError(errors)
+
+
+def declared_query(dependant: Dependant) -> set[str]:
+    """The query parameters a route takes, its dependencies' (page sizes, ...) included."""
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= declared_query(dependency)
+    return names
+
+
+async def known_query(request: Request) -> None:
+    """Refuse (422) a query parameter the route does not take, naming it: a misspelt filter
+    (`assignee=me` for `view=mine`) would otherwise widen the answer without a word."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    accepted = declared_query(route.dependant)
+    unknown = sorted(set(request.query_params) - accepted)
+    if unknown:
+        takes = ", ".join(sorted(accepted)) or "none"
+        raise RequestValidationError([
+            {"type": "query_unknown", "loc": ("query", name),
+             "msg": f"Unknown query parameter {name!r}; this route takes: {takes}",
+             "ctx": {"parameter": name, "accepted": takes}}
+            for name in unknown[:MAX_ERRORS]])
 
 
 def without_input(error: dict[str, Any], language: Language = DEFAULT) -> dict[str, Any]:

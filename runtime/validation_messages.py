@@ -12,6 +12,7 @@ from contracts.intake import Language
 ZH: Mapping[str, str] = {
     "missing": "必填字段",
     "extra_forbidden": "不允许的字段",
+    "query_unknown": "未知的查询参数 {parameter}；此接口接受：{accepted}",
     "string_type": "应为字符串",
     "string_too_short": "至少需要 {min_length} 个字符",
     "string_too_long": "最多 {max_length} 个字符",

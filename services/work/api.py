@@ -21,6 +21,7 @@ from contracts.lifecycle import ComplaintStatus, Stage
 from runtime.auth import NotFound, Principal, Scope, require
 from runtime.auth.dependencies import Forbidden
 from runtime.auth.limits import page_size
+from runtime.request_validation import known_query
 from services.work.application import WorkApplication
 from services.work.domain import SlaState
 from services.work.queries import Listing, SearchTerms, WorkQueries
@@ -93,7 +94,8 @@ class Tags(BaseModel):
 def build_router(app: WorkApplication, queries: WorkQueries, *, max_page_size: int = 100,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> APIRouter:
     """Routes over the read model and the tags."""
-    router = APIRouter(prefix="/v1/work", tags=["work"])
+    # A query parameter no route takes is a 422 naming it, not a silently wider answer.
+    router = APIRouter(prefix="/v1/work", tags=["work"], dependencies=[Depends(known_query)])
     sized = page_size(default=50, maximum=max_page_size)
 
     @router.get("/complaints", response_model=Page,
