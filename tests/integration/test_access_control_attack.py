@@ -88,6 +88,8 @@ class Route:
 
 ROUTES = [
     Route("intake", "GET", "/v1/complaints/{id}", None, Scope.COMPLAINTS_READ),
+    Route("intake", "POST", "/v1/complaints/{id}/category", {"category": "billing_charges"},
+          Scope.COMPLAINTS_WORK),
     Route("dispatch", "GET", "/v1/assignments/{id}", None, Scope.COMPLAINTS_READ),
     Route("dispatch", "POST", "/v1/assignments/{id}/transfer",
           {"to_queue": "general", "reason": "x"}, Scope.COMPLAINTS_WORK),
