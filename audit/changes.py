@@ -8,6 +8,7 @@ from audit.state import (
     Clock,
     ClockStatus,
     ComplaintState,
+    FollowUp,
     Owner,
     Proposal,
     RecordedOutcome,
@@ -202,6 +203,31 @@ def task_completed(state: ComplaintState, e: resolution.TaskCompleted) -> Change
     if e.task_id in tasks:
         tasks[e.task_id] = tasks[e.task_id].model_copy(update={"completed_by": e.completed_by})
     return {"tasks": tasks}
+
+
+def task_deadline_missed(state: ComplaintState, e: resolution.TaskDeadlineMissed) -> Changes:
+    # The event stays in the history; the state marks the task (or follow-up) as late.
+    if e.task_id in state.follow_ups:
+        late = state.follow_ups[e.task_id].model_copy(update={"deadline_missed": True})
+        return {"follow_ups": {**state.follow_ups, e.task_id: late}}
+    if e.task_id in state.tasks:
+        late = state.tasks[e.task_id].model_copy(update={"deadline_missed": True})
+        return {"tasks": {**state.tasks, e.task_id: late}}
+    return {}
+
+
+def follow_up_opened(state: ComplaintState, e: resolution.FollowUpOpened) -> Changes:
+    follow_up = FollowUp(survey_id=e.survey_id, assignee=e.assignee, owner_queue=e.owner_queue,
+                         due_at=e.due_at)
+    return {"follow_ups": {**state.follow_ups, e.task_id: follow_up}}
+
+
+def follow_up_completed(state: ComplaintState, e: resolution.FollowUpCompleted) -> Changes:
+    if e.task_id not in state.follow_ups:
+        return {}
+    done = state.follow_ups[e.task_id].model_copy(
+        update={"outcome": e.outcome, "completed_by": e.completed_by})
+    return {"follow_ups": {**state.follow_ups, e.task_id: done}}
 
 
 def customer_notified(state: ComplaintState, e: resolution.CustomerNotified) -> Changes:

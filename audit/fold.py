@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from audit import changes
+from audit import beside, changes
 from audit.changes import Changes
 from audit.state import ComplaintState, LastEvent
-from contracts import dispatch, intake, resolution, sla
+from contracts import dispatch, intake, notify, resolution, sla, work
 from contracts.envelope import DomainEvent, Envelope
 from contracts.lifecycle import current_status, status_set_by
 from contracts.registry import UnknownEventType, parse
@@ -59,6 +59,13 @@ APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
     resolution.ActionRefused: changes.action_refused,
     resolution.TaskAssigned: changes.task_assigned,
     resolution.TaskCompleted: changes.task_completed,
+    resolution.TaskDeadlineMissed: changes.task_deadline_missed,
+    resolution.FollowUpOpened: changes.follow_up_opened,
+    resolution.FollowUpCompleted: changes.follow_up_completed,
+    notify.NotificationSent: beside.notification_sent,
+    notify.NotificationFailed: beside.notification_failed,
+    work.ComplaintTagged: beside.tagged,
+    work.ComplaintUntagged: beside.untagged,
 }
 
 

@@ -63,6 +63,20 @@ class Task(Frozen):
     assignee: str
     due_at: datetime
     completed_by: str | None = None
+    deadline_missed: bool = False
+
+
+class FollowUp(Frozen):
+    """A follow-up (回访) a low survey score opened: work pending on the case until it has an
+    outcome (done, or the customer accepted)."""
+
+    survey_id: str
+    assignee: str | None
+    owner_queue: str | None = None
+    due_at: datetime
+    deadline_missed: bool = False
+    outcome: str | None = None
+    completed_by: str | None = None
 
 
 class RecordedOutcome(Frozen):
@@ -117,7 +131,12 @@ class ComplaintState(Frozen):
     refused_actions: int = 0
     proposal: Proposal | None = None
     tasks: dict[str, Task] = {}
+    follow_ups: dict[str, FollowUp] = {}
     customer_notifications: int = 0
+    # notify's delivery records (notify.events.v1) and work's manual tags (work.events.v1).
+    notifications_sent: int = 0
+    notifications_failed: int = 0
+    tags: tuple[str, ...] = ()
     csat: int | None = None
     nps: int | None = None
     closed_by: str | None = None

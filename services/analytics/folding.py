@@ -187,6 +187,12 @@ IGNORED: frozenset[type[DomainEvent]] = frozenset({
     resolution.ProposalRejected, resolution.CustomerNotified, resolution.ProgressUpdated,
     resolution.ConflictDeclared, resolution.ActionRefused, resolution.TaskAssigned,
     resolution.TaskCompleted, resolution.SurveyRevoked,
+    # A follow-up (回访) keeps the case from closing: the complaint stays open in the backlog
+    # until ComplaintClosed, which is all the reports need of it; no report counts follow-ups.
+    resolution.FollowUpOpened, resolution.FollowUpCompleted,
+    # A task's due time is resolution's own work plan, not an SLA clock (sla.events.v1 has
+    # those): counting it as a breach would change SLA compliance.
+    resolution.TaskDeadlineMissed,
     analytics.SpikeDetected,  # analytics' own alerts, read back from its topic
 })
 

@@ -81,7 +81,8 @@ def test_state_as_of_before_and_after_each_step(trail, flow):
         "escalation_level": None, "case_id": None, "investigator": None,
         "first_response_at": None, "waiting_on_customer_since": None, "notes": 0,
         "progress_updates": 0, "evidence": 0, "recused": [], "refused_actions": 0,
-        "proposal": None, "tasks": {}, "customer_notifications": 0, "csat": None, "nps": None,
+        "proposal": None, "tasks": {}, "follow_ups": {}, "customer_notifications": 0,
+        "notifications_sent": 0, "notifications_failed": 0, "tags": [], "csat": None, "nps": None,
         "closed_by": None, "root_cause_category": None, "reopen_count": 0, "event_count": 0,
         "last_event": None,
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audit.fold import APPLY, fold
-from contracts import dispatch, intake, resolution, sla
+from contracts import dispatch, intake, notify, resolution, sla, work
 from contracts.envelope import Envelope
 
 SAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "samples"
@@ -59,8 +59,9 @@ EMPTY = {
     "collaborators": [], "sla": {}, "escalation_level": None, "case_id": None,
     "investigator": None, "first_response_at": None, "waiting_on_customer_since": None,
     "notes": 0, "progress_updates": 0, "evidence": 0, "recused": [], "refused_actions": 0,
-    "proposal": None, "tasks": {},
-    "customer_notifications": 0, "csat": None, "nps": None, "closed_by": None,
+    "proposal": None, "tasks": {}, "follow_ups": {},
+    "customer_notifications": 0, "notifications_sent": 0, "notifications_failed": 0, "tags": [],
+    "csat": None, "nps": None, "closed_by": None,
     "root_cause_category": None, "reopen_count": 0, "event_count": 0, "last_event": None,
 }
 RECEIVED = {
@@ -146,7 +147,7 @@ def test_whole_story_ends_reopened():
         "tasks": {"task-0001": {
             "proposal_id": "prop-0001", "title": "Send the deletion request to the three bureaus",
             "assignee": "agent-0512", "due_at": "2023-07-24T18:00:00Z",
-            "completed_by": "agent-0512",
+            "completed_by": "agent-0512", "deadline_missed": False,
         }},
         "customer_notifications": 1, "csat": 4, "nps": 8, "closed_by": "agent-0387",
         "root_cause_category": "data_furnisher_error", "reopen_count": 1,
@@ -223,7 +224,45 @@ def test_erasing_the_customer_is_part_of_the_complaints_state():
 
 
 def test_every_event_type_about_complaints_and_their_customers_has_a_fold():
-    assert set(APPLY) == {*intake.EVENTS, *dispatch.EVENTS, *sla.EVENTS, *resolution.EVENTS}
+    assert set(APPLY) == {*intake.EVENTS, *dispatch.EVENTS, *sla.EVENTS, *resolution.EVENTS,
+                          *notify.EVENTS, *work.EVENTS}
+
+
+def test_an_open_follow_up_is_work_pending_until_it_has_an_outcome():
+    opened = sample("resolution.follow_up_opened.v1")
+    missed = sample("resolution.task_deadline_missed.v1")
+    late = missed.model_copy(update={"data": {
+        **missed.data, "task_id": "follow-up-0001", "proposal_id": None}})
+    follow_up = {"survey_id": "survey-0001", "assignee": "agent-0387",
+                 "owner_queue": "disputes-tier1", "due_at": "2023-08-03T10:00:00Z",
+                 "deadline_missed": False, "outcome": None, "completed_by": None}
+
+    assert fold(COMPLAINT, [opened]).model_dump(mode="json")["follow_ups"] == {
+        "follow-up-0001": follow_up}
+    assert fold(COMPLAINT, [opened, late, sample("resolution.follow_up_completed.v1")]
+                ).model_dump(mode="json")["follow_ups"] == {"follow-up-0001": {
+        **follow_up, "deadline_missed": True, "outcome": "done", "completed_by": "agent-0387"}}
+
+
+def test_a_missed_task_deadline_marks_the_task_and_stays_in_the_history():
+    events = [*story("resolution.task_assigned.v1"), sample("resolution.task_deadline_missed.v1")]
+    state = fold(COMPLAINT, events)
+    assert {task_id: task.deadline_missed for task_id, task in state.tasks.items()} == {
+        "task-0001": True}
+    assert state.last_event.type == "resolution.task_deadline_missed.v1"
+    assert state.status == fold(COMPLAINT, events[:-1]).status
+
+
+def test_deliveries_and_tags_are_counted_beside_the_lifecycle():
+    sent, failed = sample("notification.sent.v1"), sample("notification.failed.v1")
+    tagged, untagged = sample("complaint.tagged.v1"), sample("complaint.untagged.v1")
+    other = tagged.model_copy(update={"data": {**tagged.data, "tag": "vip"}})
+    state = fold(COMPLAINT, [sample("complaint.received.v1"), tagged, other, sent, sent, failed])
+
+    assert (state.notifications_sent, state.notifications_failed, state.tags) == (
+        2, 1, ("callback-promised", "vip"))
+    assert state.status == "received"
+    assert fold(COMPLAINT, [tagged, other, untagged]).tags == ("vip",)
 
 
 def test_a_cancelled_clock_is_neither_met_nor_breached_for_the_auditor():
