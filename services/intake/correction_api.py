@@ -22,6 +22,7 @@ from services.intake.classification.taxonomy import Taxonomy
 from services.intake.corrections import UnknownCategory, correct_category
 from services.intake.domain import NotClassified
 
+Reader = Annotated[Principal, Depends(require(Scope.COMPLAINTS_READ))]
 Worker = Annotated[Principal, Depends(require(Scope.COMPLAINTS_WORK))]
 
 
@@ -30,6 +31,11 @@ class CategoryCorrection(BaseModel):
 
     category: str = Field(min_length=1, max_length=64,
                           description="One of the taxonomy's categories, not triage")
+
+
+class CategoryChoice(BaseModel):
+    id: str
+    name: str
 
 
 class CorrectedCategory(BaseModel):
@@ -43,6 +49,13 @@ def build_router(app: IntakeApplication, *, taxonomy: Callable[[], Taxonomy],
                  on_saved: Callable[[], None]) -> APIRouter:
     """The correction route; `taxonomy` is the classifier's current one (reloaded on change)."""
     router = APIRouter(prefix="/v1", tags=["complaints"])
+
+    @router.get("/categories", response_model=list[CategoryChoice],
+                summary="The categories an agent may set (the taxonomy's, without triage)")
+    def categories(caller: Reader) -> list[CategoryChoice]:
+        current = taxonomy()
+        return [CategoryChoice(id=c.id, name=c.name) for c in current.spec.categories
+                if c.id != current.fallback]
 
     @router.post(
         "/complaints/{complaint_id}/category", response_model=CorrectedCategory,

@@ -123,3 +123,19 @@ def test_the_body_takes_only_the_category(intake, tokens):
                          json={"category": "service_attitude", "corrected_by": "someone"})
     assert answer.status_code == 422
     assert [e["loc"] for e in answer.json()["detail"]] == [["body", "corrected_by"]]
+
+
+def test_the_categories_an_agent_may_set_are_the_taxonomys_without_triage(intake, tokens):
+    client, _ = intake
+    agent = bearer(tokens.token("agent", tenant="acme", departments=["billing"]))
+    listed = client.get("/v1/categories", headers=agent)
+    assert listed.status_code == 200
+    assert [c["id"] for c in listed.json()] == [
+        "fraud_unauthorised", "credit_reporting", "debt_collection", "billing_charges",
+        "loans_mortgages", "banking_payments", "delivery_logistics", "product_quality_safety",
+        "service_attitude", "account_access", "medical_care", "data_privacy", "public_service",
+        "other"]  # the taxonomy's order
+    assert listed.json()[0] == {"id": "fraud_unauthorised",
+                                "name": "Fraud & unauthorised transactions"}
+    analyst = bearer(tokens.token("analyst", tenant="acme"))
+    assert client.get("/v1/categories", headers=analyst).status_code == 403
