@@ -78,6 +78,8 @@ ACTIONS: dict[str, Action] = {
         "due_at": f.get("due_at", "")}),
     "reopen": Action("resolution", CASE + "/reopening", lambda f: {"reason": f.get("reason", "")}),
     "tag": Action("work", "/v1/work/complaints/{c}/tags", lambda f: {"tag": f.get("tag", "")}),
+    "category": Action("intake", "/v1/complaints/{c}/category", lambda f: {
+        "category": f.get("category", "")}),
     "transfer": Action("dispatch", "/v1/assignments/{c}/transfer", lambda f: {
         "to_queue": f.get("to_queue", ""), "reason": f.get("reason", ""),
         **_optional(f, "to_agent_id")}),

@@ -82,10 +82,11 @@ def build_router(console: Console) -> APIRouter:
         solutions = optional(lambda: resolution.get("/v1/solutions")) or []
         root_causes = optional(lambda: resolution.get("/v1/root-causes")) or {}
         templates = optional(lambda: resolution.get("/v1/note-templates")) or {}
+        categories = optional(lambda: page.api("intake").get("/v1/categories")) or []
         now = datetime.now(UTC)
         return page.render(
             "complaint.html", complaint=complaint, case=case, assignment=assignment,
-            customer=customer, tags=row.get("tags", []),
+            customer=customer, tags=row.get("tags", []), categories=categories,
             clocks=clocks_shown(clocks, now), solutions=listed(solutions, "solutions"),
             root_causes=listed(root_causes, "categories"), templates=templates,
             timeline=timeline(complaint, case, ledger.get("entries", [])))
