@@ -4,6 +4,10 @@
     python -m audit state <complaint_id> [--at ISO]     the state as of an instant (default now)
     python -m audit export <complaint_id> --out PATH    a bundle directory, or PATH.zip
     python -m audit serve [--port 8009]                 the read-only HTTP API
+
+notify's delivery records (channel, recipient, when, outcome; no message) and work's tags join
+the history when their stores exist; when one does not, a note on stderr (and the API's
+`missing_services`) says whose records are missing, and the rest answers as usual.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, trail: AuditTrail) -> None:
+    for service in trail.missing:
+        print(f"note: no {service} event store here: its records are not included",
+              file=sys.stderr)
     if args.command == "history":
         for envelope in trail.history(args.complaint_id):
             print(envelope.model_dump_json())

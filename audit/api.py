@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from audit import bundle
 from audit.disclosure import disclose, read_fields
@@ -33,6 +33,9 @@ Auditor = Annotated[Principal, Depends(require(Scope.AUDIT_READ))]
 class History(BaseModel):
     complaint_id: str
     events: list[Envelope]
+    missing_services: list[str] = Field(
+        [], description="Services whose event store does not exist where audit looks (notify, "
+        "work): their records (deliveries, tags) are not in `events`")
 
 
 def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog]
@@ -59,7 +62,8 @@ def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog
     def history(complaint_id: str, auditor: Auditor) -> History:
         events = disclose(of_tenant(complaint_id, auditor), auditor,
                           complaint_id=complaint_id, log=log())
-        return History(complaint_id=complaint_id, events=events)
+        return History(complaint_id=complaint_id, events=events,
+                       missing_services=trail().missing)
 
     @router.get("/state", response_model=ComplaintState,
                 summary="The complaint's state folded from its events up to an instant")

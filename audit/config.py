@@ -19,6 +19,8 @@ class AuditSettings(Settings):
     dispatch_database_url: str = ""
     sla_database_url: str = ""
     resolution_database_url: str = ""
+    notify_database_url: str = ""
+    work_database_url: str = ""
 
     def database_url_of(self, service: str) -> str:
         """The DATABASE_URL a service's own settings should read, for this audit run."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from audit.fold import fold
-from audit.stores import Record, ServiceStore
+from audit.stores import Record, ServiceStore, missing_services
 from contracts.envelope import Envelope
 from contracts.intake import ComplaintReceived, CustomerErased
 
@@ -25,6 +25,9 @@ class AuditTrail:
 
     def __init__(self, stores: Sequence[ServiceStore]) -> None:
         self.stores = stores
+        # Optional services (notify, work) whose stores do not exist here: a history lacks
+        # their records, and says so.
+        self.missing = missing_services(stores)
         self._rank = {store.name: i for i, store in enumerate(stores)}
 
     def records(self, complaint_id: str) -> list[Record]:

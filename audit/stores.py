@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, ProgrammingError
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment, get_topic, resolve_topic
+from psycopg.errors import UndefinedTable
 
 from audit.config import AuditSettings
 from contracts.envelope import Envelope
@@ -26,12 +27,18 @@ from services.dispatch.config import DispatchSettings
 from services.intake import published as intake_published
 from services.intake.application import IntakeApplication
 from services.intake.config import IntakeSettings
+from services.notify import published as notify_published
+from services.notify.application import NotifyApplication
+from services.notify.config import NotifySettings
 from services.resolution import published as resolution_published
 from services.resolution.application import ResolutionApplication
 from services.resolution.config import ResolutionSettings
 from services.sla import published as sla_published
 from services.sla.application import SlaApplication
 from services.sla.config import SlaSettings
+from services.work import published as work_published
+from services.work.application import WorkApplication
+from services.work.config import WorkSettings
 
 PAGE = 1000
 
@@ -48,6 +55,8 @@ class Service:
     settings: type[Settings]
     application: type[ServiceApplication]
     translator: Callable[[Settings, ServiceApplication], Translator]
+    # A deployment may run without it: the history then says its records are missing.
+    optional: bool = False
 
 
 # The translators are wired as each service's bootstrap wires them for its outbox relay.
@@ -71,6 +80,19 @@ SERVICES: tuple[Service, ...] = (
             source=own.source, tenant=own.tenant,
             complaint_of=resolution_published.ComplaintIds(app),
         ),
+    ),
+    # Delivery records (what was sent, channel, when, outcome; never a body or an address)
+    # and manual tags: not lifecycle facts, so listed last.
+    Service(
+        "notify", NotifySettings, NotifyApplication,
+        lambda own, app: notify_published.translator(source=own.source, tenant=own.tenant,
+                                                     app=app),
+        optional=True,
+    ),
+    Service(
+        "work", WorkSettings, WorkApplication,
+        lambda own, app: work_published.translator(source=own.source, tenant=own.tenant),
+        optional=True,
     ),
 )
 
@@ -126,6 +148,7 @@ class ServiceStore:
         self.name = service.name
         self.url = url
         self.app = reader(service.application, read_only_env(url))
+        self._check_exists()
         self.translate = service.translator(settings, self.app)
         self._published: dict[str, bool] = {}
 
@@ -168,6 +191,15 @@ class ServiceStore:
     def close(self) -> None:
         Application.close(self.app)  # the reader holds none of the collaborators to close
 
+    def _check_exists(self) -> None:
+        # A PostgreSQL database holds every service's tables, so a service that never ran
+        # (notify, work) shows as a table that is not there.
+        try:
+            self.app.recorder.max_notification_id()
+        except (ProgrammingError, UndefinedTable) as error:
+            Application.close(self.app)
+            raise StoreMissing(f"no event store of {self.name} at {self.url}") from error
+
     def _is_published(self, topic: str) -> bool:
         # Internal events (processed markers, idempotency keys) are never decoded.
         if topic not in self._published:
@@ -183,7 +215,8 @@ def _as_id(originator_id: str) -> uuid.UUID | str:
 
 
 def open_stores(settings: AuditSettings) -> list[ServiceStore]:
-    """Every service's store, at the URL and with the translator that service itself uses."""
+    """Every service's store, at the URL and with the translator that service itself uses;
+    an optional service's store that does not exist is left out (see missing_services)."""
     stores: list[ServiceStore] = []
     try:
         for service in SERVICES:
@@ -191,11 +224,21 @@ def open_stores(settings: AuditSettings) -> list[ServiceStore]:
                 database_url=settings.database_url_of(service.name),
                 data_dir=settings.data_dir, tenant=settings.tenant,
             )
-            stores.append(ServiceStore(service, own.event_store_url, own))
+            try:
+                stores.append(ServiceStore(service, own.event_store_url, own))
+            except StoreMissing:
+                if not service.optional:
+                    raise
     except BaseException:
         close_stores(stores)
         raise
     return stores
+
+
+def missing_services(stores: Iterable[ServiceStore]) -> list[str]:
+    """The services whose stores were not opened, whose records a history therefore lacks."""
+    opened = {store.name for store in stores}
+    return [service.name for service in SERVICES if service.name not in opened]
 
 
 def close_stores(stores: list[ServiceStore]) -> None:

@@ -21,7 +21,7 @@ def test_default_is_each_services_sqlite_file():
     own = {s.name: s.settings(database_url=settings.database_url_of(s.name)).event_store_url
            for s in SERVICES}
     assert own == {name: f"sqlite:///{Path('.local/data') / name}.sqlite"
-                   for name in ("intake", "dispatch", "sla", "resolution")}
+                   for name in ("intake", "dispatch", "sla", "resolution", "notify", "work")}
     assert settings.http_port == 8009
 
 
@@ -31,7 +31,7 @@ def test_one_database_url_for_all_and_one_service_elsewhere(monkeypatch):
     settings = AuditSettings()
     assert [settings.database_url_of(s.name) for s in SERVICES] == [
         "postgresql://db/complaints", "postgresql://db/complaints", "postgresql://other/sla",
-        "postgresql://db/complaints",
+        "postgresql://db/complaints", "postgresql://db/complaints", "postgresql://db/complaints",
     ]
 
 
