@@ -26,6 +26,7 @@ COMMANDS = {
     "audit/audit_verify.py": [],  # shipped inside every bundle: see bundled_verifier
     "bench/analytics_load.py": ["bench/analytics_load.py"],
     "bench/classifier.py": ["bench/classifier.py"],
+    "bench/work_queries.py": ["bench/work_queries.py"],
     "contracts/export.py": ["-m", "contracts.export"],
     "deploy/kafka_acls.py": ["-m", "deploy.kafka_acls"],
     "deploy/local/kafka.py": ["-m", "deploy.local.kafka"],
@@ -42,6 +43,7 @@ COMMANDS = {
     "services/dispatch/shadow.py": ["-m", "services.dispatch.shadow"],
     "services/intake/__main__.py": ["-m", "services.intake"],
     "services/intake/classification/train.py": ["-m", "services.intake.classification.train"],
+    "services/intake/corrections.py": ["-m", "services.intake.corrections"],
     "services/intake/importer.py": ["-m", "services.intake.importer"],
     "services/intake/retention.py": ["-m", "services.intake.retention"],
     "services/notify/__main__.py": ["-m", "services.notify"],
@@ -49,6 +51,8 @@ COMMANDS = {
     "services/sla/__main__.py": ["-m", "services.sla"],
     "services/sla/tools/calendars.py": ["-m", "services.sla.tools.calendars"],
     "services/sla/whatif.py": ["-m", "services.sla.whatif"],
+    "services/work/__main__.py": ["-m", "services.work"],
+    "services/work/rebuild.py": ["-m", "services.work.rebuild"],
 }
 
 
