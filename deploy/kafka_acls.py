@@ -15,13 +15,15 @@ import argparse
 import importlib
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from contracts.topics import ALL_TOPICS, DEAD_LETTER, DOMAIN_TOPICS, INBOUND, TopicSpec
 from runtime import lifecycle
 
 # faust apps: runtime.service
-STREAM_SERVICES = ("intake", "dispatch", "sla", "resolution", "notify")
+STREAM_SERVICES = ("intake", "dispatch", "sla", "resolution", "notify", "work")
+# The console calls the services' HTTP APIs, never Kafka: its user is granted nothing.
+HTTP_ONLY = ("console",)
 CHANNEL_ADAPTER = "channel-adapter"  # channel adapters and the CFPB importer (--kafka)
 
 
@@ -39,7 +41,8 @@ class Grants:
         """kafka-acls.sh arguments (after the program name) that grant exactly this."""
         common = ["--bootstrap-server", bootstrap, "--command-config", config, "--add",
                   "--allow-principal", f"User:{self.user}"]
-        yield [*common, "--operation", "Write", *_each("--topic", self.writes)]
+        if self.writes:
+            yield [*common, "--operation", "Write", *_each("--topic", self.writes)]
         if self.reads:
             yield [*common, "--operation", "Read", *_each("--topic", self.reads),
                    *_each("--group", self.groups)]
@@ -66,13 +69,23 @@ def stream_service(service: str) -> Grants:
                   reads=_names(consumed), groups=(f"complaints-{service}",))
 
 
+def work() -> Grants:
+    """work's stream grants, plus its own tags topic, which its rebuild replays as work."""
+    rebuild = importlib.import_module("services.work.rebuild")
+    grants = stream_service("work")
+    consumed = [t for t in ALL_TOPICS if t.name in grants.reads or t in rebuild.TOPICS]
+    return replace(grants, reads=_names(consumed))
+
+
 def every_user() -> dict[str, Grants]:
     """Each Kafka user of the platform and its grants."""
     users = {service: stream_service(service) for service in STREAM_SERVICES}
+    users["work"] = work()
     users["analytics"] = Grants(  # services.analytics.consumer.group_consumer
         "analytics", writes=(*own_topics("analytics"), DEAD_LETTER.name),
         reads=_names(DOMAIN_TOPICS), groups=("complaints-analytics",),
     )
+    users.update((service, Grants(service, writes=())) for service in HTTP_ONLY)
     users[CHANNEL_ADAPTER] = Grants(CHANNEL_ADAPTER, writes=(INBOUND.name,))
     return users
 
