@@ -5,6 +5,7 @@ answers exactly as one no service knows. Sealed personal values stay sealed; per
 in plaintext (audit.disclosure) are masked without `pii:read`, and with it every read is in
 the personal-data access log. The bundle holds the stored events raw (the chain seals them
 as they are), so a bundle with plaintext personal data needs `pii:read`, and is logged.
+The chain verdicts (`/chains`, a complaint's `/chain`) hold no personal data: `audit:read`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from audit import bundle
+from audit.chains import ChainVerdict, verdicts
 from audit.disclosure import disclose, read_fields
 from audit.history import AuditTrail, UnknownComplaint
 from audit.state import ComplaintState
@@ -42,7 +44,8 @@ def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog
                  ) -> APIRouter:
     """GET routes only: nothing here can change a store (reads of personal data are logged in
     audit's own database)."""
-    router = APIRouter(prefix="/v1/audit/complaints/{complaint_id}", tags=["audit"])
+    router = APIRouter(prefix="/v1/audit", tags=["audit"])
+    one = "/complaints/{complaint_id}"
 
     def known(read: Callable[[], T]) -> T:
         try:
@@ -57,7 +60,7 @@ def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog
             raise HTTPException(status.HTTP_404_NOT_FOUND, UNKNOWN)
         return events
 
-    @router.get("/history", response_model=History,
+    @router.get(f"{one}/history", response_model=History,
                 summary="Every service's published events about a complaint, in order")
     def history(complaint_id: str, auditor: Auditor) -> History:
         events = disclose(of_tenant(complaint_id, auditor), auditor,
@@ -65,7 +68,7 @@ def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog
         return History(complaint_id=complaint_id, events=events,
                        missing_services=trail().missing)
 
-    @router.get("/state", response_model=ComplaintState,
+    @router.get(f"{one}/state", response_model=ComplaintState,
                 summary="The complaint's state folded from its events up to an instant")
     def state(
         complaint_id: str,
@@ -77,7 +80,7 @@ def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog
         instant = at or datetime.now(UTC)
         return known(lambda: trail().state_as_of(complaint_id, instant))
 
-    @router.get("/bundle", response_class=Response,
+    @router.get(f"{one}/bundle", response_class=Response,
                 responses={200: {"content": {"application/zip": {}}}},
                 summary="A zip the auditor verifies alone: python3 audit_verify.py")
     def export(complaint_id: str, auditor: Auditor) -> Response:
@@ -94,5 +97,17 @@ def build_router(trail: Callable[[], AuditTrail], log: Callable[[], PiiAccessLog
             bundle.to_zip(files, folder=folder), media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="{folder}.zip"'},
         )
+
+    @router.get(f"{one}/chain", response_model=list[ChainVerdict],
+                summary="The hash chain of each store holding the complaint's events, verified")
+    def chain(complaint_id: str, auditor: Auditor) -> list[ChainVerdict]:
+        of_tenant(complaint_id, auditor)
+        holding = {r.service for r in known(lambda: trail().records(complaint_id))}
+        return verdicts(trail().stores, trail().missing, only=holding)
+
+    @router.get("/chains", response_model=list[ChainVerdict],
+                summary="Every service store's hash chain, verified")
+    def chains(auditor: Auditor) -> list[ChainVerdict]:
+        return verdicts(trail().stores, trail().missing)
 
     return router
