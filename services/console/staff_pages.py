@@ -1,5 +1,6 @@
 """The supervisor's boards (workload, queues, approvals, about to breach) and the auditor's
-view of a complaint (history, state as of an instant, the chain verified, the bundle)."""
+view of a complaint (history, state as of an instant, each store's chain verdict, the bundle
+verified by its own verifier)."""
 
 from __future__ import annotations
 
@@ -87,8 +88,10 @@ def build_router(console: Console) -> APIRouter:
                 api.call("GET", f"/v1/audit/complaints/{c}/bundle").content)
         except Refused as refusal:
             verified, said = None, refusal.detail
+        # The stores' own verdict needs no pii:read, so an auditor without it still sees one.
+        chains = optional(lambda: api.get(f"/v1/audit/complaints/{c}/chain"))
         return page.render("audit.html", ref=ref.strip(), history=history, state=state,
-                           at=at, verified=verified, said=said)
+                           at=at, verified=verified, said=said, chains=chains)
 
     @router.get("/audit/{complaint_id}/bundle", summary="The auditor's bundle (zip)")
     def bundle(page: Page, complaint_id: str):
