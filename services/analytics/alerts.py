@@ -53,6 +53,10 @@ PENDING = (
     f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts FINAL WHERE published = 0"
     " ORDER BY window_start, tenant, dimension, value"
 )
+RECENT = (
+    f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts FINAL WHERE tenant = {{tenant:String}}"
+    " ORDER BY window_start DESC, dimension, value LIMIT {limit:UInt32}"
+)
 
 Send = Callable[[bytes, bytes], Awaitable[object]]
 
@@ -159,11 +163,7 @@ class SpikeWatcher:
 
     def pending(self) -> list[Alert]:
         """Recorded spikes not yet acknowledged by the broker."""
-        return [
-            Alert(tenant, dim, value, _parse(ws), _parse(we), int(c), float(b), float(m),
-                  _parse(at))
-            for _, tenant, dim, value, ws, we, c, b, m, at, _ in self.store.select(PENDING)
-        ]
+        return [_alert(row) for row in self.store.select(PENDING)]
 
     async def publish_pending(self, send: Send) -> int:
         """Publish the outbox, marking each spike published once the broker has it."""
@@ -191,6 +191,17 @@ class SpikeWatcher:
             except Exception:
                 log.exception("spike check failed")
             await asyncio.sleep(interval_s)
+
+
+def recent(store: ClickHouseStore, *, tenant: str, limit: int) -> list[Alert]:
+    """A tenant's latest recorded spikes, newest window first (published or about to be)."""
+    return [_alert(row) for row in store.select(RECENT, {"tenant": tenant, "limit": limit})]
+
+
+def _alert(row: Sequence) -> Alert:
+    _, tenant, dim, value, ws, we, c, b, m, at, _ = row
+    return Alert(tenant, dim, value, _parse(ws), _parse(we), int(c), float(b), float(m),
+                 _parse(at))
 
 
 def _ch(epoch_s: int) -> str:

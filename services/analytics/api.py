@@ -13,6 +13,7 @@ from contracts.registry import EVENT_TYPES
 from runtime.auth.dependencies import require
 from runtime.auth.principal import Principal
 from runtime.auth.roles import Scope
+from services.analytics import alerts
 from services.analytics.actions import Action, CorrectiveActions, Effect, NewAction
 from services.analytics.application import AnalyticsApplication
 from services.analytics.rendering import (
@@ -30,6 +31,7 @@ from services.analytics.slicing import (
     UnknownDimension,
     check_dimensions,
 )
+from services.analytics.store import ClickHouseStore
 
 Analyst = Annotated[Principal, Depends(require(Scope.ANALYTICS_READ))]
 # Recording an improvement is a supervisor's decision; there is no analytics write scope yet.
@@ -53,6 +55,19 @@ class ReceivedCount(BaseModel):
 class EventCount(BaseModel):
     type: str
     count: int
+
+
+class SpikeAlert(BaseModel):
+    """A spike as analytics.events.v1 publishes it (SpikeDetected), with when it was seen."""
+
+    dimension: str
+    value: str
+    window_start: datetime
+    window_end: datetime
+    count: int
+    baseline: float
+    margin: float
+    detected_at: datetime
 
 
 def complaint_query(
@@ -204,5 +219,23 @@ def build_actions_router(actions: CorrectiveActions) -> APIRouter:
         if action is None or action.tenant != caller.tenant:  # another tenant's: no such action
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such action")
         return actions.effect(action, days=days)
+
+    return router
+
+
+def build_spikes_router(store: ClickHouseStore) -> APIRouter:
+    """The spike alerts the watcher recorded, for the dashboards (they are also published)."""
+    router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+
+    @router.get("/spikes", response_model=list[SpikeAlert],
+                summary="Your tenant's latest spike alerts, newest window first")
+    def recent_spikes(
+        request: Request, caller: Analyst, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    ) -> list[SpikeAlert]:
+        own = caller_tenant(request, caller.tenant)
+        return [SpikeAlert(dimension=a.dimension, value=a.value, window_start=a.window_start,
+                           window_end=a.window_end, count=a.count, baseline=a.baseline,
+                           margin=a.margin, detected_at=a.detected_at)
+                for a in alerts.recent(store, tenant=own, limit=limit)]
 
     return router

@@ -180,6 +180,7 @@ def bootstrap(settings: AnalyticsSettings | None = None) -> tuple[FastAPI, Analy
         routers=[
             api.build_router(app, Reports(store)),
             api.build_actions_router(CorrectiveActions(store)),
+            api.build_spikes_router(store),
         ],
     )
     return api_app, runtime
