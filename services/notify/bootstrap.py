@@ -16,6 +16,7 @@ from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
+from runtime.survey_links import survey_key
 from runtime.vault import KeyVault
 from services.dispatch.watched import WatchedFile
 from services.notify import api, handlers, published
@@ -80,14 +81,17 @@ def bootstrap(settings: NotifySettings | None = None) -> tuple[FastAPI, ServiceR
         translate=published.translator(source=settings.source, tenant=settings.tenant, app=app),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
+    secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None
     deliverer = Deliverer(
         app=app, providers=providers(settings, Secrets(dict(os.environ),
                                                        settings.notify_secrets_dir), rules),
         templates=templates, rules=rules.current,
         lease=lease_for(service=settings.service, task="deliveries",
                         database_url=settings.event_store_url, data_dir=settings.data_dir),
-        policy=Policy(max_attempts=settings.notify_max_attempts,
-                      backoff_s=settings.notify_backoff_s, survey_url=settings.notify_survey_url),
+        policy=Policy(survey_key=survey_key(secret, settings.data_dir),
+                      survey_base_url=settings.survey_base_url,
+                      max_attempts=settings.notify_max_attempts,
+                      backoff_s=settings.notify_backoff_s),
         interval_s=settings.notify_interval_s,
     )
     app.listeners += [runtime.relay.wake, deliverer.wake]

@@ -3,6 +3,8 @@ from NOTIFY_SECRET_<NAME> or from a file <NOTIFY_SECRETS_DIR>/<name> (channels.b
 
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from runtime.settings import Settings
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "notify.yaml"
@@ -20,8 +22,11 @@ class NotifySettings(Settings):
     notify_max_attempts: int = 5
     notify_backoff_s: float = 30.0  # doubled after each failed attempt
     notify_interval_s: float = 0.5
-    # Where a customer answers a survey; {survey_id} is filled in.
-    notify_survey_url: str = "http://127.0.0.1:8008/surveys/{survey_id}"
+    # Resolution's survey route and key, the same values resolution reads: the link notify
+    # sends is the one resolution answers (runtime.survey_links). Unset secret: the key file
+    # resolution keeps in the shared DATA_DIR (one machine only).
+    survey_base_url: str = "http://127.0.0.1:8004/v1/surveys"
+    survey_secret: SecretStr | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "complaints@localhost"

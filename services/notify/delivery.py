@@ -14,11 +14,12 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from runtime.lease import Lease
+from runtime.survey_links import survey_link
 from services.notify import metrics
 from services.notify.application import NotifyApplication
 from services.notify.channels.base import DeliveryError, Message, Provider
@@ -34,9 +35,10 @@ TOPIC = f"{Notification.__module__}:{Notification.__qualname__}"
 
 @dataclass(frozen=True)
 class Policy:
+    survey_key: bytes = field(repr=False)  # SURVEY_SECRET, shared with resolution
+    survey_base_url: str = "http://127.0.0.1:8004/v1/surveys"
     max_attempts: int = 5
     backoff_s: float = 30.0  # doubled after each failed attempt
-    survey_url: str = "http://127.0.0.1:8008/surveys/{survey_id}"
 
 
 class Deliverer:
@@ -130,7 +132,8 @@ class Deliverer:
     def _message(self, notification: Notification) -> Message:
         facts = dict(notification.facts)
         if "survey_id" in facts:
-            facts["survey_url"] = self.policy.survey_url.format(survey_id=facts["survey_id"])
+            facts["survey_url"] = survey_link(self.policy.survey_base_url,
+                                              self.policy.survey_key, str(facts["survey_id"]))
         try:
             rendered = self.templates.render(notification.template, notification.channel,
                                              notification.language, facts)

@@ -13,6 +13,7 @@ from contracts.intake import Channel, Language
 from contracts.resolution import MessageKind, NoteVisibility
 from runtime.eventstore import Cause, ServiceApplication
 from runtime.ownership import followed
+from runtime.survey_links import survey_link, survey_token
 from runtime.vault import VaultError
 from services.resolution.decisions import DecisionUseCases
 from services.resolution.domain import Case
@@ -21,7 +22,6 @@ from services.resolution.domain.errors import NotAllowed
 from services.resolution.domain.feedback import (
     SurveyToken,
     UnknownSurvey,
-    survey_token,
     token_hash,
 )
 from services.resolution.domain.follow_up import LowScore
@@ -290,7 +290,7 @@ class ResolutionApplication(
         """The customer's link to a survey: derived from its id under the service's survey
         key, so a survey sent by the service itself reaches the customer too (by their
         tracking link, or by whoever sends it with the same key)."""
-        return f"{self.rules.survey_base_url}/{survey_token(self.survey_key, survey_id)}"
+        return survey_link(self.rules.survey_base_url, self.survey_key, survey_id)
 
     def revoke_survey(self, *, complaint_id: str, survey_id: str, by: str, reason: str) -> None:
         """Make a survey's link unusable before it is answered or expires."""

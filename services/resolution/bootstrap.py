@@ -16,6 +16,7 @@ from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
+from runtime.survey_links import survey_key
 from runtime.tracking import TrackingTokens, tracking_key
 from runtime.vault import KeyVault
 from services.resolution import api, handlers, metrics, published
@@ -54,9 +55,7 @@ def bootstrap(
             follow_up_due=timedelta(hours=settings.follow_up_due_hours),
         ),
         clock=clock,
-        survey_key=tracking_key(_plain(settings.survey_secret),
-                                settings.data_dir / f"{settings.service}-survey.key",
-                                variable="SURVEY_SECRET"),
+        survey_key=survey_key(_plain(settings.survey_secret), settings.data_dir),
     )
     runtime = ServiceRuntime(
         settings=settings,

@@ -76,7 +76,8 @@ def notify_env(kafka_bootstrap: str, smtp_port: int, http_port: int, tokens) -> 
     return {
         "KAFKA_BOOTSTRAP": kafka_bootstrap, "TENANT": TENANT, "SMTP_PORT": str(smtp_port),
         "SMTP_SENDER": "complaints@acme.example", "NOTIFY_INTERVAL_S": "0.2",
-        "NOTIFY_SURVEY_URL": "https://care.acme.example/surveys/{survey_id}",
+        "SURVEY_BASE_URL": "https://care.acme.example/v1/surveys",
+        "SURVEY_SECRET": "integration-survey-secret",
         "NOTIFY_SECRET_WECOM_OPS_URL": f"{base}/wecom?key=k",
         "NOTIFY_SECRET_DINGTALK_OPS_URL": f"{base}/dingtalk?access_token=t",
         "NOTIFY_SECRET_DINGTALK_OPS_SIGN": "SECdingtalk",
@@ -164,7 +165,9 @@ def test_a_complaint_walks_through_and_each_recipient_hears_exactly_its_messages
         ("您的投诉 CMP-2026-0042 已处理完毕",
          "尊敬的客户，您的投诉 CMP-2026-0042 已处理完毕，处理结果可在投诉页面查看。"),
         ("请评价投诉 CMP-2026-0042 的处理",
-         "请对投诉 CMP-2026-0042 的处理进行满意度评价：https://care.acme.example/surveys/sv-77"),
+         # sv-77's token under SURVEY_SECRET, as resolution derives it (runtime.survey_links)
+         "请对投诉 CMP-2026-0042 的处理进行满意度评价：https://care.acme.example/v1/surveys/"
+         "3bsy4g6fN1-n-e8F-T_EkV_bcj6zWQ8_dAW5ilSNe6g"),
     ]
     hits = receiver.snapshot()
     assert sorted((h.path, h.authentic) for h in hits) == [

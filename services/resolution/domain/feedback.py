@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,13 +15,6 @@ from contracts.resolution import MessageKind
 from services.resolution.domain.errors import Invalid, NotFound, WrongState
 
 MAX_COMMENT = 2_000
-
-
-def survey_token(key: bytes, survey_id: str) -> str:
-    """A survey's token: HMAC-SHA256 of its id under a secret key (256 bits, base64url), so
-    only a holder of the key can make it, and the store never holds it."""
-    digest = hmac.new(key, f"survey/{survey_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def token_hash(token: str) -> str:

@@ -18,6 +18,8 @@ from services.notify.templates import Templates
 from tests.unit.notify.conftest import COMPLAINT, NOON, TENANT, Harness, rules_file
 from tests.unit.notify.test_application import CUSTOMER, filed, warning
 
+SURVEY_KEY = b"notify-test-survey-key"
+
 
 class Outbox:
     """A provider that keeps what it was given, failing the first `failures` sends."""
@@ -53,8 +55,8 @@ def deliverer(harness: Harness, clock: Clock, **providers: Outbox) -> Deliverer:
     outboxes = {channel: providers.get(channel.value, Outbox()) for channel in NotifyChannel}
     return Deliverer(app=harness.app, providers=outboxes, templates=Templates(),
                      rules=rules_file().current, lease=Lease(),
-                     policy=Policy(max_attempts=3, backoff_s=60,
-                                   survey_url="https://c.example/s/{survey_id}"),
+                     policy=Policy(survey_key=SURVEY_KEY, survey_base_url="https://c.example/s",
+                                   max_attempts=3, backoff_s=60),
                      clock=clock)
 
 
@@ -109,7 +111,9 @@ def test_the_survey_waits_for_the_resolution_notice(harness: Harness):
         ("li.lei@example.cn", "resolution_notice",
          "尊敬的客户，您的投诉 CMP-7 已处理完毕，处理结果可在投诉页面查看。"),
         ("li.lei@example.cn", "survey",
-         "请对投诉 CMP-7 的处理进行满意度评价：https://c.example/s/sv-1")]
+         # The survey's token under SURVEY_KEY: HMAC-SHA256 of "survey/sv-1", base64url.
+         "请对投诉 CMP-7 的处理进行满意度评价："
+         "https://c.example/s/NtV4s6oT43E8SKNpb7TwGBTtWuZqe1T7vnWgvxyiz-U")]
 
 
 def test_failures_retry_with_doubling_backoff_then_dead_letter_with_the_reason(

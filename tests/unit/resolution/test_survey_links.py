@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
 
+from runtime.survey_links import survey_key, survey_link, survey_token
+from services.notify.config import NotifySettings
 from services.resolution import published
 from services.resolution.application import ResolutionApplication
+from services.resolution.config import ResolutionSettings
 from services.resolution.domain.communication import CommunicationMixin
 from tests.unit.resolution.conftest import SOURCE, Clock, as_, published_envelopes
 from tests.unit.resolution.walk import AGENT, ok, resolve
@@ -136,3 +140,35 @@ def test_an_expired_survey_is_refused(client: TestClient, opened: str, clock: Cl
     late = client.post(f"/v1/surveys/{token_of(issued)}", json={"csat": 5})
 
     assert (late.status_code, late.json()["detail"]) == (410, "this survey has expired")
+
+
+def test_the_token_is_hmac_sha256_of_the_survey_id_unpadded_base64url() -> None:
+    # Pinned: notify sends links made with this function, so it must not drift from resolution.
+    assert survey_token(b"resolution-test-key", "sv-1") == (
+        "ycI2wNdB1QPxFx150Al-gaiH1YtZbPdnOYYUF17XYoc")
+    assert survey_link("https://x.example/v1/surveys/", b"resolution-test-key", "sv-1") == (
+        "https://x.example/v1/surveys/ycI2wNdB1QPxFx150Al-gaiH1YtZbPdnOYYUF17XYoc")
+
+
+def test_the_link_resolution_issues_is_the_shared_derivation_from_the_survey_id(
+    app: ResolutionApplication, client: TestClient, opened: str
+) -> None:
+    resolve(client, opened)
+    issued = issue(client, opened)
+
+    assert issued["link"] == survey_link("https://complaints.example/v1/surveys",
+                                         app.survey_key, issued["survey_id"])
+    assert app.survey_link(issued["survey_id"]) == issued["link"]
+
+
+def test_services_without_survey_secret_share_the_key_file_of_their_data_dir(
+    tmp_path: Path,
+) -> None:
+    resolution = ResolutionSettings(data_dir=tmp_path, survey_secret=None)
+    notify = NotifySettings(data_dir=tmp_path, survey_secret=None)
+
+    first = survey_key(None, resolution.data_dir)
+
+    assert len(first) == 32
+    assert survey_key(None, notify.data_dir) == first
+    assert survey_key("shared-secret", tmp_path) == b"shared-secret"
