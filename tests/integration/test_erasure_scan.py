@@ -1,7 +1,8 @@
 """On the real broker and PostgreSQL: a complaint whose every free-text field and file holds a
 unique marker is filed (over HTTP and through a channel's inbound topic, with refused and
 unparseable submissions too), worked through resolution and a survey, projected by analytics,
-and its customer erased; then no topic (from offset 0), no table of the event stores, no
+searchable in work (digests of its words) and told by notify (the customer's addresses), and its
+customer erased; then no topic (from offset 0), no table of the event stores, no
 analytics table, no file under the data folder and no log record holds the marker, in
 plaintext, hex or base64."""
 
@@ -29,8 +30,12 @@ from services.analytics.config import AnalyticsSettings
 from services.intake.bootstrap import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.domain import Submission
+from services.notify.bootstrap import bootstrap as notify_bootstrap
+from services.notify.config import NotifySettings
 from services.resolution.bootstrap import bootstrap as resolution_bootstrap
 from services.resolution.config import ResolutionSettings
+from services.work.bootstrap import bootstrap as work_bootstrap
+from services.work.config import WorkSettings
 from tests.auth_tokens import Tokens, bearer
 from tests.integration.test_resolution_lifecycle import assignment, publish, wait_for_case
 
@@ -139,6 +144,13 @@ async def wait_for_analytics(analytics, bootstrap: str) -> None:
     await wait_until(caught_up, "analytics did not project the topics", timeout_s=120)
 
 
+def search_digests(url: str, complaint_id: str) -> int:
+    """How many keyed digests of the complaint's words and contact points work keeps."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM work_search_keys WHERE complaint_id = %s",
+                            (complaint_id,)).fetchone()[0]
+
+
 def consumer_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
 
@@ -204,13 +216,22 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         survey_base_url="https://complaints.example/v1/surveys"))
     _, analytics = analytics_bootstrap(AnalyticsSettings(
         **common, service=f"analytics_erase_{run}"))
+    # Each erases on its own (services/notify, services/work READMEs): notify destroys the key
+    # of the addresses it sealed, work deletes the digests of the customer's complaints.
+    notify_http, notify = notify_bootstrap(NotifySettings(
+        **common, service=f"notify_erase_{run}", tenant="experian-us"))
+    _, work = work_bootstrap(WorkSettings(
+        **common, service=f"work_erase_{run}", tenant="experian-us"))
     customer = f"cust-{run}"
     records = Records()  # after the bootstraps: each one configures the root logger anew
     logging.getLogger().addHandler(records)
 
-    async with intake.running(), resolution.running(), analytics.running():
+    async with (intake.running(), resolution.running(), analytics.running(), notify.running(),
+                work.running()):
         intake_api = httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_http),
                                        base_url="http://intake")
+        notify_api = httpx.AsyncClient(transport=httpx.ASGITransport(app=notify_http),
+                                       base_url="http://notify")
         api = httpx.AsyncClient(transport=httpx.ASGITransport(app=http),
                                 base_url="http://resolution")
         adapter = bearer(tokens.client(tenant="experian-us"))
@@ -224,6 +245,10 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         })
         assert filed.status_code == 202, filed.text
         complaint_id = filed.json()["complaint_id"]
+        contact = await notify_api.put(
+            f"/v1/customers/{customer}/contact", headers=adapter,
+            json={"email": f"{marker}@example.com", "wechat": f"openid-{marker}", "language": "en"})
+        assert contact.status_code == 204, contact.text
         assigned = assignment(complaint_id)
         assigned["tenant"] = "experian-us"
         await publish(kafka_bootstrap, DISPATCH_EVENTS.name, complaint_id, assigned)
@@ -294,6 +319,8 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
             "exception_reason": f"{marker} no longer answers"})
 
         await wait_for_letters(kafka_bootstrap, letters)
+        await wait_until(lambda: search_digests(postgres_url, complaint_id) > 0,
+                         "work did not index the complaint's words", timeout_s=120)
         await wait_until(lambda: intake.app.filed_before(Submission(
             channel="wechat", customer={"id": customer}, subject="-", text="-"),
             tenant="experian-us", idempotency_key=f"wx-{run}"), "the channel's submission")
@@ -306,6 +333,10 @@ async def test_after_erasure_no_byte_of_the_customers_text_is_readable_anywhere(
         await wait_until(lambda: (resolution.app.get_case(complaint_id) and _erased(
             resolution.app, complaint_id)), "resolution did not erase the customer")
         await wait_for_analytics(analytics, kafka_bootstrap)
+        await wait_until(lambda: notify.app.contact("experian-us", customer).erased,
+                         "notify did not erase the customer's addresses", timeout_s=120)
+        await wait_until(lambda: search_digests(postgres_url, complaint_id) == 0,
+                         "work did not delete the complaint's digests", timeout_s=120)
         in_analytics = await asyncio.to_thread(scan_analytics, analytics.store, marker)
     logging.getLogger().removeHandler(records)
 
