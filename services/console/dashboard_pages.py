@@ -59,6 +59,13 @@ def build_router(console: Console) -> APIRouter:
         except (NotFound, Refused):
             return []
 
+    def spike_alerts(page: Visit) -> list[dict[str, Any]] | None:
+        """Analytics' latest spike alerts; None when analytics does not answer them."""
+        try:
+            return page.api("analytics").get("/v1/analytics/spikes", params={"limit": 20})
+        except (NotFound, Refused):
+            return None
+
     @router.get("/dashboard", summary="Manager dashboards")
     def dashboard(page: Page):
         page.require_sign_in()
@@ -68,7 +75,8 @@ def build_router(console: Console) -> APIRouter:
             return page.render("message.html", status_code=refusal.status,
                                title=page.t("forbidden"), text=refusal.detail)
         return page.render("dashboard.html", panels=shown, as_of=as_of, total=total,
-                           month=None, actions=corrective_actions(page))
+                           month=None, actions=corrective_actions(page),
+                           spikes=spike_alerts(page))
 
     @router.post("/dashboard/actions", summary="Record a corrective action (line managers)")
     def record_action(page: Page, csrf: Annotated[str, Form()],
