@@ -251,3 +251,8 @@ def closed(state: ComplaintState, e: resolution.ComplaintClosed) -> Changes:
 
 def reopened(state: ComplaintState, e: resolution.ComplaintReopened) -> Changes:
     return {"reopen_count": state.reopen_count + 1}
+
+
+def collaboration_completed(state: ComplaintState,
+                            e: resolution.CollaborationCompleted) -> Changes:
+    return {"collaborations_done": (*state.collaborations_done, e.department)}

@@ -62,6 +62,7 @@ APPLY: Mapping[type[DomainEvent], Callable[[ComplaintState, Any], Changes]] = {
     resolution.TaskDeadlineMissed: changes.task_deadline_missed,
     resolution.FollowUpOpened: changes.follow_up_opened,
     resolution.FollowUpCompleted: changes.follow_up_completed,
+    resolution.CollaborationCompleted: changes.collaboration_completed,
     notify.NotificationSent: beside.notification_sent,
     notify.NotificationFailed: beside.notification_failed,
     work.ComplaintTagged: beside.tagged,

@@ -118,6 +118,8 @@ class ComplaintState(Frozen):
     owner: Owner | None = None
     transfers: int = 0
     collaborators: tuple[str, ...] = ()
+    # Departments that reported their collaboration task done, in order (resolution).
+    collaborations_done: tuple[str, ...] = ()
     sla: dict[str, Clock] = {}
     escalation_level: str | None = None
     case_id: str | None = None

@@ -377,6 +377,17 @@ class FollowUpCompleted(DomainEvent):
     note: Annotated[str | None, Personal.TEXT] = None
 
 
+class CollaborationCompleted(DomainEvent):
+    """A department asked to collaborate (dispatch's complaint.collaborator_added.v1) reported
+    its task done; `task_id` is the id of dispatch's event that asked."""
+
+    event_type = "resolution.collaboration_completed.v1"
+    complaint_id: str
+    task_id: str
+    department: str = Field(description="The department that was asked to collaborate")
+    completed_by: str = Field(description="User id")
+
+
 EVENTS: tuple[type[DomainEvent], ...] = (
     CaseOpened,
     InvestigationStarted,
@@ -403,6 +414,7 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     TaskDeadlineMissed,
     FollowUpOpened,
     FollowUpCompleted,
+    CollaborationCompleted,
 )
 
 __all__ = ["EvidenceKind", "MessageKind", "NoteVisibility", "RefusalRule", "RefusedAction",

@@ -190,6 +190,9 @@ IGNORED: frozenset[type[DomainEvent]] = frozenset({
     # A follow-up (回访) keeps the case from closing: the complaint stays open in the backlog
     # until ComplaintClosed, which is all the reports need of it; no report counts follow-ups.
     resolution.FollowUpOpened, resolution.FollowUpCompleted,
+    # Collaboration is dispatch's request (ignored above too); its completion changes neither
+    # the complaint's status nor a clock, and no report counts collaborations.
+    resolution.CollaborationCompleted,
     # A task's due time is resolution's own work plan, not an SLA clock (sla.events.v1 has
     # those): counting it as a breach would change SLA compliance.
     resolution.TaskDeadlineMissed,

@@ -1,6 +1,7 @@
 """Use cases of what follows a resolution by itself or by the customer (part of
 ResolutionApplication): the survey sent after the resolution notice, the follow-up (回访) of a
-low score, and tasks reported overdue."""
+low score, collaboration tasks other departments are asked to do, and tasks reported
+overdue."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.intake import Channel
+from runtime.eventstore import Cause
 from services.resolution.domain import Case
 from services.resolution.domain.communication import SYSTEM
 from services.resolution.domain.feedback import token_hash
@@ -54,6 +56,22 @@ class FollowUpUseCases:
         now = self.clock()
         case.accept_outcome(survey_id=case.survey_by_hash(token_hash(token)).survey_id, at=now)
         self._close_if_ready(case, now)
+
+    def record_collaboration(
+        self, *, complaint_id: str, task_id: str, department: str, task: str,
+        requested_by: str, due_at: datetime | None, cause: Cause,
+    ) -> None:
+        """Dispatch asked a department to help: record its task on the case, once."""
+        case = self.repository.get(Case.create_id(complaint_id))
+        case.request_collaboration(task_id=task_id, department=department, task=task,
+                                   requested_by=requested_by, due_at=due_at, at=self.clock())
+        self.save(case, cause=cause)  # records the event as processed even when repeated
+
+    def complete_collaboration(self, *, complaint_id: str, task_id: str, by: str) -> None:
+        """The collaborating department (or the owner) reports its task done."""
+        case = self.repository.get(Case.create_id(complaint_id))
+        case.complete_collaboration(task_id=task_id, by=by, at=self.clock())
+        self.save(case)
 
     def record_missed_deadline(self, *, case_id: uuid.UUID, task_id: str) -> None:
         """Report an open task past its due time (once per due time)."""

@@ -1,11 +1,12 @@
-"""What resolution does with the events it consumes: cases follow dispatch, record SLA alerts,
-learn the language and the customer of each complaint from intake, and erase with intake."""
+"""What resolution does with the events it consumes: cases follow dispatch (owners, and tasks
+of departments asked to collaborate), record SLA alerts, learn the language and the customer
+of each complaint from intake, and erase with intake."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from contracts.dispatch import ComplaintAssigned, ComplaintTransferred
+from contracts.dispatch import CollaboratorAdded, ComplaintAssigned, ComplaintTransferred
 from contracts.envelope import Envelope
 from contracts.intake import ComplaintClassified, ComplaintReceived, CustomerErased, Language
 from contracts.sla import SlaBreached, SlaEscalated, SlaWarningRaised
@@ -73,6 +74,20 @@ def follow_transfer(
         )
 
 
+def record_collaboration(
+    app: ResolutionApplication, event: CollaboratorAdded, envelope: Envelope, cause: Cause
+) -> None:
+    """Another department was asked to help: its agents get a collaboration task on the case.
+    The task's id is the event's, so a redelivery finds it recorded; dispatch names no due
+    time, so the task has none (never overdue, listed after the dated ones)."""
+    if _has_case(app, event.complaint_id):
+        app.record_collaboration(
+            complaint_id=event.complaint_id, task_id=str(envelope.id),
+            department=event.department, task=event.task, requested_by=event.actor,
+            due_at=None, cause=cause,
+        )
+
+
 def record_warning(
     app: ResolutionApplication, event: SlaWarningRaised, envelope: Envelope, cause: Cause
 ) -> None:
@@ -121,6 +136,7 @@ SUBSCRIPTIONS = {
     DISPATCH_EVENTS: {
         ComplaintAssigned: open_assigned_case,
         ComplaintTransferred: follow_transfer,
+        CollaboratorAdded: record_collaboration,
     },
     SLA_EVENTS: {
         SlaWarningRaised: record_warning,

@@ -171,6 +171,7 @@ ZH: Mapping[str, str] = {
     # Follow-ups (回访) and overdue tasks
     "no follow-up is open for this survey": "此调查没有待处理的回访",
     "no follow-up {task_id}": "没有回访 {task_id}",
+    "no collaboration task {task_id}": "没有协办任务 {task_id}",
     "{task_id} was completed already": "{task_id} 已完成",
     "the follow-up {task_id} of a low survey score is still open":
         "低分调查的回访 {task_id} 尚未完成",

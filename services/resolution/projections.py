@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 
 from services.resolution.domain import Case
 from services.resolution.domain.closure import ClosureMixin
+from services.resolution.domain.collaboration import CollaborationMixin
 from services.resolution.domain.communication import CommunicationMixin
 from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
@@ -93,7 +94,7 @@ class Stats:
     reopens: int = 0
     csat: Counter[int] = field(default_factory=Counter)
     quiet_since: dict[uuid.UUID, datetime] = field(default_factory=dict)
-    open_tasks: dict[tuple[uuid.UUID, str], datetime] = field(default_factory=dict)
+    open_tasks: dict[tuple[uuid.UUID, str], datetime | None] = field(default_factory=dict)
     told_without_survey: dict[uuid.UUID, datetime] = field(default_factory=dict)
     reported_overdue: set[tuple[uuid.UUID, str, datetime]] = field(default_factory=set)
 
@@ -124,6 +125,8 @@ class Projections:
             FollowUpMixin.FollowUpOpened: self._task_opened,
             FollowUpMixin.FollowUpCompleted: self._task_done,
             FollowUpMixin.DeadlineMissed: self._overdue,
+            CollaborationMixin.CollaborationRequested: self._task_opened,
+            CollaborationMixin.CollaborationCompleted: self._task_done,
         }
         self._topics = [get_topic(cls) for cls in self._folds]
 
@@ -171,11 +174,13 @@ class Projections:
         self.stats.reported_overdue.add((e.originator_id, e.task_id, e.due_at))
 
     def overdue_unreported(self, now: datetime) -> list[tuple[uuid.UUID, str]]:
-        """Open tasks past their due time whose miss was not reported yet."""
+        """Open tasks past their due time whose miss was not reported yet (a task without a
+        due time is never overdue)."""
         self.catch_up()
         with self._lock:
             return [key for key, due in self.stats.open_tasks.items()
-                    if now >= due and (*key, due) not in self.stats.reported_overdue]
+                    if due is not None and now >= due
+                    and (*key, due) not in self.stats.reported_overdue]
 
     def surveys_due(self, now: datetime, delay: timedelta) -> list[uuid.UUID]:
         """Cases told their resolution at least `delay` ago that got no survey since."""

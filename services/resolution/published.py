@@ -12,6 +12,7 @@ from contracts.envelope import DomainEvent
 from runtime.translation import Translator
 from services.resolution.domain import Case
 from services.resolution.domain.closure import ClosureMixin
+from services.resolution.domain.collaboration import CollaborationMixin
 from services.resolution.domain.communication import CommunicationMixin
 from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
@@ -101,6 +102,8 @@ MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
     FollowUpMixin.DeadlineMissed: _contract(c.TaskDeadlineMissed, lambda e: {
         "task_id": e.task_id, "proposal_id": e.proposal_id, "assignee": e.assignee,
         "due_at": e.due_at}),
+    CollaborationMixin.CollaborationCompleted: _contract(c.CollaborationCompleted, lambda e: {
+        "task_id": e.task_id, "department": e.department, "completed_by": e.by}),
     ClosureMixin.ComplaintClosed: _contract(c.ComplaintClosed, lambda e: {
         "closed_by": e.by, "root_cause_category": e.category, "why_chain": tuple(e.why_chain),
         "root_cause_taxonomy_version": e.taxonomy_version, "root_cause_detail": e.detail,
@@ -125,9 +128,10 @@ def case_opened(stored: Any) -> c.CaseOpened:
 def translator(*, source: str, tenant: str, complaint_of: ComplaintOf) -> Translator:
     """The translator the outbox relay publishes resolution's events with.
 
-    Owner changes, SLA alerts, root causes recorded ahead of closure and survey tokens stay
-    internal: the first two are other services' facts, the last is a secret (a survey is
-    published by its id; even the links version 1 recorded are never published).
+    Owner changes, SLA alerts, collaboration requests, root causes recorded ahead of closure
+    and survey tokens stay internal: the first three are other services' facts, the last is a
+    secret (a survey is published by its id; even the links version 1 recorded are never
+    published).
     """
     mappings: dict[type, Callable[[Any], DomainEvent]] = {Case.Opened: case_opened}
     mappings.update({cls: partial(fn, complaint_of) for cls, fn in MAPPINGS.items()})

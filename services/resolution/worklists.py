@@ -27,6 +27,7 @@ from services.resolution.projections import Projections
 
 T = TypeVar("T")
 Key = tuple[str, str, str]  # ISO time, complaint id, item id
+UNDATED = "~"  # the time key of a task without a due time: sorts after every ISO time
 
 
 @dataclass(frozen=True)
@@ -53,21 +54,47 @@ def tasks_of(
     department: bool, after: Key | None, limit: int,
 ) -> Page[OpenTask]:
     """Open tasks assigned to the caller (or, with `department`, every open task of the cases
-    their departments hold), the earliest due first: the overdue lead."""
+    their departments hold, and the collaboration tasks of their departments), the earliest
+    due first: the overdue lead, tasks without a due time last."""
     projections.catch_up()
     case_ids = {case_id for case_id, _ in list(projections.stats.open_tasks)}
-    found = (t for case in _visible(app, case_ids, caller) for t in open_tasks(case)
+    cases = (app.repository.get(case_id) for case_id in case_ids)
+    found = (t for case in cases for t in _tasks_seen_by(app, case, caller)
              if department or t.assignee == caller.sub)
-    return _page(found, lambda t: (_iso(t.due_at), t.complaint_id, t.task_id), after, limit)
+    return _page(found, lambda t: (_iso(t.due_at) if t.due_at else UNDATED, t.complaint_id,
+                                   t.task_id), after, limit)
+
+
+def may_work_on(app: ResolutionApplication, case: Case, caller: Principal,
+                task_department: str | None) -> bool:
+    """Whether the caller may see and do a task: they may see its case (its tenant, owning
+    department and queue), or it is a collaboration task of a department they work in."""
+    if _sees_case(app, case, caller):
+        return True
+    return task_department is not None and may_see(caller, tenant=case.tenant,
+                                                   department=task_department)
+
+
+def _tasks_seen_by(app: ResolutionApplication, case: Case, caller: Principal
+                   ) -> Iterable[OpenTask]:
+    tasks = list(open_tasks(case))
+    if tasks and _sees_case(app, case, caller):
+        return tasks
+    return [t for t in tasks if t.department is not None
+            and may_see(caller, tenant=case.tenant, department=t.department)]
+
+
+def _sees_case(app: ResolutionApplication, case: Case, caller: Principal) -> bool:
+    owner = owner_of(app, case.complaint_id)
+    return may_see(caller, tenant=case.tenant, department=owner.department if owner else None,
+                   queue=case.owner_queue)
 
 
 def _visible(app: ResolutionApplication, case_ids: Iterable, caller: Principal
              ) -> Iterable[Case]:
     for case_id in case_ids:
         case = app.repository.get(case_id)
-        owner = owner_of(app, case.complaint_id)
-        if may_see(caller, tenant=case.tenant, department=owner.department if owner else None,
-                   queue=case.owner_queue):
+        if _sees_case(app, case, caller):
             yield case
 
 

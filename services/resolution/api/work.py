@@ -1,5 +1,5 @@
 """What waits on the caller: approvals they may decide and tasks of theirs or their
-department's, in pages behind an opaque cursor."""
+department's, in pages behind an opaque cursor; a collaborating department's task done."""
 
 from __future__ import annotations
 
@@ -11,16 +11,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from eventsourcing.application import AggregateNotFoundError
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
-from runtime.auth import Principal, Scope, require
+from runtime.auth import Principal, Scope, objects, require
+from services.resolution.api.common import ComplaintId
 from services.resolution.application import ResolutionApplication
 from services.resolution.projections import Projections
-from services.resolution.worklists import Key, approvals_waiting_for, tasks_of
+from services.resolution.worklists import Key, approvals_waiting_for, may_work_on, tasks_of
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the page before")]
+TaskId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class ApprovalItem(BaseModel):
@@ -39,12 +42,14 @@ class ApprovalItem(BaseModel):
 class TaskItem(BaseModel):
     complaint_id: str
     task_id: str
-    kind: str = Field(description="execution (of a proposal) or follow_up (回访 of a low score)")
+    kind: str = Field(description="execution (of a proposal), follow_up (回访 of a low score) "
+                      "or collaboration (another department asked to help)")
     proposal_id: str | None
-    title: str | None
-    assignee: str | None = Field(description="None: the owning queue's")
-    due_at: datetime
+    title: str | None = Field(description="A collaboration's: what the department is asked")
+    assignee: str | None = Field(description="None: the owning queue's, or the department's")
+    due_at: datetime | None = Field(description="None: no due time (listed last)")
     overdue: bool
+    department: str | None = Field(description="A collaboration's: the department asked")
 
 
 class ApprovalPage(BaseModel):
@@ -93,10 +98,34 @@ def build_router(
         page = tasks_of(app, projections, caller, department=assigned == Assigned.DEPARTMENT,
                         after=decode(cursor), limit=limit)
         now = app.clock()
-        return TaskPage(items=[TaskItem(**t.__dict__, overdue=now >= t.due_at)
-                               for t in page.items], next_cursor=encode(page.next_after))
+        return TaskPage(items=[
+            TaskItem(**t.__dict__, overdue=t.due_at is not None and now >= t.due_at)
+            for t in page.items], next_cursor=encode(page.next_after))
+
+    @router.post("/cases/{complaint_id}/collaborations/{task_id}/completion",
+                 status_code=status.HTTP_204_NO_CONTENT,
+                 summary="A department asked to collaborate (or the case's owner) reports its "
+                 "task done")
+    def complete_collaboration(
+        complaint_id: ComplaintId, task_id: TaskId,
+        caller: Principal = Depends(require(Scope.COMPLAINTS_WORK)),  # noqa: B008
+    ) -> None:
+        _check_may_complete(app, complaint_id, task_id, caller)
+        app.complete_collaboration(complaint_id=complaint_id, task_id=task_id, by=caller.sub)
 
     return router
+
+
+def _check_may_complete(app: ResolutionApplication, complaint_id: str, task_id: str,
+                        caller: Principal) -> None:
+    # Anyone but the collaborating department and the owner gets a missing case's 404.
+    try:
+        case = app.get_case(complaint_id)
+    except AggregateNotFoundError as error:
+        raise objects.NotFound("case") from error
+    collaboration = case.collaborations.get(task_id)
+    if not may_work_on(app, case, caller, collaboration.department if collaboration else None):
+        raise objects.NotFound("case")
 
 
 def encode(key: Key | None) -> str | None:

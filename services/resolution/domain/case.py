@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.envelope import NAMESPACE
 from contracts.resolution import RefusalRule, RefusedAction
 from services.resolution.domain.closure import ClosureMixin
+from services.resolution.domain.collaboration import CollaborationMixin
 from services.resolution.domain.communication import CommunicationMixin, check_text
 from services.resolution.domain.errors import Conflicted, NotAllowed, WrongState
 from services.resolution.domain.execution import ExecutionMixin
@@ -33,7 +34,7 @@ class CaseStatus(StrEnum):
 
 class Case(
     CommunicationMixin, InvestigationMixin, ProposalsMixin, ExecutionMixin, FeedbackMixin,
-    FollowUpMixin, ClosureMixin,
+    FollowUpMixin, CollaborationMixin, ClosureMixin,
 ):
     """The work on one complaint, owned by a queue and, once picked, an agent."""
 
@@ -68,6 +69,7 @@ class Case(
         self._init_execution()
         self._init_feedback()
         self._init_follow_up()
+        self._init_collaboration()
         self._init_closure()
 
     @property

@@ -99,7 +99,8 @@ class FollowUpMixin(Aggregate):
                               due_at=due_at, at=at)
 
     def due_task(self, task_id: str) -> tuple[str | None, str | None, datetime] | None:
-        """(proposal id, assignee, due time) of an open task or follow-up, None otherwise."""
+        """(proposal id, assignee, due time) of an open task, follow-up or collaboration task
+        with a due time, None otherwise."""
         if self.is_closed:
             return None
         for proposal in self.proposals.values():
@@ -109,6 +110,9 @@ class FollowUpMixin(Aggregate):
         follow_up = self.follow_ups.get(task_id)
         if follow_up is not None and follow_up.completed_at is None:
             return None, follow_up.assignee, follow_up.due_at
+        collaboration = self.collaborations.get(task_id)
+        if collaboration and collaboration.completed_by is None and collaboration.due_at:
+            return None, None, collaboration.due_at  # the department's, no one person's
         return None
 
     def _pending_follow_up(self, task_id: str) -> FollowUp:

@@ -30,11 +30,12 @@ class PendingApproval:
 class OpenTask:
     complaint_id: str
     task_id: str
-    kind: str  # execution | follow_up
+    kind: str  # execution | follow_up | collaboration
     proposal_id: str | None
     title: str | None
     assignee: str | None
-    due_at: datetime
+    due_at: datetime | None  # None: a collaboration task dispatch gave no due time
+    department: str | None = None  # a collaboration task's: the department asked to help
 
 
 def may_decide(case, proposal: Proposal, actor: str, roles: Collection[str]) -> bool:
@@ -63,7 +64,8 @@ def approvals_for(case, actor: str, roles: Collection[str]) -> Iterator[PendingA
 
 
 def open_tasks(case) -> Iterator[OpenTask]:
-    """Every task of the case not done yet: execution tasks and follow-ups."""
+    """Every task of the case not done yet: execution tasks, follow-ups and collaboration
+    tasks of other departments."""
     if case.is_closed:
         return
     for proposal in case.proposals.values():
@@ -75,3 +77,6 @@ def open_tasks(case) -> Iterator[OpenTask]:
     if follow_up is not None:
         yield OpenTask(case.complaint_id, follow_up.task_id, "follow_up", None, None,
                        follow_up.assignee, follow_up.due_at)
+    for collaboration in case.open_collaborations():
+        yield OpenTask(case.complaint_id, collaboration.task_id, "collaboration", None,
+                       collaboration.task, None, collaboration.due_at, collaboration.department)

@@ -77,7 +77,7 @@ def test_state_as_of_before_and_after_each_step(trail, flow):
         "customer_tier": None, "region": None,
         "historical": None, "received_at": None, "category": None, "severity": None,
         "duplicate_of": None, "recorded_outcome": None, "owner": None, "transfers": 0,
-        "collaborators": [], "sla": {},
+        "collaborators": [], "collaborations_done": [], "sla": {},
         "escalation_level": None, "case_id": None, "investigator": None,
         "first_response_at": None, "waiting_on_customer_since": None, "notes": 0,
         "progress_updates": 0, "evidence": 0, "recused": [], "refused_actions": 0,

@@ -56,7 +56,8 @@ EMPTY = {
     "historical": None, "received_at": None,
     "category": None, "severity": None, "duplicate_of": None, "recorded_outcome": None,
     "owner": None, "transfers": 0,
-    "collaborators": [], "sla": {}, "escalation_level": None, "case_id": None,
+    "collaborators": [], "collaborations_done": [], "sla": {}, "escalation_level": None,
+    "case_id": None,
     "investigator": None, "first_response_at": None, "waiting_on_customer_since": None,
     "notes": 0, "progress_updates": 0, "evidence": 0, "recused": [], "refused_actions": 0,
     "proposal": None, "tasks": {}, "follow_ups": {},
@@ -242,6 +243,14 @@ def test_an_open_follow_up_is_work_pending_until_it_has_an_outcome():
     assert fold(COMPLAINT, [opened, late, sample("resolution.follow_up_completed.v1")]
                 ).model_dump(mode="json")["follow_ups"] == {"follow-up-0001": {
         **follow_up, "deadline_missed": True, "outcome": "done", "completed_by": "agent-0387"}}
+
+
+def test_a_completed_collaboration_names_its_department_beside_the_collaborators():
+    added = sample("complaint.collaborator_added.v1")
+    state = fold(COMPLAINT, [added, sample("resolution.collaboration_completed.v1")])
+    assert (state.collaborators, state.collaborations_done) == (
+        ("data-furnisher-relations",), ("data-furnisher-relations",))
+    assert fold(COMPLAINT, [added]).collaborations_done == ()
 
 
 def test_a_missed_task_deadline_marks_the_task_and_stays_in_the_history():

@@ -173,7 +173,8 @@ def test_a_follow_up_is_a_task_of_the_owner_and_is_reported_when_overdue(
 
     assert page["items"] == [{
         "complaint_id": opened, "task_id": task_id, "kind": "follow_up", "proposal_id": None,
-        "title": None, "assignee": AGENT, "due_at": "2026-03-03T09:00:00Z", "overdue": False}]
+        "title": None, "assignee": AGENT, "due_at": "2026-03-03T09:00:00Z", "overdue": False,
+        "department": None}]
     assert reported == [(opened, task_id)]
     assert START + timedelta(days=1) == clock.now
 

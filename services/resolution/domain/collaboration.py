@@ -1,0 +1,89 @@
+"""Collaboration tasks: dispatch asked another department to help with part of a complaint
+(complaint.collaborator_added.v1); that department's agents, or the case's owner, report it done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from eventsourcing.domain import Aggregate, event
+
+from services.resolution.domain.errors import NotFound, WrongState
+
+
+@dataclass
+class Collaboration:
+    task_id: str
+    department: str
+    task: str
+    requested_by: str
+    due_at: datetime | None  # None: dispatch named no due time
+    completed_by: str | None = None
+    completed_at: datetime | None = None
+
+
+class CollaborationMixin(Aggregate):
+    """Collaboration tasks of other departments on this case."""
+
+    def _init_collaboration(self) -> None:
+        self.collaborations: dict[str, Collaboration] = {}
+
+    def open_collaborations(self) -> list[Collaboration]:
+        """Collaboration tasks not done yet (none once the case is closed)."""
+        if self.is_closed:
+            return []
+        return [c for c in self.collaborations.values() if c.completed_by is None]
+
+    def request_collaboration(
+        self, *, task_id: str, department: str, task: str, requested_by: str,
+        due_at: datetime | None, at: datetime,
+    ) -> bool:
+        """Record the department's task; False if this request was recorded already."""
+        if task_id in self.collaborations:
+            return False
+        self._collaboration_requested(task_id=task_id, department=department, task=task,
+                                      requested_by=requested_by, due_at=due_at, at=at)
+        return True
+
+    def complete_collaboration(self, *, task_id: str, by: str, at: datetime) -> None:
+        """Report the collaboration task done (who may is decided by the caller's department,
+        at the API; a conflicted person may not)."""
+        self.check_may_handle(by)
+        self.check_open()
+        collaboration = self.collaboration(task_id)
+        if collaboration.completed_by is not None:
+            raise CollaborationDone("{task_id} was completed by {by}", task_id=task_id,
+                                    by=collaboration.completed_by)
+        self._collaboration_completed(task_id=task_id, department=collaboration.department,
+                                      by=by, at=at)
+
+    def collaboration(self, task_id: str) -> Collaboration:
+        """The collaboration task with this id (NoSuchCollaboration)."""
+        try:
+            return self.collaborations[task_id]
+        except KeyError:
+            raise NoSuchCollaboration("no collaboration task {task_id}", task_id=task_id) from None
+
+    @event("CollaborationRequested")
+    def _collaboration_requested(
+        self, *, task_id: str, department: str, task: str, requested_by: str,
+        due_at: datetime | None, at: datetime,
+    ) -> None:
+        self.collaborations[task_id] = Collaboration(task_id, department, task, requested_by,
+                                                     due_at)
+
+    @event("CollaborationCompleted")
+    def _collaboration_completed(
+        self, *, task_id: str, department: str, by: str, at: datetime
+    ) -> None:
+        collaboration = self.collaborations[task_id]
+        collaboration.completed_by, collaboration.completed_at = by, at
+
+
+class NoSuchCollaboration(NotFound):
+    """The case has no collaboration task with this id."""
+
+
+class CollaborationDone(WrongState):
+    """The collaboration task was completed already."""
