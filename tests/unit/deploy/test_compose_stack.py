@@ -80,6 +80,12 @@ def test_every_secret_comes_from_the_env_file(stack: dict[str, Any]) -> None:
     assert services["intake"]["environment"]["TRACKING_SECRET"] == example["TRACKING_SECRET"]
     assert (services["intake"]["environment"]["CONTACT_INDEX_KEY"]
             == example["CONTACT_INDEX_KEY"])
+    # Resolution opens intake's tracking tokens; notify sends resolution's survey links.
+    assert services["resolution"]["environment"]["TRACKING_SECRET"] == example["TRACKING_SECRET"]
+    for app in ["resolution", "notify"]:
+        assert services[app]["environment"]["SURVEY_SECRET"] == example["SURVEY_SECRET"], app
+    assert services["work"]["environment"]["WORK_SEARCH_KEY"] == example["WORK_SEARCH_KEY"]
+    assert services["console"]["environment"]["CONSOLE_SECRET"] == example["CONSOLE_SECRET"]
     assert (services["analytics"]["environment"]["CUSTOMER_PSEUDONYM_KEY"]
             == example["CUSTOMER_PSEUDONYM_KEY"])
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == example["POSTGRES_PASSWORD"]
@@ -88,8 +94,9 @@ def test_every_secret_comes_from_the_env_file(stack: dict[str, Any]) -> None:
     assert (services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"]
             == example["GRAFANA_ADMIN_PASSWORD"])
     database_url = f"postgresql://complaints:{example['POSTGRES_PASSWORD']}@postgres:5432/complaints"
-    for app in ["intake", "dispatch", "sla", "resolution", "audit"]:
+    for app in ["intake", "dispatch", "sla", "resolution", "work", "notify", "audit"]:
         assert services[app]["environment"]["DATABASE_URL"] == database_url, app
+    assert services["work"]["environment"]["WORK_CUSTOMER_KEYS_URL"] == database_url
     assert services["analytics"]["environment"]["CLICKHOUSE_URL"] == (
         f"http://complaints:{example['CLICKHOUSE_PASSWORD']}@clickhouse:8123/complaints")
     # Each variable of the example is read by the compose file, and none it reads is missing.

@@ -29,6 +29,10 @@ from tests.unit.deploy.manifests import (
     settings_from,
 )
 
+# What the console calls (its *_URL settings), by Service name and port.
+APPS_CALLED = {"intake": 8001, "dispatch": 8002, "sla": 8003, "resolution": 8004,
+               "analytics": 8005, "work": 8006, "audit": 8009}
+
 # ----------------------------------------------------------------------------- deploy/k8s
 
 
@@ -126,7 +130,7 @@ def test_k8s_env_configures_each_service(
     assert set(configmap) <= field_names(Settings)
     assert set(secret) == {
         "DATABASE_URL", "CLICKHOUSE_URL", "TRACKING_SECRET", "CUSTOMER_PSEUDONYM_KEY",
-        "CONTACT_INDEX_KEY",
+        "CONTACT_INDEX_KEY", "SURVEY_SECRET", "WORK_SEARCH_KEY", "CONSOLE_SECRET",
         "KAFKA_ADMIN_PASSWORD", *(password_variable(service) for service in SERVICES),
     }
     assert urlparse(secret["DATABASE_URL"]).scheme == "postgresql"
@@ -157,7 +161,9 @@ def test_k8s_env_configures_each_service(
         assert settings.auth_issuer == configmap["AUTH_ISSUER"] != DEV_ISSUER
         # Keys every replica must share: one per pod would break links and customers' history.
         shared = {"tracking_secret": "TRACKING_SECRET", "contact_index_key": "CONTACT_INDEX_KEY",
-                  "customer_pseudonym_key": "CUSTOMER_PSEUDONYM_KEY"}
+                  "customer_pseudonym_key": "CUSTOMER_PSEUDONYM_KEY",
+                  "survey_secret": "SURVEY_SECRET", "work_search_key": "WORK_SEARCH_KEY",
+                  "console_secret": "CONSOLE_SECRET"}
         for field, key in shared.items():
             if field in settings_class(service).model_fields:
                 value = getattr(settings, field)
@@ -182,3 +188,23 @@ def test_k8s_topic_job_runs_the_topic_module_against_the_configured_broker(
         "TOPIC_REPLICATION": "3",
     }
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "OnFailure"
+
+
+def test_k8s_work_reads_intakes_customer_keys_in_the_shared_database(
+    k8s: dict[tuple[str, str], dict[str, Any]], secret: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = container_env(deployment_container(k8s, "work"), k8s)
+    settings = settings_from("work", env, monkeypatch)
+    assert settings.customer_keys_url == secret["DATABASE_URL"]
+
+
+def test_k8s_console_calls_each_api_by_its_service_name(
+    k8s: dict[tuple[str, str], dict[str, Any]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = container_env(deployment_container(k8s, "console"), k8s)
+    settings = settings_from("console", env, monkeypatch)
+    called = {name.removesuffix("_url"): getattr(settings, name)
+              for name in settings_class("console").model_fields
+              if name.endswith("_url") and name.removesuffix("_url") in APPS_CALLED}
+    assert called == {app: f"http://{app}:{port}" for app, port in APPS_CALLED.items()}

@@ -29,6 +29,10 @@ NOT_IN_KUBERNETES = {("kustomize.config.k8s.io/v1beta1", "Kustomization"),
                      ("monitoring.coreos.com/v1", "PodMonitor")}
 APPS = {**{service: default_port(service) for service in SERVICES}, "audit": 8009}
 PARTITIONS = 12  # of every topic (contracts/topics.py)
+# Apps that consume no topic: no lag to scale on, no Kafka to reach.
+NOT_CONSUMERS = {"audit", "console"}
+# The console renders its pages from these apps' APIs (services/console/config.py's URLs).
+CONSOLE_CALLS = {app: port for app, port in APPS.items() if app not in {"console", "notify"}}
 ALERTS = Path(__file__).resolve().parents[3] / "deploy" / "prometheus" / "alerts.yaml"
 
 Objects = dict[tuple[str, str], dict[str, Any]]
@@ -136,7 +140,7 @@ def test_each_app_scales_on_cpu_and_each_consumer_on_its_lag(k8s: Objects) -> No
         assert hpa["minReplicas"] == 2
         by_type = {metric["type"]: metric for metric in hpa["metrics"]}
         assert by_type["Resource"]["resource"]["name"] == "cpu"
-        if app == "audit":  # consumes nothing
+        if app in NOT_CONSUMERS:
             assert set(by_type) == {"Resource"}
             continue
         # A consumer beyond the partition count would get no partition.
@@ -165,14 +169,19 @@ def test_network_policies_allow_exactly_what_each_app_needs(k8s: Objects) -> Non
     for app, port in APPS.items():
         labels = pod_specs(k8s)[app][0]
         expected = {53: {"kube-system"}, 443: {"external"}}
-        if app != "audit":
+        if app not in NOT_CONSUMERS:
             expected[bootstrap_port] = {"kafka"}
         if app == "audit" or has_event_store(app):
             expected[5432] = {"databases"}
         if app != "audit" and has_clickhouse(app):
             expected[8123] = {"clickhouse"}
+        if app == "console":
+            expected.update({called: {"complaints"} for called in CONSOLE_CALLS.values()})
         assert egress_ports(k8s, labels) == expected, app
-        assert ingress_ports(k8s, labels) == {port: {"ingress-nginx", "monitoring"}}, app
+        callers = {"ingress-nginx", "monitoring"}
+        if app in CONSOLE_CALLS:  # the console, in namespace complaints
+            callers.add("complaints")
+        assert ingress_ports(k8s, labels) == {port: callers}, app
 
 
 def test_pod_monitor_scrapes_every_app_as_the_job_target_down_watches(k8s: Objects) -> None:
