@@ -3,6 +3,7 @@ record each send's outcome, erase a customer."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -33,6 +34,7 @@ class NotifyApplication(ServiceApplication):
         self.rules = rules
         self.vault = vault
         self.listeners: list[Callable[[], None]] = []
+        self._turns = threading.RLock()
 
     def save(self, *objs: Any, cause: Cause | None = None, **kwargs: Any) -> Any:
         recordings = super().save(*objs, cause=cause, **kwargs)
@@ -49,6 +51,20 @@ class NotifyApplication(ServiceApplication):
     def on_event(self, event: DomainEvent, envelope: Envelope, cause: Cause) -> None:
         """Learn what the event tells, cancel reminders it answers, plan the messages it calls
         for: all saved with the record of having processed it."""
+        # The five topics are consumed side by side, so a complaint's events arrive together
+        # and would each save its file from the same version: this replica's agents take
+        # turns; a save that lost to another replica or to the deliverer is redone afresh.
+        with self._turns:
+            for _ in range(ATTEMPTS):
+                try:
+                    self.save(*self._effects(event, envelope), cause=cause)
+                    return
+                except IntegrityError:
+                    if self.has_processed(cause):
+                        raise  # another replica applied this very event: a duplicate
+        raise IntegrityError(f"event {envelope.id} conflicted {ATTEMPTS} times")
+
+    def _effects(self, event: DomainEvent, envelope: Envelope) -> list[Aggregate]:
         rules = self.rules()
         fields = dict(event)
         complaint_id = fields.get("complaint_id")
@@ -61,7 +77,7 @@ class NotifyApplication(ServiceApplication):
         changed += self._plan(rules, event.event_type, fields, envelope, file)
         if file is not None:
             changed.append(file)  # saving it unchanged stores nothing
-        self.save(*changed, cause=cause)
+        return changed
 
     def _plan(self, rules: NotifyRules, event_type: str, fields: dict[str, Any],
               envelope: Envelope, file: ComplaintFile | None) -> list[Aggregate]:
