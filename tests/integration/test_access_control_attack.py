@@ -61,6 +61,7 @@ RESOLUTION_ROUTES = [
     ("POST", "/survey", {"channel": "email"}, Scope.COMPLAINTS_WORK),
     ("POST", "/surveys/s-1/revocation", {"reason": "x"}, Scope.COMPLAINTS_WORK),
     ("POST", "/follow-ups/f-1/completion", {}, Scope.COMPLAINTS_WORK),
+    ("POST", "/collaborations/c-1/completion", None, Scope.COMPLAINTS_WORK),
     ("POST", "/root-cause", {"category": "c", "why_chain": ["w"]}, Scope.COMPLAINTS_WORK),
     ("POST", "/closure", {"exception_reason": "x", "root_cause_category": "c"},
      Scope.COMPLAINTS_WORK),
