@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import Response
 
 from services.console.charts import BY_NAME, CHARTS, bar_svg
+from services.console.labels import CATEGORY_KEYS, Labels
 from services.console.upstream import NotFound, Refused
 from services.console.web import Console, Page, Visit
 
@@ -29,7 +30,7 @@ def build_router(console: Console) -> APIRouter:
     router = APIRouter(tags=["managers"])
 
     def panels(page: Visit, window: dict[str, str]) -> tuple[list[dict], Any, int | None]:
-        analytics = page.api("analytics")
+        analytics, labels = page.api("analytics"), Labels(page.language)
         shown, as_of = [], None
         for chart in CHARTS:
             try:
@@ -39,6 +40,8 @@ def build_router(console: Console) -> APIRouter:
                 continue
             as_of = as_of or report.get("data_as_of")
             points = chart.points(report["rows"])
+            if CATEGORY_KEYS & set(chart.params.values()):  # bars named by category code
+                points = [(labels.value("category", x), y) for x, y in points]
             shown.append({"chart": chart, "rows": report["rows"], "points": points,
                           "svg": bar_svg(points, title=page.t(f"chart_{chart.name}"),
                                          percent=chart.percent)})
@@ -76,7 +79,7 @@ def build_router(console: Console) -> APIRouter:
                                title=page.t("forbidden"), text=refusal.detail)
         return page.render("dashboard.html", panels=shown, as_of=as_of, total=total,
                            month=None, actions=corrective_actions(page),
-                           spikes=spike_alerts(page))
+                           spikes=spike_alerts(page), labels=Labels(page.language))
 
     @router.post("/dashboard/actions", summary="Record a corrective action (line managers)")
     def record_action(page: Page, csrf: Annotated[str, Form()],
@@ -112,6 +115,6 @@ def build_router(console: Console) -> APIRouter:
         label, start, end = month_window(month, datetime.now(UTC))
         shown, as_of, total = panels(page, {"from": start.isoformat(), "to": end.isoformat()})
         return page.render("dashboard.html", panels=shown, as_of=as_of, total=total,
-                           month=label)
+                           month=label, labels=Labels(page.language))
 
     return router

@@ -64,6 +64,7 @@ class Sector(StrEnum):
 class Category(Strict):
     id: CategoryId
     name: str = Field(min_length=1)
+    name_zh: str = Field("", description="The name in Chinese, for Chinese pages (e.g. console)")
     sectors: list[Sector] = Field(min_length=1)
     keywords: KeywordSet = KeywordSet()
     products: list[str] = Field([], description="Products (CFPB names) this category covers")

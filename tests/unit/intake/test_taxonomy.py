@@ -172,3 +172,10 @@ def test_a_rules_directory_can_be_copied_and_edited(tmp_path: Path) -> None:
     for name in ("taxonomy.yaml", "severity.yaml", "sentiment.yaml"):
         shutil.copy(HERE / name, tmp_path / name)
     assert load_taxonomy(tmp_path / "taxonomy.yaml").ids == TAXONOMY.ids
+
+
+def test_every_category_has_a_chinese_name_for_chinese_pages():
+    missing = [c.id for c in TAXONOMY.spec.categories
+               if not c.name_zh or language(c.name_zh) != "zh"]
+    assert missing == []
+    assert {c.id: c.name_zh for c in TAXONOMY.spec.categories}["billing_charges"] == "账单与收费"

@@ -1,0 +1,41 @@
+"""What the dashboard shows for the reports' raw keys, in the viewer's language: column names
+from messages.yaml (`col_<key>`), category codes by intake's taxonomy (`name`, `name_zh`).
+CSV exports keep the raw keys: they are analytics' own answers, passed through."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from contracts.intake import Language
+from services.console.i18n import catalog
+from services.intake.classification.taxonomy import load_taxonomy
+from services.intake.config import CLASSIFICATION
+
+# Columns and dimensions whose values are category codes.
+CATEGORY_KEYS = frozenset({"category"})
+
+
+@cache
+def category_names() -> dict[str, dict[str, str]]:
+    """Each category code's name per language, from intake's taxonomy (read once)."""
+    spec = load_taxonomy(CLASSIFICATION / "taxonomy.yaml").spec
+    return {c.id: {Language.EN.value: c.name, Language.ZH.value: c.name_zh or c.name}
+            for c in spec.categories}
+
+
+class Labels:
+    """Column names and category names in one language; an unknown key shows as it is."""
+
+    def __init__(self, language: Language) -> None:
+        self.language = language.value
+
+    def column(self, key: str) -> str:
+        """A report column's name, e.g. csat_responses -> CSAT responses."""
+        return catalog().get(f"col_{key}", {}).get(self.language, key)
+
+    def value(self, key: str, value: Any) -> Any:
+        """A cell as shown: a category code by its name, anything else unchanged."""
+        if key in CATEGORY_KEYS and isinstance(value, str):
+            return category_names().get(value, {}).get(self.language, value)
+        return value
