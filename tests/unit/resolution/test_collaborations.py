@@ -98,6 +98,8 @@ def test_only_the_department_asked_or_the_owner_completes_it(
 
     assert (outsider.status_code, outsider.json()["detail"]) == (404, "case not found")
     assert (unknown.status_code, unknown.json()["detail"]) == (404, "case not found")
+    # The task opens no other door: the case itself stays the owner's.
+    assert client.get(f"/v1/cases/{opened}", headers=of(ASKED)).status_code == 404
     ok(complete(client, opened, of(ASKED)))
     again = complete(client, opened, of(ASKED))
 
