@@ -55,6 +55,8 @@ def test_api_history(client, trail, flow):
         "complaint_id": flow.complaint_id,
         # The auditor holds no pii:read: personal values are masked, as the services mask them.
         "events": [masked(e).model_dump(mode="json") for e in trail.history(flow.complaint_id)],
+        # The flow runs neither notify nor work: the answer says their records are missing.
+        "missing_services": ["notify", "work"],
     }
 
 

@@ -17,7 +17,13 @@ from services.notify.config import NotifySettings
 from services.notify.domain import Notification
 from services.work.bootstrap import bootstrap as work_bootstrap
 from services.work.config import WorkSettings
-from tests.integration.audit.world import TENANT, Flow, flow_one_complaint
+from tests.integration.audit.world import (
+    TENANT,
+    Flow,
+    export_of,
+    flow_one_complaint,
+    run_verifier,
+)
 from tests.integration.event_stores import fresh_postgres_database
 
 SENT_AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -95,3 +101,12 @@ def test_deliveries_and_tags_join_the_history_without_bodies(flow, auditor_token
         ("complaint.tagged.v1", "vip")]
     assert (state["notifications_sent"], state["notifications_failed"], state["tags"]) == (
         1, 1, ["vip"])
+
+
+def test_a_bundle_with_deliveries_and_tags_verifies(flow, tmp_path):
+    notify_and_tag(flow)
+    bundle = export_of(flow, tmp_path / "bundle")
+
+    assert sorted(p.name for p in bundle.iterdir() if p.is_dir()) == [
+        "dispatch", "intake", "notify", "resolution", "sla", "work"]
+    assert run_verifier(bundle).stdout == "OK\n"
