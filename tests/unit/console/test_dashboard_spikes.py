@@ -53,3 +53,12 @@ def test_no_spike_and_no_answer_are_told_apart(dashboard):
     unknown = client.get("/dashboard", headers={"accept-language": "en"})
     assert 'data-testid="spikes" data-state="unknown">Spike alerts could not be read.<' in (
         unknown.text)
+
+
+def test_a_category_spike_is_named_by_the_taxonomy(dashboard):
+    client, services = dashboard
+    services.answers[("GET", "/v1/analytics/spikes")] = (200, [
+        SPIKES[0] | {"dimension": "category", "value": "billing_charges"}])
+    zh = client.get("/dashboard", headers={"accept-language": "zh-CN"})
+    assert [row.split("</td>")[1:3] for row in spike_rows(zh.text)] == [
+        ["<td>类别", "<td>账单与收费"]]
