@@ -32,6 +32,13 @@ from tests.unit.work.script import Script
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def kafka_bootstrap(private_kafka_bootstrap: str) -> str:
+    """A broker of this module's own: the script publishes made-up complaints of its own
+    tenants straight onto the stage topics, and the rebuild replays them from offset 0."""
+    return private_kafka_bootstrap
+
+
 def settings(tmp_path: Path, tokens: Tokens, tenant: str, **more) -> WorkSettings:
     return WorkSettings(data_dir=tmp_path, service=f"work-it-{uuid.uuid4().hex[:8]}",
                         tenant=tenant, work_search_key="integration",
