@@ -105,7 +105,7 @@ ROUTES = [
     *(Route("resolution", method, "/v1/cases/{id}" + suffix, body, scope)
       for method, suffix, body, scope in RESOLUTION_ROUTES),
     *(Route("audit", "GET", f"/v1/audit/complaints/{{id}}/{what}", None, Scope.AUDIT_READ,
-            rule="tenant") for what in ("history", "state", "bundle")),
+            rule="tenant") for what in ("history", "state", "bundle", "chain")),
     Route("analytics", "GET", "/v1/analytics/actions/{id}/effect", None, Scope.ANALYTICS_READ,
           rule="tenant", of="action"),
 ]
