@@ -5,12 +5,17 @@ CSV exports keep the raw keys: they are analytics' own answers, passed through."
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from contracts.intake import Language
 from services.console.i18n import catalog
-from services.intake.classification.taxonomy import load_taxonomy
-from services.intake.config import CLASSIFICATION
+
+# Intake's taxonomy file, read as data: importing intake's classifier would pull scikit-learn
+# and jieba into the console's image for two names per category.
+TAXONOMY = Path(__file__).resolve().parents[1] / "intake" / "classification" / "taxonomy.yaml"
 
 # Columns and dimensions whose values are category codes.
 CATEGORY_KEYS = frozenset({"category"})
@@ -19,9 +24,10 @@ CATEGORY_KEYS = frozenset({"category"})
 @cache
 def category_names() -> dict[str, dict[str, str]]:
     """Each category code's name per language, from intake's taxonomy (read once)."""
-    spec = load_taxonomy(CLASSIFICATION / "taxonomy.yaml").spec
-    return {c.id: {Language.EN.value: c.name, Language.ZH.value: c.name_zh or c.name}
-            for c in spec.categories}
+    categories = yaml.safe_load(TAXONOMY.read_text(encoding="utf-8"))["categories"]
+    return {c["id"]: {Language.EN.value: c["name"],
+                      Language.ZH.value: c.get("name_zh") or c["name"]}
+            for c in categories}
 
 
 class Labels:
