@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.auth import NotFound, Principal, Scope, require
+from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.application import DispatchApplication
 from services.dispatch.capacity import UnknownAgent
 from services.dispatch.ruleset import RuleSet
 from services.dispatch.tenancy import TenantDispatch
 from services.dispatch.workload import Workload
-from services.dispatch.yaml_nodes import ConfigFileError
 
 Assigner = Annotated[Principal, Depends(require(Scope.COMPLAINTS_ASSIGN))]
 ConfigReader = Annotated[Principal, Depends(require(Scope.CONFIG_READ))]

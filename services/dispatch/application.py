@@ -12,6 +12,7 @@ from typing import Any, ClassVar, TypeVar
 from eventsourcing.application import AggregateNotFoundError
 
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from runtime.watched import WatchedFile
 from services.dispatch import capacity as slots
 from services.dispatch import handovers, metrics, routing
 from services.dispatch.desk import Desk
@@ -22,7 +23,6 @@ from services.dispatch.ruleset import Facts, RuleSet
 from services.dispatch.strategies import Seat
 from services.dispatch.tenancy import RULE_SET, Tenancy, TenantDispatch
 from services.dispatch.unit import Unit
-from services.dispatch.watched import WatchedFile
 from services.dispatch.workload import Workload, workload
 
 log = logging.getLogger(__name__)

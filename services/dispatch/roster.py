@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from contracts.dispatch import AssignmentStrategy
 from contracts.sla import EscalationLevel
-from services.dispatch.yaml_nodes import Node, load, optional, required
+from runtime.yaml_nodes import Node, load, optional, required
 
 STRATEGIES = frozenset({AssignmentStrategy.SKILL_BASED, AssignmentStrategy.ROUND_ROBIN})
 

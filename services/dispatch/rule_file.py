@@ -21,8 +21,8 @@ import re
 from collections.abc import Collection
 
 from contracts.intake import Channel, CustomerTier, Severity
+from runtime.yaml_nodes import Node, load, optional, required
 from services.dispatch.ruleset import MATCH_FIELDS, Rule, RuleSet
-from services.dispatch.yaml_nodes import Node, load, optional, required
 
 TOP = frozenset({"version", "default", "rules", "description"})
 RULE = frozenset({"id", "priority", "when", "queue", "skills", "description"})

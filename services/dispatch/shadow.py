@@ -23,6 +23,7 @@ from typing import TextIO
 from urllib.parse import urlparse
 
 from runtime.eventstore import persistence_env
+from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.application import DispatchApplication
 from services.dispatch.config import DispatchSettings
 from services.dispatch.domain import Assignment
@@ -30,7 +31,6 @@ from services.dispatch.roster import parse_roster
 from services.dispatch.rule_file import parse_rules
 from services.dispatch.ruleset import Facts, RuleSet
 from services.dispatch.tenancy import ROSTER_FILE
-from services.dispatch.yaml_nodes import ConfigFileError
 
 PAGE = 1000
 

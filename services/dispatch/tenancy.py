@@ -16,12 +16,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from runtime.watched import WatchedFile
+from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.desk import Desk
 from services.dispatch.roster import Roster, parse_roster
 from services.dispatch.rule_file import parse_rules
 from services.dispatch.ruleset import RuleSet
-from services.dispatch.watched import WatchedFile
-from services.dispatch.yaml_nodes import ConfigFileError
 
 ROSTER_FILE = "roster.yaml"
 RULES_FILE = "routing.yaml"

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.notify import NotifyChannel
 from runtime.auth import Principal, Scope, require
-from services.dispatch.yaml_nodes import ConfigFileError
+from runtime.yaml_nodes import ConfigFileError
 from services.notify.application import NotifyApplication
 from services.notify.ruleset import NotifyRules
 

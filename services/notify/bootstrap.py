@@ -18,7 +18,7 @@ from runtime.lease import lease_for
 from runtime.service import ServiceRuntime
 from runtime.survey_links import survey_key
 from runtime.vault import KeyVault
-from services.dispatch.watched import WatchedFile
+from runtime.watched import WatchedFile
 from services.notify import api, handlers, published
 from services.notify.application import NotifyApplication
 from services.notify.channels.base import Provider, Secrets

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contracts.notify import NotifyChannel, RecipientRole
 from contracts.registry import EVENT_TYPES
-from services.dispatch.yaml_nodes import Node, load, optional, required
+from runtime.yaml_nodes import Node, load, optional, required
 from services.notify.quiet import QuietHours
 from services.notify.ruleset import (
     ENDPOINT_CHANNELS,

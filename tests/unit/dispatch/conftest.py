@@ -18,12 +18,12 @@ from contracts.registry import parse
 from contracts.topics import INTAKE_EVENTS, RESOLUTION_EVENTS, SLA_EVENTS
 from runtime.eventstore import persistence_env
 from runtime.inbox import Inbox
+from runtime.watched import WatchedFile
 from services.dispatch import published
 from services.dispatch.application import DispatchApplication
 from services.dispatch.handlers import SUBSCRIPTIONS
 from services.dispatch.roster import parse_roster
 from services.dispatch.rule_file import parse_rules
-from services.dispatch.watched import WatchedFile
 
 SAMPLES = Path(contracts.__file__).parent / "samples"
 SOURCE = "/services/dispatch"

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 
 from contracts.topics import INTAKE_EVENTS, RESOLUTION_EVENTS
 from runtime.inbox import Inbox, Rejected
+from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.bootstrap import bootstrap
 from services.dispatch.config import DispatchSettings
 from services.dispatch.desk import Desk
 from services.dispatch.handlers import SUBSCRIPTIONS
 from services.dispatch.rule_history import RuleSetHistory
-from services.dispatch.yaml_nodes import ConfigFileError
 from tests.auth_tokens import Tokens, bearer
 
 from .conftest import ROSTER, RULES, classified, sample

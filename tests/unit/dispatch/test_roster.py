@@ -8,8 +8,8 @@ import pytest
 
 from contracts.dispatch import AssignmentStrategy
 from contracts.sla import EscalationLevel
+from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.roster import parse_roster
-from services.dispatch.yaml_nodes import ConfigFileError
 
 from .conftest import ROSTER
 

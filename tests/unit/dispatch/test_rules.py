@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
+from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.rule_file import parse_rules
 from services.dispatch.ruleset import Facts
-from services.dispatch.yaml_nodes import ConfigFileError
 
 QUEUES = {"general", "billing", "fraud", "vip", "cn-desk", "safety"}
 

@@ -14,7 +14,7 @@ from contracts.envelope import DomainEvent, Envelope, correlation_for, wrap
 from runtime.eventstore import persistence_env
 from runtime.inbox import Inbox
 from runtime.vault import KeyVault
-from services.dispatch.watched import WatchedFile
+from runtime.watched import WatchedFile
 from services.notify.application import NotifyApplication
 from services.notify.config import DEFAULT_RULES
 from services.notify.handlers import SUBSCRIPTIONS

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from contracts.notify import NotifyChannel, RecipientRole
-from services.dispatch.yaml_nodes import ConfigFileError
+from runtime.yaml_nodes import ConfigFileError
 from services.notify.config import DEFAULT_RULES
 from services.notify.quiet import QuietHours
 from services.notify.routing import ComplaintFacts, CustomerPreferences, plan

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from services.dispatch.yaml_nodes import ConfigFileError
+from runtime.yaml_nodes import ConfigFileError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
