@@ -134,6 +134,16 @@ class SealingPostgresProcessRecorder(PostgresProcessRecorder):
         # Replicas starting together must not race on CREATE OR REPLACE of one function.
         key = advisory_key("complaint-platform:ddl")
         curs.execute(SQL("SELECT pg_advisory_xact_lock({})").format(key))
+        # What the library read of the tracking table before the lock may be stale: a replica
+        # that held the lock may have created it since, and its migration record with it.
+        curs.execute("SELECT count(*) > 0 AS present FROM information_schema.tables "
+                     "WHERE table_schema = %s AND table_name = %s",
+                     (self.datastore.schema, self.tracking_table_name))
+        row = curs.fetchone()
+        if row is not None and row["present"]:
+            self.tracking_table_exists = True
+            self.tracking_migration_current = self.tracking_migration_previous = (
+                self._max_tracking_id(self.table_migration_identifier, curs))
         super()._create_table(curs)
 
     def insert_events(

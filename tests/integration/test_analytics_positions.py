@@ -21,6 +21,13 @@ from tests.topic_reader import produce
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def kafka_bootstrap(private_kafka_bootstrap: str) -> str:
+    """A broker of this module's own: the second run must handle exactly one new event, and on
+    the shared broker anything another test's processes publish in between is counted too."""
+    return private_kafka_bootstrap
+
+
 def consumed(service: str, outcome: str) -> float:
     return sum(
         REGISTRY.get_sample_value(
