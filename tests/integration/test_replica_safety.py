@@ -156,6 +156,10 @@ def test_replica_safety_a_standby_cannot_take_the_lease_until_the_leader_is_gone
         assert [lease.held() for lease in leases] == [True, False]
         assert [lease.held() for lease in leases] == [True, False]
         leases[0].lock._conn.close()  # the leader's process dies
+        # The server drops the dead session's lock once it notices the closed connection.
+        deadline = time.monotonic() + 30
+        while not leases[1].held() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert [lease.held() for lease in leases] == [False, True]
         assert [lease.role for lease in leases] == ["standby", "leader"]
     finally:
