@@ -110,10 +110,14 @@ def test_k8s_pods_run_as_the_image_user_with_scratch_space_for_data_dir(
     for service in SERVICES:
         pod = k8s["Deployment", service]["spec"]["template"]["spec"]
         container = deployment_container(k8s, service)
-        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]
+                  if not m.get("readOnly")}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert mounts.keys() == {configmap["DATA_DIR"], "/tmp"}
         assert all("emptyDir" in volumes[name] for name in mounts.values())
+        # Read-only mounts are secrets only (notify's channel credentials).
+        assert all("secret" in volumes[m["name"]] for m in container["volumeMounts"]
+                   if m.get("readOnly"))
 
 
 def test_k8s_env_vars_are_settings_fields(k8s: dict[tuple[str, str], dict[str, Any]]) -> None:

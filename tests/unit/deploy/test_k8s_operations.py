@@ -177,6 +177,8 @@ def test_network_policies_allow_exactly_what_each_app_needs(k8s: Objects) -> Non
             expected[8123] = {"clickhouse"}
         if app == "console":
             expected.update({called: {"complaints"} for called in CONSOLE_CALLS.values()})
+        if app == "notify":  # the mail relay's submission port
+            expected[587] = {"external"}
         assert egress_ports(k8s, labels) == expected, app
         callers = {"ingress-nginx", "monitoring"}
         if app in CONSOLE_CALLS:  # the console, in namespace complaints
@@ -201,3 +203,35 @@ def test_the_kustomization_applies_the_new_manifests() -> None:
     (kustomization,) = yaml.safe_load_all((K8S / "kustomization.yaml").read_text())
     assert {"audit.yaml", "autoscaling.yaml", "network-policies.yaml",
             "monitoring.yaml"} <= set(kustomization["resources"])
+
+
+def test_each_app_signs_in_to_kafka_with_its_own_password(k8s: Objects) -> None:
+    """A user's SCRAM password is its own: work, notify and the console once borrowed
+    resolution's, which the broker refuses for their users."""
+    for app in APPS:
+        if app == "audit":
+            continue
+        (item,) = [item for item in deployment_container(k8s, app).get("env", [])
+                   if item["name"] == "KAFKA_SASL_PASSWORD"]
+        user = [item["value"] for item in deployment_container(k8s, app)["env"]
+                if item["name"] == "KAFKA_SASL_USERNAME"]
+        assert user == [app]
+        assert item["valueFrom"]["secretKeyRef"]["key"] == f"KAFKA_PASSWORD_{app.upper()}", app
+
+
+def test_notify_sends_mail_through_the_configured_relay_with_secrets_as_files(
+    k8s: Objects,
+) -> None:
+    from services.notify.config import NotifySettings
+
+    container = deployment_container(k8s, "notify")
+    env = container_env(container, k8s)
+    settings = NotifySettings(**{key.lower(): value for key, value in env.items()
+                                 if key.lower() in NotifySettings.model_fields})
+    assert (settings.smtp_port, settings.smtp_starttls) == (587, True)
+    assert settings.smtp_host != "127.0.0.1"
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    assert mounts["channel-secrets"] == settings.notify_secrets_dir
+    volumes = {volume["name"]: volume for volume in
+               k8s["Deployment", "notify"]["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["channel-secrets"]["secret"]["secretName"] == "notify-channel-secrets"
