@@ -235,3 +235,18 @@ def test_notify_sends_mail_through_the_configured_relay_with_secrets_as_files(
     volumes = {volume["name"]: volume for volume in
                k8s["Deployment", "notify"]["spec"]["template"]["spec"]["volumes"]}
     assert volumes["channel-secrets"]["secret"]["secretName"] == "notify-channel-secrets"
+
+
+def test_customers_links_point_at_the_ingress_not_at_the_pod(k8s: Objects) -> None:
+    """A tracking answer's progress link and a survey link leave the cluster in messages to
+    customers: a loopback default there would send every customer to their own machine."""
+    links = {("intake", "PROGRESS_BASE_URL"), ("resolution", "SURVEY_BASE_URL"),
+             ("notify", "SURVEY_BASE_URL")}
+    values = {}
+    for app, name in links:
+        env = container_env(deployment_container(k8s, app), k8s)
+        values[app, name] = env[name]
+        assert env[name].startswith("https://"), (app, name)
+        assert "127.0.0.1" not in env[name] and "localhost" not in env[name], (app, name)
+    # notify sends the links resolution answers.
+    assert values["notify", "SURVEY_BASE_URL"] == values["resolution", "SURVEY_BASE_URL"]
