@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-4a52-9a0e-0c5d3e2f7b10")
 
@@ -35,7 +35,26 @@ class Envelope(BaseModel):
     causationid: uuid.UUID | None = None
     sequence: int = Field(ge=1, description="Version of the aggregate that recorded the event")
     tenant: str = Field(min_length=1)
+    # The CloudEvents distributed-tracing extension: the W3C Trace Context of the span that
+    # stored the event. Never validated here: a consumer given an invalid one starts a new trace.
+    traceparent: str | None = Field(
+        default=None, description="W3C traceparent of the span that recorded the event"
+    )
+    tracestate: str | None = Field(default=None, description="W3C tracestate, if any")
     data: dict[str, Any]
+
+    @model_serializer(mode="wrap")
+    def _absent_trace_left_out(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An event stored outside any trace has no trace context: the attributes are left out,
+        # not null, so such a message reads exactly as before the extension.
+        dumped = handler(self)
+        for name in TRACE_ATTRIBUTES:
+            if dumped.get(name) is None:
+                dumped.pop(name, None)
+        return dumped
+
+
+TRACE_ATTRIBUTES = ("traceparent", "tracestate")
 
 
 def schema_uri(event_type: str) -> str:
@@ -59,6 +78,8 @@ def wrap(
     causation_id: uuid.UUID | None = None,
     aggregate_id: uuid.UUID | str | None = None,
     time: datetime | None = None,
+    traceparent: str | None = None,
+    tracestate: str | None = None,
 ) -> Envelope:
     """Put a domain event in its envelope."""
     return Envelope(
@@ -72,6 +93,8 @@ def wrap(
         causationid=causation_id,
         sequence=sequence,
         tenant=tenant,
+        traceparent=traceparent,
+        tracestate=tracestate,
         data=event.model_dump(mode="json"),
     )
 

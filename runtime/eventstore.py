@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, ProcessRecorder
 
 from contracts.envelope import NAMESPACE
+from runtime import tracing
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -84,6 +85,10 @@ class ServiceApplication(Application[uuid.UUID]):
         if cause is not None:
             objs = (Processed(cause.consumer, cause.event_id), *objs, *cause.also())
         return super().save(*objs, **kwargs)
+
+    def _record(self, processing_event: Any) -> Any:
+        tracing.stamp(processing_event.events)  # the trace goes wherever the events are published
+        return super()._record(processing_event)
 
     def acknowledge(self, cause: Cause) -> None:
         """Record that an event was processed and deliberately had no effect."""

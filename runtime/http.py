@@ -14,6 +14,7 @@ from runtime.auth.wiring import AccessControl, install
 from runtime.http_metrics import RequestMetrics
 from runtime.service import ServiceRuntime
 from runtime.settings import Settings
+from runtime.tracing import TracedRequests
 
 
 def create_http_app(
@@ -46,6 +47,8 @@ def create_http_app(
     install(api, access or AccessControl.from_settings(settings))
     # Outermost, so refusals of the access control (401, 413, 429) are counted and logged too.
     api.add_middleware(RequestMetrics, service=settings.service)
+    # Outermost of all: the access log line and every event the request stores name its trace.
+    api.add_middleware(TracedRequests, service=settings.service)
     for router in routers:
         api.include_router(router)
 

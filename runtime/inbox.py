@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from contracts.envelope import DomainEvent, Envelope
-from runtime import lifecycle
+from runtime import lifecycle, tracing
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
 from runtime.logs import bound
 
@@ -57,7 +57,8 @@ class Inbox:
             return Outcome.IGNORED
         cause = Cause(event_id=envelope.id, consumer=self.consumer,
                       also=lambda: lifecycle.changed_by(self.app, envelope, event))
-        with bound(complaint_id=envelope.subject, correlation_id=envelope.correlationid):
+        with (tracing.consuming(self.consumer, envelope),
+              bound(complaint_id=envelope.subject, correlation_id=envelope.correlationid)):
             if self.app.has_processed(cause):
                 return Outcome.DUPLICATE
             try:

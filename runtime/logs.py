@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from runtime import tracing
+
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "log_context", default=None
 )
@@ -32,6 +34,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             **(_context.get() or {}),
+            **tracing.log_fields(),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in self.RESERVED})
         if record.exc_info:

@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from contracts.envelope import Envelope
 from contracts.topics import TopicSpec
+from runtime import tracing
 from runtime.eventstore import ServiceApplication
 from runtime.lease import Lease
 from runtime.metrics import EVENTS_PUBLISHED, OUTBOX_LAG
@@ -165,6 +166,7 @@ class OutboxRelay:
                 self.topic.name,
                 value=envelope.model_dump_json().encode(),
                 key=envelope.subject.encode(),
+                headers=tracing.kafka_headers(envelope),
             )
             for envelope in envelopes
         ]

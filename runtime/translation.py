@@ -39,4 +39,7 @@ class Translator:
             causation_id=uuid.UUID(str(cause)) if cause else None,
             aggregate_id=stored.originator_id,
             time=stored.timestamp,
+            # The span the event was stored under (runtime.tracing.stamp), as cause is kept.
+            traceparent=getattr(stored, "traceparent", None),
+            tracestate=getattr(stored, "tracestate", None),
         )

@@ -11,12 +11,15 @@ class FakeProducer:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
         self.sent: list[tuple[str, bytes, bytes]] = []
+        self.headers: list[list[tuple[str, bytes]]] = []  # of each sent message, in order
 
-    async def send(self, topic: str, *, value: bytes, key: bytes) -> asyncio.Future:
+    async def send(self, topic: str, *, value: bytes, key: bytes,
+                   headers: list[tuple[str, bytes]] | None = None) -> asyncio.Future:
         future = asyncio.get_running_loop().create_future()
         if self.fail:
             future.set_exception(ConnectionError("broker unreachable"))
         else:
             self.sent.append((topic, key, value))
+            self.headers.append(list(headers or []))
             future.set_result(None)
         return future

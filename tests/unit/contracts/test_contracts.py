@@ -109,14 +109,29 @@ def test_check_command_exits_1_and_names_stale_files(
 
 def test_unknown_fields_are_ignored() -> None:
     sample = load_sample(ComplaintClassified.event_type)
-    sample["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    sample["comexampleextension1"] = "value"  # an extension attribute the envelope does not know
     sample["data"]["emotion"] = "angry"  # a field a newer producer might add
 
     envelope, event = registry.parse(sample)
 
     assert not hasattr(event, "emotion")
     assert event.model_dump(mode="json") == load_sample(ComplaintClassified.event_type)["data"]
-    assert "traceparent" not in envelope.model_dump()
+    assert "comexampleextension1" not in envelope.model_dump()
+
+
+def test_trace_context_is_kept_when_present_and_left_out_when_absent() -> None:
+    sample = load_sample(ComplaintClassified.event_type)
+    traced = {**sample, "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+              "tracestate": "vendor=opaque"}
+
+    envelope, _ = registry.parse(traced)
+
+    assert envelope.traceparent == traced["traceparent"]
+    assert envelope.model_dump(mode="json") == traced
+    untraced, _ = registry.parse(sample)
+    assert untraced.traceparent is None
+    assert "traceparent" not in untraced.model_dump_json()
+    assert untraced.model_dump(mode="json") == sample
 
 
 def test_a_missing_required_field_raises() -> None:
