@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -22,6 +22,7 @@ class Published:
     offset: int
     key: bytes | None
     value: dict[str, Any]
+    headers: dict[str, bytes] = field(default_factory=dict)
 
 
 def read_until(
@@ -47,7 +48,8 @@ async def _read_until(bootstrap, names, done, timeout_s) -> list[Published]:
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
                 seen.extend(
-                    Published(r.topic, r.partition, r.offset, r.key, json.loads(r.value))
+                    Published(r.topic, r.partition, r.offset, r.key, json.loads(r.value),
+                              dict(r.headers))
                     for r in records
                 )
     finally:

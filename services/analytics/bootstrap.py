@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from contracts.topics import ANALYTICS_EVENTS, DOMAIN_TOPICS
-from runtime import logs
+from runtime import logs, tracing
 from runtime.bus import build_producer
 from runtime.deadletters import DeadLetters
 from runtime.http import create_http_app
@@ -123,7 +123,8 @@ def alert_sender(producer: AIOKafkaProducer):
     """Sends an alert on analytics.events.v1 and waits for the broker's ack."""
 
     async def send(key: bytes, value: bytes) -> object:
-        return await producer.send_and_wait(ANALYTICS_EVENTS.name, value=value, key=key)
+        return await producer.send_and_wait(ANALYTICS_EVENTS.name, value=value, key=key,
+                                             headers=tracing.kafka_headers())
 
     return send
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from contracts.deadletter import DeadLetterReason
 from contracts.registry import UnknownEventType, parse
+from runtime import tracing
 from runtime.deadletters import DeadLetters
 from runtime.inbox import Outcome
 from runtime.metrics import EVENTS_CONSUMED
@@ -110,7 +111,8 @@ class ProjectionConsumer:
 
     async def _project(self, batch: Batch, positions: Mapping[Position, int]) -> None:
         events = [consumed for _, consumed in batch]
-        projected = await _to_completion(asyncio.to_thread(self.project, events, positions))
+        with tracing.consuming_batch(self.service, [consumed.envelope for consumed in events]):
+            projected = await _to_completion(asyncio.to_thread(self.project, events, positions))
         stored = {str(consumed.envelope.id) for consumed in projected.stored}
         for message, consumed in batch:
             event_id = str(consumed.envelope.id)

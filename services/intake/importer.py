@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from contracts.envelope import NAMESPACE, wrap
 from contracts.inbound import ComplaintSubmitted
 from contracts.topics import INBOUND
-from runtime import cli
+from runtime import cli, tracing
 from runtime.kafka_access import KafkaSettings, client_options, connection
 from services.intake.channels import Unreadable, cfpb
 from services.intake.domain import MAX_TEXT_LENGTH, Submission
@@ -227,7 +227,7 @@ async def import_over_kafka(
             envelope = inbound(complaint_id, submission, tenant)
             pending.append(await producer.send(
                 INBOUND.name, key=envelope.subject.encode(),
-                value=envelope.model_dump_json().encode(),
+                value=envelope.model_dump_json().encode(), headers=tracing.kafka_headers(envelope),
             ))
             if len(pending) >= KAFKA_WINDOW:
                 await _acknowledged(pending, tally, progress)
