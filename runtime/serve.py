@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import uvicorn
 from fastapi import FastAPI
 
+from runtime.cli import service_arguments
 from runtime.settings import Settings
+
+S = TypeVar("S", bound=Settings)
 
 
 def serve(api: FastAPI, settings: Settings) -> None:
@@ -14,3 +20,15 @@ def serve(api: FastAPI, settings: Settings) -> None:
         api, host=settings.http_host, port=settings.http_port, log_config=None,
         access_log=False, timeout_graceful_shutdown=10,
     )
+
+
+def run_service(
+    package: str, description: str, settings: Callable[[], S],
+    bootstrap: Callable[[S], FastAPI | tuple[FastAPI, Any]],
+) -> None:
+    """Every service's entry point: --help, settings from the environment, the composition
+    root, then serve (a bootstrap may return the app alone or with the application)."""
+    service_arguments(f"python -m {package}", description)
+    own = settings()
+    built = bootstrap(own)
+    serve(built[0] if isinstance(built, tuple) else built, own)

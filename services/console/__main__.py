@@ -1,13 +1,10 @@
 """Entry point: `python -m services.console` serves the web console."""
 
-from runtime.cli import service_arguments
-from runtime.serve import serve
+from runtime.serve import run_service
 from services.console.bootstrap import bootstrap
 from services.console.config import ConsoleSettings
 
 DESCRIPTION = "The web console: pages for customers, agents, supervisors, managers, auditors."
 
 if __name__ == "__main__":
-    service_arguments("python -m services.console", DESCRIPTION)
-    settings = ConsoleSettings()
-    serve(bootstrap(settings), settings)
+    run_service(__package__, DESCRIPTION, ConsoleSettings, bootstrap)

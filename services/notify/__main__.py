@@ -1,15 +1,11 @@
 """Entry point: `python -m services.notify` serves the HTTP API with its agents, relay and
 deliverer."""
 
-from runtime.cli import service_arguments
-from runtime.serve import serve
+from runtime.serve import run_service
 from services.notify.bootstrap import bootstrap
 from services.notify.config import NotifySettings
 
 DESCRIPTION = "notify: tells owners, leads, approvers and customers, exactly once per message."
 
 if __name__ == "__main__":
-    service_arguments("python -m services.notify", DESCRIPTION)
-    settings = NotifySettings()
-    api, _ = bootstrap(settings)
-    serve(api, settings)
+    run_service(__package__, DESCRIPTION, NotifySettings, bootstrap)

@@ -1,14 +1,10 @@
 """Entry point: `python -m services.resolution` serves the HTTP API with its agents and relay."""
 
-from runtime.cli import service_arguments
-from runtime.serve import serve
+from runtime.serve import run_service
 from services.resolution.bootstrap import bootstrap
 from services.resolution.config import ResolutionSettings
 
 DESCRIPTION = "Resolution: investigation, proposals, approvals, notification, survey and closure."
 
 if __name__ == "__main__":
-    service_arguments("python -m services.resolution", DESCRIPTION)
-    settings = ResolutionSettings()
-    api, _ = bootstrap(settings)
-    serve(api, settings)
+    run_service(__package__, DESCRIPTION, ResolutionSettings, bootstrap)
