@@ -38,6 +38,8 @@ TRACERESPONSE = "traceresponse"
 CONTENT_TYPE = "content-type"
 CLOUDEVENTS_JSON = "application/cloudevents+json"
 EXPORT_SETTINGS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+# Probes and scrapes every few seconds would bury the complaints' traces.
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 _propagator = TraceContextTextMapPropagator()
 _providers: dict[str, TracerProvider] = {}
@@ -163,9 +165,9 @@ class TracedRequests:
         self.app, self.service = app, service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope.get("path") not in UNTRACED_PATHS:
             await self._traced(scope, receive, send)
-        else:  # lifespan, websockets
+        else:  # lifespan, websockets, probes
             await self.app(scope, receive, send)
 
     async def _traced(self, scope: Scope, receive: Receive, send: Send) -> None:
