@@ -16,10 +16,12 @@ _NULL = "tag:yaml.org,2002:null"
 
 
 class ConfigFileError(ValueError):
-    """A configuration file is invalid: `source:line: reason`."""
+    """A configuration file is invalid: `source:line: reason` (without a line when the mistake
+    is in how the file agrees with another, and without either when the source is unknown)."""
 
-    def __init__(self, source: str, line: int, reason: str) -> None:
-        super().__init__(f"{source}:{line}: {reason}")
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        where = ":".join(str(part) for part in (source, line) if part)
+        super().__init__(f"{where}: {reason}" if where else reason)
         self.source = source
         self.line = line
         self.reason = reason

@@ -9,50 +9,31 @@ has no approvers here: its proposals are refused, never decided by another tenan
 
 from __future__ import annotations
 
-import logging
-import threading
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel
 
+from runtime.watched import WatchedFile
+from runtime.yaml_files import parse_model
 from services.resolution.config import PACKAGE
 from services.resolution.domain.approval_policy import ApprovalPolicy
 from services.resolution.domain.errors import WrongState
 from services.resolution.domain.root_causes import RootCauseTaxonomy
 from services.resolution.domain.solutions import SolutionLibrary
 
-log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 APPROVAL_POLICY_FILE = "approval_policy.yaml"
 
 
-class PolicyFile(Generic[Model]):
-    """A YAML file parsed into a model; a changed file is reloaded, a broken one is refused."""
+class PolicyFile(WatchedFile[Model]):
+    """A YAML file parsed into a model; a changed file is reloaded, a broken one is refused
+    (ConfigFileError names its line and field), and one broken at start-up stops the service."""
 
     def __init__(self, path: Path, model: type[Model]) -> None:
-        self.path = path
+        super().__init__(path, lambda content, source: parse_model(content, source, model))
         self.model = model
-        self._lock = threading.Lock()
-        self._mtime = path.stat().st_mtime_ns
-        self._current = self._load()  # a broken file at start-up stops the service
-
-    def current(self) -> Model:
-        """The file's content; reloaded if the file changed, kept if the new one is invalid."""
-        with self._lock:
-            mtime = self.path.stat().st_mtime_ns
-            if mtime != self._mtime:
-                self._mtime = mtime
-                try:
-                    self._current = self._load()
-                    log.info("reloaded %s", self.path)
-                except Exception:
-                    log.exception("kept the previous %s: the new file is invalid", self.path)
-            return self._current
-
-    def _load(self) -> Model:
-        return self.model.model_validate(yaml.safe_load(self.path.read_text(encoding="utf-8")))
+        self.current()
 
 
 class NoApprovalPolicy(WrongState):

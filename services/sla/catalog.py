@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from runtime.yaml_files import parse_data, parse_with_data
 from services.sla.calendar import ELAPSED, Calendar, build_week, parse_span
 from services.sla.policy import Policy
 from services.sla.tenants import Tenants
@@ -107,9 +107,14 @@ def digest(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML mapping from a file, in JSON types."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def read_yaml(path: Path, model: type[BaseModel] | None = None) -> dict[str, Any]:
+    """A YAML mapping from a file, in JSON types, validated by `model` when one is given (a
+    mistake is a ConfigFileError naming its line and field)."""
+    content = path.read_bytes()
+    if model is None:
+        data = parse_data(content, path.name)[1]
+    else:
+        data = parse_with_data(content, path.name, model)[1]
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top")
     # As JSON (dates become ISO strings) so the document can be stored as it was read.
@@ -148,18 +153,19 @@ def read_documents(policy_file: Path, calendar_dirs: Iterable[Path],
     """Validated documents of the default policy file (first), the other policy files of
     `policy_dir` (tenants' own policies), the calendar files (*.yaml) of directories and the
     tenants file."""
-    default = policy_document(read_yaml(policy_file))
+    default = policy_document(read_yaml(policy_file, Policy))
     documents = [default]
     if policy_dir is not None and policy_dir.is_dir():
         # The default policy is SLA_POLICY_FILE's, wherever it lies: a file of the folder with
         # the same policy id (e.g. the shipped default beside a deployment's copy) gives way.
-        others = (policy_document(read_yaml(p)) for p in sorted(policy_dir.glob("*.yaml"))
+        others = (policy_document(read_yaml(p, Policy)) for p in sorted(policy_dir.glob("*.yaml"))
                   if p.resolve() != policy_file.resolve())
         documents += [d for d in others if d.doc_id != default.doc_id]
     for directory in calendar_dirs:
-        documents += [calendar_document(read_yaml(p)) for p in sorted(directory.glob("*.yaml"))]
+        documents += [calendar_document(read_yaml(p, CalendarFile))
+                      for p in sorted(directory.glob("*.yaml"))]
     if tenants_file is not None:
-        documents.append(tenants_document(read_yaml(tenants_file)))
+        documents.append(tenants_document(read_yaml(tenants_file, Tenants)))
     return documents
 
 

@@ -25,6 +25,7 @@ from runtime.eventstore import persistence_env
 from services.sla import replay
 from services.sla.application import SlaApplication
 from services.sla.catalog import (
+    CalendarFile,
     Catalog,
     Document,
     calendar_document,
@@ -55,7 +56,7 @@ def catalog_of(policy: Path, calendar_dir: Path, calendars: Sequence[Path] = (),
     calendars on top, and who the tenants are."""
     catalog = Catalog()
     documents = read_documents(policy, [calendar_dir], tenants_file=None, policy_dir=policy_dir)
-    drafts = [calendar_document(read_yaml(path)) for path in calendars]
+    drafts = [calendar_document(read_yaml(path, CalendarFile)) for path in calendars]
     drafted = {d.doc_id for d in drafts}
     catalog.activate([d for d in documents if d.doc_id not in drafted or d.kind == "policy"]
                      + drafts + ([tenants] if tenants is not None else []))
@@ -65,7 +66,7 @@ def catalog_of(policy: Path, calendar_dir: Path, calendars: Sequence[Path] = (),
 def alone_on_the_default(tenants_file: Path, tenant: str) -> Document:
     """The tenants file with `tenant` alone, running the catalog's default policy (a draft
     stands in for its own); its jurisdiction, industry and the regions stay as declared."""
-    data = read_yaml(tenants_file)
+    data = read_yaml(tenants_file, Tenants)
     declared = Tenants.model_validate(data)
     profile = declared.profile(tenant)
     own = {tenant: profile.model_dump(exclude={"policy"})} if profile is not None else {}
@@ -75,7 +76,7 @@ def alone_on_the_default(tenants_file: Path, tenant: str) -> Document:
 def catalogs(args: argparse.Namespace, files: Files) -> tuple[Catalog, Catalog]:
     """The baseline and the draft catalogs: of every tenant, or of --tenant alone."""
     if args.tenant is None:
-        tenants = tenants_document(read_yaml(files.tenants_file))
+        tenants = tenants_document(read_yaml(files.tenants_file, Tenants))
         baseline = catalog_of(args.baseline_policy or files.policy_file, files.calendar_dir,
                               tenants=tenants)
         return baseline, catalog_of(args.policy, files.calendar_dir, args.calendar, tenants)
@@ -84,7 +85,7 @@ def catalogs(args: argparse.Namespace, files: Files) -> tuple[Catalog, Catalog]:
         baseline = catalog_of(args.baseline_policy, files.calendar_dir, tenants=alone)
     else:  # the tenant's policy in force: its own, or the default
         baseline = catalog_of(files.policy_file, files.calendar_dir,
-                              tenants=tenants_document(read_yaml(files.tenants_file)),
+                              tenants=tenants_document(read_yaml(files.tenants_file, Tenants)),
                               policy_dir=files.policy_dir)
     return baseline, catalog_of(args.policy, files.calendar_dir, args.calendar, alone)
 

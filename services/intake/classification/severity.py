@@ -101,7 +101,8 @@ class SeverityRules:
         """Raise RuleFileError if a rule names a category the taxonomy does not have."""
         unknown = sorted({c for r in self.spec.rules for c in r.categories} - set(known))
         if unknown:
-            raise RuleFileError(f"severity rules name categories not in the taxonomy: {unknown}")
+            raise RuleFileError(  # no one line: the two files disagree
+                "", None, f"severity rules name categories not in the taxonomy: {unknown}")
 
     def assess(self, facts: Facts) -> Assessment:
         """The most severe level any rule sets (else the default), lifted once per raise."""

@@ -112,15 +112,15 @@ def test_severity_rules_must_name_known_categories() -> None:
     ("text", "reason"),
     [
         ("default: P4\nrules: []\ncrisis_signals: {}\n",
-         "severity.yaml line 1, default: Input should be 'P1', 'P2' or 'P3'"),
+         "severity.yaml:1: default: Input should be 'P1', 'P2' or 'P3'"),
         ("default: P3\nrules:\n  - id: empty\n    level: P1\ncrisis_signals: {}\n",
-         "severity.yaml line 3, rules[0]: Value error, rule 'empty' needs categories or keywords"),
+         "severity.yaml:3: rules[0]: Value error, rule 'empty' needs categories or keywords"),
         ("default: P3\nrules: []\nraises:\n  - id: two\n    tiers: [vip]\n"
          "    crisis_signal: true\ncrisis_signals: {}\n",
-         "severity.yaml line 4, raises[0]: Value error, raise 'two' needs exactly one of "
+         "severity.yaml:4: raises[0]: Value error, raise 'two' needs exactly one of "
          "crisis_signal, sentiment_below, tiers"),
         ("default: P3\nrules: []\n",
-         "severity.yaml line 1, crisis_signals: Field required"),
+         "severity.yaml:1: crisis_signals: Field required"),
     ],
 )
 def test_a_bad_severity_file_is_rejected_naming_line_and_reason(

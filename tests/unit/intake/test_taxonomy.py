@@ -61,29 +61,29 @@ def test_the_shipped_taxonomy_loads_with_its_categories() -> None:
     ("change", "reason"),
     [
         (("fallback: other", "fallback: nothing"),
-         "taxonomy.yaml line 1, (top): Value error, fallback 'nothing' is not one of the "
+         "taxonomy.yaml:1: (top): Value error, fallback 'nothing' is not one of the "
          "categories"),
         (("  - id: other", "  - id: billing"),
-         "taxonomy.yaml line 5, categories: Value error, category ids must be unique, "
+         "taxonomy.yaml:5: categories: Value error, category ids must be unique, "
          "repeated: ['billing']"),
         (("min_rule_weight: 2", "min_rule_weight: -1"),
-         "taxonomy.yaml line 2, min_rule_weight: Input should be greater than 0"),
+         "taxonomy.yaml:2: min_rule_weight: Input should be greater than 0"),
         (("zh: [扣费]", "zh: [refund]"),
-         "taxonomy.yaml line 10, categories[0].keywords.zh: Value error, terms without "
+         "taxonomy.yaml:10: categories[0].keywords.zh: Value error, terms without "
          "Chinese characters belong under en: ['refund']"),
         (("refund*: 1}", "扣费: 1}"),
-         "taxonomy.yaml line 9, categories[0].keywords.en: Value error, Chinese terms belong "
+         "taxonomy.yaml:9: categories[0].keywords.en: Value error, Chinese terms belong "
          "under zh: ['扣费']"),
         (("sectors: [retail]\n    keywords", "sectors: [farming]\n    keywords"),
-         "taxonomy.yaml line 7, categories[0].sectors[0]: Input should be 'finance', 'retail', "
+         "taxonomy.yaml:7: categories[0].sectors[0]: Input should be 'finance', 'retail', "
          "'medical' or 'public_service'"),
         (("    name: Other\n", "    name: Other\n    colour: red\n"),
-         "taxonomy.yaml line 13, categories[1].colour: Extra inputs are not permitted"),
+         "taxonomy.yaml:13: categories[1].colour: Extra inputs are not permitted"),
         (("  - id: billing", "  - id: Billing & Co"),
-         "taxonomy.yaml line 5, categories[0].id: String should match pattern "
+         "taxonomy.yaml:5: categories[0].id: String should match pattern "
          "'^[a-z][a-z0-9_]*$'"),
         (("categories:", "categories: ["),
-         "taxonomy.yaml line 5: not valid YAML: expected the node content, but found '-'"),
+         "taxonomy.yaml:5: not valid YAML: expected the node content, but found '-'"),
     ],
 )
 def test_a_bad_taxonomy_is_rejected_naming_line_field_and_reason(
@@ -104,7 +104,7 @@ def test_a_keyword_in_two_categories_is_rejected(tmp_path: Path) -> None:
         load_taxonomy(path)
 
     assert str(rejected.value) == (
-        "taxonomy.yaml line 5, categories: Value error, a keyword belongs to one category, "
+        "taxonomy.yaml:5: categories: Value error, a keyword belongs to one category, "
         "repeated: ['refund*']"
     )
 
@@ -128,7 +128,7 @@ def test_an_edited_file_is_reloaded_and_a_broken_edit_keeps_the_last_good_rules(
 def test_the_first_load_of_a_broken_file_fails(tmp_path: Path) -> None:
     path = write(tmp_path, "version: 2\n")
 
-    with pytest.raises(RuleFileError, match="line 1, version: Input should be 1"):
+    with pytest.raises(RuleFileError, match=r"^taxonomy\.yaml:1: version: Input should be 1"):
         Reloading(path, load_taxonomy)
 
 

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from contracts.resolution import ResolutionKind
+from runtime.yaml_nodes import ConfigFileError
 from services.resolution.config import PACKAGE
 from services.resolution.domain.approval_policy import ApprovalPolicy, UnsupportedCurrency
 from services.resolution.domain.solutions import SolutionLibrary
@@ -91,5 +92,5 @@ def test_a_changed_file_is_reloaded_and_a_broken_one_keeps_the_last_good(tmp_pat
 def test_a_broken_file_at_start_up_stops_the_service(tmp_path: Path) -> None:
     path = tmp_path / "approval.yaml"
     write(path, {**POLICY, "currency": "x"}, 1_000_000_000)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigFileError, match=r"^approval.yaml:\d+: currency: "):
         PolicyFile(path, ApprovalPolicy)

@@ -13,6 +13,7 @@ from eventsourcing.application import Application
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from runtime.yaml_nodes import ConfigFileError
 from services.resolution.application import ResolutionApplication
 from services.resolution.config import PACKAGE
 from services.resolution.domain.root_causes import RootCauseTaxonomy, UnknownRootCause
@@ -49,7 +50,7 @@ def test_an_invalid_taxonomy_is_refused(change, message: str) -> None:
 def test_a_broken_taxonomy_file_stops_the_service(tmp_path: Path) -> None:
     broken = tmp_path / "root_causes.yaml"
     broken.write_text("version: '1'\ncategories: []\n", encoding="utf-8")
-    with pytest.raises(ValidationError, match="categories"):
+    with pytest.raises(ConfigFileError, match=r"^root_causes\.yaml:2: categories"):
         PolicyFile(broken, RootCauseTaxonomy)
 
 
