@@ -1,0 +1,372 @@
+"""Throughput and latency of the whole pipeline, beside a bare aiokafka relay in the same run.
+
+    .venv/bin/python bench/pipeline.py --seconds 30 --rate 50          # about a minute
+    .venv/bin/python bench/pipeline.py --seconds 60 --rate 200 --ramp 50,100,200,400,800
+    .venv/bin/python bench/pipeline.py --running --kafka 127.0.0.1:9092  # `make run`'s platform
+
+Without --running it starts what `make run` starts (a KRaft broker of its own, the registry's
+topics, the dev issuer, then intake, dispatch, sla, resolution and analytics as processes) in
+a temporary directory, and stops all of it at the end. Complaints are POSTed to intake at a
+steady open-loop rate (each at its scheduled instant, whatever the answers), then at each rate
+of the ramp. It prints the accepted rate, the latency percentiles from POST accepted to
+dispatch's decision (`complaint.assigned.v1`, or `complaint.queued.v1` when every agent is
+busy), the same for a bare 3-hop relay (produce, consume, produce, consume, produce, consume)
+at the same rate, their ratio, RSS per process, and `lost`: accepted complaints not
+assigned, or not counted by analytics, once the platform has drained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from contracts.topics import DISPATCH_EVENTS  # noqa: E402
+from deploy.local.kafka import start_broker, stop_broker  # noqa: E402
+from deploy.local.topics import ensure_topics  # noqa: E402
+from runtime.auth.issuer import DevIssuer  # noqa: E402
+from runtime.auth.roles import Role  # noqa: E402
+
+SERVICES = ("intake", "dispatch", "sla", "resolution", "analytics")
+PORTS = {"intake": 8001, "dispatch": 8002, "sla": 8003, "resolution": 8004, "analytics": 8005}
+# Dispatch's decision: an agent assigned, or (every agent at capacity) the department's queue.
+DECIDED = ("complaint.assigned.v1", "complaint.queued.v1")
+TEXTS = (
+    "My card was charged twice for a single purchase and the bank will not refund it.",
+    "The mortgage servicer lost my payment and now reports me late to the credit bureau.",
+    "A debt collector keeps calling me at work about a debt I already paid in full.",
+    "The app transfer failed but the money left my account three days ago.",
+    "我的信用卡被重复扣款，客服一直不处理退款。",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Platform:
+    kafka: str
+    urls: dict[str, str]
+    pids: dict[str, int] = field(default_factory=dict)
+    adapter: dict[str, str] = field(default_factory=dict)
+    analyst: dict[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def started_platform(workdir: Path) -> Iterator[Platform]:
+    """What scripts/run-platform starts, in workdir, on free ports; stopped afterwards."""
+    home = workdir / "kafka"
+    broker = start_broker(home, free_port(), free_port())
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        ensure_topics(broker.bootstrap)
+        issuer = DevIssuer(workdir / "auth")
+        env = {**os.environ, "KAFKA_BOOTSTRAP": broker.bootstrap, "AUTH_MODE": "dev",
+               "AUTH_DIR": str(issuer.directory), "DATA_DIR": str(workdir / "data"),
+               "RATE_LIMIT_PER_S": "0", "FILING_QUOTA_PER_DAY": "1000000", "LOG_LEVEL": "WARNING"}
+        urls = {}
+        for name in SERVICES:
+            port = free_port()
+            urls[name] = f"http://127.0.0.1:{port}"
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"], cwd=ROOT,
+                env={**env, "HTTP_PORT": str(port)}, stdout=(workdir / f"{name}.log").open("ab"),
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        for name, url in urls.items():
+            wait_ready(name, url, processes[name], workdir)
+        platform = Platform(broker.bootstrap, urls,
+                            {name: p.pid for name, p in processes.items()})
+        platform.pids["kafka"] = broker.pid or 0
+        platform.adapter = bearer(issuer.client_credentials(
+            client_id="bench", role=Role.CHANNEL_ADAPTER, tenant="default", ttl_s=3600))
+        platform.analyst = bearer(issuer.mint(sub="bench", tenant="default",
+                                              roles=["analyst"], ttl_s=3600))
+        yield platform
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        stop_broker(home)
+
+
+def wait_ready(name: str, url: str, process: subprocess.Popen, workdir: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} exited; see {workdir / f'{name}.log'}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise SystemExit(f"{name} not ready in 120 s; see {workdir / f'{name}.log'}")
+
+
+def running_platform(kafka: str, auth_dir: Path) -> Platform:
+    """The platform `make run` started: its ports, its dev issuer, pids found by command."""
+    issuer = DevIssuer(auth_dir)
+    platform = Platform(kafka, {name: f"http://127.0.0.1:{port}" for name, port in PORTS.items()})
+    platform.adapter = bearer(issuer.client_credentials(
+        client_id="bench", role=Role.CHANNEL_ADAPTER, tenant="default", ttl_s=3600))
+    platform.analyst = bearer(issuer.mint(sub="bench", tenant="default", roles=["analyst"],
+                                          ttl_s=3600))
+    for proc in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            for name in SERVICES:
+                if f"services.{name}".encode() in cmd:
+                    platform.pids[name] = int(proc.name)
+    return platform
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def complaint(n: int, run: str) -> dict:
+    return {"channel": "web", "subject": f"Bench complaint {n}", "text": TEXTS[n % len(TEXTS)],
+            "customer": {"id": f"bench-{run}-{n}", "name": "Dana Smith",
+                         "contact": f"dana{n}@example.com"}}
+
+
+class Assigned:
+    """Reads dispatch's topic from its end: when each complaint was first assigned (or queued)."""
+
+    def __init__(self, kafka: str) -> None:
+        self.kafka = kafka
+        self.at: dict[str, float] = {}
+
+    async def run(self, ready: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka, auto_offset_reset="latest")
+        await consumer.start()
+        try:
+            cluster = await consumer._client.fetch_all_metadata()
+            partitions = cluster.partitions_for_topic(DISPATCH_EVENTS.name) or set()
+            assigned = [TopicPartition(DISPATCH_EVENTS.name, p) for p in partitions]
+            consumer.assign(assigned)
+            await consumer.seek_to_end(*assigned)
+            for tp in assigned:
+                await consumer.position(tp)
+            ready.set()
+            while True:
+                batches = await consumer.getmany(timeout_ms=100)
+                now = time.monotonic()
+                for records in batches.values():
+                    for record in records:
+                        value = json.loads(record.value)
+                        if value.get("type") in DECIDED:
+                            self.at.setdefault(value["subject"], now)
+        finally:
+            await consumer.stop()
+
+
+async def drive(platform: Platform, rate: float, seconds: float, run: str,
+                accepted: dict[str, float], first: int = 0) -> int:
+    """POST rate complaints a second for seconds; returns how many were refused or failed."""
+    failures = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=platform.urls["intake"], limits=limits,
+                                 headers=platform.adapter, timeout=60) as client:
+
+        async def one(n: int) -> None:
+            nonlocal failures
+            try:
+                response = await client.post("/v1/complaints", json=complaint(n, run))
+            except httpx.HTTPError:
+                failures += 1
+                return
+            if response.status_code == 202:
+                accepted[response.json()["complaint_id"]] = time.monotonic()
+            else:
+                failures += 1
+
+        start, tasks = time.monotonic(), []
+        for i in range(int(rate * seconds)):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(first + i)))
+        await asyncio.gather(*tasks)
+    return failures
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan")}
+    ordered = sorted(samples)
+    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": at(0.50) * 1000, "p99": at(0.99) * 1000, "max": ordered[-1] * 1000}
+
+
+async def bare_relay(kafka: str, rate: float, seconds: float) -> list[float]:
+    """Latencies of a bare 3-hop relay: produce, consume, produce, consume, produce, consume."""
+    names = [f"bench.hop{i}.{uuid.uuid4().hex[:8]}" for i in range(3)]
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    await admin.create_topics([NewTopic(n, num_partitions=1, replication_factor=1) for n in names])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True,
+                                linger_ms=5)
+    await producer.start()
+    consumers = [AIOKafkaConsumer(n, bootstrap_servers=kafka, group_id=f"bench-{n}",
+                                  auto_offset_reset="earliest") for n in names]
+    for consumer in consumers:
+        await consumer.start()
+    latencies: list[float] = []
+    total = int(rate * seconds)
+
+    async def hop(consumer: AIOKafkaConsumer, onward: str | None) -> None:
+        while len(latencies) < total:
+            batches = await consumer.getmany(timeout_ms=100)
+            for records in batches.values():
+                for record in records:
+                    if onward is None:
+                        latencies.append(time.monotonic() - float(record.value))
+                    else:
+                        await producer.send(onward, record.value)
+
+    onwards = [*names[1:], None]
+    hops = [asyncio.create_task(hop(c, o)) for c, o in zip(consumers, onwards, strict=True)]
+    try:
+        start = time.monotonic()
+        for i in range(total):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await producer.send(names[0], str(time.monotonic()).encode())
+        await asyncio.wait_for(hops[-1], seconds + 60)
+    finally:
+        for task in hops:
+            task.cancel()
+        for consumer in consumers:
+            await consumer.stop()
+        await producer.stop()
+        with contextlib.suppress(Exception):
+            await admin.delete_topics(names)
+        await admin.close()
+    return latencies
+
+
+def rss_mib(pid: int) -> float:
+    total = 0
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            total += int(rss_mib(int(child)) * 1024)
+    return total / 1024
+
+
+async def analytics_count(platform: Platform) -> int:
+    async with httpx.AsyncClient(headers=platform.analyst, timeout=30) as client:
+        response = await client.get(f"{platform.urls['analytics']}/v1/analytics/complaints/count")
+        response.raise_for_status()
+        return response.json()["received"]
+
+
+def report_phase(name: str, rate: float, seconds: float, accepted: dict[str, float],
+                 assigned: dict[str, float], failures: int, elapsed: float) -> dict:
+    latencies = [assigned[c] - t for c, t in accepted.items() if c in assigned]
+    figures = {"phase": name, "offered_per_s": rate, "accepted": len(accepted),
+               "refused_or_failed": failures, "accepted_per_s": round(len(accepted) / elapsed, 1),
+               **{k: round(v, 1) for k, v in percentiles(latencies).items()}}
+    print(json.dumps(figures), flush=True)
+    return figures
+
+
+async def bench(platform: Platform, args: argparse.Namespace) -> None:
+    run = uuid.uuid4().hex[:8]
+    assigned = Assigned(platform.kafka)
+    ready = asyncio.Event()
+    reader = asyncio.create_task(assigned.run(ready))
+    await asyncio.wait_for(ready.wait(), 60)
+    counted_before = await analytics_count(platform)
+    everything: dict[str, float] = {}
+    phases = [("steady", args.rate, args.seconds)]
+    phases += [(f"ramp@{r:g}", r, args.ramp_seconds) for r in args.ramp]
+    rss: dict[str, float] = {}
+    n = 0
+    for name, rate, seconds in phases:
+        accepted: dict[str, float] = {}
+        began = time.monotonic()
+        failures = await drive(platform, rate, seconds, run, accepted, first=n)
+        elapsed = time.monotonic() - began
+        n += int(rate * seconds)
+        rss = {p: round(rss_mib(pid), 1) for p, pid in platform.pids.items()} or rss
+        await drained(assigned, accepted, args.drain_s)
+        report_phase(name, rate, seconds, accepted, assigned.at, failures, elapsed)
+        everything.update(accepted)
+    baseline = await bare_relay(platform.kafka, args.rate, min(args.seconds, 20))
+    base = {k: round(v, 1) for k, v in percentiles(baseline).items()}
+    steady = [assigned.at[c] - t for c, t in everything.items() if c in assigned.at]
+    print(json.dumps({"bare_3hop_relay_at": args.rate, **base}), flush=True)
+    deadline = time.monotonic() + args.drain_s
+    while (count := await analytics_count(platform) - counted_before) < len(everything) and \
+            time.monotonic() < deadline:
+        await asyncio.sleep(1)
+    reader.cancel()
+    unassigned = [c for c in everything if c not in assigned.at]
+    print(json.dumps({
+        "p99_ratio_to_bare": round(percentiles(steady)["p99"] / base["p99"], 1),
+        "rss_mib": rss, "rss_total_mib": round(sum(rss.values()), 1),
+        "accepted": len(everything), "unassigned": len(unassigned),
+        "counted_by_analytics": count, "lost": len(unassigned) + max(0, len(everything) - count),
+    }), flush=True)
+
+
+async def drained(assigned: Assigned, accepted: dict[str, float], drain_s: float) -> None:
+    deadline = time.monotonic() + drain_s
+    while any(c not in assigned.at for c in accepted) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30, help="of the steady phase")
+    parser.add_argument("--rate", type=float, default=50, help="complaints/s, steady phase")
+    parser.add_argument("--ramp", type=lambda s: [float(r) for r in s.split(",") if r],
+                        default=[], help="rates of the ramp, e.g. 50,100,200")
+    parser.add_argument("--ramp-seconds", type=float, default=15)
+    parser.add_argument("--drain-s", type=float, default=120)
+    parser.add_argument("--running", action="store_true", help="use `make run`'s platform")
+    parser.add_argument("--kafka", default="127.0.0.1:9092")
+    parser.add_argument("--keep", type=Path, help="run the platform in this folder, kept")
+    parser.add_argument("--auth-dir", type=Path, default=ROOT / ".local" / "auth")
+    args = parser.parse_args()
+    if args.running:
+        asyncio.run(bench(running_platform(args.kafka, args.auth_dir), args))
+        return
+    with (contextlib.nullcontext(str(args.keep)) if args.keep else
+          tempfile.TemporaryDirectory(prefix="bench-pipeline-")) as workdir, \
+            started_platform(Path(workdir)) as platform:
+        print(json.dumps({"started": platform.pids, "workdir": workdir}), flush=True)
+        asyncio.run(bench(platform, args))
+
+
+if __name__ == "__main__":
+    main()
