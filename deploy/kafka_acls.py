@@ -71,7 +71,7 @@ def stream_service(service: str) -> Grants:
 
 def work() -> Grants:
     """work's stream grants, plus its own tags topic, which its rebuild replays as work."""
-    rebuild = importlib.import_module("services.work.rebuild")
+    rebuild = importlib.import_module("services.work.tools.rebuild")
     grants = stream_service("work")
     consumed = [t for t in ALL_TOPICS if t.name in grants.reads or t in rebuild.TOPICS]
     return replace(grants, reads=_names(consumed))
@@ -81,7 +81,7 @@ def every_user() -> dict[str, Grants]:
     """Each Kafka user of the platform and its grants."""
     users = {service: stream_service(service) for service in STREAM_SERVICES}
     users["work"] = work()
-    users["analytics"] = Grants(  # services.analytics.consumer.group_consumer
+    users["analytics"] = Grants(  # runtime.positioned_stream.positioned_consumer
         "analytics", writes=(*own_topics("analytics"), DEAD_LETTER.name),
         reads=_names(DOMAIN_TOPICS), groups=("complaints-analytics",),
     )

@@ -168,7 +168,7 @@ def create_tables(store: ClickHouseStore) -> None:
         raise OutdatedLayout(
             f"{', '.join(old)} predate this version's layout (weekly buckets of the sorting"
             " key, columns added since): stop the service and run"
-            " `python -m services.analytics.rebuild`"
+            " `python -m services.analytics.tools.rebuild`"
         )
     for statement in SCHEMA:
         store.command(statement)

@@ -9,7 +9,8 @@ class WorkSettings(Settings):
     service: str = "work"
     http_port: int = 8006
     # The key of the search digests (services.work.terms), the same on every replica; empty:
-    # one generated in DATA_DIR/work-search.key. A new key needs a rebuild (services.work.rebuild).
+    # one generated in DATA_DIR/work-search.key. A new key needs a rebuild
+    # (services.work.tools.rebuild).
     work_search_key: str = ""
     # Where intake keeps the customers' keys (runtime.vault), to read the sealed subject, text
     # and contact once, into search digests; empty: intake's default store beside this one

@@ -1,4 +1,4 @@
-"""On the real broker: `python -m services.analytics.rebuild` replays the topics into empty
+"""On the real broker: `python -m services.analytics.tools.rebuild` replays the topics into empty
 tables, gives the same numbers, and the service carries on from where the replay stopped."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 from contracts.topics import DOMAIN_TOPICS, INTAKE_EVENTS
 from services.analytics.bootstrap import bootstrap
 from services.analytics.config import AnalyticsSettings
-from services.analytics.rebuild import rebuild
+from services.analytics.tools.rebuild import rebuild
 from tests.auth_tokens import Tokens
 from tests.integration.test_analytics_projection import analyst, wait_for_count
 from tests.topic_reader import produce

@@ -25,7 +25,7 @@ from services.work.bootstrap import bootstrap, read_model
 from services.work.config import WorkSettings
 from services.work.queries import SearchTerms, WorkQueries
 from services.work.query import Filters, View
-from services.work.rebuild import rebuild
+from services.work.tools.rebuild import rebuild
 from tests.auth_tokens import Tokens, bearer
 from tests.unit.work.script import Script
 

@@ -1,1 +1,2 @@
-"""Release-time tools of the SLA service (never imported by the running service)."""
+"""Command-line tools of the SLA service, for operators: run with `python -m`, never
+imported by the running service."""

@@ -37,10 +37,10 @@ COMMANDS = {
     "runtime/redrive.py": ["-m", "runtime.redrive"],
     "runtime/sealing.py": ["-m", "runtime.sealing"],
     "services/analytics/__main__.py": ["-m", "services.analytics"],
-    "services/analytics/rebuild.py": ["-m", "services.analytics.rebuild"],
+    "services/analytics/tools/rebuild.py": ["-m", "services.analytics.tools.rebuild"],
     "services/console/__main__.py": ["-m", "services.console"],
     "services/dispatch/__main__.py": ["-m", "services.dispatch"],
-    "services/dispatch/shadow.py": ["-m", "services.dispatch.shadow"],
+    "services/dispatch/tools/rehearse.py": ["-m", "services.dispatch.tools.rehearse"],
     "services/intake/__main__.py": ["-m", "services.intake"],
     "services/intake/classification/train.py": ["-m", "services.intake.classification.train"],
     "services/intake/corrections.py": ["-m", "services.intake.corrections"],
@@ -50,9 +50,9 @@ COMMANDS = {
     "services/resolution/__main__.py": ["-m", "services.resolution"],
     "services/sla/__main__.py": ["-m", "services.sla"],
     "services/sla/tools/calendars.py": ["-m", "services.sla.tools.calendars"],
-    "services/sla/whatif.py": ["-m", "services.sla.whatif"],
+    "services/sla/tools/rehearse.py": ["-m", "services.sla.tools.rehearse"],
     "services/work/__main__.py": ["-m", "services.work"],
-    "services/work/rebuild.py": ["-m", "services.work.rebuild"],
+    "services/work/tools/rebuild.py": ["-m", "services.work.tools.rebuild"],
 }
 
 
@@ -141,22 +141,23 @@ def received_complaints(home: Path) -> int:
 
 
 def test_rebuild_without_yes_refuses_and_keeps_the_tables(projection):
-    answer = run(["-m", "services.analytics.rebuild"], projection)
+    answer = run(["-m", "services.analytics.tools.rebuild"], projection)
 
     assert answer.returncode == 2
     assert answer.stderr.splitlines()[-1] == (
-        "python -m services.analytics.rebuild: error: this drops the projection's 23 tables and"
-        " replays every domain topic; give --yes to go ahead"
+        "python -m services.analytics.tools.rebuild: error: this drops the projection's 23 "
+        "tables and replays every domain topic; give --yes to go ahead"
     )
     assert received_complaints(projection) == 1
 
 
 def test_rebuild_whose_broker_is_away_fails_in_one_line_and_keeps_the_tables(projection):
-    answer = run(["-m", "services.analytics.rebuild", "--yes"], projection)
+    answer = run(["-m", "services.analytics.tools.rebuild", "--yes"], projection)
 
     assert answer.returncode == 1
     assert "Traceback" not in answer.stderr
     assert answer.stderr.splitlines()[-1].startswith(
-        "python -m services.analytics.rebuild: error: KafkaConnectionError: Unable to bootstrap"
+        "python -m services.analytics.tools.rebuild: error: KafkaConnectionError: "
+        "Unable to bootstrap"
     )
     assert received_complaints(projection) == 1

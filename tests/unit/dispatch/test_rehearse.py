@@ -6,9 +6,9 @@ import io
 import json
 import textwrap
 
-from services.dispatch import shadow
 from services.dispatch.rule_file import parse_rules
 from services.dispatch.ruleset import Facts
+from services.dispatch.tools import rehearse
 
 from .conftest import classified
 
@@ -27,22 +27,22 @@ def draft():
 
 def test_the_report_counts_per_queue_and_lists_the_complaints_that_would_move():
     past = [
-        shadow.Routed("a", Facts(category="billing_charges"), "billing", "billing", "1"),
-        shadow.Routed("b", Facts(category="fraud_card"), "fraud", "fraud", "1"),
-        shadow.Routed("c", Facts(category="other"), "default", "general", "1"),
-        shadow.Routed("d", Facts(category="billing_fees"), "default", "general", "1"),
+        rehearse.Routed("a", Facts(category="billing_charges"), "billing", "billing", "1"),
+        rehearse.Routed("b", Facts(category="fraud_card"), "fraud", "fraud", "1"),
+        rehearse.Routed("c", Facts(category="other"), "default", "general", "1"),
+        rehearse.Routed("d", Facts(category="billing_fees"), "default", "general", "1"),
     ]
 
-    report = shadow.shadow(past, draft())
+    report = rehearse.shadow(past, draft())
 
     assert (report.draft_version, report.complaints) == ("draft-7", 4)
     assert report.queues == [
-        shadow.QueueCount("billing", 1, 0), shadow.QueueCount("fraud", 1, 3),
-        shadow.QueueCount("general", 2, 1),
+        rehearse.QueueCount("billing", 1, 0), rehearse.QueueCount("fraud", 1, 3),
+        rehearse.QueueCount("general", 2, 1),
     ]
     assert report.changed == [
-        shadow.Change("a", "billing", "billing", "fraud", "all-billing"),
-        shadow.Change("d", "general", "default", "fraud", "all-billing"),
+        rehearse.Change("a", "billing", "billing", "fraud", "all-billing"),
+        rehearse.Change("d", "general", "default", "fraud", "all-billing"),
     ]
 
 
@@ -55,7 +55,7 @@ def test_the_command_replays_the_facts_stored_in_dispatchs_own_event_store(
     (tmp_path / "draft.yaml").write_text(textwrap.dedent(DRAFT))
     out, err = io.StringIO(), io.StringIO()
 
-    code = shadow.main([
+    code = rehearse.main([
         "--rules", str(tmp_path / "draft.yaml"), "--url", f"sqlite:///{tmp_path}/dispatch.sqlite",
         "--roster", str(files.roster), "--tenant", "experian-us",
     ], out=out, err=err)
@@ -85,7 +85,7 @@ def test_the_command_prints_json_and_refuses_a_bad_draft_or_a_missing_store(
 
     def run(*args):
         out, err = io.StringIO(), io.StringIO()
-        code = shadow.main([*args, "--roster", str(files.roster), "--tenant", "experian-us"],
+        code = rehearse.main([*args, "--roster", str(files.roster), "--tenant", "experian-us"],
                            out=out, err=err)
         return code, out.getvalue(), err.getvalue()
 

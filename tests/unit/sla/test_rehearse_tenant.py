@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 from services.sla.catalog import DEFAULT_POLICY_FILE
-from services.sla.whatif import main
+from services.sla.tools.rehearse import main
 from tests.unit.sla.conftest import T0
-from tests.unit.sla.test_whatif import UNTIL, complaint
+from tests.unit.sla.test_rehearse import UNTIL, complaint
 
 TENANTS = {
     "version": "t1",

@@ -1,6 +1,8 @@
-"""What if a draft policy or calendar had been in force? Replays past complaints under both.
+"""Rehearse a draft SLA policy or calendar: had it been in force, what would have breached?
+Replays past complaints under both (the shape every service's rehearse tool shares:
+runtime.rehearsal).
 
-    python -m services.sla.whatif --policy draft.yaml [--tenant T]
+    python -m services.sla.tools.rehearse --draft draft.yaml [--tenant T]
         [--calendar draft-calendar.yaml ...] [--baseline-policy current.yaml]
         [--events history.jsonl | --store URL] [--until 2025-06-30T00:00:00Z] [--json]
 
@@ -19,8 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TextIO
 
-from runtime import cli
+from runtime import cli, rehearsal
 from runtime.eventstore import persistence_env
 from services.sla import replay
 from services.sla.application import SlaApplication
@@ -79,7 +82,7 @@ def catalogs(args: argparse.Namespace, files: Files) -> tuple[Catalog, Catalog]:
         tenants = tenants_document(read_yaml(files.tenants_file, Tenants))
         baseline = catalog_of(args.baseline_policy or files.policy_file, files.calendar_dir,
                               tenants=tenants)
-        return baseline, catalog_of(args.policy, files.calendar_dir, args.calendar, tenants)
+        return baseline, catalog_of(args.draft, files.calendar_dir, args.calendar, tenants)
     alone = alone_on_the_default(files.tenants_file, args.tenant)
     if args.baseline_policy is not None:
         baseline = catalog_of(args.baseline_policy, files.calendar_dir, tenants=alone)
@@ -87,7 +90,7 @@ def catalogs(args: argparse.Namespace, files: Files) -> tuple[Catalog, Catalog]:
         baseline = catalog_of(files.policy_file, files.calendar_dir,
                               tenants=tenants_document(read_yaml(files.tenants_file, Tenants)),
                               policy_dir=files.policy_dir)
-    return baseline, catalog_of(args.policy, files.calendar_dir, args.calendar, alone)
+    return baseline, catalog_of(args.draft, files.calendar_dir, args.calendar, alone)
 
 
 def policy_key(catalog: Catalog, tenant: str | None) -> str:
@@ -117,27 +120,21 @@ def facts_from_store(url: str) -> list[Fact]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
     settings = SlaSettings()
-    parser = argparse.ArgumentParser(prog="python -m services.sla.whatif", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--policy", type=Path, required=True, help="the draft policy file")
+    parser = rehearsal.parser("services.sla", __doc__, draft="the draft policy file",
+                              old_flag="--policy", store=settings.event_store_url)
     parser.add_argument("--calendar", type=Path, action="append", default=[],
                         help="a draft calendar file (repeatable); replaces the same id")
     parser.add_argument("--baseline-policy", type=Path,
                         help="default: the policy in force (SLA_POLICY_FILE; with --tenant, "
                         "that tenant's)")
-    parser.add_argument("--tenant", help="replay only this tenant's complaints, against the "
-                        "policy its clocks start under")
     parser.add_argument("--calendar-dir", type=Path, default=settings.sla_calendar_dir)
     parser.add_argument("--tenants-file", type=Path, default=settings.sla_tenants_file)
     parser.add_argument("--policy-dir", type=Path, default=settings.sla_policy_dir,
                         help="tenants' own policies")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--events", help="JSONL file of published envelopes")
-    source.add_argument("--store", default=settings.event_store_url,
-                        help="SLA event store URL (default: the service's)")
+    parser.add_argument("--events", help="JSONL file of published envelopes (instead of the "
+                        "store)")
     parser.add_argument("--until", type=datetime.fromisoformat,
                         help="judge running clocks at this instant (default: now)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
 
     until = args.until or datetime.now(UTC)
@@ -157,13 +154,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tenant is not None:
         report["tenant"] = args.tenant
     report["until"] = until.isoformat()
-    if args.json:
-        sys.stdout.write(replay.dumps(report))
-    else:
-        sys.stdout.write(f"baseline {report['baseline_policy']}  draft {report['draft_policy']}"
-                         f"  until {report['until']}\n")
-        sys.stdout.write(replay.render(report))
+    rehearsal.write(report, sys.stdout, as_json=args.json, render=render)
     return 0
+
+
+def render(report: dict[str, Any], out: TextIO) -> None:
+    """The comparison as text: which policies, then the table."""
+    out.write(f"baseline {report['baseline_policy']}  draft {report['draft_policy']}"
+              f"  until {report['until']}\n")
+    out.write(replay.render(report))
 
 
 if __name__ == "__main__":

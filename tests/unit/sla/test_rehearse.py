@@ -15,7 +15,7 @@ from contracts.intake import Channel, ComplaintClassified, ComplaintReceived
 from contracts.resolution import FirstResponseSent
 from services.sla.application import SlaApplication
 from services.sla.catalog import DEFAULT_POLICY_FILE
-from services.sla.whatif import main
+from services.sla.tools.rehearse import main
 from tests.unit.sla.conftest import T0, cst, fact
 
 UNTIL = T0 + timedelta(days=4)  # Friday 7 March, 10:00 in Beijing

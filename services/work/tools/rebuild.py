@@ -1,6 +1,6 @@
 """Rebuild the read model: drop its tables, create them empty and replay the topics it reads.
 
-    python -m services.work.rebuild --yes
+    python -m services.work.tools.rebuild --yes
 
 Stop the work service first (a live projection would write into the tables being dropped). The
 four stage topics and work.events.v1 (the tags) are read from offset 0 to the end each
@@ -95,7 +95,8 @@ def _project(projection: Projection, value: bytes | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point: 0 rebuilt, 1 failed, 2 refused (no --yes)."""
-    parser = argparse.ArgumentParser(prog="python -m services.work.rebuild", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m services.work.tools.rebuild",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_yes(parser, DESTROYS)
     cli.require_yes(parser, parser.parse_args(argv), DESTROYS)

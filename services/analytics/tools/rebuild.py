@@ -1,6 +1,6 @@
 """Rebuild the projection: drop its tables, create them empty and replay every domain topic.
 
-    python -m services.analytics.rebuild --yes
+    python -m services.analytics.tools.rebuild --yes
 
 Stop the analytics service first (chDB allows one process per directory, and a live projection
 would write into the tables being dropped). Corrective actions and the spike outbox are kept.
@@ -72,7 +72,7 @@ async def rebuild(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point: 0 rebuilt, 1 failed, 2 refused (no --yes)."""
-    parser = argparse.ArgumentParser(prog="python -m services.analytics.rebuild",
+    parser = argparse.ArgumentParser(prog="python -m services.analytics.tools.rebuild",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_yes(parser, DESTROYS)

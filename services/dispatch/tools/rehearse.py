@@ -1,7 +1,8 @@
-"""Shadow replay: where a draft rule set would have routed past complaints, before it goes live.
+"""Rehearse a draft routing rule set: where it would have routed past complaints, before it
+goes live (the shape every service's rehearse tool shares: runtime.rehearsal).
 
-    python -m services.dispatch.shadow --rules draft.yaml [--tenant T] [--url sqlite:///...]
-        [--json]
+    python -m services.dispatch.tools.rehearse --draft draft.yaml [--tenant T]
+        [--store sqlite:///...] [--roster roster.yaml] [--json]
 
 Reads the facts each complaint of one tenant (the deployment's TENANT unless --tenant names
 another) was routed on from dispatch's own event store (the Routed events of its Assignment),
@@ -12,16 +13,15 @@ tenant's roster. Read only.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlparse
 
+from runtime import rehearsal
 from runtime.eventstore import persistence_env
 from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.application import DispatchApplication
@@ -152,23 +152,19 @@ def roster_of(tenant: str, settings: DispatchSettings) -> Path:
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Command line entry point: 0 with a report, 2 when the draft or the store is unusable."""
     settings = DispatchSettings()
-    parser = argparse.ArgumentParser(prog="python -m services.dispatch.shadow", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rules", type=Path, required=True, help="the draft rule file")
-    parser.add_argument("--url", default=settings.event_store_url, help="dispatch's event store")
-    parser.add_argument("--tenant", default=settings.tenant,
-                        help="whose complaints to replay (default: the deployment's TENANT)")
+    parser = rehearsal.parser("services.dispatch", __doc__, draft="the draft rule file",
+                              old_flag="--rules", store=settings.event_store_url,
+                              store_flag="--url", tenant=settings.tenant)
     parser.add_argument("--roster", type=Path, help="roster whose queues the draft may name "
                         "(default: the tenant's, as dispatch reads it)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     roster_path = args.roster or roster_of(args.tenant, settings)
     try:
         roster = parse_roster(roster_path.read_bytes(), source=roster_path.name)
         draft = parse_rules(
-            args.rules.read_bytes(), source=args.rules.name, known_queues=roster.queues
+            args.draft.read_bytes(), source=args.draft.name, known_queues=roster.queues
         )
-        app = open_store(args.url)
+        app = open_store(args.store)
     except (ConfigFileError, OSError) as error:
         err.write(f"{error}\n")
         return 2
@@ -176,10 +172,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         report = replace(shadow(routed_history(app, args.tenant), draft), tenant=args.tenant)
     finally:
         app.close()
-    if args.json:
-        out.write(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n")
-    else:
-        render(report, out)
+    rehearsal.write(report, out, as_json=args.json, render=render)
     return 0
 
 
