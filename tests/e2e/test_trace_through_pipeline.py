@@ -22,7 +22,6 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from contracts.topics import DOMAIN_TOPICS
 from tests.auth_tokens import bearer
-from tests.e2e.test_walking_skeleton import complaint
 from tests.processes import SERVICES, running
 from tests.topic_reader import read_until
 
@@ -36,6 +35,14 @@ STAGES = {
     "dispatch.events.v1": {"complaint.assigned.v1"},
     "sla.events.v1": {"sla.clock_started.v1"},
     "resolution.events.v1": {"resolution.case_opened.v1"},
+}
+
+
+COMPLAINT = {
+    "channel": "web",
+    "customer": {"id": "cust-traced", "name": "Dana Smith", "contact": "dana@example.com"},
+    "subject": "Card charged twice",
+    "text": "My card was charged twice for a single purchase and the bank will not refund.",
 }
 
 
@@ -121,7 +128,7 @@ def test_one_complaints_trace_id_runs_from_intakes_request_to_analytics(
 ):
     adapter = bearer(e2e_tokens.client(tenant="default", client_id="web"))
     response = httpx.post(
-        f"{platform['intake'].url}/v1/complaints", json=complaint(1),
+        f"{platform['intake'].url}/v1/complaints", json=COMPLAINT,
         headers={**adapter, "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"},
     )
     assert response.status_code == 202, response.text
