@@ -31,7 +31,7 @@ from services.intake.classification.category_model import CategoryModel, Example
 from services.intake.classification.model import ProductModel, cfpb_rows, held_out  # noqa: E402
 from services.intake.classification.taxonomy import load_taxonomy  # noqa: E402
 from services.intake.classification.text import tokens  # noqa: E402
-from services.intake.classification.train import category_examples  # noqa: E402
+from services.intake.tools.train import category_examples  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "complaints-sample.csv"
 CHINESE = ROOT / "bench" / "data" / "zh_complaints.csv"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 MODULES = {
     "complaints-intake": "services.intake",
-    "complaints-intake-import": "services.intake.importer",
-    "complaints-intake-retention": "services.intake.retention",
-    "complaints-intake-train": "services.intake.classification.train",
-    "complaints-intake-corrections": "services.intake.corrections",
+    "complaints-intake-import": "services.intake.tools.importer",
+    "complaints-intake-retention": "services.intake.tools.retention",
+    "complaints-intake-train": "services.intake.tools.train",
+    "complaints-intake-corrections": "services.intake.tools.corrections",
     "complaints-dispatch": "services.dispatch",
     "complaints-dispatch-rehearse": "services.dispatch.tools.rehearse",
     "complaints-sla": "services.sla",

@@ -1,8 +1,8 @@
 """Active learning: agents' category corrections, recorded on the complaint and exported as
 labels for retraining.
 
-    python -m services.intake.corrections --out corrections.csv
-    python -m services.intake.classification.train --csv ... --corrections corrections.csv
+    python -m services.intake.tools.corrections --out corrections.csv
+    python -m services.intake.tools.train --csv ... --corrections corrections.csv
 
 The export opens each corrected complaint's text with its customer's key; an erased
 customer's complaint is left out, and the CSV is plaintext to keep only as long as training.
@@ -10,20 +10,15 @@ customer's complaint is left out, and the CSV is plaintext to keep only as long 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from runtime import cli
-from runtime.eventstore import persistence_env
-from runtime.vault import KeyVault
 from services.intake.application import IntakeApplication
 from services.intake.classification.category_model import Example
 from services.intake.classification.taxonomy import Taxonomy
-from services.intake.config import IntakeSettings
 from services.intake.domain import Complaint
 
 CORRECTED = f"{Complaint.__module__}:{Complaint.__qualname__}.CategoryCorrected"
@@ -80,22 +75,3 @@ def write_csv(examples: list[Example], path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(["category", "text"])
         writer.writerows([e.category, e.text] for e in examples)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Export agents' category corrections")
-    parser.add_argument("--out", type=Path, required=True, help="the CSV to write")
-    args = parser.parse_args(argv)
-    url = IntakeSettings().event_store_url
-    app = IntakeApplication(env=persistence_env(url), vault=KeyVault.from_url(url))
-    try:
-        examples = corrections(app)
-    finally:
-        app.close()
-    write_csv(examples, args.out)
-    print(f"{len(examples)} corrections -> {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    cli.run(main, OSError)

@@ -23,7 +23,7 @@ from services.analytics.bootstrap import bootstrap as analytics_bootstrap
 from services.analytics.config import AnalyticsSettings
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
-from services.intake.importer import Tally, import_over_kafka
+from services.intake.tools.importer import Tally, import_over_kafka
 from tests.auth_tokens import Tokens
 from tests.integration.test_analytics_projection import analyst, wait_for_count
 from tests.unit.intake.cfpb_sample import CFPB_SAMPLE, cfpb_rows

@@ -5,7 +5,7 @@ word boundaries; single Chinese characters carry meaning), a class-balanced line
 sigmoid calibration fitted on held-out folds, so the probability of an answer means what it
 says and a threshold on it can send the uncertain ones to triage.
 
-Labels come from three sources (services/intake/classification/train.py): CFPB rows through
+Labels come from three sources (services/intake/tools/train.py): CFPB rows through
 the taxonomy's product mapping, the written seed examples (seed.csv, the categories the CFPB
 has no products for and the Chinese text it has none of), and agents' corrections.
 """
@@ -117,6 +117,6 @@ class CategoryModel:
             raise ValueError(
                 f"{path} was written for format {payload.get('format')} with scikit-learn "
                 f"{payload.get('sklearn')}; retrain it with "
-                "python -m services.intake.classification.train"
+                "python -m services.intake.tools.train"
             )
         return cls(payload["pipeline"], rows=payload["rows"])

@@ -137,7 +137,7 @@ class ProductModel:
             raise ValueError(
                 f"{path} was written for format {payload.get('format')} with scikit-learn "
                 f"{payload.get('sklearn')}; retrain it with "
-                "python -m services.intake.classification.train"
+                "python -m services.intake.tools.train"
             )
         return cls(
             payload["pipeline"], rows=payload["rows"], languages=frozenset(payload["languages"])

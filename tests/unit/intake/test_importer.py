@@ -16,12 +16,12 @@ from contracts.inbound import ComplaintSubmitted
 from contracts.registry import parse
 from contracts.topics import INBOUND
 from runtime.inbox import Inbox
-from services.intake import importer
 from services.intake.bootstrap import bootstrap
 from services.intake.channels import cfpb
 from services.intake.config import IntakeSettings
 from services.intake.domain import MAX_TEXT_LENGTH, Complaint
 from services.intake.handlers import SUBSCRIPTIONS
+from services.intake.tools import importer
 from tests.auth_tokens import bearer
 from tests.unit.intake.cfpb_sample import cfpb_rows
 

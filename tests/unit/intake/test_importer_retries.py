@@ -10,10 +10,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.intake import importer
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
-from services.intake.importer_retries import Backoff, retry_after
+from services.intake.tools import importer
+from services.intake.tools.importer_retries import Backoff, retry_after
 from tests.auth_tokens import bearer
 from tests.unit.intake.test_importer import ROWS, complaints, write_csv
 
@@ -165,7 +165,7 @@ def test_the_command_exits_3_in_one_line_when_intake_stays_unavailable(
     out, err = capsys.readouterr()
     assert (code, out, requests) == (3, "", ["/v1/complaints:batch"] * 2)
     assert err.split("\n")[-2] == (
-        "python -m services.intake.importer: error: intake did not take a batch of 10 rows"
+        "python -m services.intake.tools.importer: error: intake did not take a batch of 10 rows"
         " after 2 attempts (HTTP 503 Service Unavailable); before it: 0 filed, 0 already"
         " filed, 0 refused. Importing again files nothing twice."
     )

@@ -1,6 +1,6 @@
 """Import a CFPB Consumer Complaint Database CSV through intake, every row, idempotently.
 
-    python -m services.intake.importer PATH [--url http://127.0.0.1:8001 | --kafka BOOTSTRAP]
+    python -m services.intake.tools.importer PATH [--url http://127.0.0.1:8001 | --kafka BOOTSTRAP]
                                             [--history] [--tenant TENANT] [--token TOKEN]
                                             [--attempts 6] [--max-wait 120]
 
@@ -44,7 +44,7 @@ from runtime import cli, tracing
 from runtime.kafka_access import KafkaSettings, client_options, connection
 from services.intake.channels import Unreadable, cfpb
 from services.intake.domain import MAX_TEXT_LENGTH, Submission
-from services.intake.importer_retries import Backoff, Unavailable
+from services.intake.tools.importer_retries import Backoff, Unavailable
 
 SOURCE = "/adapters/cfpb-importer"
 BATCH_ITEMS = 200
@@ -260,7 +260,8 @@ def dev_token(tenant: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; exit 1 if any row was refused."""
-    parser = argparse.ArgumentParser(prog="python -m services.intake.importer", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m services.intake.tools.importer",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", type=Path, help="a CFPB complaints CSV")
     target = parser.add_mutually_exclusive_group()

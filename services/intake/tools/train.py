@@ -1,11 +1,11 @@
 """Train the product and category classifiers and write their model files.
 
-    python -m services.intake.classification.train \
+    python -m services.intake.tools.train \
         --csv ../shared/data/complaints-sample.csv [--corrections corrections.csv]
 
 The product model learns the CFPB rows' Product; the category model learns their category
 (through taxonomy.yaml's product mapping), the written examples in seed.csv, and agents'
-corrections (a CSV of `category,text`, as `python -m services.intake.corrections` exports).
+corrections (a CSV of `category,text`, as `python -m services.intake.tools.corrections` exports).
 """
 
 from __future__ import annotations
