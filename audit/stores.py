@@ -16,6 +16,7 @@ from psycopg.errors import UndefinedTable
 
 from audit.config import AuditSettings
 from contracts.envelope import Envelope
+from runtime.attribution import FirstEvents
 from runtime.chain import ChainEntry
 from runtime.eventstore import ServiceApplication, persistence_env
 from runtime.sealed_store import Row
@@ -54,7 +55,8 @@ class Service:
     name: str
     settings: type[Settings]
     application: type[ServiceApplication]
-    translator: Callable[[Settings, ServiceApplication], Translator]
+    # The translator from settings, the store's reader, and the look-up of old events' tenant
+    translator: Callable[[Settings, ServiceApplication, FirstEvents], Translator]
     # A deployment may run without it: the history then says its records are missing.
     optional: bool = False
 
@@ -64,34 +66,33 @@ class Service:
 SERVICES: tuple[Service, ...] = (
     Service(
         "intake", IntakeSettings, IntakeApplication,
-        lambda own, app: intake_published.translator(source=own.source, tenant=own.tenant),
+        lambda own, app, first: intake_published.translator(source=own.source, first_events=first),
     ),
     Service(
         "dispatch", DispatchSettings, DispatchApplication,
-        lambda own, app: dispatch_published.translator(source=own.source, tenant=own.tenant),
+        lambda own, app, first: dispatch_published.translator(
+            source=own.source, first_events=first),
     ),
     Service(
         "sla", SlaSettings, SlaApplication,
-        lambda own, app: sla_published.translator(source=own.source, tenant=own.tenant),
+        lambda own, app, first: sla_published.translator(source=own.source, first_events=first),
     ),
     Service(
         "resolution", ResolutionSettings, ResolutionApplication,
-        lambda own, app: resolution_published.translator(
-            source=own.source, tenant=own.tenant,
-            complaint_of=resolution_published.ComplaintIds(app),
-        ),
+        lambda own, app, first: resolution_published.translator(
+            source=own.source, first_events=first),
     ),
     # Delivery records (what was sent, channel, when, outcome; never a body or an address)
     # and manual tags: not lifecycle facts, so listed last.
     Service(
         "notify", NotifySettings, NotifyApplication,
-        lambda own, app: notify_published.translator(source=own.source, tenant=own.tenant,
-                                                     app=app),
+        lambda own, app, first: notify_published.translator(
+            source=own.source, app=app, first_events=first),
         optional=True,
     ),
     Service(
         "work", WorkSettings, WorkApplication,
-        lambda own, app: work_published.translator(source=own.source, tenant=own.tenant),
+        lambda own, app, first: work_published.translator(source=own.source),
         optional=True,
     ),
 )
@@ -149,7 +150,8 @@ class ServiceStore:
         self.url = url
         self.app = reader(service.application, read_only_env(url))
         self._check_exists()
-        self.translate = service.translator(settings, self.app)
+        self.translate = service.translator(
+            settings, self.app, FirstEvents(self.app.events, service=f"audit-{self.name}"))
         self._published: dict[str, bool] = {}
 
     def rows(self) -> Iterator[Row]:

@@ -41,7 +41,7 @@ class OutboxRelay:
         self,
         *,
         app: ServiceApplication,
-        translate: Callable[[Any, str | None], Envelope | None],
+        translate: Callable[[Any], Envelope | None],
         producer: AIOKafkaProducer | None,
         topic: TopicSpec,
         service: str,
@@ -64,7 +64,6 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failing = False
-        self._tenants: dict[Any, str | None] = {}
 
     def position(self) -> int:
         """The last notification id the broker has acknowledged."""
@@ -155,7 +154,7 @@ class OutboxRelay:
         envelopes = []
         for notification in notifications:
             stored = self.app.mapper.to_domain_event(notification)
-            envelope = self.translate(stored, self._tenant_of(stored))
+            envelope = self.translate(stored)  # the event alone says what to publish
             if envelope is not None:
                 envelopes.append(envelope)
         return envelopes
@@ -181,17 +180,6 @@ class OutboxRelay:
             # before leases, or a leader that lost its lease mid-batch).
             log.info("another relay is ahead",
                      extra={"tracking": name, "position": notification_id})
-
-    def _tenant_of(self, stored: Any) -> str | None:
-        """Only an aggregate's first event names its tenant; later ones inherit it."""
-        tenant = getattr(stored, "tenant", None)
-        if tenant:
-            self._tenants[stored.originator_id] = tenant
-            return tenant
-        if stored.originator_id not in self._tenants:
-            first = next(iter(self.app.events.get(stored.originator_id, lte=1)), None)
-            self._tenants[stored.originator_id] = getattr(first, "tenant", None)
-        return self._tenants[stored.originator_id]
 
     async def run(self) -> None:
         """Relay while leading, until cancelled; a failed batch is resumed from its claim."""

@@ -37,7 +37,7 @@ class ServiceRuntime:
     settings: Settings
     app: ServiceApplication
     topic: TopicSpec
-    translate: Callable[[Any, str | None], Envelope | None]
+    translate: Callable[[Any], Envelope | None]
     subscriptions: Mapping[TopicSpec, Mapping[type[DomainEvent], Handler]] = field(
         default_factory=dict
     )

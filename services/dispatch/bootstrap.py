@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from contracts.topics import DISPATCH_EVENTS
 from runtime import logs
+from runtime.attribution import FirstEvents
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
@@ -30,7 +31,8 @@ def bootstrap(settings: DispatchSettings | None = None) -> tuple[FastAPI, Servic
         settings=settings,
         app=app,
         topic=DISPATCH_EVENTS,
-        translate=published.translator(source=settings.source, tenant=settings.tenant),
+        translate=published.translator(
+            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     routers = [

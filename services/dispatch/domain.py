@@ -6,10 +6,11 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from contracts.dispatch import AssignmentStrategy, AssignmentTrigger
 from contracts.envelope import NAMESPACE
+from runtime.attribution import Attributed
 from services.dispatch.ruleset import Decision, Facts, RuleSet
 from services.dispatch.strategies import Choice, Ticket
 
@@ -22,7 +23,7 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-class Assignment(Aggregate):
+class Assignment(Attributed):
     """The owner of one complaint: its queue, department and agent, and how it got there."""
 
     # eventsourcing treats every argument of an @event method as required, defaults or not,

@@ -15,6 +15,7 @@ from contracts.dispatch import (
     ComplaintQueued,
     ComplaintTransferred,
 )
+from runtime.attribution import FirstEvents
 from runtime.translation import Translator
 from services.dispatch.domain import Assignment
 
@@ -53,9 +54,9 @@ def collaborator_added(stored: Any) -> CollaboratorAdded:
     )
 
 
-def translator(*, source: str, tenant: str) -> Translator:
+def translator(*, source: str, first_events: FirstEvents | None = None) -> Translator:
     """The translator the outbox relay publishes dispatch's events with."""
-    return Translator(source=source, tenant=tenant, mappings={
+    return Translator(source=source, first_events=first_events, mappings={
         Assignment.AgentAssigned: assigned,
         Assignment.Queued: queued,
         Assignment.Transferred: transferred,

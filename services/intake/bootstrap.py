@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from contracts.topics import INTAKE_EVENTS
 from runtime import logs
+from runtime.attribution import FirstEvents
 from runtime.auth import pii_log_api
 from runtime.auth.db import open_database
 from runtime.auth.pii_log import PiiAccessLog
@@ -55,7 +56,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         settings=settings,
         app=app,
         topic=INTAKE_EVENTS,
-        translate=published.translator(source=settings.source, tenant=settings.tenant),
+        translate=published.translator(
+            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
         subscriptions=handlers.SUBSCRIPTIONS,
         payloads=SealedSubmissions(app.vault),
     )

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from contracts.envelope import NAMESPACE
 from contracts.intake import Attachment, Channel, CustomerTier, RecordedHistory
+from runtime.attribution import Attributed, recall_own_id
 from services.intake.customer_ids import normalise_customer_id
 from services.intake.identity import MAX_VERIFIED, VerifiedContact, check_vouched
 
@@ -47,8 +48,11 @@ class Understood:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
 
 
-class Complaint(Aggregate):
-    """A complaint accepted through one channel; personal fields are sealed `pii:v1:` strings."""
+class Complaint(Attributed):
+    """A complaint accepted through one channel; personal fields are sealed `pii:v1:` strings.
+    Its id is the complaint id, which is how events stored before they named it get it."""
+
+    upcast_attribution = staticmethod(recall_own_id)
 
     class Received(Aggregate.Created):
         """Version 2 added `language`; events stored before it are upcast as undetermined."""
@@ -76,6 +80,12 @@ class Complaint(Aggregate):
         def upcast_v1_v2(state: dict) -> None:
             # The text is sealed, so the language of an old complaint cannot be found out now.
             state["language"] = UNDETERMINED
+
+        @property
+        def complaint_id(self) -> str:
+            # The aggregate's id (runtime.attribution): so every Received names it, whenever
+            # it was stored; its tenant it always named.
+            return str(self.originator_id)
 
     @event(Received)
     def __init__(
@@ -119,6 +129,10 @@ class Complaint(Aggregate):
         self.understanding: dict | None = None
         self.duplicate_of: str | None = None
         self.status = "received"
+
+    @property
+    def complaint_id(self) -> str:
+        return str(self.id)
 
     def classify(self, *, classification: Understood) -> None:
         """Record what intake understood from the plaintext: category, severity, reasons."""

@@ -13,6 +13,7 @@ from contracts.intake import (
     CustomerErased,
     RecordedHistory,
 )
+from runtime.attribution import FirstEvents
 from runtime.translation import Translator
 from services.intake.domain import Complaint, PersonalData
 
@@ -87,10 +88,10 @@ def erased(stored: Any) -> CustomerErased:
     )
 
 
-def translator(*, source: str, tenant: str) -> Translator:
+def translator(*, source: str, first_events: FirstEvents | None = None) -> Translator:
     """The translator the outbox relay publishes intake's events with."""
     return Translator(
-        source=source, tenant=tenant,
+        source=source, first_events=first_events,
         mappings={
             Complaint.Received: received,
             Complaint.HistoryRecorded: history_recorded,

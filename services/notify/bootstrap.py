@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from contracts.notify import NotifyChannel
 from contracts.topics import NOTIFY_EVENTS
 from runtime import logs
+from runtime.attribution import FirstEvents
 from runtime.background import in_background
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
@@ -78,7 +79,9 @@ def bootstrap(settings: NotifySettings | None = None) -> tuple[FastAPI, ServiceR
                             vault=KeyVault.from_url(settings.event_store_url))
     runtime = ServiceRuntime(
         settings=settings, app=app, topic=NOTIFY_EVENTS,
-        translate=published.translator(source=settings.source, tenant=settings.tenant, app=app),
+        translate=published.translator(
+            source=settings.source, app=app,
+            first_events=FirstEvents(app.events, service=settings.service)),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None

@@ -11,6 +11,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
+from runtime.attribution import Attributed
 
 
 class Status(StrEnum):
@@ -20,7 +21,7 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Notification(Aggregate):
+class Notification(Attributed):
     """One message. Its id is derived from (event, recipient, channel), so an event replayed
     or redelivered plans nothing new: the second save of the same id is refused."""
 

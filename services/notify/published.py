@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from contracts.notify import NotificationFailed, NotificationSent
+from runtime.attribution import FirstEvents
 from runtime.translation import Translator
 from services.notify.domain import Notification
 
@@ -25,7 +26,7 @@ def _common(message: Notification) -> dict[str, Any]:
     }
 
 
-def translator(*, source: str, tenant: str, app: Any) -> Translator:
+def translator(*, source: str, app: Any, first_events: FirstEvents | None = None) -> Translator:
     """The translator the outbox relay (and the audit reader) publishes notify's events with;
     the message as it stood after the stored event gives the record its details."""
 
@@ -39,6 +40,6 @@ def translator(*, source: str, tenant: str, app: Any) -> Translator:
         return NotificationFailed(**_common(as_of(stored)), failed_at=stored.at,
                                   reason=stored.reason)
 
-    return Translator(source=source, tenant=tenant, mappings={
+    return Translator(source=source, first_events=first_events, mappings={
         Notification.Sent: sent, Notification.Failed: failed,
     })

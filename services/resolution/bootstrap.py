@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from contracts.topics import RESOLUTION_EVENTS
 from runtime import logs
+from runtime.attribution import FirstEvents
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
@@ -62,9 +63,7 @@ def bootstrap(
         app=app,
         topic=RESOLUTION_EVENTS,
         translate=published.translator(
-            source=settings.source, tenant=settings.tenant,
-            complaint_of=published.ComplaintIds(app),
-        ),
+            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     projections = Projections(app)

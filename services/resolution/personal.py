@@ -9,7 +9,7 @@ with the same key. Events stored before this sealing existed keep their plaintex
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -75,7 +75,13 @@ class PersonalData:
             name: self._seal_value(case.tenant, case.complaint_id, getattr(stored, name))
             for name in names
         }
-        return dataclasses.replace(stored, **changes) if changes else stored
+        if not changes:
+            return stored
+        # A copy, not dataclasses.replace: that would drop what the event carries beyond its
+        # declared fields (its tenant and complaint, runtime.attribution).
+        sealed = copy.copy(stored)
+        sealed.__dict__.update(changes)
+        return sealed
 
     def _seal_value(self, tenant: str, complaint_id: str, value: Any) -> Any:
         if isinstance(value, dict):

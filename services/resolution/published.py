@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from contracts import resolution as c
 from contracts.envelope import DomainEvent
+from runtime.attribution import FirstEvents
 from runtime.translation import Translator
 from services.resolution.domain import Case
 from services.resolution.domain.closure import ClosureMixin
@@ -20,30 +19,14 @@ from services.resolution.domain.follow_up import FollowUpMixin
 from services.resolution.domain.investigation import InvestigationMixin
 from services.resolution.domain.proposals import ProposalsMixin
 
-ComplaintOf = Callable[[uuid.UUID], str]
-
-
-class ComplaintIds:
-    """The complaint id of a case, read from its first event (only that one carries it)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self._known: dict[uuid.UUID, str] = {}
-
-    def __call__(self, case_id: uuid.UUID) -> str:
-        if case_id not in self._known:
-            opened = next(iter(self.app.events.get(case_id, lte=1)))
-            self._known[case_id] = opened.complaint_id
-        return self._known[case_id]
-
 
 def _contract(cls: type[DomainEvent], fields: Callable[[Any], dict[str, Any]]):
-    def to_contract(complaint_of: ComplaintOf, stored: Any) -> DomainEvent:
-        return cls(complaint_id=complaint_of(stored.originator_id), **fields(stored))
+    def to_contract(stored: Any) -> DomainEvent:
+        return cls(complaint_id=stored.complaint_id, **fields(stored))
     return to_contract
 
 
-MAPPINGS: dict[type, Callable[[ComplaintOf, Any], DomainEvent]] = {
+MAPPINGS: dict[type, Callable[[Any], DomainEvent]] = {
     Case.Accepted: _contract(c.InvestigationStarted, lambda e: {"investigator": e.agent}),
     Case.ConflictDeclared: _contract(c.ConflictDeclared, lambda e: {
         "person": e.person, "declared_by": e.by, "reason": e.reason}),
@@ -125,7 +108,7 @@ def case_opened(stored: Any) -> c.CaseOpened:
     )
 
 
-def translator(*, source: str, tenant: str, complaint_of: ComplaintOf) -> Translator:
+def translator(*, source: str, first_events: FirstEvents | None = None) -> Translator:
     """The translator the outbox relay publishes resolution's events with.
 
     Owner changes, SLA alerts, collaboration requests, root causes recorded ahead of closure
@@ -133,6 +116,5 @@ def translator(*, source: str, tenant: str, complaint_of: ComplaintOf) -> Transl
     secret (a survey is published by its id; even the links version 1 recorded are never
     published).
     """
-    mappings: dict[type, Callable[[Any], DomainEvent]] = {Case.Opened: case_opened}
-    mappings.update({cls: partial(fn, complaint_of) for cls, fn in MAPPINGS.items()})
-    return Translator(source=source, tenant=tenant, mappings=mappings)
+    return Translator(source=source, first_events=first_events,
+                      mappings={Case.Opened: case_opened, **MAPPINGS})

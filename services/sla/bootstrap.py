@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from contracts.topics import SLA_EVENTS
 from runtime import logs
+from runtime.attribution import FirstEvents
 from runtime.background import in_background
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
@@ -53,7 +54,8 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
     reload()
     runtime = ServiceRuntime(
         settings=settings, app=app, topic=SLA_EVENTS,
-        translate=published.translator(source=settings.source, tenant=settings.tenant),
+        translate=published.translator(
+            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     runtime.advisories.append(lambda: coverage.coverage_warnings(app.catalog, time.now()))

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.envelope import NAMESPACE
 from contracts.intake import Severity
 from contracts.sla import outcome_before_it_was_published
+from runtime.attribution import Attributed
 from services.sla.clocks import Clock, Status
 from services.sla.policy import Context
 from services.sla.tenants import Tenants
@@ -36,7 +37,7 @@ class Act:
     cause: str | None = None
 
 
-class ComplaintSla(Aggregate):
+class ComplaintSla(Attributed):
     """Every clock of one complaint; alarms fire at most once per clock run."""
 
     # eventsourcing treats every keyword-only argument of an @event method as required.

@@ -20,6 +20,7 @@ from contracts.sla import (
     SlaEscalated,
     SlaWarningRaised,
 )
+from runtime.attribution import FirstEvents
 from runtime.translation import Translator
 from services.sla.clocks import BREACH, WARNING
 from services.sla.domain import ComplaintSla
@@ -95,9 +96,9 @@ def clock_stopped(stored: Any) -> SlaClockStopped:
     )
 
 
-def translator(*, source: str, tenant: str) -> Translator:
+def translator(*, source: str, first_events: FirstEvents | None = None) -> Translator:
     """The translator the outbox relay publishes the SLA service's events with."""
-    return Translator(source=source, tenant=tenant, mappings={
+    return Translator(source=source, first_events=first_events, mappings={
         ComplaintSla.ClockStarted: clock_started,
         ComplaintSla.ClockPaused: clock_paused,
         ComplaintSla.ClockResumed: clock_resumed,

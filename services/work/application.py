@@ -56,7 +56,7 @@ class WorkApplication(ServiceApplication):
         # The read model follows at once: the caller sees their tag in the next list. The same
         # events come back from work.events.v1 only in a rebuild (same ids: no second effect).
         for stored in pending:
-            envelope = self.translate(stored, tags.tenant)
+            envelope = self.translate(stored)
             if envelope is not None:
                 self.projection.apply(*parse(envelope.model_dump(mode="json")))
         for listener in self.listeners:

@@ -38,7 +38,8 @@ def bootstrap(settings: WorkSettings | None = None) -> tuple[FastAPI, ServiceRun
     settings = settings or WorkSettings()
     logs.configure(settings.service, settings.log_level)
     store, projection = read_model(settings)
-    translate = published.translator(source=settings.source, tenant=settings.tenant)
+    # Tags named their tenant and complaint on every event from the start: no FirstEvents.
+    translate = published.translator(source=settings.source)
     app = WorkApplication(env=persistence_env(settings.event_store_url)).wire(
         projection=projection, translate=translate)
     runtime = ServiceRuntime(settings=settings, app=app, topic=WORK_EVENTS, translate=translate,

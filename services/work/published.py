@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.work import ComplaintTagged, ComplaintUntagged
+from runtime.attribution import FirstEvents
 from runtime.translation import Translator
 from services.work.tags import ComplaintTags
 
@@ -19,9 +20,9 @@ def untagged(stored: Any) -> ComplaintUntagged:
                              actor=stored.actor, untagged_at=stored.at)
 
 
-def translator(*, source: str, tenant: str) -> Translator:
+def translator(*, source: str, first_events: FirstEvents | None = None) -> Translator:
     """The translator the outbox relay publishes the work service's events with."""
-    return Translator(source=source, tenant=tenant, mappings={
+    return Translator(source=source, first_events=first_events, mappings={
         ComplaintTags.Tagged: tagged,
         ComplaintTags.Untagged: untagged,
     })

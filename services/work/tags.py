@@ -6,9 +6,10 @@ import re
 import uuid
 from datetime import datetime
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from contracts.envelope import NAMESPACE
+from runtime.attribution import Attributed
 
 TAG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -17,7 +18,7 @@ class InvalidTag(ValueError):
     """A tag must be lower-case letters, digits, `-` and `_`, 1 to 40 characters."""
 
 
-class ComplaintTags(Aggregate):
+class ComplaintTags(Attributed):
     """The tags people put on one complaint."""
 
     @staticmethod

@@ -32,7 +32,7 @@ def app(request, tmp_path):
 
 def relay(app, producer, position_name: str = "outbox:intake.events.v1") -> OutboxRelay:
     relay = OutboxRelay(
-        app=app, translate=translator(source="/services/intake", tenant="acme"),
+        app=app, translate=translator(source="/services/intake"),
         producer=producer, topic=INTAKE_EVENTS, service="intake",
     )
     relay.position_name = position_name

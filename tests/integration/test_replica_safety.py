@@ -58,13 +58,13 @@ class Complaint(Aggregate):
 
 
 def translator(service: str):
-    def translate(stored: Any, tenant: str | None) -> Envelope:
+    def translate(stored: Any) -> Envelope:
         complaint_id = str(stored.originator_id)
         received = ComplaintReceived(complaint_id=complaint_id, channel=Channel.APP,
                                      customer_id="c", subject="s", text=stored.text,
                                      received_at=stored.timestamp)
         return wrap(received, source=f"/services/{service}", subject=complaint_id,
-                    sequence=stored.originator_version, tenant=tenant or "default",
+                    sequence=stored.originator_version, tenant="default",
                     correlation_id=stored.originator_id, aggregate_id=stored.originator_id,
                     time=stored.timestamp)
     return translate

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
 from contracts.resolution import RefusalRule, RefusedAction
+from runtime.attribution import Attributed, recall
 from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.collaboration import CollaborationMixin
 from services.resolution.domain.communication import CommunicationMixin, check_text
@@ -33,8 +34,8 @@ class CaseStatus(StrEnum):
 
 
 class Case(
-    CommunicationMixin, InvestigationMixin, ProposalsMixin, ExecutionMixin, FeedbackMixin,
-    FollowUpMixin, CollaborationMixin, ClosureMixin,
+    Attributed, CommunicationMixin, InvestigationMixin, ProposalsMixin, ExecutionMixin,
+    FeedbackMixin, FollowUpMixin, CollaborationMixin, ClosureMixin,
 ):
     """The work on one complaint, owned by a queue and, once picked, an agent."""
 
@@ -154,7 +155,7 @@ class Case(
         """Version 2 added the alert's facts (None before: such alerts have only their English
         `detail`)."""
 
-        class_version = 2
+        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
         kind: str
         clock_id: str
         detail: str
@@ -168,6 +169,8 @@ class Case(
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             state.update(share_elapsed=None, deadline_at=None, level=None, reason=None)
+
+        upcast_v2_v3 = staticmethod(recall)
 
     @event(SlaAlertRecorded)
     def _sla_alert_recorded(

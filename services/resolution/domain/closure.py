@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate, event
 
+from runtime.attribution import recall
 from services.resolution.domain.communication import SYSTEM, check_text
 from services.resolution.domain.errors import Invalid, WrongState
 from services.resolution.domain.follow_up import FollowUpOpen
@@ -155,7 +156,7 @@ class ClosureMixin(Aggregate):
     class RootCauseRecorded(Aggregate.Event):
         """Version 2 added the taxonomy's version and the free-text detail (None before)."""
 
-        class_version = 2
+        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
         category: str
         why_chain: list[str]
         taxonomy_version: str | None
@@ -167,10 +168,12 @@ class ClosureMixin(Aggregate):
         def upcast_v1_v2(state: dict) -> None:
             state.update(taxonomy_version=None, detail=None)
 
+        upcast_v2_v3 = staticmethod(recall)
+
     class ComplaintClosed(Aggregate.Event):
         """Version 2 added the taxonomy's version and the free-text detail (None before)."""
 
-        class_version = 2
+        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
         by: str
         category: str
         why_chain: list[str]
@@ -184,6 +187,8 @@ class ClosureMixin(Aggregate):
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             state.update(taxonomy_version=None, detail=None)
+
+        upcast_v2_v3 = staticmethod(recall)
 
     @event(RootCauseRecorded)
     def _root_cause_recorded(

@@ -8,6 +8,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.intake import Channel
 from contracts.resolution import MessageKind, NoteVisibility
+from runtime.attribution import recall
 from services.resolution.domain.errors import Invalid, WrongState
 
 SYSTEM = "system"
@@ -93,7 +94,7 @@ class CommunicationMixin(Aggregate):
         the link with the survey's token, which the upcast drops (the stored bytes stay as
         sealed in the audit chain)."""
 
-        class_version = 2
+        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
         channel: Channel
         kind: MessageKind
         message: str | None
@@ -107,6 +108,8 @@ class CommunicationMixin(Aggregate):
             state["survey_id"] = None
             if str(state.get("kind")) == MessageKind.SURVEY:
                 state["link"] = None
+
+        upcast_v2_v3 = staticmethod(recall)
 
     @event(CustomerNotified)
     def _notified(

@@ -11,6 +11,7 @@ from enum import StrEnum
 from eventsourcing.domain import Aggregate, event
 
 from contracts.resolution import RefusedAction, ResolutionKind
+from runtime.attribution import recall
 from services.resolution.domain.communication import check_text
 from services.resolution.domain.errors import (
     Invalid,
@@ -192,7 +193,7 @@ class ProposalsMixin(Aggregate):
     class ProposalApproved(Aggregate.Event):
         """Version 2 added the approver's comment; approvals stored before it had none."""
 
-        class_version = 2
+        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
         proposal_id: str
         approver: str
         step: int
@@ -205,10 +206,12 @@ class ProposalsMixin(Aggregate):
         def upcast_v1_v2(state: dict) -> None:
             state["comment"] = None
 
+        upcast_v2_v3 = staticmethod(recall)
+
     class ProposalRejected(Aggregate.Event):
         """Version 2 added the approver's comment beside the reason."""
 
-        class_version = 2
+        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
         proposal_id: str
         approver: str
         reason: str
@@ -218,6 +221,8 @@ class ProposalsMixin(Aggregate):
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             state["comment"] = None
+
+        upcast_v2_v3 = staticmethod(recall)
 
     @event(ProposalApproved)
     def _approved(

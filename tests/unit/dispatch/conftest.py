@@ -97,9 +97,9 @@ def classified(complaint_id: str, category: str = "other", severity: str = "P3",
 
 
 def published_envelopes(app: DispatchApplication) -> list[Envelope]:
-    translate = published.translator(source=SOURCE, tenant="default")
+    translate = published.translator(source=SOURCE)
     stored = app.recorder.select_notifications(None, 10_000)
-    envelopes = (translate(app.mapper.to_domain_event(n), "experian-us") for n in stored)
+    envelopes = (translate(app.mapper.to_domain_event(n)) for n in stored)
     return [envelope for envelope in envelopes if envelope is not None]
 
 

@@ -127,7 +127,7 @@ def test_a_live_submission_cannot_backdate_itself_or_bring_a_past():
 def test_historical_complaint_is_received_on_its_date_and_its_history_published(app):
     filed = app.file_complaint(cfpb.normalise(DISPUTED, historical=True), tenant="acme")
 
-    translate = translator(source="/services/intake", tenant="acme")
+    translate = translator(source="/services/intake")
     notifications = app.recorder.select_notifications(None, 100)
     envelopes = [translate(app.mapper.to_domain_event(n)) for n in notifications]
     by_type = {e.type: e for e in envelopes if e is not None}

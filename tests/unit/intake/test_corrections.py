@@ -41,7 +41,7 @@ def file(app, text: str, customer: str = "cust-1"):
 
 
 def published(app) -> list:
-    translate = translator(source="/services/intake", tenant="acme")
+    translate = translator(source="/services/intake")
     notifications = app.recorder.select_notifications(None, 100)
     envelopes = [translate(app.mapper.to_domain_event(n)) for n in notifications]
     return [parse(e.model_dump_json()) for e in envelopes if e is not None]

@@ -76,7 +76,7 @@ def file(app: IntakeApplication, customer_id: str, tenant: str = "acme",
         "text": text,
     })
     complaint_id = str(app.file_complaint(submission, tenant=tenant).complaint_id)
-    translate = translator(source="/services/intake", tenant=tenant)
+    translate = translator(source="/services/intake")
     own = [translate(app.mapper.to_domain_event(n))
            for n in app.recorder.select_notifications(None, 1000)]
     deliver(app, INTAKE_EVENTS, [e for e in own if e and e.subject == complaint_id])
@@ -270,7 +270,7 @@ def test_retention_hears_a_closure_before_the_complaint_received(app, policy):
     })
     complaint = str(app.file_complaint(submission, tenant="acme").complaint_id)
     close(app, complaint)
-    translate = translator(source="/services/intake", tenant="acme")
+    translate = translator(source="/services/intake")
     own = [translate(app.mapper.to_domain_event(n))
            for n in app.recorder.select_notifications(None, 1000)]
     deliver(app, INTAKE_EVENTS, [e for e in own if e and e.subject == complaint])

@@ -59,7 +59,7 @@ def submission(text: str = TEXT, **changes) -> Submission:
 
 
 def published(app) -> list:
-    translate = translator(source="/services/intake", tenant="acme")
+    translate = translator(source="/services/intake")
     notifications = app.recorder.select_notifications(None, 100)
     envelopes = [translate(app.mapper.to_domain_event(n)) for n in notifications]
     return [parse(e.model_dump_json()) for e in envelopes if e is not None]

@@ -137,7 +137,7 @@ def test_failures_retry_with_doubling_backoff_then_dead_letter_with_the_reason(
     final = harness.app.notification(first.id)
     assert (final.status, final.attempts, final.reason) == (Status.FAILED, 3, "451 try later")
     assert counted("email", "failed") == failed_before + 1
-    record = published.translator(source="/services/notify", tenant=TENANT, app=harness.app)
+    record = published.translator(source="/services/notify", app=harness.app)
     last = list(harness.app.events.get(first.id))[-1]
     envelope = record(last)
     assert envelope.type == NotificationFailed.event_type
@@ -189,8 +189,8 @@ def test_the_delivery_record_names_recipient_and_channel_but_no_body_nor_address
     run_once(deliverer(harness, Clock(NOON)))
     (notice,) = harness.app.notifications_of(COMPLAINT)
 
-    envelope = published.translator(source="/services/notify", tenant=TENANT,
-                                    app=harness.app)(list(harness.app.events.get(notice.id))[-1])
+    envelope = published.translator(
+        source="/services/notify", app=harness.app)(list(harness.app.events.get(notice.id))[-1])
 
     assert envelope.type == NotificationSent.event_type
     assert envelope.subject == COMPLAINT

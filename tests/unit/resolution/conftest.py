@@ -60,9 +60,7 @@ def sample(event_type: str, **data: object) -> tuple[Envelope, DomainEvent]:
 
 
 def published_envelopes(app: ResolutionApplication) -> list[Envelope]:
-    translate = published.translator(
-        source=SOURCE, tenant="default", complaint_of=published.ComplaintIds(app)
-    )
+    translate = published.translator(source=SOURCE)
     stored = app.recorder.select_notifications(None, 10_000)
     envelopes = (translate(app.mapper.to_domain_event(n)) for n in stored)
     return [envelope for envelope in envelopes if envelope is not None]

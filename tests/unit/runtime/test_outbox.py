@@ -34,7 +34,7 @@ def app(tmp_path):
 
 def relay(app, producer) -> OutboxRelay:
     return OutboxRelay(
-        app=app, translate=translator(source="/services/intake", tenant="t"),
+        app=app, translate=translator(source="/services/intake"),
         producer=producer, topic=INTAKE_EVENTS, service="intake",
     )
 

@@ -164,7 +164,7 @@ async def test_every_published_message_is_a_structured_cloudevent_carrying_its_t
         traced = intake.file_complaint(submission(2), tenant="t").complaint_id
         stored_under = tracing.current()[tracing.TRACEPARENT]
     producer = FakeProducer()
-    relay = OutboxRelay(app=intake, translate=translator(source="/services/intake", tenant="t"),
+    relay = OutboxRelay(app=intake, translate=translator(source="/services/intake"),
                         producer=producer, topic=INTAKE_EVENTS, service="intake")
 
     await relay.publish_pending()
