@@ -41,6 +41,8 @@ def test_a_classified_complaint_is_routed_by_rule_and_assigned_with_the_reason(a
             causationid=envelope.id,
             sequence=3,
             tenant="experian-us",
+            # Handled in a span of a new trace, the event having come without one.
+            traceparent=published_envelopes(app)[0].traceparent,
             data={
                 "complaint_id": COMPLAINT,
                 "queue": "billing",

@@ -52,6 +52,8 @@ def test_an_assigned_complaint_gets_a_case_owned_by_its_queue_and_agent(
             causationid=envelope.id,
             sequence=1,
             tenant="experian-us",
+            # Handled in a span of a new trace, the event having come without one.
+            traceparent=published_envelopes(app)[0].traceparent,
             data={
                 "complaint_id": COMPLAINT_ID,
                 "case_id": str(case.id),
