@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder
 
 from contracts.envelope import NAMESPACE
 from runtime import tracing
+from runtime.batch_commit import batch_commit_for
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -73,7 +75,18 @@ class ServiceApplication(Application[uuid.UUID]):
     """An application whose saves can carry the record of the event that caused them."""
 
     def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()
+        recorder = self.factory.process_recorder()
+        self._batches = batch_commit_for(recorder)
+        return recorder
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Run the block's saves in one transaction of the store, committed once at its end
+        (runtime.batch_commit); in this thread only."""
+        return self._batches.batch()
+
+    def savepoint(self) -> contextlib.AbstractContextManager[None]:
+        """Within a batch: a part undone alone when it raises."""
+        return self._batches.savepoint()
 
     @property
     def process_recorder(self) -> ProcessRecorder:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,25 @@ class Inbox:
         self.app = app
         self.consumer = consumer
         self.handlers = handlers
+
+    def process_batch(self, events: Sequence[tuple[Envelope, DomainEvent]]) -> list[Outcome]:
+        """Apply events in order in one transaction, with the record of processing each.
+
+        Stops at the first event that raises: its partial effects are undone (a savepoint),
+        the ones before it are committed, and the outcomes returned are of those alone, so
+        the caller applies the rest one by one (retries, dead letters) in their order.
+        """
+        outcomes: list[Outcome] = []
+        with self.app.batch():
+            for envelope, event in events:
+                try:
+                    with self.app.savepoint():
+                        outcomes.append(self.process(envelope, event))
+                except Exception as error:
+                    log.info("batch stops at a failing event; the rest go one by one",
+                             extra={"event_id": str(envelope.id), "error": repr(error)})
+                    break
+        return outcomes
 
     def process(self, envelope: Envelope, event: DomainEvent) -> Outcome:
         """Apply one event; its effects and the record of processing it commit together."""

@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.contrib.asgi import faust_app_running
@@ -28,6 +28,20 @@ from runtime.stream import Subscription
 from runtime.topic_tail import ids_since
 
 log = logging.getLogger(__name__)
+
+
+class Runtime(Protocol):
+    """What a service's HTTP app (runtime.http) runs and asks: every service's runtime has this
+    shape, the event-sourced ones (ServiceRuntime) and analytics' projection alike. `roles()`
+    and `warnings()` (dicts of names) are shown on /readyz by the runtimes that have them."""
+
+    settings: Settings
+
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Start consuming and publishing; stop on exit."""
+
+    def readiness(self) -> dict[str, bool]:
+        """Checks that decide whether this replica should receive traffic."""
 
 
 @dataclass
@@ -76,7 +90,8 @@ class ServiceRuntime:
                 topic=topic, inbox=inbox, dead_letters=dead_letters, service=self.settings.service,
                 max_attempts=self.settings.consumer_max_attempts,
                 backoff_s=self.settings.consumer_retry_backoff_s,
-                on_progress=self._progressed,
+                on_progress=self._progressed, batch_size=self.settings.consumer_batch_size,
+                batch_within_s=self.settings.consumer_batch_within_s,
             ).attach(self.faust_app)
 
     def _progressed(self, topic: str, partition: int, offset: int) -> None:

@@ -32,6 +32,10 @@ class Settings(KafkaSettings):
     consumer_stall_after_s: float = 30.0
     consumer_lag_interval_s: float = 5.0
     consumer_session_timeout_s: float = 10.0
+    # A subscription applies up to this many events in one transaction, waiting at most this
+    # long for a batch to fill (runtime.stream).
+    consumer_batch_size: int = 100
+    consumer_batch_within_s: float = 0.005
 
     # Access control (runtime.auth, docs/access-control.md). AUTH_MODE=dev, the default,
     # verifies tokens of the local development issuer, whose key and JWKS are in AUTH_DIR

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from runtime.batch_commit import joined_sqlite
 from runtime.eventstore import persistence_env
 
 PREFIX = "pii:v1:"
@@ -205,6 +206,7 @@ class SqliteKeys(_SqlKeys):
     """`customer_keys` in the service's SQLite file (autocommit: one statement each)."""
 
     def __init__(self, path: str) -> None:
+        self._path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
             path, timeout=10, isolation_level=None, check_same_thread=False
@@ -212,6 +214,10 @@ class SqliteKeys(_SqlKeys):
         self._run(_TABLE.format(blob="BLOB", time="TEXT"), ())
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple], int]:
+        joined = joined_sqlite(self._path)  # within a consumed batch's transaction
+        if joined is not None:
+            cursor = joined.execute(sql, params)
+            return cursor.fetchall(), cursor.rowcount
         with self._lock:
             cursor = self._db.execute(sql, params)
             return cursor.fetchall(), cursor.rowcount
