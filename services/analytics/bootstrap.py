@@ -18,12 +18,12 @@ from runtime.deadletters import DeadLetters
 from runtime.http import create_http_app
 from runtime.lag import LagMonitor
 from runtime.lease import lease_for
+from runtime.positioned_stream import BatchLoop, positioned_consumer, watch_lag
 from services.analytics import api
 from services.analytics.actions import CorrectiveActions
 from services.analytics.alerts import SpikeWatcher
 from services.analytics.application import AnalyticsApplication
 from services.analytics.config import AnalyticsSettings
-from services.analytics.consumer import ProjectionLoop, group_consumer, watch_lag
 from services.analytics.domain import Pseudonyms
 from services.analytics.handlers import ProjectionConsumer
 from services.analytics.reports import Reports
@@ -38,17 +38,17 @@ log = logging.getLogger(__name__)
 @dataclass
 class AnalyticsRuntime:
     """The store, the producer, the projection loop, the lag monitor, the snapshot refresher
-    and the spike watcher.
+    and the spike watcher: a runtime.service.Runtime.
 
-    It offers what runtime.http.create_http_app uses of a ServiceRuntime (`running`,
-    `readiness`): analytics is a projection and has no event store to relay; its outbox of
-    spike alerts lives in ClickHouse (alerts.py).
+    Analytics is a projection and has no event store to relay; its outbox of spike alerts
+    lives in ClickHouse (alerts.py). It consumes with the runtime's batch subscription that
+    starts from positions stored beside the data (runtime.positioned_stream).
     """
 
     settings: AnalyticsSettings
     store: ClickHouseStore
     app: AnalyticsApplication
-    loop: ProjectionLoop
+    loop: BatchLoop
     lag: LagMonitor
     watcher: SpikeWatcher
     dead_letters: DeadLetters
@@ -61,7 +61,7 @@ class AnalyticsRuntime:
         await asyncio.to_thread(self.open_store)
         producer = self.dead_letters.producer = build_producer(self.settings)
         await producer.start()
-        consumer = group_consumer(
+        consumer = positioned_consumer(
             self.settings, self.settings.consumer_group, self.app.positions
         )
         await consumer.start()
@@ -140,7 +140,7 @@ def spike_rule(settings: AnalyticsSettings) -> SpikeRule:
 
 
 def projection(settings: AnalyticsSettings) -> tuple[ClickHouseStore, AnalyticsApplication,
-                                                     ProjectionLoop, DeadLetters, LagMonitor]:
+                                                     BatchLoop, DeadLetters, LagMonitor]:
     """The projection's parts, shared by the service and the rebuild command."""
     store = build_store(settings)
     app = AnalyticsApplication(store, Pseudonyms(settings.customer_pseudonym_key))
@@ -155,7 +155,7 @@ def projection(settings: AnalyticsSettings) -> tuple[ClickHouseStore, AnalyticsA
         service=settings.service, topics=[t.name for t in DOMAIN_TOPICS],
         stall_after_s=settings.consumer_stall_after_s,
     )
-    loop = ProjectionLoop(
+    loop = BatchLoop(
         handler=handler, lag=lag, batch_size=settings.projection_batch_size,
         flush_interval_s=settings.projection_flush_ms / 1000,
     )
@@ -176,7 +176,7 @@ def bootstrap(settings: AnalyticsSettings | None = None) -> tuple[FastAPI, Analy
         dead_letters=dead_letters,
     )
     api_app = create_http_app(
-        runtime,  # type: ignore[arg-type]  # duck-typed: see AnalyticsRuntime
+        runtime,
         title="Complaint analytics",
         routers=[
             api.build_router(app, Reports(store)),

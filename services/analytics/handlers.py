@@ -1,8 +1,10 @@
 """Batches of consumed messages into the projection; nothing dropped silently.
 
 Each batch ends with every message stored, recognised as a duplicate, or dead-lettered, and
-with the last offset of each partition recorded in ClickHouse beside the batch (consumer.py
-seeks to those positions, so Kafka's committed offsets are only a courtesy to lag tools).
+with the last offset of each partition recorded in ClickHouse beside the batch
+(runtime.positioned_stream seeks to those positions, so Kafka's committed offsets are only a
+courtesy to lag tools). Messages are read and dead-lettered as every service's are
+(runtime.stream).
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from prometheus_client import Counter, Histogram
-from pydantic import ValidationError
 
 from contracts.deadletter import DeadLetterReason
-from contracts.registry import UnknownEventType, parse
 from runtime import tracing
 from runtime.deadletters import DeadLetters
 from runtime.inbox import Outcome
 from runtime.metrics import EVENTS_CONSUMED
+from runtime.positioned_stream import last_offsets
+from runtime.stream import parsed_or_dead_lettered
 from services.analytics.application import Position, Projected
 from services.analytics.domain import Consumed
 
@@ -82,17 +84,8 @@ class ProjectionConsumer:
         await _to_completion(asyncio.to_thread(self.record_positions, positions))
 
     async def _parse(self, message: Any) -> Consumed | None:
-        try:
-            return Consumed(*parse(message.value))
-        except UnknownEventType as error:
-            failure = (DeadLetterReason.UNKNOWN_TYPE, error)
-        except ValidationError as error:
-            failure = (DeadLetterReason.SCHEMA_INVALID, error)
-        except (ValueError, TypeError) as error:
-            failure = (DeadLetterReason.UNPARSEABLE, error)
-        reason, error = failure
-        await self.dead_letters.send(message, reason=reason, error=error, attempts=1)
-        return None
+        found = await parsed_or_dead_lettered(message, self.dead_letters)
+        return Consumed(*found) if found is not None else None
 
     async def _project_with_retries(self, batch: Batch, positions: Mapping[Position, int]) -> bool:
         for attempt in range(1, self.max_attempts + 1):
@@ -129,15 +122,6 @@ class ProjectionConsumer:
 
 class StoreUnavailable(RuntimeError):
     """The projection cannot write: nothing of the batch is settled, it is to be read again."""
-
-
-def last_offsets(messages: Sequence[Any]) -> dict[Position, int]:
-    """The highest offset of each topic partition among the messages."""
-    offsets: dict[Position, int] = {}
-    for message in messages:
-        key = (message.topic, message.partition)
-        offsets[key] = max(offsets.get(key, -1), message.offset)
-    return offsets
 
 
 async def _to_completion(work: Awaitable[T]) -> T:

@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from contracts.deadletter import DeadLetterReason
 from contracts.topics import DISPATCH_EVENTS, INTAKE_EVENTS
+from runtime.deadletters import AsTheyCame
 from services.analytics.application import AnalyticsApplication, Projected
 from services.analytics.domain import Consumed
 from services.analytics.handlers import ProjectionConsumer
@@ -28,6 +29,8 @@ class Message:
 
 
 class DeadLetters:
+    payloads = AsTheyCame()  # analytics' letters keep values as they came
+
     def __init__(self) -> None:
         self.sent: list[tuple[Message, DeadLetterReason, int]] = []
 
@@ -73,7 +76,8 @@ async def test_good_messages_are_stored_and_bad_ones_dead_lettered_with_the_reas
     ])
 
     assert [(m, reason, attempts) for m, reason, attempts in dead_letters.sent] == [
-        (unparseable, DeadLetterReason.SCHEMA_INVALID, 1),
+        # Not JSON at all: unparseable, as every service's subscription says (runtime.stream).
+        (unparseable, DeadLetterReason.UNPARSEABLE, 1),
         (unknown, DeadLetterReason.UNKNOWN_TYPE, 1),
         (invalid, DeadLetterReason.SCHEMA_INVALID, 1),
     ]

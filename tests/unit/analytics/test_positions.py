@@ -11,8 +11,8 @@ from aiokafka import TopicPartition
 
 from contracts.topics import INTAKE_EVENTS, SLA_EVENTS
 from runtime.lag import LagMonitor
+from runtime.positioned_stream import BatchLoop, seek_to_positions
 from services.analytics.application import AnalyticsApplication
-from services.analytics.consumer import ProjectionLoop, seek_to_positions
 from services.analytics.handlers import ProjectionConsumer, StoreUnavailable
 from tests.unit.analytics.samples import raw_sample
 from tests.unit.analytics.test_consumer import DeadLetters, Message
@@ -119,7 +119,7 @@ async def test_a_replay_reads_until_the_end_offsets_it_began_with(
         {tp: [message("complaint.assigned.v1", INTAKE, 0, 2)]},  # arrived after the start
     ])
     lag = LagMonitor(service="analytics", topics=[INTAKE])
-    loop = ProjectionLoop(handler=handler(app, DeadLetters()), lag=lag, batch_size=10,
+    loop = BatchLoop(handler=handler(app, DeadLetters()), lag=lag, batch_size=10,
                           flush_interval_s=0.01)
 
     read = await loop.replay(consumer, {tp: 2})
@@ -140,7 +140,7 @@ async def test_a_clickhouse_outage_dead_letters_nothing_and_the_batch_is_read_ag
     tp = TopicPartition(INTAKE, 0)
     consumer = FakeConsumer(batches=[{tp: [message("complaint.received.v1", INTAKE, 0, 0)]}])
     consumer.assignment = lambda: {tp}
-    loop = ProjectionLoop(handler=down, lag=LagMonitor(service="analytics", topics=[INTAKE]),
+    loop = BatchLoop(handler=down, lag=LagMonitor(service="analytics", topics=[INTAKE]),
                           batch_size=10, flush_interval_s=0.01)
 
     with pytest.raises(StoreUnavailable):

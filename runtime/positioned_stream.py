@@ -1,11 +1,13 @@
-"""Reads every domain topic in batches, from the positions the projection recorded itself.
+"""A batch subscription for a consumer that stores how far it read beside its own data.
 
-Not a faust agent, unlike the other services' subscriptions: faust seeks each partition to
-the consumer group's committed offset and commits as it acknowledges, while the projection's
-source of truth for "how far" is the positions table written beside each batch in ClickHouse.
-A plain aiokafka consumer in the service's group seeks every assigned partition there, so a
-rebuilt projection or a consumer group whose offsets were lost resumes exactly where the
-stored data ends. Offsets are still committed to Kafka afterwards, for lag tooling only.
+Used by analytics, whose projection keeps, in ClickHouse beside each batch, the last offset of
+each partition. Not a faust agent, unlike the services' inboxes (runtime.stream): faust seeks
+each partition to the consumer group's committed offset and commits as it acknowledges, while
+here the stored positions are the source of truth for "how far". A plain aiokafka consumer in
+the service's group seeks every assigned partition there, so a rebuilt projection or a
+consumer group whose offsets were lost resumes exactly where the stored data ends. Offsets are
+still committed to Kafka afterwards, for lag tooling only. Parsing and dead letters are
+runtime.stream's (`parsed_or_dead_lettered`), used by the batch handler.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -22,12 +24,26 @@ from aiokafka.abc import ConsumerRebalanceListener
 from contracts.topics import DOMAIN_TOPICS, TopicSpec
 from runtime.kafka_access import KafkaSettings, client_options, connection
 from runtime.lag import LagMonitor
-from services.analytics.application import Position
-from services.analytics.handlers import ProjectionConsumer, last_offsets
 
 log = logging.getLogger(__name__)
 
+Position = tuple[str, int]  # (topic, partition)
 Positions = Callable[[], Mapping[Position, int]]
+
+
+class BatchHandler(Protocol):
+    """Applies a batch of consumed messages and stores their positions with them."""
+
+    def handle_batch(self, messages: Sequence[Any]) -> Awaitable[None]: ...
+
+
+def last_offsets(messages: Sequence[Any]) -> dict[Position, int]:
+    """The highest offset of each topic partition among the messages."""
+    offsets: dict[Position, int] = {}
+    for message in messages:
+        key = (message.topic, message.partition)
+        offsets[key] = max(offsets.get(key, -1), message.offset)
+    return offsets
 
 
 async def seek_to_positions(
@@ -60,13 +76,14 @@ class SeekToStoredPositions(ConsumerRebalanceListener):
         log.info("seeked to stored positions", extra={"partitions": len(assigned)})
 
 
-class ProjectionLoop:
-    """Fetch a batch, project it, note progress; until cancelled (or caught up, for a replay)."""
+class BatchLoop:
+    """Fetch a batch, hand it over, note progress; until cancelled (or caught up, for a
+    replay)."""
 
     def __init__(
         self,
         *,
-        handler: ProjectionConsumer,
+        handler: BatchHandler,
         lag: LagMonitor,
         batch_size: int,
         flush_interval_s: float,
@@ -81,7 +98,7 @@ class ProjectionLoop:
         self.commit_offsets = commit_offsets
 
     async def step(self, consumer: AIOKafkaConsumer) -> int:
-        """Project one fetched batch; returns how many messages it held."""
+        """Handle one fetched batch; returns how many messages it held."""
         fetched = await consumer.getmany(
             timeout_ms=int(self.flush_interval_s * 1000), max_records=self.batch_size
         )
@@ -106,9 +123,9 @@ class ProjectionLoop:
             try:
                 await self.step(consumer)
             except Exception:
-                log.exception("projection batch failed; reading it again")
+                log.exception("batch failed; reading it again from the stored positions")
                 await asyncio.sleep(retry_s)
-                with contextlib.suppress(Exception):  # ClickHouse may still be down: next turn
+                with contextlib.suppress(Exception):  # the store may still be down: next turn
                     stored = await asyncio.to_thread(positions)
                     await seek_to_positions(consumer, consumer.assignment(), stored)
 
@@ -127,7 +144,7 @@ async def _behind(consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]
     return False
 
 
-def group_consumer(
+def positioned_consumer(
     kafka: KafkaSettings | str, group: str, positions: Positions,
     topics: Sequence[TopicSpec] = DOMAIN_TOPICS,
 ) -> AIOKafkaConsumer:
