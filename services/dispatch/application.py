@@ -11,7 +11,8 @@ from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 
-from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from runtime.eventstore import Cause, ServiceApplication
+from runtime.transact import transact
 from runtime.watched import WatchedFile
 from services.dispatch import capacity as slots
 from services.dispatch import handovers, metrics, routing
@@ -232,25 +233,21 @@ class DispatchApplication(ServiceApplication):
         rules: RuleSet | None = None,
     ) -> T:
         """Run `work` and save what it changed with the cause's marker; retry on a conflict."""
-        with self._lock:
-            for _ in range(self.max_conflicts):
-                unit = self._unit(config, rules)
-                result = work(unit)
-                changed = unit.changed()
-                new = [(aggregate, e) for aggregate in changed for e in aggregate.pending_events]
-                try:
-                    if changed or cause is not None:
-                        self.save(*changed, cause=cause)
-                except IntegrityError:
-                    if cause is not None and self.has_processed(cause):
-                        return result  # another replica applied this very event
-                    metrics.CONFLICTS.labels(config.tenant).inc()
-                    continue
-                desks = [a for a in unit.loaded.values() if isinstance(a, Desk)]
-                metrics.observe(new, desks, unit.now, tenant=config.tenant)
-                return result
-            raise IntegrityError(f"gave up after {self.max_conflicts} conflicting saves")
 
+        def attempt() -> T:
+            unit = self._unit(config, rules)
+            result = work(unit)
+            changed = unit.changed()
+            new = [(aggregate, e) for aggregate in changed for e in aggregate.pending_events]
+            if changed or cause is not None:
+                self.save(*changed, cause=cause)
+            desks = [a for a in unit.loaded.values() if isinstance(a, Desk)]
+            metrics.observe(new, desks, unit.now, tenant=config.tenant)
+            return result
+
+        with self._lock:
+            return transact(self, attempt, cause=cause, attempts=self.max_conflicts,
+                            conflicted=metrics.CONFLICTS.labels(config.tenant).inc)
 
 def _id(cause: Cause | None) -> str | None:
     return str(cause.event_id) if cause else None

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from contracts.intake import Attachment
+from contracts.intake import Attachment, ComplaintDetails
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from runtime.transact import transact
 from runtime.vault import KeyVault
 from services.intake.classification import Classifier, shipped
 from services.intake.domain import (
@@ -101,10 +102,16 @@ class IntakeApplication(ServiceApplication):
         tenant: str,
         idempotency_key: str | None = None,
         cause: Cause | None = None,
-        retries: int = 2,
     ) -> Filed:
         """File a submission; the same idempotency key or external reference files it once."""
+        # A save that lost a race (on the customer's duplicate index, or to the same submission
+        # filed meanwhile) is redone: it then files afresh, or finds the complaint filed.
         keys = submission_keys(submission, idempotency_key)
+        return transact(self, partial(self._file, submission, tenant, keys, cause), cause=cause,
+                        attempts=3)
+
+    def _file(self, submission: Submission, tenant: str, keys: list[str],
+              cause: Cause | None) -> Filed:
         existing = self._already_filed(tenant, keys)
         if existing:
             return Filed.of(self.get_complaint(existing), created=False)
@@ -118,16 +125,10 @@ class IntakeApplication(ServiceApplication):
             subject=seal(submission.subject),
             text=seal(submission.text),
             received_at=submission.received_at or self.clock(),
-            occurred_at=submission.occurred_at,
-            external_reference=submission.external_reference,
-            product=submission.product,
-            company=submission.company,
+            details=ComplaintDetails.of(submission).model_dump(),
             attachments=[sealed_attachment(a, seal) for a in submission.attachments],
             historical=submission.historical,
             cause=str(cause.event_id) if cause else None,
-            channel_detail=submission.channel_detail,
-            sub_product=submission.sub_product,
-            issue=submission.issue,
             language=reading.language,
         )
         # Classified, or DuplicateMarked against any earlier complaint of the same person
@@ -135,18 +136,7 @@ class IntakeApplication(ServiceApplication):
         if submission.history is not None:
             complaint.record_history(submission.history)
         claims = [SubmissionKey(tenant, key, complaint.id) for key in keys]
-        try:
-            self.save(complaint, *index, *claims, *person.pending, cause=cause)
-        except IntegrityError:
-            existing = self._already_filed(tenant, keys)
-            if existing is None and retries:  # lost a race on the customer's duplicate index
-                return self.file_complaint(
-                    submission, tenant=tenant, idempotency_key=idempotency_key, cause=cause,
-                    retries=retries - 1,
-                )
-            if existing is None:
-                raise
-            return Filed.of(self.get_complaint(existing), created=False)
+        self.save(complaint, *index, *claims, *person.pending, cause=cause)
         RECEIVED.labels(submission.channel.value).inc()
         count_understood(complaint.understanding, complaint.duplicate_of)
         return Filed.of(complaint, created=True)

@@ -14,7 +14,8 @@ from eventsourcing.domain import Aggregate
 
 from contracts.envelope import DomainEvent, Envelope
 from contracts.notify import NotifyChannel
-from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from runtime.eventstore import Cause, ServiceApplication
+from runtime.transact import transact
 from runtime.vault import KeyVault, VaultError
 from services.notify import learning, routing
 from services.notify.domain import ComplaintFile, CustomerContact, Notification, NotPending
@@ -55,14 +56,8 @@ class NotifyApplication(ServiceApplication):
         # and would each save its file from the same version: this replica's agents take
         # turns; a save that lost to another replica or to the deliverer is redone afresh.
         with self._turns:
-            for _ in range(ATTEMPTS):
-                try:
-                    self.save(*self._effects(event, envelope), cause=cause)
-                    return
-                except IntegrityError:
-                    if self.has_processed(cause):
-                        raise  # another replica applied this very event: a duplicate
-        raise IntegrityError(f"event {envelope.id} conflicted {ATTEMPTS} times")
+            transact(self, lambda: self.save(*self._effects(event, envelope), cause=cause),
+                     cause=cause, attempts=ATTEMPTS)
 
     def _effects(self, event: DomainEvent, envelope: Envelope) -> list[Aggregate]:
         rules = self.rules()
@@ -142,19 +137,17 @@ class NotifyApplication(ServiceApplication):
         sealed = {channel.value: self.vault.seal(tenant, customer_id, address)
                   for channel, address in addresses.items()}
         contact_id = CustomerContact.create_id(tenant, customer_id)
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> None:
             try:
                 contact = self.repository.get(contact_id)
                 contact.change(sealed=sealed, language=language)
             except AggregateNotFoundError:
                 contact = CustomerContact(tenant=tenant, customer_id=customer_id, sealed=sealed,
                                           language=language)
-            try:
-                self.save(contact)
-                return
-            except IntegrityError:
-                continue
-        raise IntegrityError(f"contact of {customer_id} changed {ATTEMPTS} times meanwhile")
+            self.save(contact)
+
+        transact(self, attempt, cause=None, attempts=ATTEMPTS)
 
     def contact(self, tenant: str, customer_id: str) -> CustomerContact | None:
         try:
@@ -203,18 +196,16 @@ class NotifyApplication(ServiceApplication):
         self._update(notification_id, lambda n: n.record_failure(at, error, retry_at))
 
     def _update(self, notification_id: uuid.UUID, change: Callable[[Notification], None]) -> None:
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> None:
             notification = self.repository.get(notification_id)
             try:
                 change(notification)
             except NotPending:
                 return  # cancelled meanwhile: nothing more to record
-            try:
-                self.save(notification)
-                return
-            except IntegrityError:
-                continue
-        raise IntegrityError(f"notification {notification_id} changed {ATTEMPTS} times")
+            self.save(notification)
+
+        transact(self, attempt, cause=None, attempts=ATTEMPTS)
 
     def complaint_file(self, complaint_id: str) -> ComplaintFile | None:
         try:

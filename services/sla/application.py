@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from eventsourcing.application import AggregateNotFoundError
 
 from contracts.envelope import event_id
-from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from runtime.eventstore import Cause, ServiceApplication
+from runtime.transact import transact
 from services.sla import metrics
 from services.sla.catalog import Catalog, Document
 from services.sla.domain import Act, ComplaintSla, PolicyHistory
@@ -63,7 +64,8 @@ class SlaApplication(ServiceApplication):
     def put_in_force(self, documents: list[Document]) -> list[Document]:
         """Make these policy and calendar versions active; returns those recorded for the first
         time. Every version ever in force stays known, so running clocks keep theirs."""
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> list[Document]:
             history = self._policy_history()
             for known in history.documents:
                 self.catalog.remember(Document(**known))
@@ -72,14 +74,11 @@ class SlaApplication(ServiceApplication):
             for d in new:
                 history.record(kind=d.kind, doc_id=d.doc_id, version=d.version,
                                sha256=d.sha256, content=d.content)
-            if not new:
-                return []
-            try:
+            if new:
                 self.save(history)
-                return new
-            except IntegrityError:
-                continue
-        raise RuntimeError("could not record policy versions: too much contention")
+            return new
+
+        return transact(self, attempt, cause=None, attempts=ATTEMPTS)
 
     def _policy_history(self) -> PolicyHistory:
         try:
@@ -113,17 +112,15 @@ class SlaApplication(ServiceApplication):
 
     def fire_due(self, sla_id: uuid.UUID) -> tuple[ComplaintSla, list[tuple[str, str]]]:
         """Record the alarms due now; a replica that lost the race finds nothing left to fire."""
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> tuple[ComplaintSla, list[tuple[str, str]]]:
             sla = self.repository.get(sla_id)
             fired = self.lifecycle.fire_due(sla, self.time.now())
-            if not fired:
-                return sla, []
-            try:
+            if fired:
                 self.save(sla)
-                return sla, fired
-            except IntegrityError:
-                continue
-        raise RuntimeError(f"could not fire alarms of {sla_id}: too much contention")
+            return sla, fired
+
+        return transact(self, attempt, cause=None, attempts=ATTEMPTS)
 
     def get_sla(self, complaint_id: str) -> ComplaintSla:
         """A complaint's clocks (AggregateNotFoundError if the service never heard of it)."""
@@ -136,7 +133,8 @@ class SlaApplication(ServiceApplication):
     def _change(self, complaint_id: str, change: Callable[[ComplaintSla], T], *,
                 cause: Cause | None = None, tenant: str | None = None) -> T:
         sla_id = ComplaintSla.create_id(complaint_id)
-        for attempt in range(ATTEMPTS):
+
+        def attempt() -> T:
             if sla_id in self.repository:
                 sla = self.repository.get(sla_id)
             elif tenant is not None:
@@ -144,15 +142,10 @@ class SlaApplication(ServiceApplication):
             else:
                 raise AggregateNotFoundError(sla_id)
             result = change(sla)
-            try:
-                self.save(sla, cause=cause)
-                return result
-            except IntegrityError:
-                if cause is not None and self.has_processed(cause):
-                    return result
-                if attempt == ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+            self.save(sla, cause=cause)
+            return result
+
+        return transact(self, attempt, cause=cause, attempts=ATTEMPTS)
 
 
 def _clock_key(scheduled: Any) -> str:
