@@ -23,10 +23,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from contracts.intake import Language
-from runtime import validation_messages
+from runtime import problems, validation_messages
 from runtime.language import DEFAULT, negotiate
 
 Loc = tuple[str | int, ...]
@@ -139,16 +139,22 @@ def without_input(error: dict[str, Any], language: Language = DEFAULT) -> dict[s
 
 
 async def unprocessable(request: Request, exc: Exception) -> Response:
-    """The 422 of every service: FastAPI's {"detail": [{type, loc, msg, ctx}]}, never the input."""
+    """The 422 of every service: a problem whose `errors` are FastAPI's [{type, loc, msg, ctx}]
+    and whose `detail` joins them (`body.text: Field required`), never the input."""
     assert isinstance(exc, RequestValidationError)
     language = negotiate(request.headers.get("accept-language"))
-    return JSONResponse({"detail": [without_input(e, language) for e in exc.errors()]},
-                        status_code=422)
+    errors = [without_input(e, language) for e in exc.errors()]
+    detail = "; ".join(".".join(map(str, e["loc"])) + ": " + e["msg"] for e in errors)
+    return problems.response(422, detail, slug="invalid-request", instance=request.url.path,
+                             errors=errors)
 
 
 def install(api: FastAPI) -> None:
-    """Check every request's text and answer every 422 here; call before adding routes."""
+    """Check every request's text and answer every 422 here, and every other error answer as a
+    problem (runtime.problems, which the OpenAPI document shows); call before adding routes."""
     if any(isinstance(route, APIRoute) for route in api.routes):
         raise RuntimeError("install request validation before the routes it must cover")
     api.router.dependencies.append(Depends(fit_text))
     api.add_exception_handler(RequestValidationError, unprocessable)
+    problems.install(api)
+    problems.document(api)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Query
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime import problems
 from runtime.auth.metrics import RATE_LIMITED
 
 
@@ -46,9 +46,9 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         RATE_LIMITED.labels(kind="body_size").inc()
-        response = JSONResponse(
-            {"detail": f"the request body is larger than {self.max_bytes} bytes"},
-            status_code=413, headers={"Connection": "close"},
+        response = problems.response(
+            413, f"the request body is larger than {self.max_bytes} bytes",
+            instance=scope["path"], headers={"Connection": "close"},
         )
         await response(scope, receive, send)
 

@@ -12,9 +12,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from anyio import to_thread
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runtime import problems
 from runtime.auth.metrics import RATE_LIMITED
 from runtime.auth.principal import Principal
 from runtime.auth.tokens import InvalidToken, TokenVerifier
@@ -63,8 +63,8 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         RATE_LIMITED.labels(kind="rate").inc()
-        response = JSONResponse({"detail": "too many requests"}, status_code=429,
-                                headers=retry_after(wait))
+        response = problems.response(429, "too many requests", instance=scope["path"],
+                                     headers=retry_after(wait))
         await response(scope, receive, send)
 
     async def _caller(self, scope: Scope) -> str:

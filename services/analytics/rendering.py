@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
+from runtime import problems
 from runtime.csv_export import csv_text
 from services.analytics.slicing import (
     DIMENSIONS,
@@ -45,12 +46,10 @@ class ReportQuery:
     csv: bool
 
 
-def unknown_dimension(error: UnknownDimension) -> HTTPException:
+def unknown_dimension(error: UnknownDimension) -> problems.Problem:
     """The 422 that names the unknown dimensions and lists the allowed ones."""
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        {"message": str(error), "unknown": error.names, "allowed": error.allowed},
-    )
+    return problems.Problem(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error),
+                            slug="unknown-dimension", unknown=error.names, allowed=error.allowed)
 
 
 def caller_tenant(request: Request, tenant: str) -> str:

@@ -6,8 +6,7 @@ caller does not work in, answers the 404 of a missing one. Who acts is the token
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated
 
 from eventsourcing.application import AggregateNotFoundError
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.lifecycle import ComplaintStatus
+from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
 from runtime.lifecycle import status_of
 from services.dispatch.application import DispatchApplication
@@ -83,17 +83,19 @@ class CollaboratorView(BaseModel):
 ComplaintId = Annotated[str, Path(min_length=1, max_length=128)]
 Reader = Annotated[Principal, Depends(require(Scope.COMPLAINTS_READ))]
 Worker = Annotated[Principal, Depends(require(Scope.COMPLAINTS_WORK))]
-ERRORS: dict[type[Exception], int] = {
-    NoSuchAssignment: status.HTTP_404_NOT_FOUND,
-    NotOpen: status.HTTP_409_CONFLICT,
-    AgentUnavailable: status.HTTP_409_CONFLICT,
-    UnknownTarget: status.HTTP_422_UNPROCESSABLE_CONTENT,
+# The use cases' refusals, answered as problems carrying their message (runtime.problems).
+ERRORS: problems.ErrorTable = {
+    NoSuchAssignment: (status.HTTP_404_NOT_FOUND, "not-found"),  # as any unseen object
+    NotOpen: (status.HTTP_409_CONFLICT, "assignment-not-open"),
+    AgentUnavailable: (status.HTTP_409_CONFLICT, "agent-unavailable"),
+    UnknownTarget: (status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown-target"),
 }
 
 
 def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> APIRouter:
     """Routes over the dispatch application; commands that save call `on_saved`."""
-    router = APIRouter(prefix="/v1/assignments", tags=["assignments"])
+    router = APIRouter(prefix="/v1/assignments", tags=["assignments"],
+                       route_class=problems.mapping(ERRORS))
 
     @router.get("/{complaint_id}", response_model=AssignmentView, summary="Who owns a complaint")
     def get_assignment(complaint_id: ComplaintId, caller: Reader) -> AssignmentView:
@@ -120,11 +122,10 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
     ) -> TransferView:
         assignment = visible(app, complaint_id, caller)
         check_may_transfer(app, assignment, request.to_queue, caller)
-        with mapped_errors():
-            handover = app.transfer(
-                complaint_id=complaint_id, to_queue=request.to_queue,
-                to_agent_id=request.to_agent_id, reason=request.reason, actor=caller.sub,
-            )
+        handover = app.transfer(
+            complaint_id=complaint_id, to_queue=request.to_queue,
+            to_agent_id=request.to_agent_id, reason=request.reason, actor=caller.sub,
+        )
         on_saved()
         return TransferView(
             complaint_id=complaint_id,
@@ -142,11 +143,10 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         complaint_id: ComplaintId, request: CollaboratorRequest, caller: Worker
     ) -> CollaboratorView:
         visible(app, complaint_id, caller)
-        with mapped_errors():
-            added = app.add_collaborator(
-                complaint_id=complaint_id, department=request.department, task=request.task,
-                actor=caller.sub,
-            )
+        added = app.add_collaborator(
+            complaint_id=complaint_id, department=request.department, task=request.task,
+            actor=caller.sub,
+        )
         on_saved()
         return CollaboratorView(
             complaint_id=complaint_id, department=request.department, task=request.task,
@@ -185,13 +185,3 @@ def check_may_transfer(
     ):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"queue {to_queue!r} is not in one of your departments")
-
-
-@contextlib.contextmanager
-def mapped_errors() -> Iterator[None]:
-    """Turn the use cases' refusals into HTTP errors carrying their message."""
-    try:
-        yield
-    except tuple(ERRORS) as error:
-        code = next(code for kind, code in ERRORS.items() if isinstance(error, kind))
-        raise HTTPException(code, str(error)) from error

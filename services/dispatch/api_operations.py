@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, require
 from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.application import DispatchApplication
@@ -119,9 +120,9 @@ def build_router(app: DispatchApplication, *, on_saved: Callable[[], None]) -> A
         try:
             rules, recorded = app.reload_rules(config.tenant)
         except ConfigFileError as error:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                {"file": error.source, "line": error.line, "reason": error.reason},
+            raise problems.Problem(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, error.reason, slug="invalid-rule-file",
+                file=error.source, line=error.line, reason=error.reason,
             ) from error
         on_saved()
         return _view(rules, recorded=recorded, error=None)

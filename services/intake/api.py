@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from starlette.concurrency import run_in_threadpool
 
 from contracts.lifecycle import ComplaintStatus
+from runtime import problems
 from runtime.auth import NotFound, Personal, Principal, Scope, authorize_object, require
 from runtime.auth.batches import BatchSlots, charge, max_items
 from runtime.auth.pii_log import PiiAccessLog, disclose
@@ -206,11 +207,13 @@ def build_router(
         if tracked is None or complaint is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no complaint has this token")
         if tracked.expired(app.clock()):
-            raise HTTPException(status.HTTP_410_GONE, "this tracking token expired on "
-                                f"{tracked.expires_at.date().isoformat()}")
+            raise problems.Problem(status.HTTP_410_GONE, "this tracking token expired on "
+                                   f"{tracked.expires_at.date().isoformat()}",
+                                   slug="tracking-token-expired")
         if app.personal_data_erased(complaint):
-            raise HTTPException(status.HTTP_410_GONE, "this tracking token was revoked: the "
-                                "customer's personal data has been erased")
+            raise problems.Problem(status.HTTP_410_GONE, "this tracking token was revoked: the "
+                                   "customer's personal data has been erased",
+                                   slug="tracking-token-revoked")
         return TrackingView(
             status=lifecycle_status(app, complaint), channel=complaint.channel,
             received_on=complaint.received_at.date(), last_updated_at=complaint.modified_on,

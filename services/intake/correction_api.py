@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from runtime import problems
 from runtime.auth import Principal, Scope, authorize_object, require
 from runtime.ownership import owner_of
 from services.intake.api import find
@@ -44,11 +45,16 @@ class CorrectedCategory(BaseModel):
     category: str
     corrected_by: str
 
+# Corrections the taxonomy refuses, answered as problems (runtime.problems).
+ERRORS: problems.ErrorTable = {
+    UnknownCategory: (status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown-category"),
+}
+
 
 def build_router(app: IntakeApplication, *, taxonomy: Callable[[], Taxonomy],
                  on_saved: Callable[[], None]) -> APIRouter:
     """The correction route; `taxonomy` is the classifier's current one (reloaded on change)."""
-    router = APIRouter(prefix="/v1", tags=["complaints"])
+    router = APIRouter(prefix="/v1", tags=["complaints"], route_class=problems.mapping(ERRORS))
 
     @router.get("/categories", response_model=list[CategoryChoice],
                 summary="The categories an agent may set (the taxonomy's, without triage)")
@@ -73,11 +79,10 @@ def build_router(app: IntakeApplication, *, taxonomy: Callable[[], Taxonomy],
         try:
             correct_category(app, complaint_id=complaint.id, category=correction.category,
                              agent_id=caller.sub, at=app.clock(), taxonomy=taxonomy())
-        except UnknownCategory as error:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         except NotClassified as error:  # a duplicate: it has its original's category
-            raise HTTPException(status.HTTP_409_CONFLICT,
-                                "a duplicate has no category of its own to correct") from error
+            raise problems.Problem(status.HTTP_409_CONFLICT,
+                                   "a duplicate has no category of its own to correct",
+                                   slug="duplicate-not-classified") from error
         on_saved()
         return CorrectedCategory(complaint_id=complaint.id, previous_category=previous,
                                  category=correction.category, corrected_by=caller.sub)

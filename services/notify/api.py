@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.notify import NotifyChannel
+from runtime import problems
 from runtime.auth import Principal, Scope, require
 from runtime.yaml_nodes import ConfigFileError
 from services.notify.application import NotifyApplication
@@ -62,10 +63,15 @@ class RulesInForce(BaseModel):
     content_hash: str
     rules: list[str]
 
+# A rule file the reload refuses, answered as a problem carrying why (runtime.problems).
+ERRORS: problems.ErrorTable = {
+    ConfigFileError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid-rule-file"),
+}
+
 
 def build_router(app: NotifyApplication, *, tenant: str, rules: Callable[[], NotifyRules],
                  reload: Callable[[], NotifyRules]) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["notify"])
+    router = APIRouter(prefix="/v1", tags=["notify"], route_class=problems.mapping(ERRORS))
 
     @router.put("/customers/{customer_id}/contact", status_code=status.HTTP_204_NO_CONTENT,
                 summary="Set where a customer is told (sealed; erased with the customer)")
@@ -103,10 +109,7 @@ def build_router(app: NotifyApplication, *, tenant: str, rules: Callable[[], Not
     @router.post("/rules/reload", response_model=RulesInForce,
                  summary="Read the rule file now; an invalid file changes nothing")
     def reload_rules(_: ConfigWriter) -> RulesInForce:
-        try:
-            current = reload()
-        except ConfigFileError as error:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        current = reload()
         return RulesInForce(version=current.version, content_hash=current.content_hash,
                             rules=[r.id for r in current.rules])
 

@@ -17,11 +17,12 @@ from typing import Annotated, Any
 
 import yaml
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.lifecycle import ComplaintStatus
 from contracts.sla import ClockOutcome
+from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
 from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
@@ -139,6 +140,14 @@ def view(sla: ComplaintSla, status: ComplaintStatus | None) -> ComplaintClocks:
                 for r, v in regimes.items()},
     )
 
+# The use cases' refusals, answered as problems carrying their message (runtime.problems).
+ERRORS: problems.ErrorTable = {
+    ClockNotLive: (status.HTTP_409_CONFLICT, "clock-not-live"),
+    NoExtensionLeft: (status.HTTP_409_CONFLICT, "no-extension-left"),
+    ExtensionTooLate: (status.HTTP_409_CONFLICT, "extension-too-late"),
+    ApprovalRequired: (status.HTTP_422_UNPROCESSABLE_CONTENT, "approval-required"),
+}
+
 
 def build_router(
     app: SlaApplication, *, on_saved: Callable[[], None], reload: Callable[[], list[str]],
@@ -146,7 +155,7 @@ def build_router(
 ) -> APIRouter:
     """Routes over the SLA application; `reload` re-reads the policy and calendar files, which
     are `tenant`'s (the deployment's)."""
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", route_class=problems.mapping(ERRORS))
 
     def found(complaint_id: str) -> ComplaintSla:
         try:
@@ -208,13 +217,8 @@ def build_router(
         complaint_id: ComplaintId, request: ExtensionRequest, caller: Approver
     ) -> ComplaintClocks:
         visible(complaint_id, caller)
-        try:
-            app.extend(complaint_id, request.clock, actor=caller.sub, reason=request.reason,
-                       approval_id=request.approval_id)
-        except (ClockNotLive, NoExtensionLeft, ExtensionTooLate) as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-        except ApprovalRequired as error:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        app.extend(complaint_id, request.clock, actor=caller.sub, reason=request.reason,
+                   approval_id=request.approval_id)
         on_saved()
         return shown(found(complaint_id))
 
@@ -241,7 +245,8 @@ def build_router(
         try:
             reload()
         except (ValueError, OSError, yaml.YAMLError) as error:  # ValidationError too
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+            raise problems.Problem(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error),
+                                   slug="invalid-rule-file") from error
         return policy_view()
 
     return router

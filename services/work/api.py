@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.intake import Channel, Severity
 from contracts.lifecycle import ComplaintStatus, Stage
+from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, require
 from runtime.auth.dependencies import Forbidden
 from runtime.auth.limits import page_size
@@ -90,12 +91,19 @@ class Tags(BaseModel):
     complaint_id: str
     tags: list[str]
 
+# The use cases' refusals, answered as problems carrying their message (runtime.problems).
+ERRORS: problems.ErrorTable = {
+    InvalidTag: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid-tag"),
+    BadCursor: (status.HTTP_400_BAD_REQUEST, "bad-cursor"),
+}
+
 
 def build_router(app: WorkApplication, queries: WorkQueries, *, max_page_size: int = 100,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> APIRouter:
     """Routes over the read model and the tags."""
     # A query parameter no route takes is a 422 naming it, not a silently wider answer.
-    router = APIRouter(prefix="/v1/work", tags=["work"], dependencies=[Depends(known_query)])
+    router = APIRouter(prefix="/v1/work", tags=["work"], dependencies=[Depends(known_query)],
+                       route_class=problems.mapping(ERRORS))
     sized = page_size(default=50, maximum=max_page_size)
 
     @router.get("/complaints", response_model=Page,
@@ -176,11 +184,8 @@ def build_router(app: WorkApplication, queries: WorkQueries, *, max_page_size: i
                  summary="Put a manual tag on a complaint (published on work.events.v1)")
     def add_tag(complaint_id: ComplaintId, request: TagRequest, caller: Worker) -> Tags:
         row = _visible(queries, caller, complaint_id)
-        try:
-            tags = app.tag(complaint_id=row["complaint_id"], tenant=row["tenant"],
-                           tag=request.tag, actor=caller.sub)
-        except InvalidTag as error:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+        tags = app.tag(complaint_id=row["complaint_id"], tenant=row["tenant"],
+                       tag=request.tag, actor=caller.sub)
         return Tags(complaint_id=row["complaint_id"], tags=tags)
 
     @router.delete("/complaints/{complaint_id}/tags/{tag}", response_model=Tags,
@@ -203,10 +208,7 @@ def _visible(queries: WorkQueries, caller: Principal, complaint_id: uuid.UUID) -
 
 
 def _page(listing: Callable[[], Listing]) -> Page:
-    try:
-        found = listing()
-    except BadCursor as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
+    found = listing()
     return Page(items=[ComplaintRow(**row) for row in found.rows], next_cursor=found.next_cursor)
 
 

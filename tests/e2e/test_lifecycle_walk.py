@@ -209,7 +209,7 @@ def work_to_resolution(walker: Walker, cid: str, walk: dict, language: str) -> N
     # Four eyes: the lead may not take the second step too, and says why in Chinese if asked.
     refused = walker.call("POST", "resolution", f"{p}/approvals", walker.lead_and_finance | {
         "Accept-Language": "zh-CN"}, 403)
-    assert "四眼原则" in refused.json()["detail"]["detail"]
+    assert "四眼原则" in refused.json()["detail"]
     walker.call("POST", "resolution", f"{p}/approvals", walker.finance, 204)
     walker.call("POST", "resolution", f"{p}/execution", agent, 204, json={"evidence_ids": []})
     assert eventually(lambda: walker.statuses(cid, walk["channel"]),

@@ -142,7 +142,7 @@ def test_invalid_http_input_is_refused_with_field_reasons(platform, adapter):
         json={"channel": "fax", "customer": {"id": ""}, "subject": "x", "text": "y"},
     )
     assert response.status_code == 422
-    locations = {tuple(error["loc"]) for error in response.json()["detail"]}
+    locations = {tuple(error["loc"]) for error in response.json()["errors"]}
     assert locations == {("body", "channel"), ("body", "customer", "id")}
 
 

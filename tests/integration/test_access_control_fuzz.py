@@ -83,8 +83,7 @@ def recorded_refusal(response) -> bool:
     """A refusal resolution's controls record on the case (403 with the control's rule)."""
     if response.status_code != 403:
         return False
-    detail = response.json().get("detail")
-    return isinstance(detail, dict) and "rule" in detail
+    return "rule" in response.json()  # an extension member of the problem
 
 
 @pytest.mark.parametrize("service", SERVICES)

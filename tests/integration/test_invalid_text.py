@@ -49,8 +49,8 @@ def test_filing_a_complaint_with_bad_text_is_a_422_naming_the_field(world: World
 
     response = send(world, "intake", "/v1/complaints", adapter, body)
 
-    assert (response.status_code, response.json()) == (
-        422, {"detail": [{**error, "loc": ["body", "text"]}]})
+    assert (response.status_code, response.json()["errors"]) == (
+        422, [{**error, "loc": ["body", "text"]}])
     assert world.stored() == stored
 
 
@@ -62,8 +62,8 @@ def test_a_case_note_with_bad_text_is_a_422_naming_the_field(world: World, bad, 
     response = send(world, "resolution", f"/v1/cases/{complaint_id}/notes",
                     owner(world, complaint_id), '{"text": "Note' + bad + ' here"}')
 
-    assert (response.status_code, response.json()) == (
-        422, {"detail": [{**error, "loc": ["body", "text"]}]})
+    assert (response.status_code, response.json()["errors"]) == (
+        422, [{**error, "loc": ["body", "text"]}])
     assert world.stored() == stored
 
 
@@ -76,8 +76,8 @@ def test_a_transfer_with_bad_text_is_a_422_naming_the_field(world: World, bad, e
                     owner(world, complaint_id),
                     '{"to_queue": "general", "reason": "Wait' + bad + '"}')
 
-    assert (response.status_code, response.json()) == (
-        422, {"detail": [{**error, "loc": ["body", "reason"]}]})
+    assert (response.status_code, response.json()["errors"]) == (
+        422, [{**error, "loc": ["body", "reason"]}])
     assert world.stored() == stored
 
 
@@ -90,7 +90,7 @@ def test_a_bad_key_or_list_item_is_named_where_it_is(world: World):
     response = send(world, "intake", "/v1/complaints:batch", adapter, body)
 
     assert response.status_code == 422
-    assert [(e["type"], e["loc"]) for e in response.json()["detail"]] == [
+    assert [(e["type"], e["loc"]) for e in response.json()["errors"]] == [
         ("string_unicode", ["body", "items", 1]),
         ("string_unicode", ["body", "items", 0, "submission", "customer", "\\ud800"]),
     ]

@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from fastapi import Depends, HTTPException, Path, Request, Response, status
 from fastapi.routing import APIRoute
 
+from runtime import problems
 from runtime.auth import Principal, authorize_object, objects, require
 from runtime.eventstore import IntegrityError
 from runtime.ownership import owner_of
@@ -29,26 +30,29 @@ from services.resolution.domain.templates import InvalidTemplateFields
 from services.resolution.evidence_store import ErasedEvidence, MissingEvidence, TamperedEvidence
 from services.resolution.messages import field_problems, negotiate, translated
 
-# Most specific first: the first matching class decides the status.
-STATUS: tuple[tuple[type[Exception], int], ...] = (
-    (AggregateNotFoundError, status.HTTP_404_NOT_FOUND),
-    (NotFound, status.HTTP_404_NOT_FOUND),
-    (NotAllowed, status.HTTP_403_FORBIDDEN),
-    (SurveyExpired, status.HTTP_410_GONE),
-    (SurveyRevoked, status.HTTP_410_GONE),
-    (WrongState, status.HTTP_409_CONFLICT),
-    (Invalid, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (TamperedEvidence, status.HTTP_409_CONFLICT),
-    (MissingEvidence, status.HTTP_404_NOT_FOUND),
-    (ErasedEvidence, status.HTTP_410_GONE),  # erased with its customer
-    (IntegrityError, status.HTTP_409_CONFLICT),  # another request changed the case first
-)
+# The domain's refusals as problems (runtime.problems); the most specific class decides. A
+# missing case is `not-found` like every 404 of an object the caller may not see.
+ERRORS: problems.ErrorTable = {
+    AggregateNotFoundError: (status.HTTP_404_NOT_FOUND, "not-found"),
+    NotFound: (status.HTTP_404_NOT_FOUND, "not-found"),
+    NotAllowed: (status.HTTP_403_FORBIDDEN, "not-allowed"),
+    SurveyExpired: (status.HTTP_410_GONE, "survey-expired"),
+    SurveyRevoked: (status.HTTP_410_GONE, "survey-revoked"),
+    WrongState: (status.HTTP_409_CONFLICT, "wrong-state"),
+    Invalid: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid"),
+    TamperedEvidence: (status.HTTP_409_CONFLICT, "evidence-tampered"),
+    MissingEvidence: (status.HTTP_404_NOT_FOUND, "evidence-missing"),
+    ErasedEvidence: (status.HTTP_410_GONE, "personal-data-erased"),  # erased with its customer
+    IntegrityError: (status.HTTP_409_CONFLICT, "changed-meanwhile"),  # another request first
+}
 
 
 def domain_route(on_saved: Callable[[], None]) -> type[APIRoute]:
-    """A route class answering domain errors with their status; commands wake the relay."""
+    """A route class answering domain errors as problems in the caller's language; commands
+    wake the relay."""
 
-    class DomainRoute(APIRoute):
+    class DomainRoute(problems.documented(ERRORS)):  # type: ignore[misc]
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
@@ -56,14 +60,16 @@ def domain_route(on_saved: Callable[[], None]) -> type[APIRoute]:
                 language = negotiate(request.headers.get("accept-language"))
                 try:
                     return await handler(request)
-                except tuple(cls for cls, _ in STATUS) as error:
-                    code = next(code for cls, code in STATUS if isinstance(error, cls))
-                    raise HTTPException(code, _detail(error, language)) from error
+                except tuple(ERRORS) as error:
+                    code, slug = problems.lookup(ERRORS, error) or (500, None)
+                    raise _problem(code, _detail(error, language), slug) from error
                 except HTTPException as error:
                     if not isinstance(error.detail, str):
                         raise
-                    raise HTTPException(error.status_code, translated(error.detail, {}, language),
-                                        headers=error.headers) from error
+                    raise problems.Problem(
+                        error.status_code, translated(error.detail, {}, language),
+                        slug=getattr(error, "slug", None), headers=error.headers,
+                        **getattr(error, "extensions", {})) from error
                 finally:
                     if request.method != "GET":
                         on_saved()  # refusals are saved too
@@ -71,6 +77,13 @@ def domain_route(on_saved: Callable[[], None]) -> type[APIRoute]:
             return handle
 
     return DomainRoute
+
+
+def _problem(code: int, detail: Any, slug: str | None) -> problems.Problem:
+    if isinstance(detail, dict):  # a rule's refusal: its rule and action are extension members
+        return problems.Problem(code, detail["detail"], slug=slug,
+                                **{k: v for k, v in detail.items() if k != "detail"})
+    return problems.Problem(code, str(detail), slug=slug)
 
 
 def _detail(error: Exception, language: str) -> Any:

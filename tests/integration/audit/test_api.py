@@ -12,6 +12,7 @@ from tests.integration.audit.world import (
     iso,
     run_verifier,
 )
+from tests.problems import reason
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +28,7 @@ def test_api_answers_auditors_of_the_complaints_tenant_only(client, auditor_toke
 
     assert (other_tenant.status_code, other_tenant.json()) == (unknown.status_code,
                                                                unknown.json())
-    assert unknown.json() == {"detail": "no service stored an event about this complaint"}
+    assert reason(unknown) == {"detail": "no service stored an event about this complaint"}
     assert (agent.status_code, anonymous.status_code) == (403, 401)
 
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from services.analytics.application import AnalyticsApplication
 from services.analytics.slicing import CLOCK_DIMENSIONS, DIMENSIONS
+from tests.problems import kind, reason
 
 
 @pytest.mark.parametrize("params", [
@@ -21,23 +22,24 @@ def test_an_unknown_dimension_is_a_422_listing_the_allowed_ones(
     answer = http.get("/v1/analytics/volume", params=params)
 
     assert answer.status_code == 422
-    assert answer.json()["detail"] == {
-        "message": "unknown dimension(s): colour", "unknown": ["colour"],
+    assert reason(answer) == {
+        "detail": "unknown dimension(s): colour", "unknown": ["colour"],
         "allowed": list(DIMENSIONS),
     }
+    assert kind(answer) == (422, "unknown-dimension")
 
 
 def test_sla_also_allows_the_clock_target_and_pareto_checks_its_dimension(
     http: TestClient,
 ) -> None:
     assert http.get("/v1/analytics/sla", params={"by": "target"}).status_code == 200
-    assert http.get("/v1/analytics/volume", params={"by": "target"}).json()["detail"][
+    assert http.get("/v1/analytics/volume", params={"by": "target"}).json()[
         "allowed"] == list(DIMENSIONS)
-    assert http.get("/v1/analytics/sla", params={"by": "x"}).json()["detail"][
+    assert http.get("/v1/analytics/sla", params={"by": "x"}).json()[
         "allowed"] == list(CLOCK_DIMENSIONS)
     answer = http.get("/v1/analytics/pareto", params={"of": "1; DROP TABLE events"})
     assert answer.status_code == 422
-    assert answer.json()["detail"]["unknown"] == ["1; DROP TABLE events"]
+    assert answer.json()["unknown"] == ["1; DROP TABLE events"]
 
 
 def test_filter_values_are_bound_never_spliced_into_sql(

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from contracts.registry import parse
 from runtime.inbox import Inbox
 from services.dispatch import api, api_operations
+from tests.problems import kind, reason
 
 from .conftest import START, classified, published_envelopes, sample
 
@@ -70,11 +71,11 @@ def test_transfer_and_collaborator_commands_and_their_errors(app, inbox, client)
         "agent_id": "fay", "transfer_count": 1,
         "reason": "fay has language en and 0 of 1 slots in use",
     }
-    assert (unknown.status_code, unknown.json()) == (404, {"detail": "assignment not found"})
-    assert (bad_queue.status_code, bad_queue.json()) == (
+    assert (unknown.status_code, reason(unknown)) == (404, {"detail": "assignment not found"})
+    assert (bad_queue.status_code, reason(bad_queue)) == (
         422, {"detail": "queue 'x' is not on the roster"}
     )
-    assert (busy.status_code, busy.json()) == (409, {"detail": "fay does not serve queue general"})
+    assert (busy.status_code, reason(busy)) == (409, {"detail": "fay does not serve queue general"})
     assert (helped.status_code, helped.json()["added"]) == (201, True)
     assert client.saved == [1, 1]
 
@@ -147,3 +148,21 @@ def test_the_workload_shows_open_complaints_per_agent_and_queue_with_ages(
         "waiting_ages": {"oldest_s": None, "median_s": None},
         "open_ages": {"oldest_s": None, "median_s": None},
     }
+
+
+def test_refusals_are_problems_typed_by_dispatchs_error_table(app, inbox, client):
+    inbox.process(*classified("c0", "billing_charges"))
+    body = {"to_queue": "fraud", "reason": "stolen card"}
+
+    bad_queue = client.post("/v1/assignments/c0/transfer", json={**body, "to_queue": "x"})
+    busy = client.post(
+        "/v1/assignments/c0/transfer", json={**body, "to_queue": "general", "to_agent_id": "fay"}
+    )
+    unknown = client.post("/v1/assignments/nope/transfer", json=body)
+    invalid = client.post("/v1/assignments/c0/transfer", json={"to_queue": ""})
+
+    assert [kind(r) for r in (bad_queue, busy, unknown, invalid)] == [
+        (422, "unknown-target"), (409, "agent-unavailable"), (404, "not-found"),
+        (422, "invalid-request")]
+    assert [e["loc"] for e in invalid.json()["errors"]] == [["body", "to_queue"],
+                                                            ["body", "reason"]]

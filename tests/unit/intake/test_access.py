@@ -18,6 +18,7 @@ from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.handlers import SUBSCRIPTIONS
 from tests.auth_tokens import Tokens, assigned, bearer
+from tests.problems import reason
 
 PHONE = "13812345678"
 VALID = {
@@ -92,8 +93,8 @@ def test_before_dispatch_routes_it_only_tenant_wide_roles_see_it_and_masked(inta
     missing = client.get(f"/v1/complaints/{uuid.uuid4()}", headers=agent)
     masked = client.get(f"/v1/complaints/{complaint_id}", headers=auditor)
 
-    assert (hidden.status_code, hidden.json()) == (404, MISSING)
-    assert (missing.status_code, missing.json()) == (404, MISSING)
+    assert (hidden.status_code, reason(hidden)) == (404, MISSING)
+    assert (missing.status_code, reason(missing)) == (404, MISSING)
     assert masked.status_code == 200
     view = masked.json()
     assert (view["customer_name"], view["customer_contact"], view["subject"], view["text"]) == (
@@ -118,7 +119,7 @@ def test_the_owning_department_reads_plaintext_and_the_read_is_logged(intake, to
     assert (read.json()["customer_contact"], read.json()["department"]) == (PHONE, "billing")
     for intruder in (other_department, other_tenant):
         refused = client.get(f"/v1/complaints/{complaint_id}", headers=intruder)
-        assert (refused.status_code, refused.json()) == (404, MISSING)
+        assert (refused.status_code, reason(refused)) == (404, MISSING)
 
     auditor = bearer(tokens.token("auditor", tenant="acme", sub="ann"))
     reads = client.get("/v1/audit/pii-access", headers=auditor).json()["reads"]
@@ -154,7 +155,7 @@ def test_the_filing_quota_counts_new_complaints_per_customer_only(intake, tokens
                         json={"items": [{"idempotency_key": "d", "submission": VALID}]})
 
     assert over.status_code == 429
-    assert over.json() == {
+    assert reason(over) == {
         "detail": "filing quota exceeded: at most 2 complaints per customer per day"}
     assert int(over.headers["Retry-After"]) > 0
     assert (repeat.status_code, repeat.json()["complaint_id"]) == (202, first)
@@ -174,7 +175,8 @@ def test_only_a_channel_adapter_files_history(intake, tokens):
     refused = client.post("/v1/complaints", json=history, headers=agent)
 
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "historical submissions are filed by channel adapters only"}
+    assert reason(refused) == {
+        "detail": "historical submissions are filed by channel adapters only"}
     assert app.recorder.select_notifications(None, 10) == []
     assert client.post("/v1/complaints", json=history,
                        headers=bearer(tokens.client(tenant="acme"))).status_code == 202
@@ -186,7 +188,7 @@ def test_fields_the_caller_may_not_set_are_refused(intake, tokens, field):
     answer = client.post("/v1/complaints", json={**VALID, field: "x"},
                          headers=bearer(tokens.client(tenant="acme")))
     assert answer.status_code == 422
-    assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in answer.json()["errors"]] == [
         (["body", field], "extra_forbidden")]
 
 

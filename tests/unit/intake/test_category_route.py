@@ -13,6 +13,7 @@ from runtime.service import ServiceRuntime
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 from tests.auth_tokens import Tokens, bearer
+from tests.problems import kind, reason
 from tests.unit.intake.test_access import MISSING, file, route
 
 CORRECTED_TYPE = "complaint.category_corrected.v1"
@@ -83,7 +84,7 @@ def test_others_get_the_404_of_a_missing_complaint_and_nothing_is_stored(intake,
     answers.append(correct(client, unrouted, billing))  # no department yet
     answers.append(correct(client, complaint_id, intruders[0], category="triage"))
 
-    assert [(a.status_code, a.json()) for a in answers] == [(404, MISSING)] * 6
+    assert [(a.status_code, reason(a)) for a in answers] == [(404, MISSING)] * 6
     assert stored(runtime) == before
 
 
@@ -109,8 +110,9 @@ def test_an_unknown_category_or_triage_is_a_422_naming_it(intake, tokens, catego
 
     answer = correct(client, complaint_id, agent, category=category)
 
-    assert (answer.status_code, answer.json()) == (422, {
+    assert (answer.status_code, reason(answer)) == (422, {
         "detail": f"{category!r} is not a category an agent can set"})
+    assert kind(answer) == (422, "unknown-category")
     assert stored(runtime) == before
 
 
@@ -122,7 +124,7 @@ def test_the_body_takes_only_the_category(intake, tokens):
     answer = client.post(f"/v1/complaints/{complaint_id}/category", headers=agent,
                          json={"category": "service_attitude", "corrected_by": "someone"})
     assert answer.status_code == 422
-    assert [e["loc"] for e in answer.json()["detail"]] == [["body", "corrected_by"]]
+    assert [e["loc"] for e in answer.json()["errors"]] == [["body", "corrected_by"]]
 
 
 def test_the_categories_an_agent_may_set_are_the_taxonomys_without_triage(intake, tokens):

@@ -54,7 +54,7 @@ def test_after_the_quota_no_spelling_of_the_customer_is_filed(intake):
     assert {v: a.status_code for v, a in answers.items()} == {
         **{v: 429 for v in VARIANTS}, **{v: 422 for v in INVISIBLE}}
     for variant in INVISIBLE:
-        [error] = answers[variant].json()["detail"]
+        [error] = answers[variant].json()["errors"]
         assert error["loc"] == ["body", "customer", "id"]
         assert error["msg"].startswith("Value error, must not contain invisible or control")
     received = [e for e in published(runtime) if e.type == "complaint.received.v1"]
@@ -96,7 +96,7 @@ def test_erasure_by_any_spelling_erases_the_one_customer(intake):
 
     invisible = client.post("/v1/customers/erase-me%E2%80%8B/erasure", json=reason)
     assert invisible.status_code == 422
-    [error] = invisible.json()["detail"]
+    [error] = invisible.json()["errors"]
     assert error["loc"] == ["path", "customer_id"]
     assert error["msg"] == \
         "Value error, must not contain invisible or control characters (U+200B)"

@@ -86,6 +86,6 @@ def test_unknown_complaint_is_404(client):
 def test_bad_input_is_refused_with_the_field_and_reason(client, app, change, location, error_type):
     response = client.post("/v1/complaints", json={**VALID, **change})
     assert response.status_code == 422
-    errors = response.json()["detail"]
+    errors = response.json()["errors"]
     assert [(tuple(e["loc"]), e["type"]) for e in errors] == [(location, error_type)]
     assert stored_types(app) == []

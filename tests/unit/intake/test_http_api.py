@@ -17,6 +17,7 @@ from runtime.tracking import Tracked, TrackingTokens
 from services.intake.bootstrap import bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.domain import MAX_TEXT_LENGTH
+from tests.problems import reason
 
 SAMPLES = Path(__file__).parent / "samples"
 VALID = {
@@ -109,16 +110,16 @@ def test_a_batch_over_the_limit_is_refused_whole(client):
     before = refusals("batch_too_large")
     answer = client.post("/v1/complaints:batch", json={"items": [item(f"k{i}") for i in range(4)]})
     assert answer.status_code == 422
-    assert answer.json() == {"detail": [{
+    assert answer.json()["errors"] == [{
         "loc": ["body", "items"], "msg": "at most 3 items per batch", "type": "batch_too_large",
-    }]}
+    }]
     assert refusals("batch_too_large") - before == 1
 
 
 def test_an_empty_batch_is_refused(client):
     answer = client.post("/v1/complaints:batch", json={"items": []})
     assert answer.status_code == 422
-    assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in answer.json()["errors"]] == [
         (["body", "items"], "too_short")
     ]
 
@@ -136,7 +137,7 @@ def test_a_body_over_the_limit_is_refused_with_413_before_it_is_parsed(intake):
 
     for answer in (declared, streamed):
         assert answer.status_code == 413
-        assert answer.json() == {"detail": "the request body is larger than 4096 bytes"}
+        assert reason(answer) == {"detail": "the request body is larger than 4096 bytes"}
     assert counted("rate_limited_total", kind="body_size") - before == 2
     assert stored_types(app) == []
 
@@ -151,7 +152,7 @@ def test_text_over_the_length_limit_is_refused_and_counted(tmp_path, tokens):
     )
 
     assert answer.status_code == 422
-    assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in answer.json()["errors"]] == [
         (["body", "text"], "string_too_long")
     ]
     assert refusals("text_too_long") - before == 1
@@ -193,7 +194,7 @@ def test_an_unknown_or_malformed_token_finds_nothing(client, token):
     client.post("/v1/complaints", json=VALID)
     answer = client.get(f"/v1/track/{token}")
     assert answer.status_code == 404
-    assert answer.json() == {"detail": "no complaint has this token"}
+    assert reason(answer) == {"detail": "no complaint has this token"}
 
 
 def test_tokens_are_sealed_under_the_key_and_say_nothing_without_it():
@@ -259,7 +260,7 @@ def test_an_expired_token_is_refused_with_the_reason(intake):
 
     assert answer.status_code == 410
     expired_on = (filed_at + timedelta(days=400)).date().isoformat()
-    assert answer.json() == {"detail": f"this tracking token expired on {expired_on}"}
+    assert reason(answer) == {"detail": f"this tracking token expired on {expired_on}"}
     app.clock = lambda: filed_at + timedelta(days=399)
     assert client.get(accepted["tracking_url"]).status_code == 200
 
@@ -274,7 +275,7 @@ def test_erasing_the_customer_revokes_their_tracking_tokens(client):
     assert erased.status_code == 200
     answer = client.get(mine["tracking_url"])
     assert answer.status_code == 410
-    assert answer.json() == {"detail": "this tracking token was revoked: the customer's "
+    assert reason(answer) == {"detail": "this tracking token was revoked: the customer's "
                                        "personal data has been erased"}
     assert client.get(theirs["tracking_url"]).status_code == 200
 
@@ -351,7 +352,7 @@ def test_each_channel_refusal_names_its_reason_and_is_counted(
     answer = client.post(path, content=content)
 
     assert answer.status_code == 422
-    got = answer.json()["detail"]
+    got = answer.json()["errors"]
     assert [{k: e[k] for k in want} for e, want in zip(got, detail, strict=True)] == detail
     assert refusals(reason) - before == 1
     assert stored_types(app) == []

@@ -14,14 +14,15 @@ from fastapi.testclient import TestClient
 from contracts.registry import parse
 from contracts.topics import DISPATCH_EVENTS, INBOUND
 from runtime.inbox import Inbox
-from services.intake import importer
 from services.intake.bootstrap import bootstrap
 from services.intake.classification.classifier import READ_CHARACTERS, shipped
 from services.intake.config import IntakeSettings
 from services.intake.domain import Complaint, Submission
 from services.intake.handlers import SUBSCRIPTIONS
+from services.intake.tools import importer
 from tests.auth_tokens import Tokens, assigned, bearer
 from tests.long_narratives import chinese, english
+from tests.problems import reason
 from tests.unit.intake.cfpb_sample import cfpb_rows
 
 NARRATIVES = {"zh": chinese(150_000), "en": english(150_000)}
@@ -140,7 +141,7 @@ def test_real_complaints_refused_for_their_length_only_a_body_over_the_limit_get
                          headers={"Content-Type": "application/json"})
 
     assert answer.status_code == 413
-    assert answer.json() == {"detail": f"the request body is larger than {BODY_LIMIT} bytes"}
+    assert reason(answer) == {"detail": f"the request body is larger than {BODY_LIMIT} bytes"}
     assert app.recorder.select_notifications(None, 10) == []
 
 

@@ -113,7 +113,7 @@ def test_a_vouching_the_channel_cannot_make_is_refused(intake, channel, verified
                           headers={"Verified-By": verified_by})
 
     assert answer.status_code == 422
-    assert [(e["loc"], e["msg"], e["type"]) for e in answer.json()["detail"]] == [
+    assert [(e["loc"], e["msg"], e["type"]) for e in answer.json()["errors"]] == [
         (["header", "verified-by"], message, "unverifiable_contact")]
 
 

@@ -10,6 +10,7 @@ from runtime.auth.masking import REDACTED
 from runtime.auth.pii_log import PiiAccessLog
 from services.resolution.application import ResolutionApplication
 from tests.auth_tokens import bearer
+from tests.problems import reason
 from tests.unit.resolution.conftest import DEPARTMENT, TENANT, TOKENS, as_
 from tests.unit.resolution.walk import AGENT, ok, propose
 
@@ -59,11 +60,11 @@ def test_a_case_the_caller_may_not_see_answers_as_a_missing_one(
     owner = as_("boss")
     missing = client.request(method, f"/v1/cases/no-such-case{suffix}", json=body,
                              headers=owner)
-    assert (missing.status_code, missing.json()) == (404, MISSING)
+    assert (missing.status_code, reason(missing)) == (404, MISSING)
     for headers in intruders():
         answer = client.request(method, f"/v1/cases/{opened}{suffix}", json=body,
                                 headers=headers)
-        assert (answer.status_code, answer.json()) == (404, MISSING)
+        assert (answer.status_code, reason(answer)) == (404, MISSING)
     assert app.get_case(opened).version == 1
     assert pii_log.query(tenant=TENANT) == []
 
@@ -134,7 +135,7 @@ def test_who_acts_is_the_tokens_subject_and_approvers_roles_are_the_tokens(
     with_role = client.post(f"/v1/cases/{opened}/proposals/{pid}/approvals",
                             headers=as_("lead-1", "team_lead"))
 
-    assert [(e["loc"], e["type"]) for e in spoofed.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in spoofed.json()["errors"]] == [
         (["body", "author"], "extra_forbidden")]
     case = app.get_case(opened)
     assert case.handler == AGENT
@@ -151,7 +152,7 @@ def test_a_proposal_cannot_set_what_the_proposer_may_not(
     answer = client.post(f"/v1/cases/{opened}/proposals", headers=as_(AGENT),
                          json={"solution_id": "refund", "amount": "1.00", field: "x"})
     assert answer.status_code == 422
-    assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in answer.json()["errors"]] == [
         (["body", field], "extra_forbidden")]
 
 

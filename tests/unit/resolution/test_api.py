@@ -12,6 +12,7 @@ from runtime.eventstore import IntegrityError
 from services.resolution.application import ResolutionApplication
 from services.resolution.autoclose import AutoCloser
 from services.resolution.projections import Projections
+from tests.problems import reason
 from tests.unit.resolution.conftest import Clock, as_, published_envelopes, published_types
 from tests.unit.resolution.walk import AGENT, approve, ok, propose, resolve, survey_token
 
@@ -38,7 +39,7 @@ def test_a_command_without_a_valid_token_is_refused_and_changes_nothing(
         response = client.request(method, f"/v1/cases/{opened}{path}", json=body,
                                   headers=headers)
         assert response.status_code == 401
-        assert response.json() == {"detail": "not authenticated"}
+        assert reason(response) == {"detail": "not authenticated"}
     assert app.get_case(opened).version == 1
 
 
@@ -126,7 +127,7 @@ def test_refusals_are_answered_403_and_published_for_auditors(
     no_role = approve(client, opened, pid, "fin-1", "finance")
 
     assert [r.status_code for r in (early, own, conflicted, no_role)] == [403] * 4
-    assert own.json()["detail"] == {
+    assert reason(own) == {
         "rule": "four_eyes", "action": "approve",
         "detail": f"{AGENT} proposed {pid} and may not decide on it",
     }

@@ -180,6 +180,6 @@ def test_a_conflicted_person_cannot_attach_and_nothing_is_written(
     refused = upload(client, opened, actor="agent-0777")
 
     assert refused.status_code == 403
-    assert refused.json()["detail"]["rule"] == "recusal"
+    assert refused.json()["rule"] == "recusal"
     assert not os.path.exists(app.evidence.path_for(DIGEST))
     assert app.get_case(opened).refusals[0]["actor"] == "agent-0777"

@@ -9,6 +9,7 @@ from services.resolution.application import ResolutionApplication
 from services.resolution.projections import Projections
 from services.resolution.ranking import Corpus, stem, tokenize
 from tests.auth_tokens import bearer
+from tests.problems import reason
 from tests.unit.resolution.conftest import DEPARTMENT, TENANT, TOKENS, as_
 from tests.unit.resolution.walk import AGENT, ok, resolve
 
@@ -169,7 +170,7 @@ def test_suggestions_hold_only_complaints_the_caller_may_see(
         assert answer.json() == {"indexed": 0, "suggestions": []}
         hidden = client.get("/v1/knowledge/suggestions", params={"complaint_id": "billing-1"},
                             headers=headers)
-        assert (hidden.status_code, hidden.json()) == (404, {"detail": "case not found"})
+        assert (hidden.status_code, reason(hidden)) == (404, {"detail": "case not found"})
     masked = client.get("/v1/knowledge/suggestions", params={"text": text},
                         headers=auditor).json()
     assert masked["indexed"] == len(PAST)

@@ -16,6 +16,7 @@ from services.resolution.application import ResolutionApplication
 from services.resolution.config import PACKAGE
 from services.resolution.domain.errors import DomainError
 from services.resolution.handlers import SUBSCRIPTIONS
+from tests.problems import kind, reason
 from tests.unit.resolution.conftest import as_, sample
 from tests.unit.resolution.walk import AGENT, ok, propose, resolve, survey_token
 
@@ -116,8 +117,8 @@ def test_an_error_detail_is_in_chinese_for_zh_cn_and_english_otherwise(
     chinese, english, default = reopen(**{"Accept-Language": "zh-CN"}), reopen(
         **{"Accept-Language": "en-US,zh;q=0.5"}), reopen()
 
-    assert (chinese.status_code, chinese.json()) == (409, {"detail": "投诉尚未结案"})
-    assert english.json() == default.json() == {"detail": "the complaint is not closed"}
+    assert (chinese.status_code, reason(chinese)) == (409, {"detail": "投诉尚未结案"})
+    assert reason(english) == reason(default) == {"detail": "the complaint is not closed"}
 
 
 def test_refusals_missing_cases_and_unknown_root_causes_are_translated(
@@ -132,10 +133,10 @@ def test_refusals_missing_cases_and_unknown_root_causes_are_translated(
     unknown = client.post(f"/v1/cases/{opened}/root-cause", headers={**as_(AGENT), **zh},
                           json={"category": "late", "why_chain": ["快递延误"]})
 
-    assert own.json()["detail"] == {
+    assert reason(own) == {
         "rule": "four_eyes", "action": "approve",
         "detail": f"{AGENT} 提出了方案 {pid}，不得自行审批（四眼原则）"}
-    assert missing.json() == {"detail": "未找到案件"}
+    assert reason(missing) == {"detail": "未找到案件"}
     assert unknown.json()["detail"].startswith(
         "'late' 不是根本原因分类 2026.11.1 中的类别；可用：payment_retry, billing_error")
 
@@ -215,9 +216,9 @@ def test_a_proposal_in_another_currency_is_refused_in_the_callers_language(
 
     chinese, english = propose_in_dollars(**{"Accept-Language": "zh-CN"}), propose_in_dollars()
 
-    assert (chinese.status_code, chinese.json()) == (
+    assert (chinese.status_code, reason(chinese)) == (
         422, {"detail": "审批金额门槛以 CNY 计，而此方案的币种为 USD"})
-    assert english.json() == {
+    assert reason(english) == {
         "detail": "approval thresholds are in CNY, the proposal is in USD"}
 
 
@@ -232,13 +233,13 @@ def test_invalid_note_template_fields_are_named_in_the_callers_language(
     missing = {k: v for k, v in FIVE_WHYS.items() if k != "why_3"}
     gap = {**FIVE_WHYS, "why_5": "网关默认开启重试"}
 
-    assert (note(missing, **zh).status_code, note(missing, **zh).json()) == (
+    assert (note(missing, **zh).status_code, reason(note(missing, **zh))) == (
         422, {"detail": "why_3：必填字段"})
-    assert note({**missing, "why_1": " ", "extra": "x"}, **zh).json() == {
+    assert reason(note({**missing, "why_1": " ", "extra": "x"}, **zh)) == {
         "detail": "why_1：至少需要 1 个字符；why_3：必填字段；extra：不允许的字段"}
-    assert note(gap, **zh).json() == {"detail": "five_whys：填写 why_5 之前须先填写 why_4"}
-    assert note(missing).json() == {"detail": "why_3: Field required"}
-    assert note(gap, **{"Accept-Language": "en"}).json() == {
+    assert reason(note(gap, **zh)) == {"detail": "five_whys：填写 why_5 之前须先填写 why_4"}
+    assert reason(note(missing)) == {"detail": "why_3: Field required"}
+    assert reason(note(gap, **{"Accept-Language": "en"})) == {
         "detail": "five_whys: why_5 needs why_4"}
 
 
@@ -246,3 +247,21 @@ def note_text(app: ResolutionApplication, complaint_id: str) -> str:
     """The first note's text, opened: the case keeps it sealed with the complaint's key."""
     case = app.get_case(complaint_id)
     return app.personal.open(case, case.notes[0]["text"])
+
+
+def test_refusals_are_problems_typed_by_resolutions_error_table(
+    client: TestClient, opened: str
+) -> None:
+    not_closed = client.post(f"/v1/cases/{opened}/reopening", json={"reason": "再次扣款"},
+                             headers={**as_(AGENT), "Accept-Language": "zh-CN"})
+    pid = propose(client, opened)
+    own = client.post(f"/v1/cases/{opened}/proposals/{pid}/approvals",
+                      headers=as_(AGENT, "team_lead"))
+    missing = client.get("/v1/cases/no-such-case", headers=as_(AGENT))
+    invalid = client.post(f"/v1/cases/{opened}/reopening", json={}, headers=as_(AGENT))
+
+    assert [kind(r) for r in (not_closed, own, missing, invalid)] == [
+        (409, "wrong-state"), (403, "not-allowed"), (404, "not-found"),
+        (422, "invalid-request")]
+    assert not_closed.json()["detail"] == "投诉尚未结案"  # the type is the same in any language
+    assert [e["loc"] for e in invalid.json()["errors"]] == [["body", "reason"]]

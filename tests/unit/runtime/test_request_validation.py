@@ -67,44 +67,44 @@ def test_a_lone_surrogate_in_the_body_is_a_422_naming_the_field(client: TestClie
     response = post(client, '{"text": "a\\ud800", "tags": ["ok", "\\udc00"]}')
 
     assert response.status_code == 422
-    assert response.json() == {"detail": [
+    assert response.json()["errors"] == [
         {"type": "string_unicode", "loc": ["body", "text"], "msg": "String should be valid "
          "Unicode: the lone surrogate U+D800 at character 1 cannot be encoded as UTF-8"},
         {"type": "string_unicode", "loc": ["body", "tags", 1], "msg": "String should be valid "
          "Unicode: the lone surrogate U+DC00 at character 0 cannot be encoded as UTF-8"},
-    ]}
+    ]
 
 
 def test_a_bad_key_is_named_encodably(client: TestClient):
     response = post(client, '{"text": "a", "\\ud800": 1}')
 
-    assert [(e["type"], e["loc"]) for e in response.json()["detail"]] == [
+    assert [(e["type"], e["loc"]) for e in response.json()["errors"]] == [
         ("string_unicode", ["body", "\\ud800"])]
 
 
 def test_query_and_path_parameters_are_checked(client: TestClient):
     response = post(client, '{"text": "a"}', path="/notes/c%EF%BF%BE", kind="\ufdd0")
 
-    assert [(e["type"], e["loc"]) for e in response.json()["detail"]] == [
+    assert [(e["type"], e["loc"]) for e in response.json()["errors"]] == [
         ("string_noncharacter", ["path", "case"]), ("string_noncharacter", ["query", "kind"])]
 
 
 def test_a_huge_body_of_bad_strings_gets_a_short_answer(client: TestClient):
     response = post(client, '{"text": "a", "tags": [' + ",".join(['"\\ud800"'] * 500) + "]}")
 
-    assert len(response.json()["detail"]) == MAX_ERRORS
+    assert len(response.json()["errors"]) == MAX_ERRORS
 
 
 def test_other_422s_keep_fastapis_shape_without_the_input(client: TestClient):
     response = post(client, '{"text": "far too long for a note"}')
 
-    assert (response.status_code, response.json()) == (422, {"detail": [{
+    assert (response.status_code, response.json()["errors"]) == (422, [{
         "type": "string_too_long", "loc": ["body", "text"],
-        "msg": "String should have at most 10 characters", "ctx": {"max_length": 10}}]})
+        "msg": "String should have at most 10 characters", "ctx": {"max_length": 10}}])
 
 
 def test_malformed_json_and_raw_bodies_are_the_routes_to_judge(client: TestClient):
-    assert post(client, '{"text": ').json()["detail"][0]["type"] == "json_invalid"
+    assert post(client, '{"text": ').json()["errors"][0]["type"] == "json_invalid"
     raw = client.put("/raw", content='{"a": "\\ud800"}'.encode("ascii"),
                      headers={"content-type": "application/octet-stream"})
     assert raw.json() == {"size": 15}

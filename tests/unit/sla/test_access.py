@@ -14,6 +14,7 @@ from services.sla.catalog import DEFAULT_CALENDAR_DIR, DEFAULT_POLICY_FILE, read
 from services.sla.handlers import SUBSCRIPTIONS
 from services.sla.ledger import ledger
 from tests.auth_tokens import Tokens, assigned, bearer
+from tests.problems import reason
 from tests.unit.sla.conftest import T0, fact
 
 MISSING = {"detail": "complaint not found"}
@@ -45,8 +46,8 @@ def test_before_dispatch_routes_it_only_tenant_wide_roles_see_the_clocks(client,
     for path in ("/v1/clocks/c-1", "/v1/clocks/c-1/ledger"):
         hidden = client.get(path, headers=agent)
         missing = client.get(path.replace("c-1", "c-404"), headers=agent)
-        assert (hidden.status_code, hidden.json()) == (404, MISSING)
-        assert (missing.status_code, missing.json()) == (404, MISSING)
+        assert (hidden.status_code, reason(hidden)) == (404, MISSING)
+        assert (missing.status_code, reason(missing)) == (404, MISSING)
         assert client.get(path, headers=as_(tokens, "auditor")).status_code == 200
 
 
@@ -60,7 +61,7 @@ def test_the_owning_department_sees_them_and_no_other_department_or_tenant(
                          as_(tokens, "supervisor", "billing", tenant="globex"),
                          as_(tokens, "auditor", tenant="globex")):
             answer = client.get(path, headers=intruder)
-            assert (answer.status_code, answer.json()) == (404, MISSING)
+            assert (answer.status_code, reason(answer)) == (404, MISSING)
 
 
 def test_a_supervisor_of_the_department_extends_as_themselves(app, client, tokens):
@@ -75,9 +76,9 @@ def test_a_supervisor_of_the_department_extends_as_themselves(app, client, token
     spoofed = client.post("/v1/clocks/c-1/extensions", json={**body, "actor": "boss"},
                           headers=as_(tokens, "supervisor", "billing"))
 
-    assert (other.status_code, other.json()) == (404, MISSING)
+    assert (other.status_code, reason(other)) == (404, MISSING)
     assert agent.status_code == 403
-    assert [(e["loc"], e["type"]) for e in spoofed.json()["detail"]] == [
+    assert [(e["loc"], e["type"]) for e in spoofed.json()["errors"]] == [
         (["body", "actor"], "extra_forbidden")]
     assert app.get_sla("c-1").version == before
 
@@ -92,7 +93,7 @@ def test_an_administrator_rebases_complaints_of_their_tenant_as_themselves(
     rebased = client.post("/v1/clocks/c-1/rebase", json={"reason": "new policy"},
                           headers=as_(tokens, "administrator", sub="root"))
 
-    assert (foreign.status_code, foreign.json()) == (404, MISSING)
+    assert (foreign.status_code, reason(foreign)) == (404, MISSING)
     assert supervisor.status_code == 403
     assert rebased.status_code == 200
     assert [e.actor for e in ledger(app.stored_events("c-1"))
@@ -110,7 +111,7 @@ def test_policies_are_the_deployment_tenants_configuration(client, tokens):
                        headers=as_(tokens, "administrator")).status_code == 200
     foreign = client.get("/v1/policies/active",
                          headers=as_(tokens, "administrator", tenant="globex"))
-    assert (foreign.status_code, foreign.json()) == (404, {"detail": "policy not found"})
+    assert (foreign.status_code, reason(foreign)) == (404, {"detail": "policy not found"})
 
 
 @pytest.mark.parametrize(("method", "path", "body"), [

@@ -13,6 +13,7 @@ from services.sla.application import SlaApplication
 from services.sla.catalog import DEFAULT_CALENDAR_DIR, read_documents
 from services.sla.domain import ComplaintSla
 from tests.auth_tokens import Tokens
+from tests.problems import kind
 from tests.unit.sla.conftest import T0, cst, fact
 
 RECEIVE_ID = "3c77e765-2955-5b26-a646-3bb6c44fbfd1"
@@ -141,3 +142,17 @@ def test_a_reload_with_a_broken_policy_changes_nothing(
     assert response.status_code == 422
     assert "tiers" in response.json()["detail"]
     assert client(app, tokens).get("/v1/policies/active").json()["version"] == "1.1"
+
+
+def test_refusals_are_problems_typed_by_slas_error_table(banking):
+    extend(banking)  # to day 30
+    needs_approval = banking.post("/v1/clocks/c-1/extensions", json={
+        "clock": "cn_banking.decision", "reason": "complex case"})
+    extend(banking, approval_id="APR-2025-0042")  # to day 60, the last step
+    none_left = banking.post("/v1/clocks/c-1/extensions", json={
+        "clock": "cn_banking.decision", "reason": "complex case", "approval_id": "APR-1"})
+    invalid = banking.post("/v1/clocks/c-1/extensions", json={"clock": "cn_banking.decision"})
+
+    assert [kind(r) for r in (needs_approval, none_left, invalid)] == [
+        (422, "approval-required"), (409, "no-extension-left"), (422, "invalid-request")]
+    assert [e["loc"] for e in invalid.json()["errors"]] == [["body", "reason"]]

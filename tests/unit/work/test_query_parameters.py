@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from services.work.bootstrap import bootstrap
 from services.work.config import WorkSettings
 from tests.auth_tokens import Tokens, bearer
+from tests.problems import kind
 
 LISTED = ("category, channel, cursor, direction, due_before, limit, received_from, "
           "received_to, severity, sla_state, sort, stage, status, tag, view")
@@ -25,17 +26,17 @@ def work(tmp_path, tokens: Tokens):
 
 def test_an_unknown_parameter_of_the_list_is_a_422_naming_it(work):
     answer = work.get("/v1/work/complaints", params={"assignee": "me", "sort": "due_at"})
-    assert (answer.status_code, answer.json()) == (422, {"detail": [{
+    assert (answer.status_code, answer.json()["errors"]) == (422, [{
         "type": "query_unknown", "loc": ["query", "assignee"],
         "msg": f"Unknown query parameter 'assignee'; this route takes: {LISTED}",
-        "ctx": {"parameter": "assignee", "accepted": LISTED}}]})
+        "ctx": {"parameter": "assignee", "accepted": LISTED}}])
 
 
 def test_each_unknown_parameter_is_named_in_the_callers_language(work):
     answer = work.get("/v1/work/about-to-breach", params={"minutes": 60, "dept": "x", "me": "1"},
                       headers={"accept-language": "zh-CN"})
     assert answer.status_code == 422
-    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+    assert [(e["loc"], e["msg"]) for e in answer.json()["errors"]] == [
         (["query", "dept"], "未知的查询参数 dept；此接口接受：cursor, limit, minutes"),
         (["query", "me"], "未知的查询参数 me；此接口接受：cursor, limit, minutes")]
 
@@ -56,4 +57,13 @@ def test_an_object_route_takes_no_query_parameter(work):
     answer = work.get("/v1/work/complaints/3f1c2d8e-0000-4000-8000-000000000001",
                       params={"tenant": "globex"})
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["ctx"] == {"parameter": "tenant", "accepted": "none"}
+    assert answer.json()["errors"][0]["ctx"] == {"parameter": "tenant", "accepted": "none"}
+
+
+def test_a_forged_cursor_and_a_bad_parameter_are_problems_of_their_types(work):
+    forged = work.get("/v1/work/complaints", params={"cursor": "not-a-cursor-of-ours"})
+    unknown = work.get("/v1/work/complaints", params={"assignee": "me"})
+
+    assert [kind(r) for r in (forged, unknown)] == [(400, "bad-cursor"),
+                                                    (422, "invalid-request")]
+    assert [e["loc"] for e in unknown.json()["errors"]] == [["query", "assignee"]]
