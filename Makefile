@@ -9,6 +9,7 @@ test:
 	scripts/bootstrap
 	.venv/bin/ruff check .
 	.venv/bin/python -m contracts.export --check
+	.venv/bin/python -m services.openapi --check
 	.venv/bin/pytest -q
 
 test-unit:
@@ -17,6 +18,8 @@ test-unit:
 lint:
 	.venv/bin/ruff check .
 
-# Regenerate JSON Schemas and the AsyncAPI document from contracts/.
+# Regenerate JSON Schemas and the AsyncAPI document from contracts/, and each service's
+# OpenAPI document (contracts/openapi/) from its app.
 schemas:
 	.venv/bin/python -m contracts.export
+	.venv/bin/python -m services.openapi
