@@ -23,10 +23,8 @@ def pii_log_urls(settings: AuditSettings) -> dict[str, str]:
     """The database of each service that logs reads, as that service itself finds it, and
     audit's own."""
     return {
-        **{service.name: service.settings(
-            database_url=settings.database_url_of(service.name), data_dir=settings.data_dir,
-            tenant=settings.tenant,
-        ).event_store_url for service in SERVICES if service.name in LOGGING_SERVICES},
+        **{service.name: service.settings(settings).event_store_url
+           for service in SERVICES if service.name in LOGGING_SERVICES},
         settings.service: settings.event_store_url,
     }
 

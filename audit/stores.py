@@ -1,5 +1,9 @@
-"""Each service's event store, opened read-only with the service's own application class and
-translator, so a stored event reads exactly as the service published it."""
+"""Each service's event store, opened read-only with the service's published translator, so a
+stored event reads exactly as the service published it.
+
+Audit depends on each service's `published` module only: a store is read by the runtime's
+recorder under the name the service's application stores it with (its table prefix), never
+through the service's application or settings, so no use case can run through it."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, ProgrammingError
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment, get_topic, resolve_topic
@@ -23,23 +26,11 @@ from runtime.sealed_store import Row
 from runtime.settings import Settings
 from runtime.translation import Translator
 from services.dispatch import published as dispatch_published
-from services.dispatch.application import DispatchApplication
-from services.dispatch.config import DispatchSettings
 from services.intake import published as intake_published
-from services.intake.application import IntakeApplication
-from services.intake.config import IntakeSettings
 from services.notify import published as notify_published
-from services.notify.application import NotifyApplication
-from services.notify.config import NotifySettings
 from services.resolution import published as resolution_published
-from services.resolution.application import ResolutionApplication
-from services.resolution.config import ResolutionSettings
 from services.sla import published as sla_published
-from services.sla.application import SlaApplication
-from services.sla.config import SlaSettings
 from services.work import published as work_published
-from services.work.application import WorkApplication
-from services.work.config import WorkSettings
 
 PAGE = 1000
 
@@ -50,48 +41,55 @@ class StoreMissing(LookupError):
 
 @dataclass(frozen=True)
 class Service:
-    """How one service reads its store: settings, application class and translator wiring."""
+    """How one service's store is read: its name, its store's name and translator wiring."""
 
     name: str
-    settings: type[Settings]
-    application: type[ServiceApplication]
-    # The translator from settings, the store's reader, and the look-up of old events' tenant
+    # The name the service's application stores its events under (eventsourcing's application
+    # name, the tables' prefix); tests/unit/audit checks it against the application class.
+    store: str
+    # The translator from the service's settings, the store's reader, and the look-up of old
+    # events' tenant
     translator: Callable[[Settings, ServiceApplication, FirstEvents], Translator]
     # A deployment may run without it: the history then says its records are missing.
     optional: bool = False
+
+    def settings(self, audit: AuditSettings) -> Settings:
+        """The settings the service itself reads in this environment (store URL, source)."""
+        return Settings(service=self.name, database_url=audit.database_url_of(self.name),
+                        data_dir=audit.data_dir, tenant=audit.tenant)
 
 
 # The translators are wired as each service's bootstrap wires them for its outbox relay.
 # The order breaks ties in a history: an event's causes come from services listed earlier.
 SERVICES: tuple[Service, ...] = (
     Service(
-        "intake", IntakeSettings, IntakeApplication,
+        "intake", "IntakeApplication",
         lambda own, app, first: intake_published.translator(source=own.source, first_events=first),
     ),
     Service(
-        "dispatch", DispatchSettings, DispatchApplication,
+        "dispatch", "DispatchApplication",
         lambda own, app, first: dispatch_published.translator(
             source=own.source, first_events=first),
     ),
     Service(
-        "sla", SlaSettings, SlaApplication,
+        "sla", "SlaApplication",
         lambda own, app, first: sla_published.translator(source=own.source, first_events=first),
     ),
     Service(
-        "resolution", ResolutionSettings, ResolutionApplication,
+        "resolution", "ResolutionApplication",
         lambda own, app, first: resolution_published.translator(
             source=own.source, first_events=first),
     ),
     # Delivery records (what was sent, channel, when, outcome; never a body or an address)
     # and manual tags: not lifecycle facts, so listed last.
     Service(
-        "notify", NotifySettings, NotifyApplication,
+        "notify", "NotifyApplication",
         lambda own, app, first: notify_published.translator(
             source=own.source, app=app, first_events=first),
         optional=True,
     ),
     Service(
-        "work", WorkSettings, WorkApplication,
+        "work", "WorkApplication",
         lambda own, app, first: work_published.translator(source=own.source),
         optional=True,
     ),
@@ -133,13 +131,14 @@ def read_only_env(url: str) -> dict[str, str]:
     return env
 
 
-def reader(cls: type[ServiceApplication], env: Mapping[str, str]) -> ServiceApplication:
-    """The service's application with its persistence only: the same name (table prefix),
-    mapper, transcodings and recorder, but none of the collaborators its constructor takes
-    (key vault, policies, evidence files), so no use case can run through it."""
-    app = cls.__new__(cls)
-    Application.__init__(app, env=env)
-    return app
+class StoreReader(ServiceApplication):
+    """A service's store with the runtime's persistence only (recorder, mapper, audit chain)
+    and none of the collaborators the service's application takes, so no use case runs."""
+
+
+def reader(store: str, env: Mapping[str, str]) -> ServiceApplication:
+    """A reader of the store the service's application named `store` writes."""
+    return type(store, (StoreReader,), {"name": store})(env=env)
 
 
 class ServiceStore:
@@ -148,7 +147,7 @@ class ServiceStore:
     def __init__(self, service: Service, url: str, settings: Settings) -> None:
         self.name = service.name
         self.url = url
-        self.app = reader(service.application, read_only_env(url))
+        self.app = reader(service.store, read_only_env(url))
         self._check_exists()
         self.translate = service.translator(
             settings, self.app, FirstEvents(self.app.events, service=f"audit-{self.name}"))
@@ -191,7 +190,7 @@ class ServiceStore:
         return found
 
     def close(self) -> None:
-        Application.close(self.app)  # the reader holds none of the collaborators to close
+        self.app.close()
 
     def _check_exists(self) -> None:
         # A PostgreSQL database holds every service's tables, so a service that never ran
@@ -199,7 +198,7 @@ class ServiceStore:
         try:
             self.app.recorder.max_notification_id()
         except (ProgrammingError, UndefinedTable) as error:
-            Application.close(self.app)
+            self.app.close()
             raise StoreMissing(f"no event store of {self.name} at {self.url}") from error
 
     def _is_published(self, topic: str) -> bool:
@@ -222,10 +221,7 @@ def open_stores(settings: AuditSettings) -> list[ServiceStore]:
     stores: list[ServiceStore] = []
     try:
         for service in SERVICES:
-            own = service.settings(
-                database_url=settings.database_url_of(service.name),
-                data_dir=settings.data_dir, tenant=settings.tenant,
-            )
+            own = service.settings(settings)
             try:
                 stores.append(ServiceStore(service, own.event_store_url, own))
             except StoreMissing:

@@ -20,7 +20,7 @@ from runtime.sealing import open_factory
 from services.intake.bootstrap import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
 from tests.integration.audit.world import (
-    APPS,
+    STORE_NAMES,
     TENANT,
     TYPES,
     bundled,
@@ -55,7 +55,7 @@ def test_bundle_holds_the_complaints_events_raw_and_as_published(bundle_dir, tra
 def test_bundle_head_is_the_stores_own_digest(bundle_dir, flow):
     digest = json.loads((bundle_dir / "digest.json").read_text())
     for service in ("intake", "dispatch", "sla", "resolution"):
-        factory = open_factory(flow.url(service), APPS[service].name)
+        factory = open_factory(flow.url(service), STORE_NAMES[service])
         try:
             live = sealing_digest(factory.process_recorder(), service=service)
         finally:

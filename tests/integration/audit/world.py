@@ -33,7 +33,7 @@ from tests.integration.platform_world import deliver, published
 SUBMITTED = Path(__file__).resolve().parents[3] / "contracts/samples/complaint.submitted.v1.json"
 TENANT = "experian-us"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-APPS = {service.name: service.application for service in SERVICES}
+STORE_NAMES = {service.name: service.store for service in SERVICES}  # the tables' prefix
 
 
 @dataclass

@@ -18,8 +18,7 @@ def clean_environment(monkeypatch):
 
 def test_default_is_each_services_sqlite_file():
     settings = AuditSettings()
-    own = {s.name: s.settings(database_url=settings.database_url_of(s.name)).event_store_url
-           for s in SERVICES}
+    own = {s.name: s.settings(settings).event_store_url for s in SERVICES}
     assert own == {name: f"sqlite:///{Path('.local/data') / name}.sqlite"
                    for name in ("intake", "dispatch", "sla", "resolution", "notify", "work")}
     assert settings.http_port == 8009
