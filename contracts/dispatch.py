@@ -8,22 +8,16 @@ from pydantic import Field
 
 from contracts.envelope import DomainEvent
 
-
-class AssignmentStrategy(StrEnum):
-    SKILL_BASED = "skill_based"
-    LEAST_LOADED = "least_loaded"
-    ROUND_ROBIN = "round_robin"
-    STICKY = "sticky"
-    MANUAL = "manual"
+# StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
+# member names in lower case.
+AssignmentStrategy = StrEnum("AssignmentStrategy", (
+    "SKILL_BASED LEAST_LOADED ROUND_ROBIN STICKY MANUAL"
+))
 
 
-class AssignmentTrigger(StrEnum):
-    ROUTED = "routed"
-    CAPACITY_FREED = "capacity_freed"
-    REOPENED = "reopened"
-    SLA_ESCALATION = "sla_escalation"
-    TRANSFER_CAP = "transfer_cap"
-    MANUAL = "manual"
+AssignmentTrigger = StrEnum("AssignmentTrigger", (
+    "ROUTED CAPACITY_FREED REOPENED SLA_ESCALATION TRANSFER_CAP MANUAL"
+))
 
 
 RULE_SET_HASH = "sha256 of the routing rule file in force, beside its declared version"

@@ -13,23 +13,14 @@ from pydantic import Field
 
 from contracts.envelope import DomainEvent
 
-
-class NotifyChannel(StrEnum):
-    EMAIL = "email"
-    WEBHOOK = "webhook"
-    WECOM = "wecom"
-    DINGTALK = "dingtalk"
-    WECHAT = "wechat"
-    SMS = "sms"
+# StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
+# member names in lower case.
+NotifyChannel = StrEnum("NotifyChannel", "EMAIL WEBHOOK WECOM DINGTALK WECHAT SMS")
 
 
-class RecipientRole(StrEnum):
-    OWNER = "owner"
-    DEPARTMENT_LEAD = "department_lead"
-    ESCALATION_CHAIN = "escalation_chain"
-    APPROVERS = "approvers"
-    SUBSCRIBERS = "subscribers"
-    CUSTOMER = "customer"
+RecipientRole = StrEnum("RecipientRole", (
+    "OWNER DEPARTMENT_LEAD ESCALATION_CHAIN APPROVERS SUBSCRIBERS CUSTOMER"
+))
 
 
 class _Delivery(DomainEvent):

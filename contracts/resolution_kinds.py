@@ -4,43 +4,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class NoteVisibility(StrEnum):
-    CUSTOMER = "customer"
-    INTERNAL = "internal"
-
-
-class EvidenceKind(StrEnum):
-    IMAGE = "image"
-    DOCUMENT = "document"
-    VOICE = "voice"
+# StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
+# member names in lower case.
+NoteVisibility = StrEnum("NoteVisibility", "CUSTOMER INTERNAL")
 
 
-class ResolutionKind(StrEnum):
-    REFUND = "refund"
-    REPLACEMENT = "replacement"
-    COMPENSATION = "compensation"
-    TECHNICAL_SUPPORT = "technical_support"
-    EXPLANATION_APOLOGY = "explanation_apology"
+EvidenceKind = StrEnum("EvidenceKind", "IMAGE DOCUMENT VOICE")
 
 
-class MessageKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
-    PROGRESS_UPDATE = "progress_update"
-    RESOLUTION = "resolution"
-    SURVEY = "survey"
-    CLOSURE = "closure"
+ResolutionKind = StrEnum("ResolutionKind", (
+    "REFUND REPLACEMENT COMPENSATION TECHNICAL_SUPPORT EXPLANATION_APOLOGY"
+))
 
 
-class RefusedAction(StrEnum):
-    HANDLE = "handle"
-    APPROVE = "approve"
-    REJECT = "reject"
-    EXECUTE = "execute"
+MessageKind = StrEnum("MessageKind", "ACKNOWLEDGEMENT PROGRESS_UPDATE RESOLUTION SURVEY CLOSURE")
 
 
-class RefusalRule(StrEnum):
-    FOUR_EYES = "four_eyes"
-    RECUSAL = "recusal"
-    APPROVER_ROLE = "approver_role"
-    APPROVAL_REQUIRED = "approval_required"
+RefusedAction = StrEnum("RefusedAction", "HANDLE APPROVE REJECT EXECUTE")
+
+
+RefusalRule = StrEnum("RefusalRule", "FOUR_EYES RECUSAL APPROVER_ROLE APPROVAL_REQUIRED")

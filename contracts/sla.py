@@ -11,18 +11,12 @@ from pydantic import Field, model_validator
 from contracts.envelope import DomainEvent
 from contracts.intake import Severity
 
-
-class SlaTarget(StrEnum):
-    FIRST_RESPONSE = "first_response"
-    RESOLUTION = "resolution"
-    PROGRESS = "progress"
-    REGULATORY = "regulatory"
+# StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
+# member names in lower case.
+SlaTarget = StrEnum("SlaTarget", "FIRST_RESPONSE RESOLUTION PROGRESS REGULATORY")
 
 
-class RebaseTrigger(StrEnum):
-    POLICY = "policy"
-    SEVERITY = "severity"
-    EXTENSION = "extension"
+RebaseTrigger = StrEnum("RebaseTrigger", "POLICY SEVERITY EXTENSION")
 
 
 class ClockOutcome(StrEnum):
@@ -35,10 +29,7 @@ class ClockOutcome(StrEnum):
     CANCELLED = "cancelled"
 
 
-class EscalationLevel(StrEnum):
-    TEAM_LEAD = "team_lead"
-    DEPARTMENT_HEAD = "department_head"
-    EXECUTIVE = "executive"
+EscalationLevel = StrEnum("EscalationLevel", "TEAM_LEAD DEPARTMENT_HEAD EXECUTIVE")
 
 
 class SlaClockStarted(DomainEvent):

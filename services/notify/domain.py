@@ -13,12 +13,9 @@ from eventsourcing.domain import Aggregate, event
 from contracts.envelope import NAMESPACE
 from runtime.attribution import Attributed
 
-
-class Status(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+# StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
+# member names in lower case.
+Status = StrEnum("Status", "PENDING SENT FAILED CANCELLED")
 
 
 class Notification(Attributed):

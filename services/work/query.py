@@ -26,16 +26,12 @@ class View(StrEnum):
     ALL = "all"  # everything the caller may see (a manager: the whole tenant)
 
 
-class SortKey(StrEnum):
-    RECEIVED_AT = "received_at"
-    DUE_AT = "due_at"
-    SEVERITY = "severity"
-    UPDATED_AT = "updated_at"
+# StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
+# member names in lower case.
+SortKey = StrEnum("SortKey", "RECEIVED_AT DUE_AT SEVERITY UPDATED_AT")
 
 
-class Direction(StrEnum):
-    ASC = "asc"
-    DESC = "desc"
+Direction = StrEnum("Direction", "ASC DESC")
 
 
 # A missing due date or severity sorts last ascending: "~" follows every digit and letter.

@@ -54,11 +54,9 @@ class KeywordSet(Strict):
                 yield Phrase.of(term, weight)
 
 
-class Sector(StrEnum):
-    FINANCE = "finance"
-    RETAIL = "retail"
-    MEDICAL = "medical"
-    PUBLIC_SERVICE = "public_service"
+# StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
+# member names in lower case.
+Sector = StrEnum("Sector", "FINANCE RETAIL MEDICAL PUBLIC_SERVICE")
 
 
 class Category(Strict):
