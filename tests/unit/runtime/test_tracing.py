@@ -194,9 +194,14 @@ def test_a_request_is_a_server_span_continued_by_what_it_runs(spans):
     def read(complaint_id: str) -> dict[str, str]:  # a sync route: run in a worker thread
         return tracing.current()
 
+    @api.get("/readyz")
+    def readyz() -> dict[str, str]:
+        return tracing.current()
+
     with TestClient(api) as client:
         continued = client.get("/complaints/c-1", headers={"traceparent": PARENT})
         fresh = client.get("/complaints/c-2", headers={"traceparent": "not-a-traceparent"})
+        probe = client.get("/readyz", headers={"traceparent": PARENT})
 
     assert continued.status_code == fresh.status_code == 200
     first, second = spans.get_finished_spans()
@@ -210,6 +215,8 @@ def test_a_request_is_a_server_span_continued_by_what_it_runs(spans):
     assert second.parent is None
     assert format_trace_id(second.context.trace_id) != TRACE_ID
     assert fresh.json()["traceparent"] == fresh.headers["traceresponse"]
+    assert probe.json() == {}  # probes make no spans
+    assert "traceresponse" not in probe.headers
 
 
 def test_log_records_carry_the_trace_id_of_the_current_span(spans):
