@@ -64,6 +64,48 @@ class Proposal:
     def next_step(self) -> int:
         return len(self.approvals) + 1
 
+    def check_pending(self) -> None:
+        """Raise NotPending unless the proposal awaits an approval step."""
+        if self.status != ProposalStatus.PENDING_APPROVAL:
+            raise NotPending("{proposal_id} is {status}, not awaiting approval",
+                             proposal_id=self.proposal_id, status=str(self.status))
+
+    def check_decider(self, actor: str, roles: Collection[str], action: RefusedAction) -> str:
+        """The role the next step needs, if `actor` (holding `roles`) may decide it: never the
+        proposer, nor the approver of an earlier step (four eyes)."""
+        if actor == self.proposed_by:
+            raise SelfApproval(
+                "{actor} proposed {proposal_id} and may not decide on it", actor=actor,
+                action=action, proposal_id=self.proposal_id,
+            )
+        if any(a["approver"] == actor for a in self.approvals):
+            raise SelfApproval(
+                "{actor} already approved an earlier step of {proposal_id}", actor=actor,
+                action=action, proposal_id=self.proposal_id,
+            )
+        role = self.chain[self.next_step - 1]
+        if role not in roles:
+            raise MissingApproverRole(
+                "step {step} of {proposal_id} needs the role {role}", actor=actor,
+                action=action, proposal_id=self.proposal_id, step=self.next_step, role=role,
+            )
+        return role
+
+    def approved(self, *, approver: str, step: int, role: str, final: bool,
+                 comment: str | None, at: datetime) -> None:
+        """A step was approved; the final one makes the proposal executable."""
+        self.approvals.append(
+            {"approver": approver, "step": step, "role": role, "comment": comment, "at": at})
+        if final:
+            self.status = ProposalStatus.APPROVED
+            self.awaiting_since = None
+
+    def rejected(self, *, approver: str, reason: str, comment: str | None, at: datetime) -> None:
+        """Turned down: it will never be executed."""
+        self.rejection = {"approver": approver, "reason": reason, "comment": comment, "at": at}
+        self.status = ProposalStatus.REJECTED
+        self.awaiting_since = None
+
     def check_executable(self, actor: str) -> None:
         """Raise NotApproved unless the proposal is approved (or needed no approval)."""
         if self.status == ProposalStatus.EXECUTED:
@@ -150,28 +192,9 @@ class ProposalsMixin(Aggregate):
         self, proposal: Proposal, actor: str, roles: Collection[str], action: RefusedAction
     ) -> str:
         self.check_open()
-        if proposal.status != ProposalStatus.PENDING_APPROVAL:
-            raise NotPending("{proposal_id} is {status}, not awaiting approval",
-                             proposal_id=proposal.proposal_id, status=str(proposal.status))
+        proposal.check_pending()
         self.check_may_handle(actor, action=action, proposal_id=proposal.proposal_id)
-        pid = proposal.proposal_id
-        if actor == proposal.proposed_by:
-            raise SelfApproval(
-                "{actor} proposed {proposal_id} and may not decide on it", actor=actor,
-                action=action, proposal_id=pid,
-            )
-        if any(a["approver"] == actor for a in proposal.approvals):
-            raise SelfApproval(
-                "{actor} already approved an earlier step of {proposal_id}", actor=actor,
-                action=action, proposal_id=pid,
-            )
-        role = proposal.chain[proposal.next_step - 1]
-        if role not in roles:
-            raise MissingApproverRole(
-                "step {step} of {proposal_id} needs the role {role}", actor=actor,
-                action=action, proposal_id=pid, step=proposal.next_step, role=role,
-            )
-        return role
+        return proposal.check_decider(actor, roles, action)
 
     @event("ResolutionProposed")
     def _proposed(
@@ -229,22 +252,15 @@ class ProposalsMixin(Aggregate):
         self, *, proposal_id: str, approver: str, step: int, role: str, final: bool,
         comment: str | None, at: datetime,
     ) -> None:
-        proposal = self.proposals[proposal_id]
-        proposal.approvals.append({
-            "approver": approver, "step": step, "role": role, "comment": comment, "at": at,
-        })
-        if final:
-            proposal.status = ProposalStatus.APPROVED
-            proposal.awaiting_since = None
+        self.proposals[proposal_id].approved(
+            approver=approver, step=step, role=role, final=final, comment=comment, at=at)
 
     @event(ProposalRejected)
     def _rejected(
         self, *, proposal_id: str, approver: str, reason: str, comment: str | None, at: datetime
     ) -> None:
-        proposal = self.proposals[proposal_id]
-        proposal.rejection = {"approver": approver, "reason": reason, "comment": comment, "at": at}
-        proposal.status = ProposalStatus.REJECTED
-        proposal.awaiting_since = None
+        self.proposals[proposal_id].rejected(
+            approver=approver, reason=reason, comment=comment, at=at)
 
 
 def check_comment(comment: str | None) -> None:
