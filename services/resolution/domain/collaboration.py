@@ -22,6 +22,15 @@ class Collaboration:
     completed_by: str | None = None
     completed_at: datetime | None = None
 
+    def check_not_done(self) -> None:
+        """Raise CollaborationDone once the task was reported done."""
+        if self.completed_by is not None:
+            raise CollaborationDone("{task_id} was completed by {by}", task_id=self.task_id,
+                                    by=self.completed_by)
+
+    def completed(self, *, by: str, at: datetime) -> None:
+        self.completed_by, self.completed_at = by, at
+
 
 class CollaborationMixin(Aggregate):
     """Collaboration tasks of other departments on this case."""
@@ -52,9 +61,7 @@ class CollaborationMixin(Aggregate):
         self.check_may_handle(by)
         self.check_open()
         collaboration = self.collaboration(task_id)
-        if collaboration.completed_by is not None:
-            raise CollaborationDone("{task_id} was completed by {by}", task_id=task_id,
-                                    by=collaboration.completed_by)
+        collaboration.check_not_done()
         self._collaboration_completed(task_id=task_id, department=collaboration.department,
                                       by=by, at=at)
 
@@ -77,8 +84,7 @@ class CollaborationMixin(Aggregate):
     def _collaboration_completed(
         self, *, task_id: str, department: str, by: str, at: datetime
     ) -> None:
-        collaboration = self.collaborations[task_id]
-        collaboration.completed_by, collaboration.completed_at = by, at
+        self.collaborations[task_id].completed(by=by, at=at)
 
 
 class NoSuchCollaboration(NotFound):

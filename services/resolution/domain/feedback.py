@@ -42,6 +42,22 @@ class Survey:
         return ("answered" if self.answered_at else "revoked" if self.revoked_at else
                 "expired" if at > self.expires_at else "open")
 
+    def check_unused(self) -> None:
+        """Raise unless the survey is neither answered nor revoked."""
+        if self.answered_at is not None:
+            raise SurveyAlreadyAnswered("this survey was answered already")
+        if self.revoked_at is not None:
+            raise SurveyRevoked("this survey was revoked")
+
+    def check_answerable(self, at: datetime) -> None:
+        """Raise unless the customer may answer it now: once, before the link expires."""
+        self.check_unused()
+        if at > self.expires_at:
+            raise SurveyExpired("this survey has expired")
+
+    def answered(self, *, csat: int, nps: int | None, at: datetime) -> None:
+        self.answered_at, self.csat, self.nps = at, csat, nps
+
 
 class FeedbackMixin(Aggregate):
     """Surveys sent to the customer and their answers."""
@@ -72,10 +88,7 @@ class FeedbackMixin(Aggregate):
         survey = self.surveys.get(survey_id)
         if survey is None:
             raise UnknownSurvey("no such survey")
-        if survey.answered_at is not None:
-            raise SurveyAlreadyAnswered("this survey was answered already")
-        if survey.revoked_at is not None:
-            raise SurveyRevoked("this survey was revoked")
+        survey.check_unused()
         if not reason.strip():
             raise Invalid("a revocation needs a reason")
         self._survey_revoked(survey_id=survey_id, by=by, reason=reason, at=at)
@@ -91,12 +104,7 @@ class FeedbackMixin(Aggregate):
     ) -> None:
         """The customer's answer: once, before the link expires."""
         survey = self.survey_by_hash(token_hash)
-        if survey.answered_at is not None:
-            raise SurveyAlreadyAnswered("this survey was answered already")
-        if survey.revoked_at is not None:
-            raise SurveyRevoked("this survey was revoked")
-        if at > survey.expires_at:
-            raise SurveyExpired("this survey has expired")
+        survey.check_answerable(at)
         check_scores(csat, nps, comment)
         self._feedback_received(
             survey_id=survey.survey_id, csat=csat, nps=nps, comment=comment, at=at
@@ -132,8 +140,7 @@ class FeedbackMixin(Aggregate):
     def _feedback_received(
         self, *, survey_id: str, csat: int, nps: int | None, comment: str | None, at: datetime
     ) -> None:
-        survey = self.surveys[survey_id]
-        survey.answered_at, survey.csat, survey.nps = at, csat, nps
+        self.surveys[survey_id].answered(csat=csat, nps=nps, at=at)
         self.feedback_at = at
         self.quiet_since = None
 
