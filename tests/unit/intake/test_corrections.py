@@ -15,10 +15,10 @@ from services.intake.classification.category_model import SEED, Example, example
 from services.intake.classification.classifier import HERE
 from services.intake.classification.model import Labelled
 from services.intake.classification.taxonomy import load_taxonomy
-from services.intake.classification.train import category_examples
 from services.intake.corrections import UnknownCategory, correct_category, corrections, write_csv
 from services.intake.domain import Customer, Submission
 from services.intake.published import translator
+from services.intake.tools.train import category_examples
 from tests.unit.intake.test_triage import classifier
 
 TAXONOMY = load_taxonomy(HERE / "taxonomy.yaml")

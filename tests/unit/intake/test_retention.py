@@ -251,7 +251,7 @@ def test_retention_policy_names_the_line_of_a_bad_period(tmp_path):
         load_policy(path)
 
     assert str(refused.value) == (
-        "retention.yaml line 7, tenants.brief-co.personal_data.keep: Value error, '1 year' is "
+        "retention.yaml:7: tenants.brief-co.personal_data.keep: Value error, '1 year' is "
         "not an ISO 8601 period such as P5Y, P18M or P90D"
     )
 
@@ -303,18 +303,18 @@ def still_readable(home: Path) -> bool:
 
 
 def test_retention_command_without_yes_refuses_and_erases_nothing(home):
-    answer = run(["-m", "services.intake.retention"], home)
+    answer = run(["-m", "services.intake.tools.retention"], home)
 
     assert answer.returncode == 2
     assert answer.stderr.splitlines()[-1] == (
-        "python -m services.intake.retention: error: this destroys the keys of every customer "
-        "listed by --dry-run; give --yes to go ahead"
+        "python -m services.intake.tools.retention: error: this destroys the keys of every "
+        "customer listed by --dry-run; give --yes to go ahead"
     )
     assert still_readable(home) is True
 
 
 def test_retention_command_dry_run_lists_and_erases_nothing(home):
-    answer = run(["-m", "services.intake.retention", "--dry-run"], home)
+    answer = run(["-m", "services.intake.tools.retention", "--dry-run"], home)
 
     assert (answer.returncode, answer.stderr) == (0, "")
     assert answer.stdout.splitlines() == [
@@ -326,7 +326,7 @@ def test_retention_command_dry_run_lists_and_erases_nothing(home):
 
 
 def test_retention_command_with_yes_erases(home):
-    answer = run(["-m", "services.intake.retention", "--yes"], home)
+    answer = run(["-m", "services.intake.tools.retention", "--yes"], home)
 
     assert answer.returncode == 0, answer.stderr
     assert answer.stdout.splitlines()[-1] == "1 customer(s) erased"
