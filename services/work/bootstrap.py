@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,6 +11,7 @@ from runtime import logs
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
+from runtime.tracking import tracking_key
 from runtime.vault import KeyVault
 from services.work import api, handlers, published
 from services.work.application import WorkApplication
@@ -20,8 +19,6 @@ from services.work.config import WorkSettings
 from services.work.projection import Projection
 from services.work.queries import WorkQueries
 from services.work.store import Store, build_store
-
-log = logging.getLogger(__name__)
 
 
 def read_model(settings: WorkSettings) -> tuple[Store, Projection]:
@@ -54,20 +51,5 @@ def bootstrap(settings: WorkSettings | None = None) -> tuple[FastAPI, ServiceRun
 
 def search_key(settings: WorkSettings) -> bytes:
     """WORK_SEARCH_KEY, else a random key kept in DATA_DIR (one machine only)."""
-    if settings.work_search_key:
-        return settings.work_search_key.encode()
-    key_file = Path(settings.data_dir) / "work-search.key"
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        draft = key_file.with_name(f"{key_file.name}.{os.getpid()}.tmp")
-        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            f.write(os.urandom(32))
-        try:
-            os.link(draft, key_file)  # atomic: another process on this machine may race us
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-        log.warning("WORK_SEARCH_KEY is not set: search digests use the key in %s; set one "
-                    "WORK_SEARCH_KEY on every replica", key_file)
-    return key_file.read_bytes()
+    return tracking_key(settings.work_search_key, Path(settings.data_dir) / "work-search.key",
+                        variable="WORK_SEARCH_KEY")
