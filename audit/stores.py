@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.persistence import Notification, ProgrammingError
 from eventsourcing.postgres import PostgresFactory
@@ -59,27 +60,19 @@ class Service:
                         data_dir=audit.data_dir, tenant=audit.tenant)
 
 
+def lifecycle(published: Any) -> Callable[[Settings, ServiceApplication, FirstEvents],
+                                          Translator]:
+    """A lifecycle service's translator: its source and the look-up of old events' tenant."""
+    return lambda own, app, first: published.translator(source=own.source, first_events=first)
+
+
 # The translators are wired as each service's bootstrap wires them for its outbox relay.
 # The order breaks ties in a history: an event's causes come from services listed earlier.
 SERVICES: tuple[Service, ...] = (
-    Service(
-        "intake", "IntakeApplication",
-        lambda own, app, first: intake_published.translator(source=own.source, first_events=first),
-    ),
-    Service(
-        "dispatch", "DispatchApplication",
-        lambda own, app, first: dispatch_published.translator(
-            source=own.source, first_events=first),
-    ),
-    Service(
-        "sla", "SlaApplication",
-        lambda own, app, first: sla_published.translator(source=own.source, first_events=first),
-    ),
-    Service(
-        "resolution", "ResolutionApplication",
-        lambda own, app, first: resolution_published.translator(
-            source=own.source, first_events=first),
-    ),
+    Service("intake", "IntakeApplication", lifecycle(intake_published)),
+    Service("dispatch", "DispatchApplication", lifecycle(dispatch_published)),
+    Service("sla", "SlaApplication", lifecycle(sla_published)),
+    Service("resolution", "ResolutionApplication", lifecycle(resolution_published)),
     # Delivery records (what was sent, channel, when, outcome; never a body or an address)
     # and manual tags: not lifecycle facts, so listed last.
     Service(
