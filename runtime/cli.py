@@ -47,6 +47,18 @@ def require_yes(parser: argparse.ArgumentParser, args: argparse.Namespace, destr
         parser.error(f"this {destroys}; give --yes to go ahead")
 
 
+def confirmed(prog: str, description: str, destroys: str,
+              argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line of a command that only destroys and rebuilds: --help, and nothing is
+    done without --yes (exit 2, saying what would be destroyed)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_yes(parser, destroys)
+    args = parser.parse_args(argv)
+    require_yes(parser, args, destroys)
+    return args
+
+
 def service_arguments(prog: str, description: str, argv: list[str] | None = None) -> None:
     """A service's command line: no arguments (settings come from the environment) but --help."""
     argparse.ArgumentParser(

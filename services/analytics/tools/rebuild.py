@@ -13,7 +13,6 @@ broker that cannot be reached leaves them as they were (exit 1).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -72,11 +71,7 @@ async def rebuild(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point: 0 rebuilt, 1 failed, 2 refused (no --yes)."""
-    parser = argparse.ArgumentParser(prog="python -m services.analytics.tools.rebuild",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    cli.add_yes(parser, DESTROYS)
-    cli.require_yes(parser, parser.parse_args(argv), DESTROYS)
+    cli.confirmed("python -m services.analytics.tools.rebuild", __doc__, DESTROYS, argv)
     settings = AnalyticsSettings()
     logs.configure(settings.service, settings.log_level)
     asyncio.run(rebuild(settings))

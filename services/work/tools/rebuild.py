@@ -14,7 +14,6 @@ be reached leaves them as they were (exit 1).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 
@@ -95,11 +94,7 @@ def _project(projection: Projection, value: bytes | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point: 0 rebuilt, 1 failed, 2 refused (no --yes)."""
-    parser = argparse.ArgumentParser(prog="python -m services.work.tools.rebuild",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    cli.add_yes(parser, DESTROYS)
-    cli.require_yes(parser, parser.parse_args(argv), DESTROYS)
+    cli.confirmed("python -m services.work.tools.rebuild", __doc__, DESTROYS, argv)
     settings = WorkSettings()
     logs.configure(settings.service, settings.log_level)
     print(asyncio.run(rebuild(settings)))
