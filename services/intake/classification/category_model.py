@@ -17,16 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
-import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from services.intake.classification.model import clean
+from services.intake.classification.model import clean, load_artefact, most_probable, save_artefact
 
-FORMAT = 1
 SEED = Path(__file__).resolve().parent / "seed.csv"
 
 
@@ -94,29 +91,14 @@ class CategoryModel:
 
     def predict_many(self, texts: Sequence[str]) -> list[CategoryPrediction]:
         """The most probable category of each text (one call: the fast way for a batch)."""
-        if not texts:
-            return []
-        probabilities = self.trained.predict_proba([clean(t) for t in texts])
-        best = probabilities.argmax(axis=1)
-        return [
-            CategoryPrediction(str(self.trained.classes_[b]), round(float(row[b]), 3))
-            for row, b in zip(probabilities, best, strict=True)
-        ]
+        return [CategoryPrediction(*best) for best in most_probable(self.trained, texts)]
 
     def save(self, path: Path) -> None:
         """Write the model (compressed), with the scikit-learn version it needs to load."""
-        payload = {"format": FORMAT, "sklearn": sklearn.__version__, "rows": self.rows,
-                   "pipeline": self.trained}
-        joblib.dump(payload, path, compress=3)
+        save_artefact(path, {"rows": self.rows, "pipeline": self.trained})
 
     @classmethod
     def load(cls, path: Path) -> CategoryModel:
         """Read a model written by save; refuses another format or scikit-learn version."""
-        payload = joblib.load(path)  # our own artefact, shipped in the repository
-        if payload.get("format") != FORMAT or payload.get("sklearn") != sklearn.__version__:
-            raise ValueError(
-                f"{path} was written for format {payload.get('format')} with scikit-learn "
-                f"{payload.get('sklearn')}; retrain it with "
-                "python -m services.intake.tools.train"
-            )
+        payload = load_artefact(path)
         return cls(payload["pipeline"], rows=payload["rows"])

@@ -67,6 +67,33 @@ def clean(text: str) -> str:
     return MASKS.sub(" ", text)
 
 
+def most_probable(trained: Pipeline, texts: Sequence[str]) -> list[tuple[str, float]]:
+    """The most probable class of each text with its probability (one call for all)."""
+    if not texts:
+        return []
+    probabilities = trained.predict_proba([clean(t) for t in texts])
+    best = probabilities.argmax(axis=1)
+    return [(str(trained.classes_[b]), round(float(row[b]), 3))
+            for row, b in zip(probabilities, best, strict=True)]
+
+
+def save_artefact(path: Path, payload: dict) -> None:
+    """Write a model (compressed), with the format and scikit-learn version it needs to load."""
+    joblib.dump({"format": FORMAT, "sklearn": sklearn.__version__, **payload}, path, compress=3)
+
+
+def load_artefact(path: Path) -> dict:
+    """Read what save_artefact wrote; refuses another format or scikit-learn version."""
+    payload = joblib.load(path)  # our own artefact, shipped in the repository
+    if payload.get("format") != FORMAT or payload.get("sklearn") != sklearn.__version__:
+        raise ValueError(
+            f"{path} was written for format {payload.get('format')} with scikit-learn "
+            f"{payload.get('sklearn')}; retrain it with "
+            "python -m services.intake.tools.train"
+        )
+    return payload
+
+
 def pipeline() -> Pipeline:
     """The untrained pipeline."""
     features = FeatureUnion([
@@ -108,14 +135,7 @@ class ProductModel:
 
     def predictions(self, texts: Sequence[str]) -> list[Prediction]:
         """The most probable product of each text, with its probability (one call for all)."""
-        if not texts:
-            return []
-        probabilities = self.trained.predict_proba([clean(t) for t in texts])
-        best = probabilities.argmax(axis=1)
-        return [
-            Prediction(str(self.trained.classes_[b]), round(float(row[b]), 3))
-            for row, b in zip(probabilities, best, strict=True)
-        ]
+        return [Prediction(*best) for best in most_probable(self.trained, texts)]
 
     def predict_many(self, texts: Sequence[str]) -> list[str]:
         """The most probable product of each text."""
@@ -123,22 +143,13 @@ class ProductModel:
 
     def save(self, path: Path) -> None:
         """Write the model (compressed), with the scikit-learn version it needs to load."""
-        payload = {
-            "format": FORMAT, "sklearn": sklearn.__version__,
-            "rows": self.rows, "languages": sorted(self.languages), "pipeline": self.trained,
-        }
-        joblib.dump(payload, path, compress=3)
+        save_artefact(path, {"rows": self.rows, "languages": sorted(self.languages),
+                             "pipeline": self.trained})
 
     @classmethod
     def load(cls, path: Path) -> ProductModel:
         """Read a model written by save; refuses another format or scikit-learn version."""
-        payload = joblib.load(path)  # our own artefact, shipped in the repository
-        if payload.get("format") != FORMAT or payload.get("sklearn") != sklearn.__version__:
-            raise ValueError(
-                f"{path} was written for format {payload.get('format')} with scikit-learn "
-                f"{payload.get('sklearn')}; retrain it with "
-                "python -m services.intake.tools.train"
-            )
+        payload = load_artefact(path)
         return cls(
             payload["pipeline"], rows=payload["rows"], languages=frozenset(payload["languages"])
         )
