@@ -96,7 +96,9 @@ class OutboxRelay:
         acknowledged all of it."""
         if self.lease is not None and not self.lease.leading and not await self.leading():
             return 0  # a standby
-        notifications = self._pending()
+        # The store's reads and commits run in a thread: on the event loop they held up the
+        # HTTP requests and the consumers of this process for as long as each took.
+        notifications = await asyncio.to_thread(self._pending)
         if not notifications:
             OUTBOX_LAG.labels(self.service).set(0)
             return 0
@@ -104,16 +106,25 @@ class OutboxRelay:
             return 0
         if not self._recovered:
             await self.recover()
-            notifications = self._pending()
+            notifications = await asyncio.to_thread(self._pending)
             if not notifications:
                 return 0
         last = notifications[-1].id
-        self._record(self.claim_name, last)
-        sent = await self._send(self._envelopes(notifications))
-        self._record(self.position_name, last)
+        envelopes = await asyncio.to_thread(self._claim, notifications)
+        sent = await self._send(envelopes)
+        newest = await asyncio.to_thread(self._acknowledged, last)
         EVENTS_PUBLISHED.labels(self.service, self.topic.name).inc(sent)
-        OUTBOX_LAG.labels(self.service).set((self.app.recorder.max_notification_id() or 0) - last)
+        OUTBOX_LAG.labels(self.service).set(newest - last)
         return len(notifications)
+
+    def _claim(self, notifications: Any) -> list[Envelope]:
+        self._record(self.claim_name, notifications[-1].id)
+        return self._envelopes(notifications)
+
+    def _acknowledged(self, last: int) -> int:
+        """Record the position the broker acknowledged; the newest notification id."""
+        self._record(self.position_name, last)
+        return self.app.recorder.max_notification_id() or 0
 
     def _pending(self) -> Any:
         return self.app.recorder.select_notifications(
