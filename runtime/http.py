@@ -12,13 +12,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from runtime import request_validation
 from runtime.auth.wiring import AccessControl, install
 from runtime.http_metrics import RequestMetrics
-from runtime.service import ServiceRuntime
+from runtime.service import Runtime
 from runtime.settings import Settings
 from runtime.tracing import TracedRequests
 
 
 def create_http_app(
-    runtime: ServiceRuntime,
+    runtime: Runtime,
     *,
     title: str,
     routers: Iterable[APIRouter] = (),
