@@ -5,8 +5,11 @@ identifies and is never fetched (`.invalid` cannot resolve). The slug is the ser
 (`not-open`, `case-not-found`) from its error table, or the HTTP status's phrase
 (`not-found`, `too-many-requests`) where nothing more specific is known. `title` is the same
 for every problem of a type; `detail` is the reason text of this occurrence (what the services
-answered as `detail` before); `instance` is the request's path. Anything more a refusal carries
-(a rule's name, allowed values, a validation's field errors) is an extension member beside them.
+answered as `detail` before); `instance` is the route the request matched, as its template
+(`/v1/cases/{complaint_id}`), or the path where none matched: an object the caller may not see
+must answer byte for byte as a missing one does, whichever id was asked for. Anything more a
+refusal carries (a rule's name, allowed values, a validation's field errors) is an extension
+member beside them.
 
 A service declares its table once, `{DomainError: (status, slug)}`, and gives it to its
 routers (`APIRouter(route_class=problems.mapping(ERRORS))`): an error of a class in it (the
@@ -42,7 +45,7 @@ class ProblemDetails(BaseModel):
     title: str = Field(description="A short summary, the same for every problem of the type")
     status: int = Field(description="The HTTP status code")
     detail: str = Field(description="What went wrong this time, in words")
-    instance: str = Field(description="The request path the problem occurred at")
+    instance: str = Field(description="The route (its template) or path the request asked for")
 
 
 class ValidationProblem(ProblemDetails):
@@ -97,6 +100,12 @@ def response(status: int, detail: str, *, slug: str | None = None, instance: str
                         media_type=MEDIA_TYPE)
 
 
+def instance(scope: Mapping[str, Any]) -> str:
+    """The problem's `instance`: the matched route's template, else the request's path."""
+    route = scope.get("route")
+    return getattr(route, "path_format", None) or scope.get("path", "")
+
+
 def lookup(table: ErrorTable, error: Exception) -> tuple[int, str] | None:
     """The table's (status, slug) for the most specific class of error it names."""
     for cls in type(error).__mro__:
@@ -119,7 +128,7 @@ def of_http_exception(request: Request, error: StarletteHTTPException) -> Respon
     if error.status_code in (204, 304):  # no body allowed
         return Response(status_code=error.status_code, headers=error.headers)
     return response(error.status_code, str(detail), slug=getattr(error, "slug", None),
-                    instance=request.url.path, headers=error.headers, **extensions)
+                    instance=instance(request.scope), headers=error.headers, **extensions)
 
 
 def documented(table: ErrorTable) -> type[APIRoute]:

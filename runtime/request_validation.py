@@ -145,8 +145,8 @@ async def unprocessable(request: Request, exc: Exception) -> Response:
     language = negotiate(request.headers.get("accept-language"))
     errors = [without_input(e, language) for e in exc.errors()]
     detail = "; ".join(".".join(map(str, e["loc"])) + ": " + e["msg"] for e in errors)
-    return problems.response(422, detail, slug="invalid-request", instance=request.url.path,
-                             errors=errors)
+    return problems.response(422, detail, slug="invalid-request",
+                             instance=problems.instance(request.scope), errors=errors)
 
 
 def install(api: FastAPI) -> None:

@@ -48,7 +48,7 @@ class BodySizeLimit:
         RATE_LIMITED.labels(kind="body_size").inc()
         response = problems.response(
             413, f"the request body is larger than {self.max_bytes} bytes",
-            instance=scope["path"], headers={"Connection": "close"},
+            instance=problems.instance(scope), headers={"Connection": "close"},
         )
         await response(scope, receive, send)
 

@@ -63,7 +63,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         RATE_LIMITED.labels(kind="rate").inc()
-        response = problems.response(429, "too many requests", instance=scope["path"],
+        response = problems.response(429, "too many requests", instance=problems.instance(scope),
                                      headers=retry_after(wait))
         await response(scope, receive, send)
 

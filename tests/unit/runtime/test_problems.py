@@ -58,7 +58,7 @@ def test_a_domain_error_is_a_problem_of_its_tables_most_specific_type(client: Te
     assert answer.headers["content-type"] == "application/problem+json"
     assert (answer.status_code, answer.json()) == (409, {
         "type": "https://complaints.invalid/problems/not-open", "title": "Not open",
-        "status": 409, "detail": "closed is not open", "instance": "/things/closed/close"})
+        "status": 409, "detail": "closed is not open", "instance": "/things/{thing}/close"})
     assert client.post("/things/odd/close").json()["type"].endswith("/problems/refused")
 
 
@@ -68,7 +68,7 @@ def test_an_http_exception_keeps_its_reason_and_structured_members(client: TestC
 
     assert (rule.status_code, rule.json()) == (403, {
         "type": "https://complaints.invalid/problems/forbidden", "title": "Forbidden",
-        "status": 403, "detail": "not your own", "instance": "/things/rule/close",
+        "status": 403, "detail": "not your own", "instance": "/things/{thing}/close",
         "rule": "four_eyes"})
     assert (teapot.status_code, teapot.json()["type"], teapot.json()["spout"]) == (
         418, "https://complaints.invalid/problems/teapot", 1)
@@ -128,3 +128,13 @@ def test_a_middlewares_refusal_is_a_problem_too():
         "type": "https://complaints.invalid/problems/too-many-requests",
         "title": "Too many requests", "status": 429, "detail": "too many requests",
         "instance": "/v1/x"}
+
+
+def test_the_instance_is_the_routes_template_so_any_ids_refusal_reads_the_same(
+    client: TestClient,
+):
+    one, other = client.post("/things/closed/close"), client.post("/things/odd/close")
+    missing = client.get("/no/such/route")
+
+    assert one.json()["instance"] == other.json()["instance"] == "/things/{thing}/close"
+    assert missing.json()["instance"] == "/no/such/route"  # no route matched: the path
