@@ -8,7 +8,13 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from contracts.envelope import DomainEvent
-from contracts.intake import CHANNEL_DETAIL, Attachment, Channel, CustomerTier, RecordedHistory
+from contracts.intake import (
+    Attachment,
+    Channel,
+    ComplaintDetails,
+    CustomerTier,
+    RecordedHistory,
+)
 from contracts.personal import Personal
 
 
@@ -22,7 +28,7 @@ class VerifiedContact(DomainEvent):
         "channel may claim which is intake's VOUCHING table (services/intake/identity.py)")
 
 
-class ComplaintSubmitted(DomainEvent):
+class ComplaintSubmitted(ComplaintDetails):
     """A customer submitted a complaint on a channel; intake has not yet accepted it."""
 
     event_type = "complaint.submitted.v1"
@@ -39,20 +45,11 @@ class ComplaintSubmitted(DomainEvent):
     region: str | None = Field(None, description="Province, state or sales region")
     subject: str = Field(min_length=1)
     text: str = Field(min_length=1, description="The complaint in the customer's words")
-    occurred_at: datetime | None = Field(None, description="When the problem happened, if known")
-    external_reference: str | None = Field(
-        None, description="The channel's own reference, e.g. a ticket or CFPB complaint number"
-    )
     idempotency_key: str = Field(
         min_length=1,
         description="Stable across resends of the same submission; intake accepts a key once",
     )
-    product: str | None = None
-    company: str | None = None
     attachments: tuple[Attachment, ...] = ()
-    channel_detail: str | None = Field(None, description=CHANNEL_DETAIL)
-    sub_product: str | None = None
-    issue: str | None = None
     historical: bool = Field(
         False, description="Imported history: filed with its original dates, no SLA clock"
     )

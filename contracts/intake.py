@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -60,7 +60,35 @@ class Attachment(DomainEvent):
     sha256: str | None = None
 
 
-class ComplaintReceived(DomainEvent):
+class ComplaintDetails(DomainEvent):
+    """What a complaint is about, as its channel described it; none of it is personal data.
+
+    Written once: the channels' submission (complaint.submitted), intake's Submission and its
+    record of a complaint, and complaint.received all have these fields. The events carry them
+    as their own top-level fields, so the published JSON keeps its shape."""
+
+    # The ones reports slice by (analytics), in the order they list them.
+    DIMENSIONS: ClassVar[tuple[str, ...]] = (
+        "channel_detail", "product", "sub_product", "issue", "company")
+
+    occurred_at: datetime | None = Field(None, description="When the problem happened, if known")
+    external_reference: str | None = Field(
+        None, description="The channel's own reference, e.g. a ticket or CFPB complaint number"
+    )
+    product: str | None = None
+    company: str | None = None
+    channel_detail: str | None = Field(None, description=CHANNEL_DETAIL)
+    sub_product: str | None = None
+    issue: str | None = Field(None, description="The issue as the channel categorised it")
+
+    @classmethod
+    def of(cls, described: Any) -> ComplaintDetails:
+        """The details of anything that has them as attributes (a submission, an event), and
+        nothing else of it (model_validate would hand back a subclass's instance whole)."""
+        return cls(**{name: getattr(described, name) for name in cls.model_fields})
+
+
+class ComplaintReceived(ComplaintDetails):
     """A complaint was accepted through a channel and given an id."""
 
     event_type = "complaint.received.v1"
@@ -81,16 +109,9 @@ class ComplaintReceived(DomainEvent):
     text: Annotated[str, Personal.TEXT] = Field(
         description=f"Free text written by the customer, {SEALED}"
     )
-    occurred_at: datetime | None = None
     received_at: datetime
-    external_reference: str | None = None
-    product: str | None = None
-    company: str | None = None
     attachments: tuple[Attachment, ...] = ()
     historical: bool = Field(False, description="Imported history: no SLA alarm may fire")
-    channel_detail: str | None = Field(None, description=CHANNEL_DETAIL)
-    sub_product: str | None = None
-    issue: str | None = Field(None, description="The issue as the channel categorised it")
 
 
 class RecordedHistory(DomainEvent):

@@ -39,8 +39,8 @@ def _present(event: DomainEvent, *names: str) -> dict[str, Any]:
 
 def _received(env: Envelope, e: intake.ComplaintReceived, _: Context) -> dict[str, Any]:
     return {
-        **_present(e, "channel", "channel_detail", "region", "product", "sub_product", "issue",
-                   "company", "customer_id", "customer_tier", "language"),
+        **_present(e, "channel", *intake.ComplaintDetails.DIMENSIONS, "region", "customer_id",
+                   "customer_tier", "language"),
         "historical": e.historical, "received_at": e.received_at,
     }
 

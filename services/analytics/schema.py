@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.intake import ComplaintDetails
+
 TIME = "DateTime64(3, 'UTC')"
 # When analytics stored something (not when it happened): microseconds, for refresh windows.
 STORED_AT = "DateTime64(6, 'UTC')"
@@ -74,8 +76,9 @@ def _text(*names: str) -> list[Column]:
 
 
 COMPLAINT_COLUMNS: tuple[Column, ...] = (
+    # The complaint's details but its product (below, with its fallback).
+    *_text("channel", *(name for name in ComplaintDetails.DIMENSIONS if name != "product")),
     *_text(
-        "channel", "channel_detail", "sub_product", "issue", "company",
         "customer_id", "customer_tier", "language", "category", "severity",
     ),
     # The lifecycle status (contracts.lifecycle): the latest word of the furthest stage that

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from contracts.intake import ComplaintDetails
 from services.analytics.folding import ch_time
 
 DIMENSIONS: tuple[str, ...] = (
-    "tenant", "channel", "channel_detail", "region", "product", "sub_product", "issue",
-    "company", "category", "severity", "status", "department", "queue", "agent", "root_cause",
-    "resolution_kind", "customer_tier", "language", "company_response", "historical",
-    "escalation_level",
+    "tenant", "channel", *ComplaintDetails.DIMENSIONS, "region", "category", "severity",
+    "status", "department", "queue", "agent", "root_cause", "resolution_kind", "customer_tier",
+    "language", "company_response", "historical", "escalation_level",
 )
 # SLA reports read clocks joined to their complaint: the clock's target is one more dimension.
 CLOCK_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "target")

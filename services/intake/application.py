@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from contracts.intake import Attachment
+from contracts.intake import Attachment, ComplaintDetails
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
 from runtime.transact import transact
 from runtime.vault import KeyVault
@@ -125,16 +125,10 @@ class IntakeApplication(ServiceApplication):
             subject=seal(submission.subject),
             text=seal(submission.text),
             received_at=submission.received_at or self.clock(),
-            occurred_at=submission.occurred_at,
-            external_reference=submission.external_reference,
-            product=submission.product,
-            company=submission.company,
+            details=ComplaintDetails.of(submission).model_dump(),
             attachments=[sealed_attachment(a, seal) for a in submission.attachments],
             historical=submission.historical,
             cause=str(cause.event_id) if cause else None,
-            channel_detail=submission.channel_detail,
-            sub_product=submission.sub_product,
-            issue=submission.issue,
             language=reading.language,
         )
         # Classified, or DuplicateMarked against any earlier complaint of the same person

@@ -13,9 +13,10 @@ from enum import StrEnum
 
 from eventsourcing.domain import Aggregate, event
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from contracts.envelope import NAMESPACE
-from contracts.intake import Attachment, Channel, CustomerTier, RecordedHistory
+from contracts.intake import Attachment, Channel, ComplaintDetails, CustomerTier, RecordedHistory
 from runtime.attribution import Attributed, recall_own_id
 from services.intake.customer_ids import normalise_customer_id
 from services.intake.identity import MAX_VERIFIED, VerifiedContact, check_vouched
@@ -28,6 +29,9 @@ CUSTOMER_ID = ("Normalised on arrival (services/intake/customer_ids.py): NFKC, t
                "case unless the source (the part before ':', e.g. wechat) is case-sensitive; "
                "invisible or control characters are refused")
 UNDETERMINED = "und"  # ISO 639-2: the language of complaints received before it was detected
+# The longest detail intake accepts, in characters.
+DETAIL_LIMITS = {"external_reference": 128, "product": 200, "company": 200,
+                 "channel_detail": 200, "sub_product": 200, "issue": 200}
 
 
 @dataclass(frozen=True)
@@ -55,31 +59,33 @@ class Complaint(Attributed):
     upcast_attribution = staticmethod(recall_own_id)
 
     class Received(Aggregate.Created):
-        """Version 2 added `language`; events stored before it are upcast as undetermined."""
+        """Version 2 added `language`; events stored before it are upcast as undetermined.
+        Version 3 holds what the complaint is about as one dict (contracts' ComplaintDetails)
+        where earlier versions had its fields side by side."""
 
-        class_version = 2
+        class_version = 3
         tenant: str
         channel: str
         customer: dict
         subject: str
         text: str
         received_at: datetime
-        occurred_at: datetime | None = None
-        external_reference: str | None = None
-        product: str | None = None
-        company: str | None = None
+        details: dict
         attachments: list[dict] | None = None
         historical: bool = False
         cause: str | None = None
-        channel_detail: str | None = None
-        sub_product: str | None = None
-        issue: str | None = None
         language: str = UNDETERMINED
 
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             # The text is sealed, so the language of an old complaint cannot be found out now.
             state["language"] = UNDETERMINED
+
+        @staticmethod
+        def upcast_v2_v3(state: dict) -> None:
+            # Fields added after version 1 (channel_detail, sub_product, issue) may be absent.
+            state["details"] = {name: state.pop(name, None)
+                                for name in ComplaintDetails.model_fields}
 
         @property
         def complaint_id(self) -> str:
@@ -97,16 +103,10 @@ class Complaint(Attributed):
         subject: str,
         text: str,
         received_at: datetime,
-        occurred_at: datetime | None = None,
-        external_reference: str | None = None,
-        product: str | None = None,
-        company: str | None = None,
+        details: dict,
         attachments: list[dict] | None = None,
         historical: bool = False,
         cause: str | None = None,
-        channel_detail: str | None = None,
-        sub_product: str | None = None,
-        issue: str | None = None,
         language: str = UNDETERMINED,
     ) -> None:
         self.tenant = tenant
@@ -115,15 +115,9 @@ class Complaint(Attributed):
         self.subject = subject
         self.text = text
         self.received_at = received_at
-        self.occurred_at = occurred_at
-        self.external_reference = external_reference
-        self.product = product
-        self.company = company
+        self.details = ComplaintDetails.model_validate(details)
         self.attachments = attachments or []
         self.historical = historical
-        self.channel_detail = channel_detail
-        self.sub_product = sub_product
-        self.issue = issue
         self.history: dict | None = None
         self.language = language
         self.understanding: dict | None = None
@@ -133,6 +127,12 @@ class Complaint(Attributed):
     @property
     def complaint_id(self) -> str:
         return str(self.id)
+
+    def __getattr__(self, name: str) -> object:
+        # Its details read as its own attributes (complaint.product), as they always have.
+        if name in ComplaintDetails.model_fields and "details" in self.__dict__:
+            return getattr(self.details, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def classify(self, *, classification: Understood) -> None:
         """Record what intake understood from the plaintext: category, severity, reasons."""
@@ -313,8 +313,9 @@ class History(RecordedHistory):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Submission(BaseModel):
-    """One complaint as a channel hands it over, before intake accepts it."""
+class Submission(ComplaintDetails):
+    """One complaint as a channel hands it over, before intake accepts it: its details
+    (contracts' ComplaintDetails, of at most DETAIL_LIMITS characters) and who, what, when."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -322,14 +323,7 @@ class Submission(BaseModel):
     customer: Customer
     subject: str = Field(min_length=1, max_length=300)
     text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
-    occurred_at: datetime | None = None
-    external_reference: str | None = Field(None, max_length=128)
-    product: str | None = Field(None, max_length=200)
-    company: str | None = Field(None, max_length=200)
     attachments: tuple[Attachment, ...] = Field((), max_length=20)
-    channel_detail: str | None = Field(None, max_length=200)
-    sub_product: str | None = Field(None, max_length=200)
-    issue: str | None = Field(None, max_length=200)
     historical: bool = False
     received_at: AwareDatetime | None = None
     history: History | None = None
@@ -345,6 +339,18 @@ class Submission(BaseModel):
     ) -> tuple[VerifiedContact, ...]:
         if "channel" in info.data:
             check_vouched(info.data["channel"], value)
+        return value
+
+    @field_validator(*DETAIL_LIMITS)
+    @classmethod
+    def within_limit(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The contract sets no limit (what was published stays readable); intake accepts no
+        # more than this, refused as pydantic refuses a max_length.
+        limit = DETAIL_LIMITS[info.field_name]
+        if value is not None and len(value) > limit:
+            raise PydanticCustomError("string_too_long",
+                                      "String should have at most {max_length} characters",
+                                      {"max_length": limit})
         return value
 
     @field_validator("subject", "text")

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from contracts.envelope import Envelope
 from contracts.inbound import ComplaintSubmitted
+from contracts.intake import ComplaintDetails
 from contracts.topics import DISPATCH_EVENTS, INBOUND, INTAKE_EVENTS, RESOLUTION_EVENTS
 from runtime import ownership
 from runtime.eventstore import Cause
@@ -31,14 +32,8 @@ def file_submission(
             },
             subject=event.subject,
             text=event.text,
-            occurred_at=event.occurred_at,
-            external_reference=event.external_reference,
-            product=event.product,
-            company=event.company,
+            **ComplaintDetails.of(event).model_dump(),
             attachments=event.attachments,
-            channel_detail=event.channel_detail,
-            sub_product=event.sub_product,
-            issue=event.issue,
             historical=event.historical,
             received_at=event.received_at,
             history=event.history and event.history.model_dump(),

@@ -31,17 +31,10 @@ def received(stored: Any) -> ComplaintReceived:
         region=customer.get("region"),
         subject=stored.subject,
         text=stored.text,
-        occurred_at=stored.occurred_at,
         received_at=stored.received_at,
-        external_reference=stored.external_reference,
-        product=stored.product,
-        company=stored.company,
         attachments=tuple(stored.attachments),
         historical=stored.historical,
-        # Events stored before these fields existed do not carry them.
-        channel_detail=getattr(stored, "channel_detail", None),
-        sub_product=getattr(stored, "sub_product", None),
-        issue=getattr(stored, "issue", None),
+        **stored.details,  # ComplaintDetails' fields, published side by side
     )
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from contracts.intake import Channel
+from contracts.intake import Channel, ComplaintDetails
 from services.intake.channels._common import Unreadable, as_mapping, start_of
 from services.intake.domain import Customer, History, Submission
 
 ANSWERS = {"Yes": True, "No": False, "N/A": None, "": None}
+# The complaint's details by the CFPB's column names.
+DETAIL_COLUMNS = {"product": "Product", "sub_product": "Sub-product", "issue": "Issue",
+                  "company": "Company", "channel_detail": "Submitted via"}
 
 
 def normalise(row: Mapping[str, str], *, historical: bool = False) -> Submission:
@@ -24,17 +27,16 @@ def normalise(row: Mapping[str, str], *, historical: bool = False) -> Submission
         raise Unreadable("the CFPB record has no Complaint ID")
     issue, sub_issue = column(row, "Issue"), column(row, "Sub-issue")
     narrative = column(row, "Consumer complaint narrative")
+    details = ComplaintDetails(
+        external_reference=f"cfpb:{complaint_id}",
+        **{name: column(row, heading) or None for name, heading in DETAIL_COLUMNS.items()},
+    )
     return Submission(
         channel=Channel.CFPB,
         customer=Customer(id=f"cfpb:{complaint_id}", region=column(row, "State") or None),
         subject=issue or column(row, "Product"),
         text=narrative or summary(issue, sub_issue),
-        external_reference=f"cfpb:{complaint_id}",
-        product=column(row, "Product") or None,
-        sub_product=column(row, "Sub-product") or None,
-        issue=issue or None,
-        company=column(row, "Company") or None,
-        channel_detail=column(row, "Submitted via") or None,
+        **details.model_dump(),
         historical=historical,
         received_at=start_of(day(row, "Date received")) if historical else None,
         history=history(row, issue, sub_issue) if historical else None,

@@ -11,6 +11,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from prometheus_client import REGISTRY
 
+from contracts.intake import ComplaintDetails
 from contracts.registry import parse
 from runtime.eventstore import persistence_env
 from runtime.vault import KeyVault
@@ -234,13 +235,50 @@ def test_a_received_event_stored_before_language_existed_is_upcast(app) -> None:
     assert (envelope.type, received.channel_detail) == ("complaint.received.v1", None)
 
 
-def test_new_received_events_are_stored_as_version_2(app) -> None:
+def test_a_received_event_of_version_2_keeps_its_details_and_publishes_them_as_before(app):
+    complaint_id = uuid.uuid4()
+    state = {  # what version 2 stored: the details side by side, no complaint id
+        "timestamp": NOW, "originator_topic": "services.intake.domain:Complaint",
+        "tenant": "acme", "channel": "cfpb",
+        "customer": {"id": "cfpb:7", "name": None, "contact": None, "tier": "standard",
+                     "region": "CA"},
+        "subject": app.vault.seal("acme", "cfpb:7", "Fees"),
+        "text": app.vault.seal("acme", "cfpb:7", "A fee I never agreed to"),
+        "received_at": NOW, "occurred_at": NOW, "external_reference": "cfpb:7",
+        "product": "Checking or savings account", "company": "Bank A", "attachments": [],
+        "historical": True, "cause": None, "channel_detail": "Web",
+        "sub_product": "Checking account", "issue": "Managing an account", "language": "en",
+        "class_version": 2,
+    }
+    app.recorder.insert_events([StoredEvent(
+        originator_id=complaint_id, originator_version=1,
+        topic="services.intake.domain:Complaint.Received",
+        state=app.mapper.transcoder.encode(state),
+    )])
+
+    complaint = app.get_complaint(complaint_id)
+    [(envelope, received)] = published(app)
+
+    assert complaint.details == ComplaintDetails(
+        occurred_at=NOW, external_reference="cfpb:7", product="Checking or savings account",
+        company="Bank A", channel_detail="Web", sub_product="Checking account",
+        issue="Managing an account")
+    assert (complaint.product, complaint.issue) == ("Checking or savings account",
+                                                    "Managing an account")
+    assert ComplaintDetails.of(received) == complaint.details
+    assert (envelope.subject, envelope.tenant, received.region) == (
+        str(complaint_id), "acme", "CA")
+
+
+def test_new_received_events_are_stored_as_version_3(app) -> None:
+    # Version 2 added the language; version 3 holds the complaint's details as one dict.
     app.file_complaint(submission(), tenant="acme")
 
     first = app.recorder.select_notifications(None, 1)[0]
 
     stored = app.mapper.transcoder.decode(first.state)
-    assert (stored["class_version"], stored["language"]) == (2, "en")
+    assert (stored["class_version"], stored["language"]) == (3, "en")
+    assert set(stored["details"]) == set(ComplaintDetails.model_fields)
 
 
 def test_a_complaint_is_understood_once(app) -> None:
