@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import re
-import threading
 from collections.abc import Iterable
 
-import jieba
+from runtime.segmenter import LazyTokenizer
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"[a-z0-9]+")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_WORDS = 2000  # a complaint of a million characters is found by its first 2,000 words
 
-_lock = threading.Lock()
-_segmenter: jieba.Tokenizer | None = None
+_jieba = LazyTokenizer()
 
 
 def words(text: str) -> list[str]:
@@ -70,10 +67,3 @@ def query_keys(key: bytes, tenant: str, text: str) -> list[str]:
     return [digest(key, tenant, "word", word) for word in words(text)]
 
 
-def _jieba() -> jieba.Tokenizer:
-    global _segmenter
-    with _lock:
-        if _segmenter is None:
-            jieba.setLogLevel(logging.WARNING)
-            _segmenter = jieba.Tokenizer()
-        return _segmenter

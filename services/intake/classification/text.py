@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import jieba
+from runtime.segmenter import LazyTokenizer
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -16,8 +14,8 @@ WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 PREFIX_KEY = 2
-_lock = threading.Lock()
-_segmenter: jieba.Tokenizer | None = None
+# The one tokenizer of intake's classification, which rule files teach their keywords.
+segmenter = LazyTokenizer()
 _known: set[str] = set()
 
 
@@ -42,23 +40,13 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def segmenter() -> jieba.Tokenizer:
-    """The one jieba tokenizer, built on first use (it loads a dictionary of 350,000 words)."""
-    global _segmenter
-    with _lock:
-        if _segmenter is None:
-            jieba.setLogLevel(logging.WARNING)
-            _segmenter = jieba.Tokenizer()
-        return _segmenter
-
-
 def teach(words: Iterable[str]) -> None:
     """Make jieba keep these Chinese words whole, so rule keywords match as single tokens."""
     new = [w for w in words if CJK.search(w) and w not in _known]
     if not new:
         return
     tokenizer = segmenter()
-    with _lock:
+    with segmenter.lock:
         for word in new:
             tokenizer.add_word(word, freq=100_000)
             _known.add(word)
