@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from runtime.inbox import Rejected
-from services.dispatch import shadow
+from services.dispatch.tools import rehearse
 
 from .conftest import classified
 from .test_dispatch_is_tenant_scoped import HOME, OTHER, of, service  # noqa: F401 - fixture
@@ -46,7 +46,7 @@ def test_shadow_replays_only_the_named_tenants_complaints_against_its_roster(
     monkeypatch.setenv("DISPATCH_TENANTS_DIR", str(tmp_path / "tenants"))
     out, err = io.StringIO(), io.StringIO()
 
-    code = shadow.main(["--rules", str(draft), "--tenant", OTHER, "--json",
+    code = rehearse.main(["--rules", str(draft), "--tenant", OTHER, "--json",
                         "--url", f"sqlite:///{tmp_path}/dispatch.sqlite"], out=out, err=err)
 
     report = json.loads(out.getvalue())
