@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import ValidationError
 
+from runtime.yaml_nodes import ConfigFileError
 from services.sla.application import SlaApplication
 from services.sla.catalog import (
     DEFAULT_CALENDAR_DIR,
@@ -86,7 +86,8 @@ def test_reusing_a_version_number_for_other_content_is_refused(
 
 def test_an_invalid_policy_is_refused_on_load(tmp_path: Path):
     path = edited_policy(tmp_path, "3", within="soon")
-    with pytest.raises(ValidationError, match="durations read like 30m"):
+    with pytest.raises(ConfigFileError, match=r"^policy-3\.yaml:\d+: tiers\.P1\.targets\."
+                       r"first_response\.within: .*durations read like 30m"):
         read_documents(path, [DEFAULT_CALENDAR_DIR])
 
 
