@@ -39,7 +39,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from contracts.topics import DISPATCH_EVENTS  # noqa: E402
+from contracts.envelope import wrap  # noqa: E402
+from contracts.inbound import ComplaintSubmitted  # noqa: E402
+from contracts.topics import DISPATCH_EVENTS, INBOUND  # noqa: E402
 from deploy.local.kafka import start_broker, stop_broker  # noqa: E402
 from deploy.local.topics import ensure_topics  # noqa: E402
 from runtime.auth.issuer import DevIssuer  # noqa: E402
@@ -322,21 +324,60 @@ async def bench(platform: Platform, args: argparse.Namespace) -> None:
         reported.append(report_phase(name, rate, seconds, accepted, assigned.at, failures,
                                      elapsed))
         everything.update(accepted)
+    inbound = await from_inbound(platform, assigned, args.inbound, run, args.drain_s)
     baseline = await bare_relay(platform.kafka, args.rate, min(args.seconds, 20))
     base = {k: round(v, 1) for k, v in percentiles(baseline).items()}
     print(json.dumps({"bare_3hop_relay_at": args.rate, **base}), flush=True)
     deadline = time.monotonic() + args.drain_s
-    while (count := await analytics_count(platform) - counted_before) < len(everything) and \
+    expected = len(everything) + args.inbound
+    while (count := await analytics_count(platform) - counted_before) < expected and \
             time.monotonic() < deadline:
         await asyncio.sleep(1)
     reader.cancel()
     unassigned = [c for c in everything if c not in assigned.at]
+    unassigned += [None] * (args.inbound - inbound)
     print(json.dumps({
         "steady_p99_ratio_to_bare": round(reported[0]["p99"] / base["p99"], 1),
         "rss_mib": rss, "rss_total_mib": round(sum(rss.values()), 1),
-        "accepted": len(everything), "unassigned": len(unassigned),
-        "counted_by_analytics": count, "lost": len(unassigned) + max(0, len(everything) - count),
+        "accepted": expected, "unassigned": len(unassigned),
+        "counted_by_analytics": count, "lost": len(unassigned) + max(0, expected - count),
     }), flush=True)
+
+
+async def from_inbound(platform: Platform, assigned: Assigned, count: int, run: str,
+                       drain_s: float) -> int:
+    """Put count submissions on the channels' topic at once, as an adapter would; print how
+    fast the platform took them to dispatch's decision. Returns how many were decided."""
+    if not count:
+        return 0
+    seen = set(assigned.at)
+    producer = AIOKafkaProducer(bootstrap_servers=platform.kafka, acks="all",
+                                enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    start = time.monotonic()
+    try:
+        for n in range(count):
+            key = f"bench-{run}-inbound-{n}"
+            event = ComplaintSubmitted(
+                submission_id=key, channel="app", customer_id=key, subject="Payment failed",
+                text=TEXTS[n % len(TEXTS)], external_reference=key, idempotency_key=key)
+            envelope = wrap(event, source="/adapters/app", subject=key, sequence=1,
+                            tenant="default", correlation_id=uuid.uuid4())
+            await producer.send(INBOUND.name, envelope.model_dump_json().encode(),
+                                key=key.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+    produced = time.monotonic() - start
+    deadline = time.monotonic() + drain_s
+    while len(set(assigned.at) - seen) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    new = [assigned.at[c] for c in set(assigned.at) - seen]
+    elapsed = (max(new) - start) if new else float("nan")
+    print(json.dumps({"phase": "inbound", "produced": count, "produced_in_s": round(produced, 1),
+                      "decided": len(new), "all_decided_in_s": round(elapsed, 1),
+                      "decided_per_s": round(len(new) / elapsed, 1) if new else 0}), flush=True)
+    return len(new)
 
 
 async def drained(assigned: Assigned, accepted: dict[str, float], drain_s: float) -> None:
@@ -353,6 +394,8 @@ def main() -> None:
                         default=[], help="rates of the ramp, e.g. 50,100,200")
     parser.add_argument("--ramp-seconds", type=float, default=15)
     parser.add_argument("--drain-s", type=float, default=120)
+    parser.add_argument("--inbound", type=int, default=0,
+                        help="then put this many submissions on complaints.inbound.v1 at once")
     parser.add_argument("--running", action="store_true", help="use `make run`'s platform")
     parser.add_argument("--kafka", default="127.0.0.1:9092")
     parser.add_argument("--keep", type=Path, help="run the platform in this folder, kept")
