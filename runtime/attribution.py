@@ -24,11 +24,9 @@ ATTRIBUTES = ("tenant", "complaint_id")
 OLD_EVENTS_ATTRIBUTED = Counter(
     "old_events_attributed_total",
     "Events stored before every event named its tenant and complaint, attributed by reading "
-    "their aggregate's first event (0 once no such event is left to publish)",
+    "their aggregate's first event (it stops growing once none is left to publish)",
     ["service"],
 )
-
-Recall = Callable[[dict[str, Any]], None]
 
 
 def recall(state: dict[str, Any]) -> None:
