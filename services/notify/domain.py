@@ -11,7 +11,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
-from runtime.attribution import Attributed
+from runtime.attribution import Attributed, recall
 
 # StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
 # member names in lower case.
@@ -47,15 +47,26 @@ class Notification(Attributed):
         if self.status is not Status.PENDING:
             raise NotPending(f"notification {self.id} is {self.status}")
 
+    def delivery(self, *, attempts: int) -> dict[str, Any]:
+        """What the published record of this message says (never its text nor an address)."""
+        return {
+            "complaint_id": self.complaint_id, "notification_id": str(self.id),
+            "cause_event_id": self.cause_event_id, "cause_event_type": self.cause_event_type,
+            "rule_id": self.rule_id, "rules_version": self.rules_version,
+            "recipient": self.recipient, "role": self.role, "channel": self.channel,
+            "template": self.template, "language": self.language, "attempts": attempts,
+        }
+
     def record_sent(self, at: datetime, reference: str) -> None:
         self.check_pending()
-        self._sent(at=at, reference=reference)
+        self._sent(at=at, reference=reference, delivery=self.delivery(attempts=self.attempts + 1))
 
     def record_failure(self, at: datetime, error: str, retry_at: datetime | None) -> None:
         """A failed attempt: retried at `retry_at`, or dead-lettered when there is none."""
         self.check_pending()
         if retry_at is None:
-            self._failed(at=at, reason=error)
+            self._failed(at=at, reason=error,
+                         delivery=self.delivery(attempts=self.attempts + 1))
         else:
             self._attempt_failed(at=at, error=error, retry_at=retry_at)
 
@@ -63,8 +74,37 @@ class Notification(Attributed):
         self.check_pending()
         self._cancelled(at=at, reason=reason)
 
-    @event("Sent")
-    def _sent(self, at: datetime, reference: str) -> None:
+    class Sent(Aggregate.Event):
+        """Version 3 carries the delivery record it is published as (runtime.attribution made
+        version 2); a record stored before has None, and is read as of its message."""
+
+        class_version = 3
+        at: datetime
+        reference: str
+        delivery: dict | None
+
+        upcast_v1_v2 = staticmethod(recall)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict) -> None:
+            state["delivery"] = None
+
+    class Failed(Aggregate.Event):
+        """Version 3 carries the delivery record, as Sent does."""
+
+        class_version = 3
+        at: datetime
+        reason: str
+        delivery: dict | None
+
+        upcast_v1_v2 = staticmethod(recall)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict) -> None:
+            state["delivery"] = None
+
+    @event(Sent)
+    def _sent(self, at: datetime, reference: str, delivery: dict | None) -> None:
         self.attempts += 1
         self.status, self.finished_at = Status.SENT, at
 
@@ -73,8 +113,8 @@ class Notification(Attributed):
         self.attempts += 1
         self.next_try, self.reason = retry_at, error
 
-    @event("Failed")
-    def _failed(self, at: datetime, reason: str) -> None:
+    @event(Failed)
+    def _failed(self, at: datetime, reason: str, delivery: dict | None) -> None:
         self.attempts += 1
         self.status, self.finished_at, self.reason = Status.FAILED, at, reason
 

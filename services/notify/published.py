@@ -15,30 +15,22 @@ from services.notify.domain import Notification
 Load = Callable[[Any, int], Notification]
 
 
-def _common(message: Notification) -> dict[str, Any]:
-    return {
-        "complaint_id": message.complaint_id, "notification_id": str(message.id),
-        "cause_event_id": message.cause_event_id, "cause_event_type": message.cause_event_type,
-        "rule_id": message.rule_id, "rules_version": message.rules_version,
-        "recipient": message.recipient, "role": message.role, "channel": message.channel,
-        "template": message.template, "language": message.language,
-        "attempts": message.attempts,
-    }
-
-
 def translator(*, source: str, app: Any, first_events: FirstEvents | None = None) -> Translator:
-    """The translator the outbox relay (and the audit reader) publishes notify's events with;
-    the message as it stood after the stored event gives the record its details."""
+    """The translator the outbox relay (and the audit reader) publishes notify's events with:
+    each event carries its delivery record. Only one stored before (version 1 or 2) is read as
+    of its message, the one read-back left here, for old events only."""
 
-    def as_of(stored: Any) -> Notification:
-        return app.repository.get(stored.originator_id, version=stored.originator_version)
+    def delivery(stored: Any) -> dict[str, Any]:
+        if stored.delivery is not None:
+            return stored.delivery
+        message = app.repository.get(stored.originator_id, version=stored.originator_version)
+        return message.delivery(attempts=message.attempts)
 
     def sent(stored: Any) -> NotificationSent:
-        return NotificationSent(**_common(as_of(stored)), sent_at=stored.at)
+        return NotificationSent(**delivery(stored), sent_at=stored.at)
 
     def failed(stored: Any) -> NotificationFailed:
-        return NotificationFailed(**_common(as_of(stored)), failed_at=stored.at,
-                                  reason=stored.reason)
+        return NotificationFailed(**delivery(stored), failed_at=stored.at, reason=stored.reason)
 
     return Translator(source=source, first_events=first_events, mappings={
         Notification.Sent: sent, Notification.Failed: failed,

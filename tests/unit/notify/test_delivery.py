@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from eventsourcing.persistence import StoredEvent
 from prometheus_client import REGISTRY
 
 from contracts.intake import Channel, CustomerErased
 from contracts.notify import NotificationFailed, NotificationSent, NotifyChannel
 from contracts.resolution import CustomerNotified
+from runtime.attribution import FirstEvents
 from services.notify import published
 from services.notify.channels.base import DeliveryError, Message
 from services.notify.delivery import Deliverer, Policy
@@ -213,3 +215,35 @@ def test_a_permanent_refusal_is_not_retried(harness: Harness):
     statuses = {n.channel: (n.status, n.attempts) for n in
                 harness.app.notifications_of(COMPLAINT)}
     assert statuses["email"] == (Status.FAILED, 1)
+
+
+def test_the_delivery_record_is_published_from_its_event_alone_and_an_old_one_as_of_it(
+        harness: Harness):
+    harness.app.register_contact(tenant=TENANT, customer_id=CUSTOMER,
+                                 addresses={NotifyChannel.EMAIL: "li.lei@example.cn"},
+                                 language="en")
+    filed(harness)
+    harness.deliver(CustomerNotified(complaint_id=COMPLAINT, channel=Channel.EMAIL,
+                                     message_kind="resolution"))
+    run_once(deliverer(harness, Clock(NOON)))
+    (notice,) = harness.app.notifications_of(COMPLAINT)
+    stored = [n for n in harness.app.recorder.select_notifications(None, 1000)
+              if n.originator_id == notice.id][-1]
+    read_back = published.translator(source="/services/notify", app=harness.app,
+                                     first_events=FirstEvents(harness.app.events,
+                                                              service="notify-test"))
+    pure = published.translator(source="/services/notify", app=None)  # nothing to read back
+
+    envelope = pure(harness.app.mapper.to_domain_event(stored))
+    state = harness.app.mapper.transcoder.decode(stored.state)
+    for name in ("delivery", "tenant", "complaint_id", "class_version"):  # as version 1 stored
+        del state[name]
+    old = harness.app.mapper.to_domain_event(StoredEvent(
+        originator_id=stored.originator_id, originator_version=stored.originator_version,
+        topic=stored.topic, state=harness.app.mapper.transcoder.encode(state)))
+
+    assert (envelope.type, envelope.subject, envelope.tenant) == (
+        NotificationSent.event_type, COMPLAINT, TENANT)
+    assert old.delivery is None
+    assert read_back(old).model_dump(exclude={"traceparent", "tracestate"}) \
+        == envelope.model_dump(exclude={"traceparent", "tracestate"})
