@@ -26,6 +26,7 @@ COMMANDS = {
     "audit/audit_verify.py": [],  # shipped inside every bundle: see bundled_verifier
     "bench/analytics_load.py": ["bench/analytics_load.py"],
     "bench/classifier.py": ["bench/classifier.py"],
+    "bench/pipeline.py": ["bench/pipeline.py"],
     "bench/work_queries.py": ["bench/work_queries.py"],
     "contracts/export.py": ["-m", "contracts.export"],
     "deploy/kafka_acls.py": ["-m", "deploy.kafka_acls"],
@@ -47,6 +48,7 @@ COMMANDS = {
     "services/intake/tools/importer.py": ["-m", "services.intake.tools.importer"],
     "services/intake/tools/retention.py": ["-m", "services.intake.tools.retention"],
     "services/notify/__main__.py": ["-m", "services.notify"],
+    "services/openapi.py": ["-m", "services.openapi"],
     "services/resolution/__main__.py": ["-m", "services.resolution"],
     "services/sla/__main__.py": ["-m", "services.sla"],
     "services/sla/tools/calendars.py": ["-m", "services.sla.tools.calendars"],
