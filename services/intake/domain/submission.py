@@ -3,6 +3,8 @@ past lifecycle; validated before intake accepts anything."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -45,11 +47,19 @@ class History(RecordedHistory):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _limits_documented(schema: dict[str, Any]) -> None:
+    """The JSON Schema (OpenAPI) states the detail limits as max_length would."""
+    for name, limit in DETAIL_LIMITS.items():
+        for option in schema["properties"][name].get("anyOf", ()):
+            if option.get("type") == "string":
+                option["maxLength"] = limit
+
+
 class Submission(ComplaintDetails):
     """One complaint as a channel hands it over, before intake accepts it: its details
     (contracts' ComplaintDetails, of at most DETAIL_LIMITS characters) and who, what, when."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_limits_documented)
 
     channel: Channel
     customer: Customer
