@@ -14,6 +14,7 @@ from faust.contrib.asgi import faust_app_running
 from contracts.envelope import DomainEvent, Envelope
 from contracts.topics import TopicSpec
 from runtime import lifecycle
+from runtime.attribution import FirstEvents
 from runtime.background import in_background
 from runtime.bus import build_faust_app, build_producer
 from runtime.deadletters import DeadLetters, Payloads
@@ -60,6 +61,20 @@ class ServiceRuntime:
     advisories: list[Callable[[], Mapping[str, str]]] = field(default_factory=list)
     # What dead letters keep of a payload (runtime.deadletters); by default, as it came.
     payloads: Payloads | None = None
+
+    @classmethod
+    def publishing(
+        cls, *, settings: Settings, app: ServiceApplication, topic: TopicSpec,
+        translator: Callable[..., Callable[[Any], Envelope | None]],
+        subscriptions: Mapping[TopicSpec, Mapping[type[DomainEvent], Handler]], **options: Any,
+    ) -> ServiceRuntime:
+        """The runtime every event-sourced service builds: `app`'s events published on `topic`
+        by the service's `published.translator`, given the settings' source and, for events
+        stored before attribution, their aggregates' first events."""
+        translate = translator(source=settings.source,
+                               first_events=FirstEvents(app.events, service=settings.service))
+        return cls(settings=settings, app=app, topic=topic, translate=translate,
+                   subscriptions=subscriptions, **options)
 
     def __post_init__(self) -> None:
         # Every service keeps the complaint's lifecycle status from the stages' topics.

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from contracts.topics import DISPATCH_EVENTS
 from runtime import logs
-from runtime.attribution import FirstEvents
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
 from runtime.service import ServiceRuntime
@@ -27,12 +26,8 @@ def bootstrap(settings: DispatchSettings | None = None) -> tuple[FastAPI, Servic
         env=persistence_env(settings.event_store_url), tenancy=tenancy,
         transfer_cap=settings.transfer_cap,
     )
-    runtime = ServiceRuntime(
-        settings=settings,
-        app=app,
-        topic=DISPATCH_EVENTS,
-        translate=published.translator(
-            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
+    runtime = ServiceRuntime.publishing(
+        settings=settings, app=app, topic=DISPATCH_EVENTS, translator=published.translator,
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     routers = [

@@ -10,7 +10,6 @@ from fastapi import FastAPI
 
 from contracts.topics import INTAKE_EVENTS
 from runtime import logs
-from runtime.attribution import FirstEvents
 from runtime.auth import pii_log_api
 from runtime.auth.db import open_database
 from runtime.auth.pii_log import PiiAccessLog
@@ -52,14 +51,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         ),
         contact_index_key=contact_index_key(settings),
     )
-    runtime = ServiceRuntime(
-        settings=settings,
-        app=app,
-        topic=INTAKE_EVENTS,
-        translate=published.translator(
-            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
-        subscriptions=handlers.SUBSCRIPTIONS,
-        payloads=SealedSubmissions(app.vault),
+    runtime = ServiceRuntime.publishing(
+        settings=settings, app=app, topic=INTAKE_EVENTS, translator=published.translator,
+        subscriptions=handlers.SUBSCRIPTIONS, payloads=SealedSubmissions(app.vault),
     )
     purge_inbound = InboundPurge(settings=settings, group=lambda: runtime.faust_app.conf.id,
                                  commit=lambda: runtime.faust_app.consumer.commit(),

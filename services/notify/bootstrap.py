@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from dataclasses import dataclass
 
@@ -11,7 +12,6 @@ from fastapi import FastAPI
 from contracts.notify import NotifyChannel
 from contracts.topics import NOTIFY_EVENTS
 from runtime import logs
-from runtime.attribution import FirstEvents
 from runtime.background import in_background
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
@@ -77,11 +77,9 @@ def bootstrap(settings: NotifySettings | None = None) -> tuple[FastAPI, ServiceR
     rules.current()  # an invalid rule file stops the start, naming its line
     app = NotifyApplication(env=persistence_env(settings.event_store_url), rules=rules.current,
                             vault=KeyVault.from_url(settings.event_store_url))
-    runtime = ServiceRuntime(
+    runtime = ServiceRuntime.publishing(
         settings=settings, app=app, topic=NOTIFY_EVENTS,
-        translate=published.translator(
-            source=settings.source, app=app,
-            first_events=FirstEvents(app.events, service=settings.service)),
+        translator=functools.partial(published.translator, app=app),
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None

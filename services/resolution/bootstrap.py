@@ -11,7 +11,6 @@ from pydantic import SecretStr
 
 from contracts.topics import RESOLUTION_EVENTS
 from runtime import logs
-from runtime.attribution import FirstEvents
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
@@ -58,12 +57,8 @@ def bootstrap(
         clock=clock,
         survey_key=survey_key(_plain(settings.survey_secret), settings.data_dir),
     )
-    runtime = ServiceRuntime(
-        settings=settings,
-        app=app,
-        topic=RESOLUTION_EVENTS,
-        translate=published.translator(
-            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
+    runtime = ServiceRuntime.publishing(
+        settings=settings, app=app, topic=RESOLUTION_EVENTS, translator=published.translator,
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     projections = Projections(app)

@@ -10,7 +10,6 @@ from fastapi import FastAPI
 
 from contracts.topics import SLA_EVENTS
 from runtime import logs
-from runtime.attribution import FirstEvents
 from runtime.background import in_background
 from runtime.eventstore import persistence_env
 from runtime.http import create_http_app
@@ -52,10 +51,8 @@ def bootstrap(settings: SlaSettings | None = None) -> tuple[FastAPI, ServiceRunt
         return [f"{d.kind}:{d.doc_id}@{d.version}" for d in recorded]
 
     reload()
-    runtime = ServiceRuntime(
-        settings=settings, app=app, topic=SLA_EVENTS,
-        translate=published.translator(
-            source=settings.source, first_events=FirstEvents(app.events, service=settings.service)),
+    runtime = ServiceRuntime.publishing(
+        settings=settings, app=app, topic=SLA_EVENTS, translator=published.translator,
         subscriptions=handlers.SUBSCRIPTIONS,
     )
     runtime.advisories.append(lambda: coverage.coverage_warnings(app.catalog, time.now()))
