@@ -49,6 +49,12 @@ class BatchCommit:
         self._sqlite = hasattr(datastore.pool, "db_name")
         # An instance attribute shadows the class's method: the recorder's calls come here.
         datastore.transaction = self._transaction
+        if not self._sqlite:
+            # PostgreSQL's recorder inserts events on a connection of its own (get_connection,
+            # then conn.transaction()): in a batch it gets the batch's, where psycopg makes
+            # that transaction a savepoint; without this each insert would commit alone.
+            self._own_connection = datastore.get_connection
+            datastore.get_connection = self._joined_connection
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -89,6 +95,16 @@ class BatchCommit:
             yield connection.cursor()
 
     @contextlib.contextmanager
+    def _joined_connection(self) -> Iterator[Any]:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            with self._own_connection() as own:
+                yield own
+            return
+        with _as_persistence_errors():
+            yield connection
+
+    @contextlib.contextmanager
     def _connection(self) -> Iterator[Any]:
         if self._sqlite:
             with self._datastore.get_connection(commit=True) as connection:
@@ -105,7 +121,7 @@ class BatchCommit:
                 with _as_persistence_errors():
                     connection.commit()
             return
-        with self._datastore.get_connection() as connection, connection.transaction():
+        with self._own_connection() as connection, connection.transaction():
             yield connection
 
 

@@ -24,7 +24,7 @@ from services.intake.domain import (
 from services.intake.identities import Identities, Resolved
 from services.intake.identity import PointIds
 from services.intake.metrics import RECEIVED, count_understood
-from services.intake.understanding import DuplicatePolicy, Understanding
+from services.intake.understanding import DuplicatePolicy, Reading, Understanding
 
 ERASED = "[erased]"
 
@@ -102,20 +102,29 @@ class IntakeApplication(ServiceApplication):
         tenant: str,
         idempotency_key: str | None = None,
         cause: Cause | None = None,
+        reading: Reading | None = None,
     ) -> Filed:
-        """File a submission; the same idempotency key or external reference files it once."""
+        """File a submission; the same idempotency key or external reference files it once.
+
+        `reading`: the submission already classified (`read`), e.g. outside a group commit.
+        """
         # A save that lost a race (on the customer's duplicate index, or to the same submission
         # filed meanwhile) is redone: it then files afresh, or finds the complaint filed.
         keys = submission_keys(submission, idempotency_key)
-        return transact(self, partial(self._file, submission, tenant, keys, cause), cause=cause,
-                        attempts=3)
+        return transact(self, partial(self._file, submission, tenant, keys, cause, reading),
+                        cause=cause, attempts=3)
+
+    def read(self, submission: Submission) -> Reading:
+        """Classify a submission's plaintext (pure CPU, no store: any thread, before filing)."""
+        return self.understanding.read(submission)
 
     def _file(self, submission: Submission, tenant: str, keys: list[str],
-              cause: Cause | None) -> Filed:
+              cause: Cause | None, reading: Reading | None) -> Filed:
         existing = self._already_filed(tenant, keys)
         if existing:
             return Filed.of(self.get_complaint(existing), created=False)
-        reading = self.understanding.read(submission)  # plaintext: before anything is sealed
+        if reading is None:  # plaintext: read before anything is sealed
+            reading = self.understanding.read(submission)
         person = self._person(tenant, submission)
         seal = partial(self.vault.seal, tenant, person.customer_id)
         complaint = Complaint(

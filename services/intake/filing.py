@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import HTTPException, status
 from pydantic import BaseModel, Field
 
 from runtime.auth import Principal, Role
 from runtime.auth.quota import FilingQuota
+from runtime.group_commit import GroupCommit
 from runtime.tracking import TrackingTokens
 from services.intake.application import IntakeApplication
 from services.intake.domain import Submission
+from services.intake.metrics import GROUP_COMMIT_SIZE
 
 
 class Accepted(BaseModel):
@@ -48,6 +51,13 @@ class Filer:
     tokens: TrackingTokens
     public_url: str  # where callers and customers reach intake: receipts' links start with it
     quota: FilingQuota | None = None
+    # Concurrent filings saved in one transaction (runtime.group_commit); built if not given
+    commits: GroupCommit | None = None
+
+    def __post_init__(self) -> None:
+        if self.commits is None:
+            object.__setattr__(self, "commits", GroupCommit(
+                self.app, on_commit=GROUP_COMMIT_SIZE.observe))
 
     def file(self, submission: Submission, idempotency_key: str | None, *,
              caller: Principal) -> Accepted:
@@ -65,9 +75,13 @@ class Filer:
             # The person, not the channel's id: filing on another channel is no new allowance.
             self.quota.consume(tenant=tenant,
                                customer_id=self.app.customer_of(submission, tenant=tenant))
-        filed = self.app.file_complaint(
-            submission, tenant=tenant, idempotency_key=idempotency_key
-        )
+        # Classified here, in the request's thread, so that the group's transaction (and its
+        # write lock) holds only the store's work; a repeat's reading is not used.
+        reading = self.app.read(submission)
+        filed = self.commits.run(partial(
+            self.app.file_complaint, submission, tenant=tenant,
+            idempotency_key=idempotency_key, reading=reading,
+        ))
         self.on_saved()
         token = self.tokens.issue(filed.complaint_id, filed_at=filed.filed_at)
         return Accepted(

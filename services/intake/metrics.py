@@ -18,6 +18,10 @@ BATCH_SIZE = Histogram(
     "intake_batch_size", "Items per batch request",
     buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
 )
+GROUP_COMMIT_SIZE = Histogram(
+    "intake_group_commit_size", "HTTP filings saved in one event-store transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 CLASSIFIED = Counter(
     "intake_complaints_classified_total", "Complaints classified, by category and severity",
     ["category", "severity"],
