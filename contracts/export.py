@@ -10,6 +10,7 @@ import argparse
 import copy
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -179,19 +180,32 @@ def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m contracts.export", description=__doc__)
+def check_or_write(
+    argv: list[str] | None, *, prog: str, description: str | None, folder: str,
+    stale: Callable[[], list[str]], write: Callable[[], list[str]],
+) -> int:
+    """The command line of a generated-files exporter: `--check` names the stale files of
+    `folder` on stderr and exits 1; without it, rewrites them and names what it wrote."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only report stale files")
     args = parser.parse_args(argv)
     if args.check:
         outdated = stale()
         for path in outdated:
-            print(f"stale: contracts/{path}", file=sys.stderr)
+            print(f"stale: {folder}/{path}", file=sys.stderr)
+        if outdated:
+            print(f"(rewrite them: {prog})", file=sys.stderr)
         return 1 if outdated else 0
     for path in write():
-        print(f"wrote: contracts/{path}")
+        print(f"wrote: {folder}/{path}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    return check_or_write(argv, prog="python -m contracts.export", description=__doc__,
+                          folder="contracts", stale=stale, write=write)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ The console is an HTML application with no JSON API of its own, so it has no doc
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import sys
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+
+from contracts.export import check_or_write
 
 ROOT = Path(__file__).resolve().parents[1] / "contracts" / "openapi"
 # service name -> (bootstrap module, settings class "module:Class")
@@ -93,18 +94,8 @@ def write(root: Path | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m services.openapi`."""
-    parser = argparse.ArgumentParser(prog="python -m services.openapi", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="only report stale documents")
-    args = parser.parse_args(argv)
-    if args.check:
-        outdated = stale()
-        for name in outdated:
-            print(f"stale: contracts/openapi/{name} (run: python -m services.openapi)")
-        return 1 if outdated else 0
-    for name in write():
-        print(f"wrote contracts/openapi/{name}")
-    return 0
+    return check_or_write(argv, prog="python -m services.openapi", description=__doc__,
+                          folder="contracts/openapi", stale=stale, write=write)
 
 
 if __name__ == "__main__":
