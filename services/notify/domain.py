@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
 from runtime.attribution import Attributed, recall
+from runtime.upcast import added
 
 # StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
 # member names in lower case.
@@ -84,10 +85,7 @@ class Notification(Attributed):
         delivery: dict | None
 
         upcast_v1_v2 = staticmethod(recall)
-
-        @staticmethod
-        def upcast_v2_v3(state: dict) -> None:
-            state["delivery"] = None
+        upcast_v2_v3 = added(delivery=None)
 
     class Failed(Aggregate.Event):
         """Version 3 carries the delivery record, as Sent does."""
@@ -98,10 +96,7 @@ class Notification(Attributed):
         delivery: dict | None
 
         upcast_v1_v2 = staticmethod(recall)
-
-        @staticmethod
-        def upcast_v2_v3(state: dict) -> None:
-            state["delivery"] = None
+        upcast_v2_v3 = added(delivery=None)
 
     @event(Sent)
     def _sent(self, at: datetime, reference: str, delivery: dict | None) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from eventsourcing.domain import Aggregate, event
 
 from runtime.attribution import recall
+from runtime.upcast import added
 from services.resolution.domain.communication import SYSTEM, check_text
 from services.resolution.domain.errors import Invalid, WrongState
 from services.resolution.domain.follow_up import FollowUpOpen
@@ -164,9 +165,7 @@ class ClosureMixin(Aggregate):
         by: str
         at: datetime
 
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state.update(taxonomy_version=None, detail=None)
+        upcast_v1_v2 = added(taxonomy_version=None, detail=None)
 
         upcast_v2_v3 = staticmethod(recall)
 
@@ -184,9 +183,7 @@ class ClosureMixin(Aggregate):
         automatic: bool
         at: datetime
 
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state.update(taxonomy_version=None, detail=None)
+        upcast_v1_v2 = added(taxonomy_version=None, detail=None)
 
         upcast_v2_v3 = staticmethod(recall)
 

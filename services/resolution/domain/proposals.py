@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.resolution import RefusedAction, ResolutionKind
 from runtime.attribution import recall
+from runtime.upcast import added
 from services.resolution.domain.communication import check_text
 from services.resolution.domain.errors import (
     Invalid,
@@ -225,9 +226,7 @@ class ProposalsMixin(Aggregate):
         comment: str | None
         at: datetime
 
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state["comment"] = None
+        upcast_v1_v2 = added(comment=None)
 
         upcast_v2_v3 = staticmethod(recall)
 
@@ -241,9 +240,7 @@ class ProposalsMixin(Aggregate):
         comment: str | None
         at: datetime
 
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state["comment"] = None
+        upcast_v1_v2 = added(comment=None)
 
         upcast_v2_v3 = staticmethod(recall)
 
