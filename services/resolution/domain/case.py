@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.envelope import NAMESPACE
 from contracts.resolution import RefusalRule, RefusedAction
 from runtime.attribution import Attributed, recall
+from runtime.upcast import added
 from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.collaboration import CollaborationMixin
 from services.resolution.domain.communication import CommunicationMixin, check_text
@@ -166,9 +167,7 @@ class Case(
         level: str | None
         reason: str | None
 
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state.update(share_elapsed=None, deadline_at=None, level=None, reason=None)
+        upcast_v1_v2 = added(share_elapsed=None, deadline_at=None, level=None, reason=None)
 
         upcast_v2_v3 = staticmethod(recall)
 
