@@ -13,6 +13,7 @@ from contracts.registry import EVENT_TYPES
 from runtime.auth.dependencies import require
 from runtime.auth.principal import Principal
 from runtime.auth.roles import Scope
+from runtime.views import view_of
 from services.analytics import alerts
 from services.analytics.actions import Action, CorrectiveActions, Effect, NewAction
 from services.analytics.application import AnalyticsApplication
@@ -57,17 +58,10 @@ class EventCount(BaseModel):
     count: int
 
 
-class SpikeAlert(BaseModel):
-    """A spike as analytics.events.v1 publishes it (SpikeDetected), with when it was seen."""
-
-    dimension: str
-    value: str
-    window_start: datetime
-    window_end: datetime
-    count: int
-    baseline: float
-    margin: float
-    detected_at: datetime
+SpikeAlert = view_of(
+    alerts.Alert, "SpikeAlert", module=__name__, leave_out={"tenant"},
+    doc="A spike as analytics.events.v1 publishes it (SpikeDetected), with when it was seen.",
+)
 
 
 def complaint_query(
@@ -231,11 +225,9 @@ def build_spikes_router(store: ClickHouseStore) -> APIRouter:
                 summary="Your tenant's latest spike alerts, newest window first")
     def recent_spikes(
         request: Request, caller: Analyst, limit: Annotated[int, Query(ge=1, le=100)] = 20
-    ) -> list[SpikeAlert]:
+    ) -> list[BaseModel]:
         own = caller_tenant(request, caller.tenant)
-        return [SpikeAlert(dimension=a.dimension, value=a.value, window_start=a.window_start,
-                           window_end=a.window_end, count=a.count, baseline=a.baseline,
-                           margin=a.margin, detected_at=a.detected_at)
+        return [SpikeAlert.model_validate(a, from_attributes=True)
                 for a in alerts.recent(store, tenant=own, limit=limit)]
 
     return router
