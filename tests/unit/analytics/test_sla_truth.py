@@ -169,7 +169,8 @@ def test_clock_tables_from_before_outcomes_are_refused_until_rebuilt(
         " ENGINE = AggregatingMergeTree ORDER BY (tenant, bucket, complaint_id, clock_id)")
     store.close()
 
-    with pytest.raises(OutdatedLayout, match=r"clock_state predate.*services\.analytics\.rebuild"):
+    with pytest.raises(OutdatedLayout,
+                       match=r"clock_state predate.*services\.analytics\.tools\.rebuild"):
         store.open()
 
     app.reset()

@@ -157,7 +157,7 @@ def test_state_tables_of_an_earlier_layout_are_refused_until_rebuilt(
     outdate(store)
     store.close()
 
-    with pytest.raises(OutdatedLayout, match=r"services\.analytics\.rebuild"):
+    with pytest.raises(OutdatedLayout, match=r"services\.analytics\.tools\.rebuild"):
         store.open()
 
     app.reset()
