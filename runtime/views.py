@@ -11,7 +11,7 @@ from pydantic import BaseModel, create_model
 
 
 def view_of(
-    source: type, name: str, /, *, doc: str, module: str, leave_out: Collection[str] = (),
+    source: type, name: str, /, *, doc: str | None, module: str, leave_out: Collection[str] = (),
     fields: Mapping[str, Any] | None = None,
 ) -> type[BaseModel]:
     """A response model named `name` with `source`'s fields in its order, every one required,

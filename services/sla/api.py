@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import yaml
 from eventsourcing.application import AggregateNotFoundError
@@ -26,9 +26,10 @@ from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
 from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
+from runtime.views import view_of
 from services.sla.application import SlaApplication
 from services.sla.domain import ClockNotLive, ComplaintSla
-from services.sla.ledger import ledger
+from services.sla.ledger import Entry, ledger
 from services.sla.recompute import ApprovalRequired, ExtensionTooLate, NoExtensionLeft
 
 ComplaintId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -82,15 +83,7 @@ class ComplaintClocks(BaseModel):
     )
 
 
-class LedgerEntryView(BaseModel):
-    at: datetime
-    recorded_at: datetime
-    kind: str
-    clock: str | None
-    actor: str
-    cause: str | None
-    detail: dict[str, Any]
-    flags: list[str]
+LedgerEntryView = view_of(Entry, "LedgerEntryView", doc=None, module=__name__)
 
 
 class Ledger(BaseModel):
@@ -198,7 +191,7 @@ def build_router(
         visible(complaint_id, caller)
         entries = ledger(app.stored_events(complaint_id))
         return Ledger(complaint_id=complaint_id, entries=[
-            LedgerEntryView(**{**e.__dict__, "flags": list(e.flags)}) for e in entries
+            LedgerEntryView.model_validate(e, from_attributes=True) for e in entries
         ])
 
     @router.post("/clocks/{complaint_id}/rebase", response_model=ComplaintClocks,
