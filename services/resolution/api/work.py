@@ -7,7 +7,6 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -16,8 +15,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
 from runtime.auth import Principal, Scope, objects, require
+from runtime.views import view_of
 from services.resolution.api.common import ComplaintId
 from services.resolution.application import ResolutionApplication
+from services.resolution.domain.worklist import PendingApproval
 from services.resolution.projections import Projections
 from services.resolution.worklists import Key, approvals_waiting_for, may_work_on, tasks_of
 
@@ -26,17 +27,10 @@ Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of
 TaskId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class ApprovalItem(BaseModel):
-    complaint_id: str
-    proposal_id: str
-    kind: str
-    amount: Decimal | None
-    currency: str | None
-    step: int
-    role: str = Field(description="The role this step needs, one the caller holds")
-    proposed_by: str
-    awaiting_since: datetime
-    age_seconds: int
+ApprovalItem = view_of(PendingApproval, "ApprovalItem", doc=None, module=__name__, fields={
+    "role": (str, Field(description="The role this step needs, one the caller holds")),
+    "age_seconds": (int, ...),
+})
 
 
 class TaskItem(BaseModel):
