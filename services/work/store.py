@@ -4,11 +4,13 @@ PostgreSQL when DATABASE_URL names one. Every statement uses `?` placeholders.""
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from runtime.batch_commit import joined_sqlite
 from runtime.eventstore import persistence_env
 
 COMPLAINT_COLUMNS = (
@@ -92,9 +94,15 @@ class Store:
 
 
 class SqliteStore(Store):
-    """One connection, serialised by a lock; WAL so that readers do not block the writer."""
+    """One connection, serialised by a lock; WAL so that readers do not block the writer.
+
+    The tables share the file with the service's event store. A consumer applying a batch holds
+    that file's write lock until the batch commits (runtime.batch_commit), so the projection it
+    runs writes through the batch's connection: a second connection would wait for the lock
+    its own thread holds until it timed out, failing every batch."""
 
     def __init__(self, path: str) -> None:
+        self._path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None,
                                    check_same_thread=False)
@@ -103,21 +111,18 @@ class SqliteStore(Store):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Run]:
+        batch = joined_sqlite(self._path)
+        if batch is not None:  # committed (or undone) with the batch's event
+            yield functools.partial(_rows, batch)
+            return
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._run
+                yield functools.partial(_rows, self._db)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self._db.execute(sql, tuple(params))
-        if cursor.description is None:
-            return []
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def insert_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Bulk insert (the benchmark fills a million rows this way)."""
@@ -128,6 +133,14 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         self._db.close()
+
+
+def _rows(db: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, tuple(params))
+    if cursor.description is None:
+        return []
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class PostgresStore(Store):
