@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from contracts.envelope import Envelope
 from contracts.topics import TopicSpec
 from runtime import tracing
+from runtime.background import in_thread
 from runtime.eventstore import ServiceApplication
 from runtime.lease import Lease
 from runtime.metrics import EVENTS_PUBLISHED, OUTBOX_LAG
@@ -98,7 +99,7 @@ class OutboxRelay:
             return 0  # a standby
         # The store's reads and commits run in a thread: on the event loop they held up the
         # HTTP requests and the consumers of this process for as long as each took.
-        notifications = await asyncio.to_thread(self._pending)
+        notifications = await in_thread(self._pending)
         if not notifications:
             OUTBOX_LAG.labels(self.service).set(0)
             return 0
@@ -106,13 +107,13 @@ class OutboxRelay:
             return 0
         if not self._recovered:
             await self.recover()
-            notifications = await asyncio.to_thread(self._pending)
+            notifications = await in_thread(self._pending)
             if not notifications:
                 return 0
         last = notifications[-1].id
-        envelopes = await asyncio.to_thread(self._claim, notifications)
+        envelopes = await in_thread(self._claim, notifications)
         sent = await self._send(envelopes)
-        newest = await asyncio.to_thread(self._acknowledged, last)
+        newest = await in_thread(self._acknowledged, last)
         EVENTS_PUBLISHED.labels(self.service, self.topic.name).inc(sent)
         OUTBOX_LAG.labels(self.service).set(newest - last)
         return len(notifications)
@@ -138,7 +139,7 @@ class OutboxRelay:
         if not self.lease.leading and not self.lease.due_for_heartbeat():
             return False
         was = self.lease.leading
-        now = await asyncio.to_thread(self.lease.held)
+        now = await in_thread(self.lease.held)
         if now and not was:
             self._recovered = False
         return now

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 
 from contracts.topics import DOMAIN_TOPICS, TopicSpec
+from runtime.background import in_thread
 from runtime.kafka_access import KafkaSettings, client_options, connection
 from runtime.lag import LagMonitor
 
@@ -71,7 +72,7 @@ class SeekToStoredPositions(ConsumerRebalanceListener):
         """Nothing to flush: every batch is stored before the next one is fetched."""
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        stored = await asyncio.to_thread(self.positions)
+        stored = await in_thread(self.positions)
         await seek_to_positions(self.consumer, assigned, stored)
         log.info("seeked to stored positions", extra={"partitions": len(assigned)})
 
@@ -126,7 +127,7 @@ class BatchLoop:
                 log.exception("batch failed; reading it again from the stored positions")
                 await asyncio.sleep(retry_s)
                 with contextlib.suppress(Exception):  # the store may still be down: next turn
-                    stored = await asyncio.to_thread(positions)
+                    stored = await in_thread(positions)
                     await seek_to_positions(consumer, consumer.assignment(), stored)
 
     async def replay(self, consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> int:
@@ -167,7 +168,7 @@ async def watch_lag(
     async def offsets() -> tuple[dict, dict]:
         assigned = list(consumer.assignment())
         ends = await consumer.end_offsets(assigned) if assigned else {}
-        stored = await asyncio.to_thread(positions)
+        stored = await in_thread(positions)
         return (
             {(tp.topic, tp.partition): end for tp, end in ends.items()},
             {tp: offset + 1 for tp, offset in stored.items()},

@@ -17,6 +17,7 @@ from contracts.deadletter import DeadLetterReason
 from contracts.envelope import DomainEvent, Envelope
 from contracts.registry import UnknownEventType, parse
 from contracts.topics import TopicSpec
+from runtime.background import in_thread
 from runtime.deadletters import DeadLetters
 from runtime.inbox import Inbox, Rejected
 from runtime.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
@@ -79,7 +80,7 @@ class Subscription:
         BATCH_SIZE.labels(self.service, self.topic.name).observe(len(parsed))
         try:
             with HANDLER_SECONDS.labels(self.service, self.topic.name).time():
-                outcomes = await asyncio.to_thread(
+                outcomes = await in_thread(
                     self.inbox.process_batch, [(envelope, event) for _, envelope, event in parsed]
                 )
         except Exception as error:  # the commit failed: nothing of the batch is stored
@@ -106,7 +107,7 @@ class Subscription:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 with HANDLER_SECONDS.labels(self.service, self.topic.name).time():
-                    outcome = await asyncio.to_thread(self.inbox.process, envelope, event)
+                    outcome = await in_thread(self.inbox.process, envelope, event)
             except Rejected as error:
                 await self.dead_letters.send(
                     message, reason=DeadLetterReason.REJECTED, error=error, attempts=attempt

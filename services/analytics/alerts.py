@@ -22,6 +22,7 @@ from prometheus_client import Counter, Gauge
 
 from contracts.analytics import SpikeDetected
 from contracts.envelope import NAMESPACE, Envelope, wrap
+from runtime.background import in_thread
 from services.analytics.folding import ch_time
 from services.analytics.schema import COMPLAINTS
 from services.analytics.spikes import SpikeRule, judge, window_start
@@ -167,11 +168,11 @@ class SpikeWatcher:
 
     async def publish_pending(self, send: Send) -> int:
         """Publish the outbox, marking each spike published once the broker has it."""
-        pending = await asyncio.to_thread(self.pending)
+        pending = await in_thread(self.pending)
         for alert in pending:
             envelope = alert.envelope(self.source)
             await send(alert.dimension.encode(), envelope.model_dump_json().encode())
-            await asyncio.to_thread(
+            await in_thread(
                 self.store.insert, "alerts", ALERT_COLUMNS, [alert.row(self.source, True)]
             )
         return len(pending)
@@ -179,7 +180,7 @@ class SpikeWatcher:
     async def check(self, send: Send, now: datetime | None = None) -> list[Alert]:
         """Detect, record and publish; returns the spikes that were new."""
         moment = now or datetime.now(UTC)
-        new = await asyncio.to_thread(lambda: self.record(self.detect(moment)))
+        new = await in_thread(lambda: self.record(self.detect(moment)))
         await self.publish_pending(send)
         return new
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from contracts.topics import ANALYTICS_EVENTS, DOMAIN_TOPICS
 from runtime import logs, tracing
+from runtime.background import in_thread
 from runtime.bus import build_producer
 from runtime.deadletters import DeadLetters
 from runtime.http import create_http_app
@@ -58,7 +59,7 @@ class AnalyticsRuntime:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Open the store, start producer, consumer and tasks; stop them in reverse order."""
-        await asyncio.to_thread(self.open_store)
+        await in_thread(self.open_store)
         producer = self.dead_letters.producer = build_producer(self.settings)
         await producer.start()
         consumer = positioned_consumer(

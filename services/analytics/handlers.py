@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 
 from contracts.deadletter import DeadLetterReason
 from runtime import tracing
+from runtime.background import in_thread
 from runtime.deadletters import DeadLetters
 from runtime.inbox import Outcome
 from runtime.metrics import EVENTS_CONSUMED
@@ -37,7 +38,6 @@ BATCH_SIZE = Histogram(
 Project = Callable[[Sequence[Consumed], Mapping[Position, int]], Projected]
 RecordPositions = Callable[[Mapping[Position, int]], None]
 Batch = list[tuple[Any, Consumed]]
-T = TypeVar("T")
 
 
 class ProjectionConsumer:
@@ -69,7 +69,7 @@ class ProjectionConsumer:
         batch = [(m, consumed) for m in messages if (consumed := await self._parse(m))]
         if batch and await self._project_with_retries(batch, positions):
             return
-        if batch and not await asyncio.to_thread(self.store_answers):
+        if batch and not await in_thread(self.store_answers):
             # ClickHouse is down, not the events bad: dead-lettering them all would lose them.
             raise StoreUnavailable("ClickHouse does not answer; the batch will be read again")
         # The batch keeps failing: apply its events one by one, so only the bad ones go.
@@ -81,7 +81,7 @@ class ProjectionConsumer:
                     item[0], reason=DeadLetterReason.HANDLER_FAILED, error=error,
                     attempts=self.max_attempts + 1,
                 )
-        await _to_completion(asyncio.to_thread(self.record_positions, positions))
+        await in_thread(self.record_positions, positions)
 
     async def _parse(self, message: Any) -> Consumed | None:
         found = await parsed_or_dead_lettered(message, self.dead_letters)
@@ -105,7 +105,7 @@ class ProjectionConsumer:
     async def _project(self, batch: Batch, positions: Mapping[Position, int]) -> None:
         events = [consumed for _, consumed in batch]
         with tracing.consuming_batch(self.service, [consumed.envelope for consumed in events]):
-            projected = await _to_completion(asyncio.to_thread(self.project, events, positions))
+            projected = await in_thread(self.project, events, positions)
         stored = {str(consumed.envelope.id) for consumed in projected.stored}
         for message, consumed in batch:
             event_id = str(consumed.envelope.id)
@@ -122,14 +122,3 @@ class ProjectionConsumer:
 
 class StoreUnavailable(RuntimeError):
     """The projection cannot write: nothing of the batch is settled, it is to be read again."""
-
-
-async def _to_completion(work: Awaitable[T]) -> T:
-    # A write in a worker thread cannot be interrupted: on cancellation (shutdown) wait for it,
-    # so the store is not closed under it, then stop.
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task
-        raise

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Gauge, Histogram
 
+from runtime.background import in_thread
 from runtime.lease import Lease
 from services.analytics.reports import OPEN
 from services.analytics.schema import (
@@ -185,10 +186,10 @@ async def keep_current(snapshot: Snapshot, every_s: float, lease: Lease | None =
         while True:
             wait = every_s
             try:
-                if lease is not None and not await asyncio.to_thread(lease.held):
+                if lease is not None and not await in_thread(lease.held):
                     await asyncio.sleep(min(every_s, 1.0))  # a standby asks again soon
                     continue
-                refreshed = await asyncio.to_thread(snapshot.refresh)
+                refreshed = await in_thread(snapshot.refresh)
                 wait = max(every_s, 2 * refreshed.seconds)
                 if refreshed.everything or refreshed.seconds > every_s:
                     log.info("snapshot refreshed", extra={

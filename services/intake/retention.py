@@ -20,6 +20,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from runtime.background import in_thread
 from runtime.lease import Lease
 from services.intake.application import IntakeApplication
 from services.intake.closures import CustomerCases, every_customer
@@ -110,7 +111,7 @@ class RetentionJob:
         try:
             while True:
                 try:
-                    if await asyncio.to_thread(self.run_once) and self.on_erased is not None:
+                    if await in_thread(self.run_once) and self.on_erased is not None:
                         await self.on_erased()
                 except Exception:
                     log.exception("retention pass failed; retried in %ss", self.interval_s)

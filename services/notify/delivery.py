@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from runtime.background import in_thread
 from runtime.lease import Lease
 from runtime.survey_links import survey_link
 from services.notify import metrics
@@ -150,14 +151,14 @@ class Deliverer:
         try:
             while True:
                 self._wake.clear()
-                await asyncio.to_thread(self._follow_logged)
-                if await asyncio.to_thread(self.lease.held):
+                await in_thread(self._follow_logged)
+                if await in_thread(self.lease.held):
                     for notification_id in self.due():
-                        await asyncio.to_thread(self._deliver_logged, notification_id)
+                        await in_thread(self._deliver_logged, notification_id)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.interval_s)
         finally:
-            await asyncio.to_thread(self.lease.release)
+            await in_thread(self.lease.release)
 
     def _follow_logged(self) -> None:
         try:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
-from runtime.background import in_background
+from runtime.background import in_background, in_thread
 from runtime.eventstore import IntegrityError
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.errors import DomainError
@@ -55,7 +55,7 @@ class AutoCloser:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Rebuild the projections, then tick in the background until the service stops."""
-        await asyncio.to_thread(self.projections.catch_up)
+        await in_thread(self.projections.catch_up)
         async with in_background(self._run(), "auto-close"):
             yield
 
@@ -63,7 +63,7 @@ class AutoCloser:
         while True:
             await asyncio.sleep(self.interval_s)
             try:
-                closed = await asyncio.to_thread(self.tick)
+                closed = await in_thread(self.tick)
             except Exception:
                 log.exception("auto-close tick failed; retrying at the next one")
                 continue

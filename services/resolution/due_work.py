@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from runtime.background import in_background
+from runtime.background import in_background, in_thread
 from runtime.eventstore import IntegrityError
 from runtime.lease import Lease
 from services.resolution.application import ResolutionApplication
@@ -82,7 +82,7 @@ class DueWork:
         while True:
             await asyncio.sleep(self.interval_s)
             try:
-                done = await asyncio.to_thread(self.tick)
+                done = await in_thread(self.tick)
             except Exception:
                 log.exception("due-work tick failed; retrying at the next one")
                 continue
