@@ -36,6 +36,7 @@ MODULES = {
     "complaints-local-postgres": "deploy.local.postgres",
     "complaints-requirements": "deploy.requirements",
     "complaints-export-contracts": "contracts.export",
+    "complaints-export-openapi": "services.openapi",
 }
 
 
