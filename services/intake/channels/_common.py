@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from contracts.intake import CustomerTier
+
 SUBJECT_LENGTH = 80
 # Chinese runs on with commas; its sentence ends are unambiguous, unlike "." in "No. 5".
 CJK_SENTENCE = re.compile(r"^.{4,}?[。！？]")
@@ -23,6 +25,30 @@ class Payload(BaseModel):
     """A channel's JSON payload: unknown fields are ignored, as adapters send more than needed."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+
+class FormContact(Payload):
+    """How a form names its customer: the same fields on the web, app and store forms."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    tier: CustomerTier = CustomerTier.STANDARD
+
+
+def customer_id(own_id: str | None, addresses: Mapping[str, str | None], missing: str) -> str:
+    """The customer's own id, else a pseudonym of the first address given (in `addresses` order)."""
+    if own_id:
+        return own_id
+    for kind, address in addresses.items():
+        if address:
+            return pseudonym(kind, dialled(address) if kind == "phone" else address)
+    raise Unreadable(missing)
+
+
+def dialled(phone: str) -> str:
+    """A phone number as dialled: its digits and plus sign, without spaces or dashes."""
+    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
 
 
 def pseudonym(kind: str, address: str) -> str:

@@ -14,7 +14,13 @@ from __future__ import annotations
 import re
 
 from contracts.intake import Channel
-from services.intake.channels._common import Unreadable, as_text, pseudonym, subject_from
+from services.intake.channels._common import (
+    Unreadable,
+    as_text,
+    dialled,
+    pseudonym,
+    subject_from,
+)
 from services.intake.domain import Customer, Submission
 
 CUSTOMER = frozenset({"customer", "caller", "client", "客户", "顾客", "来电人"})
@@ -55,7 +61,7 @@ def parse_headers(block: str) -> dict[str, str]:
 
 
 def caller(headers: dict[str, str]) -> Customer:
-    number = "".join(ch for ch in headers.get("caller", "") if ch.isdigit() or ch == "+")
+    number = dialled(headers.get("caller", ""))
     customer_id = headers.get("customer-id") or (pseudonym("phone", number) if number else None)
     if not customer_id:
         raise Unreadable("the transcript names no Customer-ID or Caller number")

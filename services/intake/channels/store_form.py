@@ -7,24 +7,20 @@ from typing import Any
 
 from pydantic import Field
 
-from contracts.intake import Channel, CustomerTier
+from contracts.intake import Channel
 from services.intake.channels._common import (
+    FormContact,
     Payload,
-    Unreadable,
     as_mapping,
-    pseudonym,
+    customer_id,
     start_of,
     subject_from,
 )
 from services.intake.domain import Customer, Submission
 
 
-class StoreCustomer(Payload):
+class StoreCustomer(FormContact):
     id: str | None = Field(None, description="Loyalty or account number, if the customer has one")
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    tier: CustomerTier = CustomerTier.STANDARD
 
 
 class StoreForm(Payload):
@@ -47,7 +43,11 @@ def normalise(raw: Any) -> Submission:
     return Submission(
         channel=Channel.STORE,
         customer=Customer(
-            id=customer_id(person), name=person.name, contact=person.phone or person.email,
+            id=customer_id(
+                person.id, {"phone": person.phone, "email": person.email},
+                "the store form names no customer id, phone or email",
+            ),
+            name=person.name, contact=person.phone or person.email,
             tier=person.tier, region=form.region,
         ),
         subject=form.subject or subject_from(form.text),
@@ -58,12 +58,3 @@ def normalise(raw: Any) -> Submission:
         channel_detail=form.store_id,
     )
 
-
-def customer_id(person: StoreCustomer) -> str:
-    if person.id:
-        return person.id
-    if person.phone:
-        return pseudonym("phone", "".join(ch for ch in person.phone if ch.isdigit() or ch == "+"))
-    if person.email:
-        return pseudonym("email", person.email)
-    raise Unreadable("the store form names no customer id, phone or email")

@@ -7,27 +7,22 @@ from typing import Any
 
 from pydantic import Field
 
-from contracts.intake import Attachment, Channel, CustomerTier
+from contracts.intake import Attachment, Channel
 from services.intake.channels._common import (
-    Payload,
-    Unreadable,
+    FormContact,
     as_mapping,
-    pseudonym,
+    customer_id,
     start_of,
     subject_from,
 )
 from services.intake.domain import Customer, Submission
 
 
-class FormPayload(Payload):
+class FormPayload(FormContact):
     """What the web site's and the app's complaint forms post."""
 
     form_id: str | None = Field(None, description="The form submission's own id")
     account_id: str | None = None
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    tier: CustomerTier = CustomerTier.STANDARD
     region: str | None = None
     subject: str | None = None
     message: str
@@ -42,7 +37,11 @@ def normalise(raw: Any, channel: Channel = Channel.WEB) -> Submission:
     return Submission(
         channel=channel,
         customer=Customer(
-            id=customer_id(form), name=form.name, contact=form.email or form.phone,
+            id=customer_id(
+                form.account_id, {"email": form.email, "phone": form.phone},
+                "the form names no account_id, email or phone: whose complaint is it?",
+            ),
+            name=form.name, contact=form.email or form.phone,
             tier=form.tier, region=form.region,
         ),
         subject=form.subject or subject_from(form.message),
@@ -58,12 +57,3 @@ def normalise_app(raw: Any) -> Submission:
     """An app form post (the same form as the web site's)."""
     return normalise(raw, Channel.APP)
 
-
-def customer_id(form: FormPayload) -> str:
-    if form.account_id:
-        return form.account_id
-    if form.email:
-        return pseudonym("email", form.email)
-    if form.phone:
-        return pseudonym("phone", "".join(ch for ch in form.phone if ch.isdigit() or ch == "+"))
-    raise Unreadable("the form names no account_id, email or phone: whose complaint is it?")
