@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate, event
 
 from contracts.intake import ComplaintDetails, CustomerTier
 from runtime.attribution import Attributed, recall_own_id
-from services.intake.domain.stored import STORED_AS
+from services.intake.domain.stored import STORED_AS, StoredAsPackage
 
 if TYPE_CHECKING:
     from services.intake.domain.submission import History
@@ -40,11 +40,9 @@ class Understood:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
 
 
-class Complaint(Attributed):
+class Complaint(StoredAsPackage, Attributed):
     """A complaint accepted through one channel; personal fields are sealed `pii:v1:` strings.
     Its id is the complaint id, which is how events stored before they named it get it."""
-
-    __module__ = STORED_AS  # the module its stored events name (the package docstring)
 
     upcast_attribution = staticmethod(recall_own_id)
 

@@ -9,13 +9,11 @@ from enum import StrEnum
 from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
-from services.intake.domain.stored import STORED_AS
+from services.intake.domain.stored import StoredAsPackage
 
 
-class PersonalData(Aggregate):
+class PersonalData(StoredAsPackage, Aggregate):
     """One customer's personal data held by intake: which of their keys were erased, when."""
-
-    __module__ = STORED_AS  # the module its stored events name (the package docstring)
 
     @staticmethod
     def create_id(tenant: str, customer_id: str) -> uuid.UUID:

@@ -8,13 +8,11 @@ import uuid
 from eventsourcing.domain import Aggregate, event
 
 from contracts.envelope import NAMESPACE
-from services.intake.domain.stored import STORED_AS
+from services.intake.domain.stored import StoredAsPackage
 
 
-class SubmissionKey(Aggregate):
+class SubmissionKey(StoredAsPackage, Aggregate):
     """Points an idempotency key (or external reference) at the complaint it created."""
-
-    __module__ = STORED_AS  # the module its stored events name (the package docstring)
 
     @staticmethod
     def create_id(tenant: str, key: str) -> uuid.UUID:
