@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -252,7 +252,7 @@ class ResolutionApplication(
     def read_evidence(self, *, complaint_id: str, evidence_id: str) -> tuple[dict, bytes]:
         """The evidence and its content, verified against its hash (TamperedEvidence)."""
         case = self.get_case(complaint_id)
-        item = dict(case.evidence_item(evidence_id))
+        item = asdict(case.evidence_item(evidence_id))
         item["filename"] = self.personal.open(case, item["filename"])
         content = self.evidence.read(item["sha256"], folder=str(case.id),
                                      open_=self._opener(case))

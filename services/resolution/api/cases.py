@@ -160,8 +160,8 @@ def build_router(
             filename=filename, content_type=content_type, by=who.sub,
         )
         item = app.get_case(complaint_id).evidence_item(evidence_id)
-        return EvidenceCreated(evidence_id=evidence_id, sha256=item["sha256"],
-                               size_bytes=item["size_bytes"], kind=item["kind"])
+        return EvidenceCreated(evidence_id=evidence_id, sha256=item.sha256,
+                               size_bytes=item.size_bytes, kind=item.kind)
 
     @router.get("/{complaint_id}/evidence/{evidence_id}",
                 summary="A file, verified by its hash (personal data: pii:read, and logged)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -143,7 +144,7 @@ def case_view(
         handler=case.handler, opened_at=case.created_on,
         first_response_at=case.first_response_at, waiting_since=case.waiting_since,
         conflicted=sorted(case.conflicts), notes=case.notes,
-        evidence=list(case.evidence.values()), updates=case.updates,
+        evidence=[asdict(item) for item in case.evidence.values()], updates=case.updates,
         notifications=case.notifications,
         proposals=[proposal_view(p, language) for p in case.proposals.values()],
         executed_proposal_id=case.executed_proposal_id,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from contracts.resolution import RefusalRule, RefusedAction
 
@@ -23,6 +24,18 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     """The command names something the case does not have."""
+
+
+T = TypeVar("T")
+
+
+def find(items: Mapping[str, T], key: str, missing: type[NotFound], template: str,
+         **params: Any) -> T:
+    """The item with this key, or `missing(template, **params)` raised."""
+    try:
+        return items[key]
+    except KeyError:
+        raise missing(template, **params) from None
 
 
 class WrongState(DomainError):

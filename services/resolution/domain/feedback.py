@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.envelope import NAMESPACE
 from contracts.intake import Channel
 from contracts.resolution import MessageKind
-from services.resolution.domain.errors import Invalid, NotFound, WrongState
+from services.resolution.domain.errors import Invalid, NotFound, WrongState, find
 
 MAX_COMMENT = 2_000
 
@@ -49,14 +49,32 @@ class Survey:
         if self.revoked_at is not None:
             raise SurveyRevoked("this survey was revoked")
 
-    def check_answerable(self, at: datetime) -> None:
-        """Raise unless the customer may answer it now: once, before the link expires."""
+    @staticmethod
+    def check_new(expires_at: datetime, at: datetime) -> None:
+        """Raise unless a survey issued at `at` expires after it."""
+        if expires_at <= at:
+            raise Invalid("a survey expires in the future")
+
+    def check_revocation(self, reason: str) -> None:
+        """Raise unless the survey may be revoked (unused), for a reason."""
+        self.check_unused()
+        if not reason.strip():
+            raise Invalid("a revocation needs a reason")
+
+    def check_answer(self, csat: int, nps: int | None, comment: str | None,
+                     at: datetime) -> None:
+        """Raise unless the customer may answer it now (once, before the link expires), with
+        scores in range."""
         self.check_unused()
         if at > self.expires_at:
             raise SurveyExpired("this survey has expired")
+        check_scores(csat, nps, comment)
 
     def answered(self, *, csat: int, nps: int | None, at: datetime) -> None:
         self.answered_at, self.csat, self.nps = at, csat, nps
+
+    def revoked(self, at: datetime) -> None:
+        self.revoked_at = at
 
 
 class FeedbackMixin(Aggregate):
@@ -75,8 +93,7 @@ class FeedbackMixin(Aggregate):
         self.check_may_handle(by)
         if self.executed_proposal_id is None:
             raise SurveyTooEarly("a survey follows an executed resolution")
-        if expires_at <= at:
-            raise Invalid("a survey expires in the future")
+        Survey.check_new(expires_at, at)
         self._survey_issued(
             survey_id=survey_id, token_hash=token_hash, expires_at=expires_at, at=at
         )
@@ -85,12 +102,7 @@ class FeedbackMixin(Aggregate):
     def revoke_survey(self, *, survey_id: str, by: str, reason: str, at: datetime) -> None:
         """Make a survey's link unusable before it expires (e.g. it went to the wrong person)."""
         self.check_may_handle(by)
-        survey = self.surveys.get(survey_id)
-        if survey is None:
-            raise UnknownSurvey("no such survey")
-        survey.check_unused()
-        if not reason.strip():
-            raise Invalid("a revocation needs a reason")
+        find(self.surveys, survey_id, UnknownSurvey, "no such survey").check_revocation(reason)
         self._survey_revoked(survey_id=survey_id, by=by, reason=reason, at=at)
 
     def revoke_open_surveys(self, *, by: str, reason: str, at: datetime) -> None:
@@ -104,8 +116,7 @@ class FeedbackMixin(Aggregate):
     ) -> None:
         """The customer's answer: once, before the link expires."""
         survey = self.survey_by_hash(token_hash)
-        survey.check_answerable(at)
-        check_scores(csat, nps, comment)
+        survey.check_answer(csat, nps, comment, at)
         self._feedback_received(
             survey_id=survey.survey_id, csat=csat, nps=nps, comment=comment, at=at
         )
@@ -134,7 +145,7 @@ class FeedbackMixin(Aggregate):
 
     @event("SurveyRevoked")
     def _survey_revoked(self, *, survey_id: str, by: str, reason: str, at: datetime) -> None:
-        self.surveys[survey_id].revoked_at = at
+        self.surveys[survey_id].revoked(at)
 
     @event("FeedbackReceived")
     def _feedback_received(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from contracts.intake import Language
 from contracts.resolution import EvidenceKind, NoteVisibility
 from services.resolution.domain import templates
 from services.resolution.domain.communication import check_text
-from services.resolution.domain.errors import Invalid, NotFound
+from services.resolution.domain.errors import Invalid, NotFound, find
 from services.resolution.domain.language import DEFAULT
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -45,12 +46,34 @@ def evidence_kind(content_type: str) -> EvidenceKind:
     return kind
 
 
+@dataclass
+class Evidence:
+    """A file attached to the case, stored elsewhere by its content hash."""
+
+    evidence_id: str
+    sha256: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    kind: str
+    attached_by: str
+    at: datetime
+
+    @staticmethod
+    def check_new(sha256: str, filename: str, content_type: str) -> EvidenceKind:
+        """The kind of a file that may be attached: named, by a SHA-256, of a type accepted."""
+        if not SHA256.match(sha256):
+            raise Invalid("sha256 must be 64 lowercase hex digits")
+        check_text(filename)
+        return evidence_kind(content_type)
+
+
 class InvestigationMixin(Aggregate):
     """Notes and evidence of the case's investigation."""
 
     def _init_investigation(self) -> None:
         self.notes: list[dict] = []
-        self.evidence: dict[str, dict] = {}
+        self.evidence: dict[str, Evidence] = {}
 
     def add_note(
         self, *, note_id: str, author: str, text: str | None, template: str | None,
@@ -80,22 +103,16 @@ class InvestigationMixin(Aggregate):
         """Attach a stored file by its content hash."""
         self.check_may_handle(by)
         self.check_open()
-        if not SHA256.match(sha256):
-            raise Invalid("sha256 must be 64 lowercase hex digits")
-        check_text(filename)
-        kind = evidence_kind(content_type)
+        kind = Evidence.check_new(sha256, filename, content_type)
         self._evidence_attached(
             evidence_id=evidence_id, sha256=sha256, filename=filename,
             content_type=content_type, size_bytes=size_bytes, kind=kind, by=by, at=at,
         )
 
-    def evidence_item(self, evidence_id: str) -> dict:
+    def evidence_item(self, evidence_id: str) -> Evidence:
         """The attached evidence with this id (UnknownEvidence)."""
-        try:
-            return self.evidence[evidence_id]
-        except KeyError:
-            raise UnknownEvidence("no evidence {evidence_id!r} on this case",
-                                  evidence_id=evidence_id) from None
+        return find(self.evidence, evidence_id, UnknownEvidence,
+                    "no evidence {evidence_id!r} on this case", evidence_id=evidence_id)
 
     def check_evidence(self, evidence_ids: Iterable[str], *, required: bool) -> None:
         """Raise unless every id is attached evidence (and, if required, there is one)."""
@@ -120,11 +137,8 @@ class InvestigationMixin(Aggregate):
         self, *, evidence_id: str, sha256: str, filename: str, content_type: str,
         size_bytes: int, kind: EvidenceKind, by: str, at: datetime,
     ) -> None:
-        self.evidence[evidence_id] = {
-            "evidence_id": evidence_id, "sha256": sha256, "filename": filename,
-            "content_type": content_type, "size_bytes": size_bytes, "kind": str(kind),
-            "attached_by": by, "at": at,
-        }
+        self.evidence[evidence_id] = Evidence(
+            evidence_id, sha256, filename, content_type, size_bytes, str(kind), by, at)
 
 
 class UnsupportedContentType(Invalid):

@@ -21,7 +21,9 @@ from services.resolution.domain.errors import (
     NotFound,
     SelfApproval,
     WrongState,
+    find,
 )
+from services.resolution.domain.execution import OpenTasks, Task, UnknownTask
 from services.resolution.domain.solutions import Solution
 
 MAX_COMMENT = 1_000
@@ -32,16 +34,6 @@ class ProposalStatus(StrEnum):
     APPROVED = "approved"  # also: needed no approval
     REJECTED = "rejected"
     EXECUTED = "executed"
-
-
-@dataclass
-class Task:
-    task_id: str
-    title: str
-    assignee: str
-    due_at: datetime
-    completed_by: str | None = None
-    evidence_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +56,30 @@ class Proposal:
     @property
     def next_step(self) -> int:
         return len(self.approvals) + 1
+
+    @staticmethod
+    def check_new(solution: Solution, amount: Decimal | None, currency: str | None,
+                  description: str) -> None:
+        """Raise unless the amount fits the solution, comes with its currency, and the
+        description says something."""
+        solution.check_amount(amount)
+        if (amount is None) != (currency is None):
+            raise Invalid("amount and currency go together")
+        check_text(description)
+
+    def approval(self, approver: str, roles: Collection[str], comment: str | None
+                 ) -> tuple[int, str, bool]:
+        """(step, role, final) of the step `approver` may approve now, with `comment`."""
+        role = self.check_decider(approver, roles, RefusedAction.APPROVE)
+        check_comment(comment)
+        return self.next_step, role, self.next_step == len(self.chain)
+
+    def check_rejection(self, approver: str, roles: Collection[str], reason: str,
+                        comment: str | None) -> None:
+        """Raise unless `approver` may turn the proposal down, with a reason."""
+        self.check_decider(approver, roles, RefusedAction.REJECT)
+        check_text(reason)
+        check_comment(comment)
 
     def check_pending(self) -> None:
         """Raise NotPending unless the proposal awaits an approval step."""
@@ -107,6 +123,23 @@ class Proposal:
         self.status = ProposalStatus.REJECTED
         self.awaiting_since = None
 
+    def awaiting(self, at: datetime) -> None:
+        self.awaiting_since = at
+
+    def executed(self) -> None:
+        self.status = ProposalStatus.EXECUTED
+
+    def task(self, task_id: str) -> Task:
+        """The task with this id (UnknownTask)."""
+        return find(self.tasks, task_id, UnknownTask, "no task {task_id!r} in proposal "
+                    "{proposal_id}", task_id=task_id, proposal_id=self.proposal_id)
+
+    def check_tasks_done(self) -> None:
+        """Raise OpenTasks while any of its tasks is not done."""
+        open_tasks = sorted(t.task_id for t in self.tasks.values() if t.is_open)
+        if open_tasks:
+            raise OpenTasks("tasks not completed yet: {tasks}", tasks=", ".join(open_tasks))
+
     def check_executable(self, actor: str) -> None:
         """Raise NotApproved unless the proposal is approved (or needed no approval)."""
         if self.status == ProposalStatus.EXECUTED:
@@ -124,6 +157,21 @@ class Proposal:
             )
 
 
+class Decided(Aggregate.Event):
+    """What an approver's decision on a proposal says, approved or rejected. Version 2 added
+    the approver's comment; decisions stored before it had none."""
+
+    class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
+    proposal_id: str
+    approver: str
+    comment: str | None
+    at: datetime
+
+    upcast_v1_v2 = added(comment=None)
+
+    upcast_v2_v3 = staticmethod(recall)
+
+
 class ProposalsMixin(Aggregate):
     """Proposing a solution and deciding on it, step by step."""
 
@@ -132,11 +180,8 @@ class ProposalsMixin(Aggregate):
 
     def proposal(self, proposal_id: str) -> Proposal:
         """The proposal with this id (UnknownProposal)."""
-        try:
-            return self.proposals[proposal_id]
-        except KeyError:
-            raise UnknownProposal("no proposal {proposal_id!r} on this case",
-                                  proposal_id=proposal_id) from None
+        return find(self.proposals, proposal_id, UnknownProposal,
+                    "no proposal {proposal_id!r} on this case", proposal_id=proposal_id)
 
     def propose(
         self, *, proposal_id: str, solution: Solution, amount: Decimal | None,
@@ -145,10 +190,7 @@ class ProposalsMixin(Aggregate):
         """Propose a solution; the policy's chain of approver roles comes with it."""
         self.check_may_handle(by)
         self.check_open()
-        solution.check_amount(amount)
-        if (amount is None) != (currency is None):
-            raise Invalid("amount and currency go together")
-        check_text(description)
+        Proposal.check_new(solution, amount, currency, description)
         self._proposed(
             proposal_id=proposal_id, kind=solution.kind, solution_id=solution.id, amount=amount,
             currency=currency, description=description, chain=list(chain), by=by, at=at,
@@ -162,10 +204,8 @@ class ProposalsMixin(Aggregate):
     ) -> None:
         """Approve the proposal's next step (with an optional comment); the last step makes
         it executable."""
-        proposal = self.proposal(proposal_id)
-        role = self._check_may_decide(proposal, approver, roles, RefusedAction.APPROVE)
-        check_comment(comment)
-        step, final = proposal.next_step, proposal.next_step == len(proposal.chain)
+        proposal = self._pending(proposal_id, approver, RefusedAction.APPROVE)
+        step, role, final = proposal.approval(approver, roles, comment)
         self._approved(
             proposal_id=proposal_id, approver=approver, step=step, role=role, final=final,
             comment=comment, at=at,
@@ -181,21 +221,20 @@ class ProposalsMixin(Aggregate):
     ) -> None:
         """Turn the proposal down with a reason (and an optional comment); it will never be
         executed."""
-        proposal = self.proposal(proposal_id)
-        self._check_may_decide(proposal, approver, roles, RefusedAction.REJECT)
-        check_text(reason)
-        check_comment(comment)
+        proposal = self._pending(proposal_id, approver, RefusedAction.REJECT)
+        proposal.check_rejection(approver, roles, reason, comment)
         self._rejected(
             proposal_id=proposal_id, approver=approver, reason=reason, comment=comment, at=at
         )
 
-    def _check_may_decide(
-        self, proposal: Proposal, actor: str, roles: Collection[str], action: RefusedAction
-    ) -> str:
+    def _pending(self, proposal_id: str, actor: str, action: RefusedAction) -> Proposal:
+        """The proposal, if it awaits a decision on this open case that `actor` is not
+        recused from."""
+        proposal = self.proposal(proposal_id)
         self.check_open()
         proposal.check_pending()
-        self.check_may_handle(actor, action=action, proposal_id=proposal.proposal_id)
-        return proposal.check_decider(actor, roles, action)
+        self.check_may_handle(actor, action=action, proposal_id=proposal_id)
+        return proposal
 
     @event("ResolutionProposed")
     def _proposed(
@@ -212,37 +251,19 @@ class ProposalsMixin(Aggregate):
 
     @event("ApprovalRequested")
     def _approval_requested(self, *, proposal_id: str, step: int, role: str, at: datetime) -> None:
-        self.proposals[proposal_id].awaiting_since = at
+        self.proposals[proposal_id].awaiting(at)
 
-    class ProposalApproved(Aggregate.Event):
-        """Version 2 added the approver's comment; approvals stored before it had none."""
+    class ProposalApproved(Decided):
+        """A step approved; the final one makes the proposal executable."""
 
-        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
-        proposal_id: str
-        approver: str
         step: int
         role: str
         final: bool
-        comment: str | None
-        at: datetime
 
-        upcast_v1_v2 = added(comment=None)
+    class ProposalRejected(Decided):
+        """The proposal turned down, with a reason."""
 
-        upcast_v2_v3 = staticmethod(recall)
-
-    class ProposalRejected(Aggregate.Event):
-        """Version 2 added the approver's comment beside the reason."""
-
-        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
-        proposal_id: str
-        approver: str
         reason: str
-        comment: str | None
-        at: datetime
-
-        upcast_v1_v2 = added(comment=None)
-
-        upcast_v2_v3 = staticmethod(recall)
 
     @event(ProposalApproved)
     def _approved(
