@@ -1,8 +1,15 @@
 """The case in which a complaint is investigated, resolved and closed: one aggregate.
 
-Each concept (communication, investigation, proposals, execution, feedback, closure) is a
-mixin in its own module; they share this aggregate so that one complaint's events keep one
-sequence and every guard sees the whole case.
+Each concept (communication, investigation, proposals, execution, feedback, follow-up,
+collaboration, closure) is a mixin in its own module, so that one complaint's events keep one
+sequence and every guard sees the whole case; the mixins' event classes are the stored topics
+(`services.resolution.domain.proposals:ProposalsMixin.ProposalApproved`), so they stay where
+they are. The things a case holds are small entities beside their concept, owning their state
+and guards: `Proposal` (approval chain, four eyes, executability), `Task` (assignee,
+completion), `Evidence` (hash, file type), `Survey` (expiry, one answer), `Collaboration`
+and `FollowUp`. A case's command stays thin: check that the case is open and the actor not
+recused, find the entity (`errors.find`), let it decide, record the event; the event method
+hands the change to the entity.
 """
 
 from __future__ import annotations

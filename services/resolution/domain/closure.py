@@ -43,6 +43,30 @@ def check_root_cause(
     return taxonomy.version if taxonomy is not None else None
 
 
+class RootCauseFacts(Aggregate.Event):
+    """What an event about the root cause says of it, recorded or closed with. Version 2
+    added the taxonomy's version and the free-text detail (None before)."""
+
+    class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
+    category: str
+    why_chain: list[str]
+    taxonomy_version: str | None
+    detail: str | None
+    by: str
+    at: datetime
+
+    upcast_v1_v2 = added(taxonomy_version=None, detail=None)
+
+    upcast_v2_v3 = staticmethod(recall)
+
+
+def root_cause(category: str, why_chain: Sequence[str], taxonomy_version: str | None,
+               detail: str | None) -> dict:
+    """The root cause as the case keeps it."""
+    return {"category": category, "why_chain": list(why_chain),
+            "taxonomy_version": taxonomy_version, "detail": detail}
+
+
 class ClosureMixin(Aggregate):
     """Root cause, closure (by hand, by exception, automatically) and reopening."""
 
@@ -89,8 +113,7 @@ class ClosureMixin(Aggregate):
         else:
             version = check_root_cause(category, why_chain, taxonomy=taxonomy, detail=detail,
                                        exception=exception_reason is not None)
-            cause = {"category": category, "why_chain": list(why_chain),
-                     "taxonomy_version": version, "detail": detail}
+            cause = root_cause(category, why_chain, version, detail)
         self._close(by, cause, exception_reason, automatic=False, at=at)
 
     def check_resolved(self) -> None:
@@ -154,46 +177,22 @@ class ClosureMixin(Aggregate):
             exception_reason=exception_reason, resolution_kind=kind, automatic=automatic, at=at,
         )
 
-    class RootCauseRecorded(Aggregate.Event):
-        """Version 2 added the taxonomy's version and the free-text detail (None before)."""
+    class RootCauseRecorded(RootCauseFacts):
+        """The root cause recorded before closing, so that closure (even automatic) has it."""
 
-        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
-        category: str
-        why_chain: list[str]
-        taxonomy_version: str | None
-        detail: str | None
-        by: str
-        at: datetime
+    class ComplaintClosed(RootCauseFacts):
+        """Closed, with the root cause; by exception, automatically or by an agent."""
 
-        upcast_v1_v2 = added(taxonomy_version=None, detail=None)
-
-        upcast_v2_v3 = staticmethod(recall)
-
-    class ComplaintClosed(Aggregate.Event):
-        """Version 2 added the taxonomy's version and the free-text detail (None before)."""
-
-        class_version = 3  # 3: names its tenant and complaint (runtime.attribution)
-        by: str
-        category: str
-        why_chain: list[str]
-        taxonomy_version: str | None
-        detail: str | None
         exception_reason: str | None
         resolution_kind: str | None
         automatic: bool
-        at: datetime
-
-        upcast_v1_v2 = added(taxonomy_version=None, detail=None)
-
-        upcast_v2_v3 = staticmethod(recall)
 
     @event(RootCauseRecorded)
     def _root_cause_recorded(
         self, *, category: str, why_chain: list[str], taxonomy_version: str | None,
         detail: str | None, by: str, at: datetime,
     ) -> None:
-        self.root_cause = {"category": category, "why_chain": list(why_chain),
-                           "taxonomy_version": taxonomy_version, "detail": detail}
+        self.root_cause = root_cause(category, why_chain, taxonomy_version, detail)
 
     @event(ComplaintClosed)
     def _closed(
@@ -202,8 +201,7 @@ class ClosureMixin(Aggregate):
         automatic: bool, at: datetime,
     ) -> None:
         self.closed_at = at
-        self.root_cause = {"category": category, "why_chain": list(why_chain),
-                           "taxonomy_version": taxonomy_version, "detail": detail}
+        self.root_cause = root_cause(category, why_chain, taxonomy_version, detail)
         self.closure = {
             "closed_by": by, **self.root_cause, "exception_reason": exception_reason,
             "automatic": automatic, "at": at,

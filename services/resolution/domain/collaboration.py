@@ -9,7 +9,7 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-from services.resolution.domain.errors import NotFound, WrongState
+from services.resolution.domain.errors import NotFound, WrongState, find
 
 
 @dataclass
@@ -67,10 +67,8 @@ class CollaborationMixin(Aggregate):
 
     def collaboration(self, task_id: str) -> Collaboration:
         """The collaboration task with this id (NoSuchCollaboration)."""
-        try:
-            return self.collaborations[task_id]
-        except KeyError:
-            raise NoSuchCollaboration("no collaboration task {task_id}", task_id=task_id) from None
+        return find(self.collaborations, task_id, NoSuchCollaboration,
+                    "no collaboration task {task_id}", task_id=task_id)
 
     @event("CollaborationRequested")
     def _collaboration_requested(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from eventsourcing.domain import Aggregate, event
 
 from services.resolution.domain.communication import check_text
-from services.resolution.domain.errors import NotFound, WrongState
+from services.resolution.domain.errors import NotFound, WrongState, find
 
 CUSTOMER = "customer"
 DONE, CUSTOMER_ACCEPTED = "done", "customer_accepted"
@@ -105,7 +105,7 @@ class FollowUpMixin(Aggregate):
             return None
         for proposal in self.proposals.values():
             task = proposal.tasks.get(task_id)
-            if task is not None and task.completed_by is None:
+            if task is not None and task.is_open:
                 return proposal.proposal_id, task.assignee, task.due_at
         follow_up = self.follow_ups.get(task_id)
         if follow_up is not None and follow_up.completed_at is None:
@@ -116,9 +116,8 @@ class FollowUpMixin(Aggregate):
         return None
 
     def _pending_follow_up(self, task_id: str) -> FollowUp:
-        follow_up = self.follow_ups.get(task_id)
-        if follow_up is None:
-            raise NoFollowUp("no follow-up {task_id}", task_id=task_id)
+        follow_up = find(self.follow_ups, task_id, NoFollowUp, "no follow-up {task_id}",
+                         task_id=task_id)
         if follow_up.completed_at is not None:
             raise FollowUpDone("{task_id} was completed already", task_id=task_id)
         return follow_up
