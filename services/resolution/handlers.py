@@ -21,11 +21,8 @@ def open_assigned_case(
     app: ResolutionApplication, event: ComplaintAssigned, envelope: Envelope, cause: Cause
 ) -> None:
     """A complaint with an owner is ready to be worked: open its case (or follow the owner)."""
-    app.open_case(
-        complaint_id=event.complaint_id, tenant=envelope.tenant, owner_queue=event.queue,
-        owner_agent_id=event.agent_id, reason=event.reason, cause=cause,
-        department=event.department,
-    )
+    _follow_owner(app, envelope, cause, event.complaint_id, event.queue, event.agent_id,
+                  event.reason, event.department)
 
 
 def learn_language(
@@ -59,19 +56,22 @@ def follow_transfer(
 ) -> None:
     """The case follows its complaint to the new owner; an agent who gets a complaint that has
     no case yet gets its case opened."""
-    if _has_case(app, event.complaint_id):
-        app.change_owner(
-            complaint_id=event.complaint_id, queue=event.to_queue, agent_id=event.to_agent_id,
-            reason=event.reason, cause=cause, department=event.to_department,
-        )
-    elif event.to_agent_id is not None:
-        # Dispatch before issue #22 published a complaint's first owner, named by hand, as a
-        # transfer; those complaints had no case, and only a later transfer can give them one.
-        app.open_case(
-            complaint_id=event.complaint_id, tenant=envelope.tenant, owner_queue=event.to_queue,
-            owner_agent_id=event.to_agent_id, reason=event.reason, cause=cause,
-            department=event.to_department,
-        )
+    # Dispatch before issue #22 published a complaint's first owner, named by hand, as a
+    # transfer; those complaints had no case, and only a later transfer can give them one.
+    if event.to_agent_id is not None or _has_case(app, event.complaint_id):
+        _follow_owner(app, envelope, cause, event.complaint_id, event.to_queue,
+                      event.to_agent_id, event.reason, event.to_department)
+
+
+def _follow_owner(
+    app: ResolutionApplication, envelope: Envelope, cause: Cause, complaint_id: str,
+    queue: str | None, agent_id: str | None, reason: str, department: str | None,
+) -> None:
+    """Dispatch named the complaint's owner: open its case, or the case follows the owner."""
+    app.open_case(
+        complaint_id=complaint_id, tenant=envelope.tenant, owner_queue=queue,
+        owner_agent_id=agent_id, reason=reason, cause=cause, department=department,
+    )
 
 
 def record_collaboration(
