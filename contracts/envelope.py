@@ -18,6 +18,12 @@ class DomainEvent(BaseModel):
     event_type: ClassVar[str]
 
 
+class ComplaintEvent(DomainEvent):
+    """Base of the events about one complaint: its id is the envelope's subject and Kafka key."""
+
+    complaint_id: str
+
+
 class Envelope(BaseModel):
     """CloudEvents attributes plus correlation, causation, sequence and tenant."""
 

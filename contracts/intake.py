@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from contracts.envelope import DomainEvent
+from contracts.envelope import ComplaintEvent, DomainEvent
 from contracts.personal import Personal
 
 CHANNEL_DETAIL = (
@@ -88,11 +88,10 @@ class ComplaintDetails(DomainEvent):
         return cls(**{name: getattr(described, name) for name in cls.model_fields})
 
 
-class ComplaintReceived(ComplaintDetails):
+class ComplaintReceived(ComplaintDetails, ComplaintEvent):
     """A complaint was accepted through a channel and given an id."""
 
     event_type = "complaint.received.v1"
-    complaint_id: str
     channel: Channel
     customer_id: str
     customer_name: Annotated[str | None, Personal.NAME] = Field(
@@ -129,18 +128,16 @@ class RecordedHistory(DomainEvent):
     sub_issue: str | None = None
 
 
-class ComplaintHistoryRecorded(RecordedHistory):
+class ComplaintHistoryRecorded(RecordedHistory, ComplaintEvent):
     """An imported complaint's past lifecycle was recorded; it is history, no clock runs."""
 
     event_type = "complaint.history_recorded.v1"
-    complaint_id: str
 
 
-class ComplaintClassified(DomainEvent):
+class ComplaintClassified(ComplaintEvent):
     """Intake understood the complaint: category, severity and the reasons."""
 
     event_type = "complaint.classified.v1"
-    complaint_id: str
     category: str
     severity: Severity
     confidence: float = Field(ge=0, le=1)
@@ -160,22 +157,20 @@ class ComplaintClassified(DomainEvent):
     historical: bool = Field(False, description="Imported history: no SLA alarm may fire")
 
 
-class ComplaintCategoryCorrected(DomainEvent):
+class ComplaintCategoryCorrected(ComplaintEvent):
     """An agent set the category intake got wrong or left to triage; retraining learns it."""
 
     event_type = "complaint.category_corrected.v1"
-    complaint_id: str
     previous_category: str = Field(description="What intake had decided (`triage` if unsure)")
     category: str = Field(description="The category the agent says it is")
     corrected_by: str = Field(description="The agent's id")
     corrected_at: datetime
 
 
-class ComplaintMarkedDuplicate(DomainEvent):
+class ComplaintMarkedDuplicate(ComplaintEvent):
     """A submission was linked to an earlier complaint instead of opened anew."""
 
     event_type = "complaint.duplicate_marked.v1"
-    complaint_id: str
     original_complaint_id: str
     similarity: float = Field(ge=0, le=1)
     reason: str

@@ -13,21 +13,27 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 
-from contracts.envelope import DomainEvent
-from contracts.intake import Channel
+from contracts.envelope import ComplaintEvent, DomainEvent
 from contracts.personal import Personal, sealed_length
+from contracts.resolution_customer import (
+    CustomerNotified,
+    CustomerReplied,
+    CustomerWaitStarted,
+    FeedbackReceived,
+    FirstResponseSent,
+    FollowUpCompleted,
+    FollowUpOpened,
+    SurveyRevoked,
+)
 from contracts.resolution_kinds import (
+    SEALED_BY_CASE,
     EvidenceKind,
     MessageKind,
     NoteVisibility,
     RefusalRule,
     RefusedAction,
     ResolutionKind,
-)
-
-SEALED_BY_CASE = (
-    "sealed with the complaint's key (`pii:v1:`) when it may hold personal data; unreadable "
-    "once the customer is erased"
+    SealedReason,
 )
 
 # Money travels as a decimal string ("120.00"), never a float, so no cent is lost in transit.
@@ -40,29 +46,32 @@ Money = Annotated[
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the content")]
 
 
-class CaseOpened(DomainEvent):
+class _ProposalEvent(ComplaintEvent):
+    """Base of the events about one proposal to resolve the complaint, and its execution."""
+
+    proposal_id: str
+
+
+class CaseOpened(ComplaintEvent):
     """Resolution opened a case for the complaint."""
 
     event_type = "resolution.case_opened.v1"
-    complaint_id: str
     case_id: str
     owner_agent_id: str | None = None
     owner_queue: str | None = None
 
 
-class InvestigationStarted(DomainEvent):
+class InvestigationStarted(ComplaintEvent):
     """An agent began investigating the complaint."""
 
     event_type = "resolution.investigation_started.v1"
-    complaint_id: str
     investigator: str = Field(description="User id of the investigating agent")
 
 
-class InvestigationNoteAdded(DomainEvent):
+class InvestigationNoteAdded(ComplaintEvent):
     """A note was added to the investigation, free-form or from a template."""
 
     event_type = "resolution.investigation_note_added.v1"
-    complaint_id: str
     note_id: str
     author: str
     text: Annotated[str, Personal.TEXT]
@@ -73,11 +82,10 @@ class InvestigationNoteAdded(DomainEvent):
     visibility: NoteVisibility = Field(description="Whether the customer may see the note")
 
 
-class EvidenceAttached(DomainEvent):
+class EvidenceAttached(ComplaintEvent):
     """A file was attached to the investigation as evidence."""
 
     event_type = "resolution.evidence_attached.v1"
-    complaint_id: str
     evidence_id: str
     filename: str
     content_type: str
@@ -87,12 +95,10 @@ class EvidenceAttached(DomainEvent):
     attached_by: str
 
 
-class ResolutionProposed(DomainEvent):
+class ResolutionProposed(_ProposalEvent):
     """A way to resolve the complaint was proposed; it may need approval."""
 
     event_type = "resolution.resolution_proposed.v1"
-    complaint_id: str
-    proposal_id: str
     kind: ResolutionKind
     amount: Money | None = Field(None, description="Money to pay or refund, if any")
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217, with amount")
@@ -108,22 +114,18 @@ class ResolutionProposed(DomainEvent):
         return self
 
 
-class ApprovalRequested(DomainEvent):
+class ApprovalRequested(_ProposalEvent):
     """A proposal awaits approval at one step of its approval chain."""
 
     event_type = "resolution.approval_requested.v1"
-    complaint_id: str
-    proposal_id: str
     approver_role: str = Field(description="Role that must approve, e.g. team_lead, finance")
     step: int = Field(ge=1, description="Position in the approval chain, from 1")
 
 
-class ProposalApproved(DomainEvent):
+class ProposalApproved(_ProposalEvent):
     """One approval step accepted the proposal."""
 
     event_type = "resolution.proposal_approved.v1"
-    complaint_id: str
-    proposal_id: str
     approver: str
     step: int = Field(ge=1)
     approver_role: str | None = Field(None, description="The role this step required")
@@ -134,14 +136,12 @@ class ProposalApproved(DomainEvent):
     )
 
 
-class ProposalRejected(DomainEvent):
+class ProposalRejected(_ProposalEvent):
     """An approver turned the proposal down; it will not be executed."""
 
     event_type = "resolution.proposal_rejected.v1"
-    complaint_id: str
-    proposal_id: str
     approver: str
-    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
+    reason: SealedReason
     comment: Annotated[str | None, Personal.TEXT] = Field(
         None, max_length=sealed_length(1_000),
         description=f"The approver's comment beside the reason (at most 1,000 characters), "
@@ -149,62 +149,18 @@ class ProposalRejected(DomainEvent):
     )
 
 
-class ResolutionExecuted(DomainEvent):
+class ResolutionExecuted(_ProposalEvent):
     """The approved resolution was carried out (refund paid, part shipped, ...)."""
 
     event_type = "resolution.resolution_executed.v1"
-    complaint_id: str
-    proposal_id: str
     executed_by: str
     evidence_ids: tuple[str, ...] = Field((), description="Evidence that proves the execution")
 
 
-class CustomerNotified(DomainEvent):
-    """The customer was told about the complaint on a channel."""
-
-    event_type = "resolution.customer_notified.v1"
-    complaint_id: str
-    channel: Channel
-    message_kind: MessageKind
-    message: Annotated[str | None, Personal.TEXT] = Field(
-        None, description="Text for the customer, written by an agent"
-    )
-    link: str | None = Field(None, description=(
-        "A link for the customer that is not a credential; never a survey's link, whose token "
-        "is the key to the survey (see survey_id)"
-    ))
-    notified_by: str | None = Field(None, description="User id, or `system`")
-    survey_id: str | None = Field(None, description=(
-        "The survey sent, when message_kind is survey: a reference, not its link (the token "
-        "is given only to who issued it; it expires and can be revoked)"
-    ))
-
-
-class SurveyRevoked(DomainEvent):
-    """A survey's link was revoked before it was answered: it no longer opens the survey."""
-
-    event_type = "resolution.survey_revoked.v1"
-    complaint_id: str
-    survey_id: str
-    revoked_by: str = Field(description="User id of who revoked it")
-    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
-
-
-class FeedbackReceived(DomainEvent):
-    """The customer answered the satisfaction survey."""
-
-    event_type = "resolution.feedback_received.v1"
-    complaint_id: str
-    csat: int = Field(ge=1, le=5, description="Customer satisfaction, 1 (poor) to 5 (excellent)")
-    nps: int | None = Field(None, ge=0, le=10, description="Likelihood to recommend, 0 to 10")
-    comment: Annotated[str | None, Personal.TEXT] = None
-
-
-class ComplaintClosed(DomainEvent):
+class ComplaintClosed(ComplaintEvent):
     """The complaint was closed with its root cause."""
 
     event_type = "complaint.closed.v1"
-    complaint_id: str
     closed_by: str
     root_cause_category: str = Field(
         description="A code of the root-cause taxonomy (resolution's root_causes.yaml)"
@@ -237,12 +193,11 @@ class ComplaintClosed(DomainEvent):
         return self
 
 
-class ComplaintReopened(DomainEvent):
+class ComplaintReopened(ComplaintEvent):
     """A closed complaint was reopened."""
 
     event_type = "complaint.reopened.v1"
-    complaint_id: str
-    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
+    reason: SealedReason
     reopened_by: str = Field(description="User id, or `customer` when the customer reopened it")
     previous_owner_agent_id: str | None = Field(
         None, description="Who owned it when it closed; dispatch gives it back to them"
@@ -253,62 +208,29 @@ class ComplaintReopened(DomainEvent):
     )
 
 
-class FirstResponseSent(DomainEvent):
-    """The customer got the first response from a person: stops the first-response clock."""
-
-    event_type = "resolution.first_response_sent.v1"
-    complaint_id: str
-    responder: str = Field(description="User id of the agent who responded")
-    channel: Channel | None = Field(None, description="Where the customer was answered")
-    sent_at: datetime
-
-
-class CustomerWaitStarted(DomainEvent):
-    """The complaint waits on the customer (information, a document): pauses SLA clocks."""
-
-    event_type = "resolution.customer_wait_started.v1"
-    complaint_id: str
-    actor: str = Field(description="User id of who put the complaint on hold")
-    reason: str
-    started_at: datetime
-
-
-class CustomerReplied(DomainEvent):
-    """The customer answered while the complaint waited on them: SLA clocks resume."""
-
-    event_type = "resolution.customer_replied.v1"
-    complaint_id: str
-    recorded_by: str = Field(description="User id of who recorded the reply, or `system`")
-    channel: Channel | None = None
-    replied_at: datetime
-
-
-class ProgressUpdated(DomainEvent):
+class ProgressUpdated(ComplaintEvent):
     """An agent recorded progress; customer-visible updates are also sent to the customer."""
 
     event_type = "resolution.progress_updated.v1"
-    complaint_id: str
     update_id: str
     author: str
     text: Annotated[str, Personal.TEXT]
     visibility: NoteVisibility
 
 
-class ConflictDeclared(DomainEvent):
+class ConflictDeclared(ComplaintEvent):
     """A person is conflicted on this complaint (回避): may neither handle nor approve it."""
 
     event_type = "resolution.conflict_declared.v1"
-    complaint_id: str
     person: str = Field(description="User id of the conflicted person")
     declared_by: str
-    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
+    reason: SealedReason
 
 
-class ActionRefused(DomainEvent):
+class ActionRefused(ComplaintEvent):
     """An action was refused by a control (four eyes, recusal, approval); kept for auditors."""
 
     event_type = "resolution.action_refused.v1"
-    complaint_id: str
     actor: str = Field(description="User id of who attempted the action")
     action: RefusedAction
     rule: RefusalRule
@@ -316,12 +238,10 @@ class ActionRefused(DomainEvent):
     proposal_id: str | None = None
 
 
-class TaskAssigned(DomainEvent):
+class TaskAssigned(_ProposalEvent):
     """A task carrying out an approved proposal was given to someone, with a due time."""
 
     event_type = "resolution.task_assigned.v1"
-    complaint_id: str
-    proposal_id: str
     task_id: str
     title: str
     assignee: str
@@ -329,60 +249,32 @@ class TaskAssigned(DomainEvent):
     assigned_by: str
 
 
-class TaskCompleted(DomainEvent):
+class TaskCompleted(_ProposalEvent):
     """A task was done; the evidence proves it."""
 
     event_type = "resolution.task_completed.v1"
-    complaint_id: str
-    proposal_id: str
     task_id: str
     completed_by: str
     evidence_ids: tuple[str, ...] = Field(description="Evidence attached to the complaint")
     note: Annotated[str | None, Personal.TEXT] = None
 
 
-class TaskDeadlineMissed(DomainEvent):
+class TaskDeadlineMissed(ComplaintEvent):
     """A task (of an execution, or a follow-up) passed its due time undone; raised once per task
     and due time."""
 
     event_type = "resolution.task_deadline_missed.v1"
-    complaint_id: str
     task_id: str
     proposal_id: str | None = Field(None, description="None for a follow-up (回访)")
     assignee: str | None = Field(description="User id, or None when the owning queue has no agent")
     due_at: datetime
 
 
-class FollowUpOpened(DomainEvent):
-    """A low survey score opened a follow-up (回访) for the case's owner: the case does not close
-    until it is done or the customer accepts the outcome."""
-
-    event_type = "resolution.follow_up_opened.v1"
-    complaint_id: str
-    task_id: str
-    survey_id: str
-    assignee: str | None = Field(description="The owning agent, or None when a queue owns it")
-    owner_queue: str | None = None
-    due_at: datetime
-
-
-class FollowUpCompleted(DomainEvent):
-    """A follow-up ended: done by staff, or the customer accepted the outcome."""
-
-    event_type = "resolution.follow_up_completed.v1"
-    complaint_id: str
-    task_id: str
-    outcome: str = Field(pattern=r"^(done|customer_accepted)$")
-    completed_by: str = Field(description="User id, or `customer`")
-    note: Annotated[str | None, Personal.TEXT] = None
-
-
-class CollaborationCompleted(DomainEvent):
+class CollaborationCompleted(ComplaintEvent):
     """A department asked to collaborate (dispatch's complaint.collaborator_added.v1) reported
     its task done; `task_id` is the id of dispatch's event that asked."""
 
     event_type = "resolution.collaboration_completed.v1"
-    complaint_id: str
     task_id: str
     department: str = Field(description="The department that was asked to collaborate")
     completed_by: str = Field(description="User id")
@@ -417,5 +309,11 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     CollaborationCompleted,
 )
 
-__all__ = ["EvidenceKind", "MessageKind", "NoteVisibility", "RefusalRule", "RefusedAction",
-           "ResolutionKind"]
+# Declared beside the events (contracts.resolution_customer, contracts.resolution_kinds) and
+# imported from here by services, tests and the schema export.
+__all__ = [
+    "SEALED_BY_CASE", "CustomerNotified", "CustomerReplied", "CustomerWaitStarted",
+    "EvidenceKind", "FeedbackReceived", "FirstResponseSent", "FollowUpCompleted",
+    "FollowUpOpened", "MessageKind", "NoteVisibility", "RefusalRule", "RefusedAction",
+    "ResolutionKind", "SealedReason", "SurveyRevoked",
+]

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from contracts.envelope import DomainEvent
+from contracts.envelope import ComplaintEvent, DomainEvent
 from contracts.intake import Severity
 
 # StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
@@ -32,12 +32,16 @@ class ClockOutcome(StrEnum):
 EscalationLevel = StrEnum("EscalationLevel", "TEAM_LEAD DEPARTMENT_HEAD EXECUTIVE")
 
 
-class SlaClockStarted(DomainEvent):
+class SlaClockEvent(ComplaintEvent):
+    """Base of the events about one deadline clock of a complaint."""
+
+    clock_id: str
+
+
+class SlaClockStarted(SlaClockEvent):
     """A deadline clock started for one target of one complaint."""
 
     event_type = "sla.clock_started.v1"
-    complaint_id: str
-    clock_id: str
     target: SlaTarget
     severity: Severity
     policy_id: str
@@ -56,23 +60,19 @@ class SlaClockStarted(DomainEvent):
     run: int = Field(1, ge=1, description="1, then 2 when a reopened complaint restarts it, ...")
 
 
-class SlaClockPaused(DomainEvent):
+class SlaClockPaused(SlaClockEvent):
     """The clock stopped counting, e.g. while waiting for the customer."""
 
     event_type = "sla.clock_paused.v1"
-    complaint_id: str
-    clock_id: str
     reason: str
     actor: str = Field(description="User id of who paused it, or `system`")
     paused_at: datetime
 
 
-class SlaClockResumed(DomainEvent):
+class SlaClockResumed(SlaClockEvent):
     """A paused clock counts again; the deadline moved by the paused business time."""
 
     event_type = "sla.clock_resumed.v1"
-    complaint_id: str
-    clock_id: str
     resumed_at: datetime
     new_deadline_at: datetime
     paused_seconds: float | None = Field(
@@ -80,12 +80,10 @@ class SlaClockResumed(DomainEvent):
     )
 
 
-class SlaWarningRaised(DomainEvent):
+class SlaWarningRaised(SlaClockEvent):
     """Most of the allowed time is used up and the target is not met yet."""
 
     event_type = "sla.warning_raised.v1"
-    complaint_id: str
-    clock_id: str
     deadline_at: datetime
     share_elapsed: float = Field(
         ge=0, le=1, description="Share of the allowed business time already used, e.g. 0.8"
@@ -94,35 +92,29 @@ class SlaWarningRaised(DomainEvent):
     warned_at: datetime | None = Field(None, description="When that share was used up")
 
 
-class SlaBreached(DomainEvent):
+class SlaBreached(SlaClockEvent):
     """The deadline passed with the target not met."""
 
     event_type = "sla.breached.v1"
-    complaint_id: str
-    clock_id: str
     deadline_at: datetime
     breached_at: datetime
     target: SlaTarget | None = None
 
 
-class SlaEscalated(DomainEvent):
+class SlaEscalated(SlaClockEvent):
     """The complaint was raised to the next level of the escalation chain."""
 
     event_type = "sla.escalated.v1"
-    complaint_id: str
-    clock_id: str
     level: EscalationLevel
     reason: str
     target: SlaTarget | None = None
     escalated_at: datetime | None = Field(None, description="When the level's threshold passed")
 
 
-class SlaClockStopped(DomainEvent):
+class SlaClockStopped(SlaClockEvent):
     """The target was reached or became moot; the clock will not fire again."""
 
     event_type = "sla.clock_stopped.v1"
-    complaint_id: str
-    clock_id: str
     reason: str = Field(description="What stopped it, e.g. first response sent, complaint closed")
     stopped_at: datetime
     met: bool = Field(
@@ -164,13 +156,11 @@ def outcome_before_it_was_published(reason: str, met: bool) -> ClockOutcome:
     return ClockOutcome.CANCELLED if reason.startswith(CANCELLED_REASONS) else ClockOutcome.MET
 
 
-class SlaClockRebased(DomainEvent):
+class SlaClockRebased(SlaClockEvent):
     """A clock's deadline was recomputed: a re-base onto the policy in force, a severity
     change, or a regulatory extension. Running clocks never move without this event."""
 
     event_type = "sla.clock_rebased.v1"
-    complaint_id: str
-    clock_id: str
     target: SlaTarget
     trigger: RebaseTrigger
     reason: str
