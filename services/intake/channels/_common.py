@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from contracts.intake import CustomerTier
+from services.intake.domain import Customer
 
 SUBJECT_LENGTH = 80
 # Chinese runs on with commas; its sentence ends are unambiguous, unlike "." in "No. 5".
@@ -34,6 +35,18 @@ class FormContact(Payload):
     email: str | None = None
     phone: str | None = None
     tier: CustomerTier = CustomerTier.STANDARD
+
+    def as_customer(
+        self, own_id: str | None, *, prefer: tuple[str, str], region: str | None, missing: str,
+    ) -> Customer:
+        """The customer the form names: their own id, else a pseudonym of the first address
+        they gave in the form's order of preference (`prefer`), which is how to reach them."""
+        addresses = {kind: getattr(self, kind) for kind in prefer}
+        return Customer(
+            id=customer_id(own_id, addresses, missing), name=self.name,
+            contact=next((address for address in addresses.values() if address), None),
+            tier=self.tier, region=region,
+        )
 
 
 def customer_id(own_id: str | None, addresses: Mapping[str, str | None], missing: str) -> str:

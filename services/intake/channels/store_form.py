@@ -12,11 +12,10 @@ from services.intake.channels._common import (
     FormContact,
     Payload,
     as_mapping,
-    customer_id,
     start_of,
     subject_from,
 )
-from services.intake.domain import Customer, Submission
+from services.intake.domain import Submission
 
 
 class StoreCustomer(FormContact):
@@ -39,16 +38,11 @@ class StoreForm(Payload):
 def normalise(raw: Any) -> Submission:
     """A store form; the form number (per store) makes a re-keyed form file once."""
     form = StoreForm.model_validate(as_mapping(raw, "store form"))
-    person = form.customer
     return Submission(
         channel=Channel.STORE,
-        customer=Customer(
-            id=customer_id(
-                person.id, {"phone": person.phone, "email": person.email},
-                "the store form names no customer id, phone or email",
-            ),
-            name=person.name, contact=person.phone or person.email,
-            tier=person.tier, region=form.region,
+        customer=form.customer.as_customer(
+            form.customer.id, prefer=("phone", "email"), region=form.region,
+            missing="the store form names no customer id, phone or email",
         ),
         subject=form.subject or subject_from(form.text),
         text=form.text,

@@ -11,11 +11,10 @@ from contracts.intake import Attachment, Channel
 from services.intake.channels._common import (
     FormContact,
     as_mapping,
-    customer_id,
     start_of,
     subject_from,
 )
-from services.intake.domain import Customer, Submission
+from services.intake.domain import Submission
 
 
 class FormPayload(FormContact):
@@ -36,13 +35,9 @@ def normalise(raw: Any, channel: Channel = Channel.WEB) -> Submission:
     form = FormPayload.model_validate(as_mapping(raw, f"{channel} form"))
     return Submission(
         channel=channel,
-        customer=Customer(
-            id=customer_id(
-                form.account_id, {"email": form.email, "phone": form.phone},
-                "the form names no account_id, email or phone: whose complaint is it?",
-            ),
-            name=form.name, contact=form.email or form.phone,
-            tier=form.tier, region=form.region,
+        customer=form.as_customer(
+            form.account_id, prefer=("email", "phone"), region=form.region,
+            missing="the form names no account_id, email or phone: whose complaint is it?",
         ),
         subject=form.subject or subject_from(form.message),
         text=form.message,

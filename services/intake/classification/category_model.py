@@ -18,11 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from services.intake.classification.model import clean, load_artefact, most_probable, save_artefact
+from services.intake.classification.model import (
+    clean,
+    load_artefact,
+    most_probable,
+    save_artefact,
+    text_features,
+)
 
 SEED = Path(__file__).resolve().parent / "seed.csv"
 
@@ -49,13 +54,6 @@ def examples_csv(path: Path) -> list[Example]:
 
 def pipeline() -> Pipeline:
     """The untrained pipeline."""
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
-        ("chars", TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 5), min_df=2, sublinear_tf=True,
-            max_features=80_000,
-        )),
-    ])
     # Balanced: the CFPB sample is 80% credit reporting, and every category counts alike.
     # ensemble=False: one SVM refitted on all rows, calibrated on the folds' predictions,
     # so predicting costs one model, not five.
@@ -63,7 +61,7 @@ def pipeline() -> Pipeline:
         LinearSVC(C=1.0, class_weight="balanced", random_state=0),
         cv=5, method="sigmoid", ensemble=False,
     )
-    return Pipeline([("features", features), ("classifier", classifier)])
+    return Pipeline([("features", text_features()), ("classifier", classifier)])
 
 
 class CategoryModel:
