@@ -33,7 +33,6 @@ from contracts.resolution_kinds import (
     RefusalRule,
     RefusedAction,
     ResolutionKind,
-    SealedReason,
 )
 
 # Money travels as a decimal string ("120.00"), never a float, so no cent is lost in transit.
@@ -141,7 +140,7 @@ class ProposalRejected(_ProposalEvent):
 
     event_type = "resolution.proposal_rejected.v1"
     approver: str
-    reason: SealedReason
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
     comment: Annotated[str | None, Personal.TEXT] = Field(
         None, max_length=sealed_length(1_000),
         description=f"The approver's comment beside the reason (at most 1,000 characters), "
@@ -197,7 +196,7 @@ class ComplaintReopened(ComplaintEvent):
     """A closed complaint was reopened."""
 
     event_type = "complaint.reopened.v1"
-    reason: SealedReason
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
     reopened_by: str = Field(description="User id, or `customer` when the customer reopened it")
     previous_owner_agent_id: str | None = Field(
         None, description="Who owned it when it closed; dispatch gives it back to them"
@@ -224,7 +223,7 @@ class ConflictDeclared(ComplaintEvent):
     event_type = "resolution.conflict_declared.v1"
     person: str = Field(description="User id of the conflicted person")
     declared_by: str
-    reason: SealedReason
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
 
 
 class ActionRefused(ComplaintEvent):
@@ -315,5 +314,5 @@ __all__ = [
     "SEALED_BY_CASE", "CustomerNotified", "CustomerReplied", "CustomerWaitStarted",
     "EvidenceKind", "FeedbackReceived", "FirstResponseSent", "FollowUpCompleted",
     "FollowUpOpened", "MessageKind", "NoteVisibility", "RefusalRule", "RefusedAction",
-    "ResolutionKind", "SealedReason", "SurveyRevoked",
+    "ResolutionKind", "SurveyRevoked",
 ]

@@ -11,7 +11,7 @@ from pydantic import Field
 from contracts.envelope import ComplaintEvent
 from contracts.intake import Channel
 from contracts.personal import Personal
-from contracts.resolution_kinds import MessageKind, SealedReason
+from contracts.resolution_kinds import SEALED_BY_CASE, MessageKind
 
 
 class CustomerNotified(ComplaintEvent):
@@ -40,7 +40,7 @@ class SurveyRevoked(ComplaintEvent):
     event_type = "resolution.survey_revoked.v1"
     survey_id: str
     revoked_by: str = Field(description="User id of who revoked it")
-    reason: SealedReason
+    reason: Annotated[str, Personal.TEXT] = Field(description=f"Free text, {SEALED_BY_CASE}")
 
 
 class FeedbackReceived(ComplaintEvent):

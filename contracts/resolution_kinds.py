@@ -1,20 +1,14 @@
 """The kinds and rules resolution's events name (contracts.resolution): statuses as StrEnum,
-and the free text they seal with the complaint's key."""
+and what sealing free text with the complaint's key means."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
-
-from pydantic import Field
-
-from contracts.personal import Personal
 
 SEALED_BY_CASE = (
     "sealed with the complaint's key (`pii:v1:`) when it may hold personal data; unreadable "
     "once the customer is erased"
 )
-SealedReason = Annotated[str, Personal.TEXT, Field(description=f"Free text, {SEALED_BY_CASE}")]
 
 # StrEnum("Name", "A B_C") declares Name.A = "a", Name.B_C = "b_c": values are the
 # member names in lower case.
