@@ -111,6 +111,18 @@ def thresholds(name: str, model: CategoryModel, texts: Sequence[str], truth: Seq
     print(f"{name}, model by threshold: " + " | ".join(cells))
 
 
+def evaluate(name: str, model: CategoryModel, classifier: Classifier, texts: Sequence[str],
+             truth: Sequence[str]) -> list[float]:
+    """The category model alone, the whole classifier, and the model by threshold, on one
+    language's set; returns the classifier's seconds per complaint."""
+    print(f"{name} category model, category:  "
+          f"{scores(truth, [g.category for g in model.predict_many(texts)])}")
+    predicted, seconds = classified(classifier, texts)
+    report_classifier(name, truth, predicted)
+    thresholds(name, model, texts, truth)
+    return seconds
+
+
 def active_learning(train: list[Example], zh: list[Example], before: CategoryModel) -> None:
     """Agents correct what the model got wrong in one half of the Chinese set; retrained with
     those corrections as labels, the other half is scored before and after."""
@@ -155,11 +167,7 @@ def main() -> int:
     truth_c = [category(p) for p in truth]
     majority_c = Counter(e.category for e in examples).most_common(1)[0][0]
     print(f"EN majority baseline, category: {scores(truth_c, [majority_c] * len(test))}")
-    guesses = [g.category for g in categories.predict_many(texts)]
-    print(f"EN category model, category:  {scores(truth_c, guesses)}")
-    en, en_seconds = classified(classifier, texts)
-    report_classifier("EN", truth_c, en)
-    thresholds("EN", categories, texts, truth_c)
+    en_seconds = evaluate("EN", categories, classifier, texts, truth_c)
 
     zh = chinese(args.chinese)
     zh_texts, zh_truth = [e.text for e in zh], [e.category for e in zh]
@@ -167,11 +175,7 @@ def main() -> int:
     majority_zh = Counter(zh_truth).most_common(1)[0][0]
     print(f"ZH majority baseline:         {scores(zh_truth, [majority_zh] * len(zh))}")
     print(f"ZH keywords only (old path):  {scores(zh_truth, [by_keywords(t) for t in zh_texts])}")
-    zh_guesses = [g.category for g in categories.predict_many(zh_texts)]
-    print(f"ZH category model, category:  {scores(zh_truth, zh_guesses)}")
-    zh_classified, zh_seconds = classified(classifier, zh_texts)
-    report_classifier("ZH", zh_truth, zh_classified)
-    thresholds("ZH", categories, zh_texts, zh_truth)
+    zh_seconds = evaluate("ZH", categories, classifier, zh_texts, zh_truth)
 
     seconds = sorted(en_seconds + zh_seconds)
     print(f"classify one complaint at a time: median "

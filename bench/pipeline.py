@@ -21,34 +21,29 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bare_relay import bare_relay  # noqa: E402
+from bench.platform_under_test import (  # noqa: E402
+    Platform,
+    rss_mib,
+    running_platform,
+    started_platform,
+)
 from contracts.envelope import wrap  # noqa: E402
 from contracts.inbound import ComplaintSubmitted  # noqa: E402
 from contracts.topics import DISPATCH_EVENTS, INBOUND  # noqa: E402
-from deploy.local.kafka import start_broker, stop_broker  # noqa: E402
-from deploy.local.topics import ensure_topics  # noqa: E402
-from runtime.auth.issuer import DevIssuer  # noqa: E402
-from runtime.auth.roles import Role  # noqa: E402
 
-SERVICES = ("intake", "dispatch", "sla", "resolution", "analytics")
-PORTS = {"intake": 8001, "dispatch": 8002, "sla": 8003, "resolution": 8004, "analytics": 8005}
 # Dispatch's decision: an agent assigned, or (every agent at capacity) the department's queue.
 DECIDED = ("complaint.assigned.v1", "complaint.queued.v1")
 TEXTS = (
@@ -58,96 +53,6 @@ TEXTS = (
     "The app transfer failed but the money left my account three days ago.",
     "我的信用卡被重复扣款，客服一直不处理退款。",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Platform:
-    kafka: str
-    urls: dict[str, str]
-    pids: dict[str, int] = field(default_factory=dict)
-    adapter: dict[str, str] = field(default_factory=dict)
-    analyst: dict[str, str] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def started_platform(workdir: Path) -> Iterator[Platform]:
-    """What scripts/run-platform starts, in workdir, on free ports; stopped afterwards."""
-    home = workdir / "kafka"
-    broker = start_broker(home, free_port(), free_port())
-    processes: dict[str, subprocess.Popen] = {}
-    try:
-        ensure_topics(broker.bootstrap)
-        issuer = DevIssuer(workdir / "auth")
-        env = {**os.environ, "KAFKA_BOOTSTRAP": broker.bootstrap, "AUTH_MODE": "dev",
-               "AUTH_DIR": str(issuer.directory), "DATA_DIR": str(workdir / "data"),
-               "RATE_LIMIT_PER_S": "0", "FILING_QUOTA_PER_DAY": "1000000", "LOG_LEVEL": "WARNING"}
-        urls = {}
-        for name in SERVICES:
-            port = free_port()
-            urls[name] = f"http://127.0.0.1:{port}"
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"], cwd=ROOT,
-                env={**env, "HTTP_PORT": str(port)}, stdout=(workdir / f"{name}.log").open("ab"),
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        for name, url in urls.items():
-            wait_ready(name, url, processes[name], workdir)
-        platform = Platform(broker.bootstrap, urls,
-                            {name: p.pid for name, p in processes.items()})
-        platform.pids["kafka"] = broker.pid or 0
-        platform.adapter = bearer(issuer.client_credentials(
-            client_id="bench", role=Role.CHANNEL_ADAPTER, tenant="default", ttl_s=3600))
-        platform.analyst = bearer(issuer.mint(sub="bench", tenant="default",
-                                              roles=["analyst"], ttl_s=3600))
-        yield platform
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        stop_broker(home)
-
-
-def wait_ready(name: str, url: str, process: subprocess.Popen, workdir: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{name} exited; see {workdir / f'{name}.log'}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise SystemExit(f"{name} not ready in 120 s; see {workdir / f'{name}.log'}")
-
-
-def running_platform(kafka: str, auth_dir: Path) -> Platform:
-    """The platform `make run` started: its ports, its dev issuer, pids found by command."""
-    issuer = DevIssuer(auth_dir)
-    platform = Platform(kafka, {name: f"http://127.0.0.1:{port}" for name, port in PORTS.items()})
-    platform.adapter = bearer(issuer.client_credentials(
-        client_id="bench", role=Role.CHANNEL_ADAPTER, tenant="default", ttl_s=3600))
-    platform.analyst = bearer(issuer.mint(sub="bench", tenant="default", roles=["analyst"],
-                                          ttl_s=3600))
-    for proc in Path("/proc").iterdir():
-        with contextlib.suppress(OSError):
-            cmd = (proc / "cmdline").read_bytes().split(b"\0")
-            for name in SERVICES:
-                if f"services.{name}".encode() in cmd:
-                    platform.pids[name] = int(proc.name)
-    return platform
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def complaint(n: int, run: str) -> dict:
@@ -223,65 +128,6 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
     return {"p50": at(0.50) * 1000, "p99": at(0.99) * 1000, "max": ordered[-1] * 1000}
-
-
-async def bare_relay(kafka: str, rate: float, seconds: float) -> list[float]:
-    """Latencies of a bare 3-hop relay: produce, consume, produce, consume, produce, consume."""
-    names = [f"bench.hop{i}.{uuid.uuid4().hex[:8]}" for i in range(3)]
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
-    await admin.start()
-    await admin.create_topics([NewTopic(n, num_partitions=1, replication_factor=1) for n in names])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True,
-                                linger_ms=5)
-    await producer.start()
-    consumers = [AIOKafkaConsumer(n, bootstrap_servers=kafka, group_id=f"bench-{n}",
-                                  auto_offset_reset="earliest") for n in names]
-    for consumer in consumers:
-        await consumer.start()
-    latencies: list[float] = []
-    total = int(rate * seconds)
-
-    async def hop(consumer: AIOKafkaConsumer, onward: str | None) -> None:
-        while len(latencies) < total:
-            batches = await consumer.getmany(timeout_ms=100)
-            for records in batches.values():
-                for record in records:
-                    if onward is None:
-                        latencies.append(time.monotonic() - float(record.value))
-                    else:
-                        await producer.send(onward, record.value)
-
-    onwards = [*names[1:], None]
-    hops = [asyncio.create_task(hop(c, o)) for c, o in zip(consumers, onwards, strict=True)]
-    try:
-        start = time.monotonic()
-        for i in range(total):
-            delay = start + i / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await producer.send(names[0], str(time.monotonic()).encode())
-        await asyncio.wait_for(hops[-1], seconds + 60)
-    finally:
-        for task in hops:
-            task.cancel()
-        for consumer in consumers:
-            await consumer.stop()
-        await producer.stop()
-        with contextlib.suppress(Exception):
-            await admin.delete_topics(names)
-        await admin.close()
-    return latencies
-
-
-def rss_mib(pid: int) -> float:
-    total = 0
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-            total += int(rss_mib(int(child)) * 1024)
-    return total / 1024
 
 
 async def analytics_count(platform: Platform) -> int:
