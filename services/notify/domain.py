@@ -75,28 +75,23 @@ class Notification(Attributed):
         self.check_pending()
         self._cancelled(at=at, reason=reason)
 
-    class Sent(Aggregate.Event):
-        """Version 3 carries the delivery record it is published as (runtime.attribution made
-        version 2); a record stored before has None, and is read as of its message."""
+    class Finished(Aggregate.Event):
+        """A message's end, sent or failed. Version 3 carries the delivery record it is
+        published as (runtime.attribution made version 2); a record stored before has None,
+        and is read as of its message."""
 
         class_version = 3
         at: datetime
+        delivery: dict | None
+
+        upcast_v1_v2 = staticmethod(recall)
+        upcast_v2_v3 = added(delivery=None)
+
+    class Sent(Finished):
         reference: str
-        delivery: dict | None
 
-        upcast_v1_v2 = staticmethod(recall)
-        upcast_v2_v3 = added(delivery=None)
-
-    class Failed(Aggregate.Event):
-        """Version 3 carries the delivery record, as Sent does."""
-
-        class_version = 3
-        at: datetime
+    class Failed(Finished):
         reason: str
-        delivery: dict | None
-
-        upcast_v1_v2 = staticmethod(recall)
-        upcast_v2_v3 = added(delivery=None)
 
     @event(Sent)
     def _sent(self, at: datetime, reference: str, delivery: dict | None) -> None:
