@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from services.resolution.domain.proposals import Proposal, ProposalStatus
+from contracts.resolution import RefusedAction
+from services.resolution.domain.errors import DomainError
+from services.resolution.domain.proposals import Proposal
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,17 @@ class OpenTask:
 
 
 def may_decide(case, proposal: Proposal, actor: str, roles: Collection[str]) -> bool:
-    """The controls of ProposalsMixin._check_may_decide as a question: the step's role,
-    neither the proposer nor an earlier approver (four eyes), not conflicted (recusal)."""
-    if case.is_closed or proposal.status != ProposalStatus.PENDING_APPROVAL:
+    """The controls of a decision on a proposal as a question: the case open, the proposal
+    pending, not conflicted (recusal), the step's role, neither the proposer nor an earlier
+    approver (four eyes)."""
+    if case.is_closed or actor in case.conflicts:
         return False
-    if actor == proposal.proposed_by or actor in case.conflicts:
+    try:
+        proposal.check_pending()
+        proposal.check_decider(actor, roles, RefusedAction.APPROVE)
+    except DomainError:
         return False
-    if any(a["approver"] == actor for a in proposal.approvals):
-        return False
-    return proposal.chain[proposal.next_step - 1] in roles
+    return True
 
 
 def approvals_for(case, actor: str, roles: Collection[str]) -> Iterator[PendingApproval]:
