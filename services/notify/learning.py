@@ -14,53 +14,34 @@ from services.notify.domain import ComplaintFile
 if TYPE_CHECKING:
     from services.notify.application import NotifyApplication
 
-Learner = Callable[["NotifyApplication", Any, Envelope, ComplaintFile | None], list]
 
-
-def _received(app: NotifyApplication, event: ComplaintReceived, envelope: Envelope,
-              file: ComplaintFile | None) -> list:
-    assert file is not None
-    file.learn_customer(customer_id=event.customer_id, reference=event.external_reference)
-    return []
-
-
-def _classified(app: NotifyApplication, event: ComplaintClassified, envelope: Envelope,
-                file: ComplaintFile | None) -> list:
-    if file is not None and event.language is not None:
+def _language(event: ComplaintClassified, file: ComplaintFile) -> None:
+    if event.language is not None:  # undetermined: nothing to learn
         file.learn_language(language=str(event.language.value))
-    return []
 
 
-def _assigned(app: NotifyApplication, event: ComplaintAssigned, envelope: Envelope,
-              file: ComplaintFile | None) -> list:
-    assert file is not None
-    file.learn_owner(owner=event.agent_id, department=event.department)
-    return []
-
-
-def _transferred(app: NotifyApplication, event: ComplaintTransferred, envelope: Envelope,
-                 file: ComplaintFile | None) -> list:
-    assert file is not None
-    file.learn_owner(owner=event.to_agent_id, department=event.to_department)
-    return []
-
-
-def _erased(app: NotifyApplication, event: CustomerErased, envelope: Envelope,
-            file: ComplaintFile | None) -> list:
-    return app.erase_customer(envelope.tenant, event.customer_id, event.erased_at)
-
-
-LEARNERS: dict[type[DomainEvent], Learner] = {
-    ComplaintReceived: _received,
-    ComplaintClassified: _classified,
-    ComplaintAssigned: _assigned,
-    ComplaintTransferred: _transferred,
-    CustomerErased: _erased,
+# What an event tells the complaint's file, by the event's type.
+LESSONS: dict[type[DomainEvent], Callable[[Any, ComplaintFile], None]] = {
+    ComplaintReceived: lambda event, file: file.learn_customer(
+        customer_id=event.customer_id, reference=event.external_reference
+    ),
+    ComplaintClassified: _language,
+    ComplaintAssigned: lambda event, file: file.learn_owner(
+        owner=event.agent_id, department=event.department
+    ),
+    ComplaintTransferred: lambda event, file: file.learn_owner(
+        owner=event.to_agent_id, department=event.to_department
+    ),
 }
 
 
 def learn(app: NotifyApplication, event: DomainEvent, envelope: Envelope,
           file: ComplaintFile | None) -> list:
-    """Apply what the event tells to the complaint's file; returns other aggregates changed."""
-    learner = LEARNERS.get(type(event))
-    return learner(app, event, envelope, file) if learner else []
+    """Apply what the event tells to the complaint's file; returns other aggregates changed
+    (a customer's erasure changes their contact)."""
+    if isinstance(event, CustomerErased):
+        return app.erase_customer(envelope.tenant, event.customer_id, event.erased_at)
+    lesson = LESSONS.get(type(event))
+    if lesson is not None and file is not None:
+        lesson(event, file)
+    return []
