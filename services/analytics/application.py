@@ -23,8 +23,9 @@ from services.analytics.folding import (
     clock_targets,
     complaint_facts,
 )
-from services.analytics.schema import CLOCK_FACT_COLUMNS, FACT_COLUMNS, PROJECTION_TABLES
+from services.analytics.schema import PROJECTION_TABLES
 from services.analytics.snapshot import Snapshot
+from services.analytics.state_tables import CLOCK_FACT_COLUMNS, FACT_COLUMNS
 from services.analytics.store import ClickHouseStore, create_tables
 
 ALREADY_SEEN = (

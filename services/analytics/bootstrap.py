@@ -28,9 +28,9 @@ from services.analytics.config import AnalyticsSettings
 from services.analytics.domain import Pseudonyms
 from services.analytics.handlers import ProjectionConsumer
 from services.analytics.reports import Reports
-from services.analytics.schema import OutdatedLayout
 from services.analytics.snapshot import keep_current
 from services.analytics.spikes import SpikeRule
+from services.analytics.state_tables import OutdatedLayout
 from services.analytics.store import ClickHouseStore, build_store
 
 log = logging.getLogger(__name__)

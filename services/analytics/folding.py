@@ -17,7 +17,7 @@ from contracts.lifecycle import Stage, status_set_by
 from services.analytics.domain import Consumed
 
 UNKNOWN_TARGET = "unknown"
-# Where each stage's word on the lifecycle status is kept (schema.COMPLAINT_COLUMNS).
+# Where each stage's word on the lifecycle status is kept (state_tables.COMPLAINT_COLUMNS).
 STATUS_COLUMNS = {Stage.INTAKE: "intake_status", Stage.DISPATCH: "dispatch_status",
                   Stage.RESOLUTION: "status"}
 

@@ -29,12 +29,11 @@ from runtime.lease import Lease
 from services.analytics.reports import OPEN
 from services.analytics.schema import (
     CHANGES_KEPT_DAYS,
-    CLOCK_FOLD,
     CLOCKS_WITH_COMPLAINTS,
-    COMPLAINT_FOLD,
     COMPLAINTS,
     STORED_AT,
 )
+from services.analytics.state_tables import CLOCK_FOLD, COMPLAINT_FOLD
 from services.analytics.store import ClickHouseStore
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ MARKED = (
 )
 COUNT_CHANGED = f"SELECT uniqExact(tenant, complaint_id) {MARKED}"
 CHANGED = f"(tenant, complaint_id) IN (SELECT tenant, complaint_id {MARKED})"
-# A changed complaint's state rows: only in the weeks it has rows in (schema.BUCKET).
+# A changed complaint's state rows: only in the weeks it has rows in (state_tables.BUCKET).
 CHANGED_ROWS = (
     f"{CHANGED} AND (tenant, bucket) IN"
     f" (SELECT tenant, bucket FROM complaint_buckets WHERE {CHANGED})"

@@ -17,12 +17,8 @@ import clickhouse_connect
 from clickhouse_connect.driver.binding import format_bind_value
 
 from services.analytics.config import AnalyticsSettings
-from services.analytics.schema import (
-    SCHEMA,
-    STATE_TABLE_COLUMNS,
-    OutdatedLayout,
-    outdated,
-)
+from services.analytics.schema import SCHEMA
+from services.analytics.state_tables import STATE_TABLE_COLUMNS, OutdatedLayout, outdated
 
 if TYPE_CHECKING:
     import chdb.session

@@ -26,7 +26,8 @@ from runtime.bus import build_producer
 from runtime.kafka_access import client_options
 from services.analytics.bootstrap import projection
 from services.analytics.config import AnalyticsSettings
-from services.analytics.schema import PROJECTION_TABLES, OutdatedLayout
+from services.analytics.schema import PROJECTION_TABLES
+from services.analytics.state_tables import OutdatedLayout
 
 DESTROYS = f"drops the projection's {len(PROJECTION_TABLES)} tables and replays every domain topic"
 

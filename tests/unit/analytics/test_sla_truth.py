@@ -18,8 +18,8 @@ from contracts.registry import parse
 from services.analytics.application import AnalyticsApplication
 from services.analytics.domain import Consumed
 from services.analytics.reports import Reports
-from services.analytics.schema import OutdatedLayout
 from services.analytics.slicing import Grouping, Slice
+from services.analytics.state_tables import OutdatedLayout
 from services.analytics.store import ClickHouseStore
 from tests.unit.analytics.stories import Story
 

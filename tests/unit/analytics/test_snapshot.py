@@ -12,8 +12,9 @@ from prometheus_client import REGISTRY
 from services.analytics.application import AnalyticsApplication
 from services.analytics.bootstrap import bootstrap
 from services.analytics.config import AnalyticsSettings
-from services.analytics.schema import CLOCKS, COMPLAINTS, OutdatedLayout
+from services.analytics.schema import CLOCKS, COMPLAINTS
 from services.analytics.snapshot import Refreshed, Snapshot, keep_current
+from services.analytics.state_tables import OutdatedLayout
 from services.analytics.store import ClickHouseStore
 from tests.auth_tokens import Tokens
 from tests.unit.analytics.conftest import analyst_client
