@@ -15,7 +15,7 @@ from typing import Any
 from contracts.intake import Language
 from runtime import validation_messages
 from runtime.language import negotiate
-from services.resolution.domain.language import Labels
+from services.resolution.domain.language import labelled
 from services.resolution.domain.templates import FIELD_GAP, InvalidTemplateFields
 
 __all__ = ["field_problems", "negotiate", "translated"]
@@ -46,11 +46,7 @@ def _field_message(problem: Mapping[str, Any], language: Language | str | None) 
     return validation_messages.message(problem, language or Language.EN)
 
 
-def _both(**texts: tuple[str, str]) -> Mapping[str, Labels]:
-    return {key: Labels(en=en, zh=zh) for key, (en, zh) in texts.items()}
-
-
-SURVEY_QUESTIONS = _both(
+SURVEY_QUESTIONS = labelled(
     csat=("How satisfied are you with how we handled your complaint? (1-5)",
           "您对我们处理此次投诉的方式满意吗？（1-5 分）"),
     nps=("How likely are you to recommend us to a friend? (0-10)",
@@ -58,7 +54,7 @@ SURVEY_QUESTIONS = _both(
     comment=("Anything else you want to tell us?", "您还有其他想告诉我们的吗？"),
 )
 
-STATUS_LABELS = _both(
+STATUS_LABELS = labelled(
     open=("Open", "待处理"),
     investigating=("Investigating", "调查中"),
     closed=("Closed", "已结案"),
@@ -68,7 +64,7 @@ STATUS_LABELS = _both(
     executed=("Carried out", "已执行"),
 )
 
-SURVEY_STATUS = _both(
+SURVEY_STATUS = labelled(
     open=("Open for your answer", "待作答"),
     answered=("Answered", "已作答"),
     expired=("Expired", "已过期"),
@@ -77,7 +73,7 @@ SURVEY_STATUS = _both(
 
 
 # SLA alerts by kind; the values are the SLA service's facts (deadline_at in ISO 8601).
-SLA_ALERTS = _both(
+SLA_ALERTS = labelled(
     warning=("{share_elapsed:.0%} of the time used; due {deadline_at}",
              "已用时限的 {share_elapsed:.0%}；截止 {deadline_at}"),
     breach=("deadline {deadline_at} passed", "截止时间 {deadline_at} 已过"),

@@ -4,6 +4,7 @@ language of each complaint as intake detected it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 from eventsourcing.domain import Aggregate, event
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +26,11 @@ class Labels(BaseModel):
     def in_(self, language: Language | str | None) -> str:
         """The text in `language`, in English when the language is not one we speak."""
         return self.zh if language == Language.ZH else self.en
+
+
+def labelled(**both: tuple[str, str]) -> Mapping[str, Labels]:
+    """A table of texts by key, each given as (English, Chinese)."""
+    return {key: Labels(en=en, zh=zh) for key, (en, zh) in both.items()}
 
 
 def known(language: str | None) -> Language | None:

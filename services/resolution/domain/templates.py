@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from contracts.intake import Language
 from services.resolution.domain.errors import Invalid, NotFound
-from services.resolution.domain.language import DEFAULT, Labels
+from services.resolution.domain.language import DEFAULT, Labels, labelled
 
 Text = Field(min_length=1, max_length=2_000)
 # The error type of a later field filled while an earlier one is empty (ctx: later, earlier).
@@ -33,14 +33,10 @@ def _colon(language: Language | str | None) -> str:
     return "：" if language == Language.ZH else ": "
 
 
-def _labels(**both: tuple[str, str]) -> Mapping[str, Labels]:
-    return {name: Labels(en=en, zh=zh) for name, (en, zh) in both.items()}
-
-
 class FiveWhys(_Template):
     """Ask why until the root cause: the problem, at least three whys, the root cause."""
 
-    LABELS = _labels(
+    LABELS = labelled(
         problem=("Problem", "问题"), why_1=("Why 1", "为什么 1"), why_2=("Why 2", "为什么 2"),
         why_3=("Why 3", "为什么 3"), why_4=("Why 4", "为什么 4"), why_5=("Why 5", "为什么 5"),
         root_cause=("Root cause", "根本原因"),
@@ -65,7 +61,7 @@ class FiveWhys(_Template):
 class FiveW2H(_Template):
     """What, why, where, when, who, how, how much."""
 
-    LABELS = _labels(
+    LABELS = labelled(
         what=("What", "何事"), why=("Why", "何因"), where=("Where", "何地"),
         when=("When", "何时"), who=("Who", "何人"), how=("How", "如何"),
         how_much=("How much", "多少"),
