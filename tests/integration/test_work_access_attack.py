@@ -25,6 +25,7 @@ from runtime.auth.roles import Scope
 from services.work.bootstrap import bootstrap
 from services.work.config import WorkSettings
 from tests.auth_tokens import bearer
+from tests.integration.attacks import attackers, bad_tokens, holds, operations
 from tests.integration.platform_world import (
     EVERY_ROLE,
     PHONE,
@@ -34,7 +35,6 @@ from tests.integration.platform_world import (
     platform_world,
     published,
 )
-from tests.integration.test_access_control_attack import attackers, bad_tokens, holds, operations
 
 pytestmark = pytest.mark.integration
 
