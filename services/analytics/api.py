@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel
@@ -25,10 +26,12 @@ from services.analytics.rendering import (
     render,
     unknown_dimension,
 )
-from services.analytics.reports import Reports
+from services.analytics.reports import Reports, Rows
 from services.analytics.slicing import (
     CLOCK_DIMENSIONS,
     DIMENSIONS,
+    Grouping,
+    Slice,
     UnknownDimension,
     check_dimensions,
 )
@@ -86,6 +89,20 @@ ComplaintQuery = Annotated[ReportQuery, Depends(complaint_query)]
 ClockQuery = Annotated[ReportQuery, Depends(clock_query)]
 
 
+# Reports over the complaint filters and grouping and nothing else: path -> (the Reports
+# method, summary). Each is a GET route named as its path (its OpenAPI operation id).
+GROUPED_REPORTS = {
+    "volume": ("volume", "Complaints received"),
+    "response-times": ("response_times",
+                       "First-response time and time to resolution (median, p90, hours)"),
+    "satisfaction": ("satisfaction", "CSAT distribution and mean, NPS"),
+    "rates": ("rates", "Closure, reopen and first-contact resolution rates"),
+    "weekday-weekend": ("day_types", "Weekday versus weekend"),
+    "timely-response": ("timely_response",
+                        "Share answered in time (CFPB 'Timely response?'), e.g. by product"),
+}
+
+
 def one_dimension(name: str) -> str:
     """A dimension named by `of`, or a 422 listing the allowed ones."""
     try:
@@ -119,9 +136,16 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
             type=event_type, count=app.count_events(event_type=event_type, tenant=own)
         )
 
-    @get("/volume", response_model=Report, summary="Complaints received", description=FILTERS)
-    def volume(q: ComplaintQuery, current: datetime | None = data_as_of):
-        return render("volume", reports.volume(q.slice, q.grouping), q.csv, current)
+    def grouped(name: str, report: Callable[[Slice, Grouping], Rows]) -> Callable[..., Any]:
+        def endpoint(q: ComplaintQuery, current: datetime | None = data_as_of):
+            return render(name, report(q.slice, q.grouping), q.csv, current)
+        return endpoint
+
+    for path, (method, summary) in GROUPED_REPORTS.items():
+        router.add_api_route(
+            f"/{path}", grouped(path, getattr(reports, method)), methods=["GET"],
+            name=path.replace("-", "_"), response_model=Report, summary=summary,
+            description=FILTERS)
 
     @get("/backlog", response_model=Report, summary="Open complaints by age",
          description=FILTERS)
@@ -132,22 +156,10 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
         rows = reports.backlog(q.slice, q.grouping, as_of=as_of)
         return render("backlog", rows, q.csv, current)
 
-    @get("/response-times", response_model=Report, description=FILTERS,
-         summary="First-response time and time to resolution (median, p90, hours)")
-    def response_times(q: ComplaintQuery, current: datetime | None = data_as_of):
-        rows = reports.response_times(q.slice, q.grouping)
-        return render("response-times", rows, q.csv, current)
-
     @get("/sla", response_model=Report, description=FILTERS + " Also by `target`.",
          summary="SLA compliance of clocks, e.g. by severity or department")
     def sla(q: ClockQuery, current: datetime | None = data_as_of):
         return render("sla", reports.sla(q.slice, q.grouping), q.csv, current)
-
-    @get("/satisfaction", response_model=Report, summary="CSAT distribution and mean, NPS",
-         description=FILTERS)
-    def satisfaction(q: ComplaintQuery, current: datetime | None = data_as_of):
-        rows = reports.satisfaction(q.slice, q.grouping)
-        return render("satisfaction", rows, q.csv, current)
 
     @get("/recurrence", response_model=Report, description=FILTERS,
          summary="Share of complaints from customers who complained in the days before")
@@ -157,11 +169,6 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
     ):
         rows = reports.recurrence(q.slice, q.grouping, days=days)
         return render("recurrence", rows, q.csv, current)
-
-    @get("/rates", response_model=Report, description=FILTERS,
-         summary="Closure, reopen and first-contact resolution rates")
-    def rates(q: ComplaintQuery, current: datetime | None = data_as_of):
-        return render("rates", reports.rates(q.slice, q.grouping), q.csv, current)
 
     @get("/pareto", response_model=Report, description=FILTERS,
          summary="Values of a dimension (category, root_cause...) by complaints, cumulated")
@@ -175,18 +182,6 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
         of: Literal["department", "queue", "agent"] = "department",
     ):
         return render("performance", reports.performance(q.slice, of), q.csv, current)
-
-    @get("/weekday-weekend", response_model=Report, summary="Weekday versus weekend",
-         description=FILTERS)
-    def weekday_weekend(q: ComplaintQuery, current: datetime | None = data_as_of):
-        rows = reports.day_types(q.slice, q.grouping)
-        return render("weekday-weekend", rows, q.csv, current)
-
-    @get("/timely-response", response_model=Report, description=FILTERS,
-         summary="Share answered in time (CFPB 'Timely response?'), e.g. by product")
-    def timely_response(q: ComplaintQuery, current: datetime | None = data_as_of):
-        rows = reports.timely_response(q.slice, q.grouping)
-        return render("timely-response", rows, q.csv, current)
 
     return router
 
