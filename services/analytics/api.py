@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -89,18 +90,26 @@ ComplaintQuery = Annotated[ReportQuery, Depends(complaint_query)]
 ClockQuery = Annotated[ReportQuery, Depends(clock_query)]
 
 
-# Reports over the complaint filters and grouping and nothing else: path -> (the Reports
-# method, summary). Each is a GET route named as its path (its OpenAPI operation id).
-GROUPED_REPORTS = {
-    "volume": ("volume", "Complaints received"),
-    "response-times": ("response_times",
-                       "First-response time and time to resolution (median, p90, hours)"),
-    "satisfaction": ("satisfaction", "CSAT distribution and mean, NPS"),
-    "rates": ("rates", "Closure, reopen and first-contact resolution rates"),
-    "weekday-weekend": ("day_types", "Weekday versus weekend"),
-    "timely-response": ("timely_response",
-                        "Share answered in time (CFPB 'Timely response?'), e.g. by product"),
-}
+@dataclass(frozen=True)
+class GroupedReport:
+    """A report over the complaint filters and grouping and nothing else: GET /<path>, named
+    as its path (its OpenAPI operation id)."""
+
+    path: str
+    rows: Callable[[Reports, Slice, Grouping], Rows]
+    summary: str
+
+
+GROUPED_REPORTS = (
+    GroupedReport("volume", Reports.volume, "Complaints received"),
+    GroupedReport("response-times", Reports.response_times,
+                  "First-response time and time to resolution (median, p90, hours)"),
+    GroupedReport("satisfaction", Reports.satisfaction, "CSAT distribution and mean, NPS"),
+    GroupedReport("rates", Reports.rates, "Closure, reopen and first-contact resolution rates"),
+    GroupedReport("weekday-weekend", Reports.day_types, "Weekday versus weekend"),
+    GroupedReport("timely-response", Reports.timely_response,
+                  "Share answered in time (CFPB 'Timely response?'), e.g. by product"),
+)
 
 
 def one_dimension(name: str) -> str:
@@ -136,15 +145,16 @@ def build_router(app: AnalyticsApplication, reports: Reports) -> APIRouter:
             type=event_type, count=app.count_events(event_type=event_type, tenant=own)
         )
 
-    def grouped(name: str, report: Callable[[Slice, Grouping], Rows]) -> Callable[..., Any]:
+    def grouped(report: GroupedReport) -> Callable[..., Any]:
         def endpoint(q: ComplaintQuery, current: datetime | None = data_as_of):
-            return render(name, report(q.slice, q.grouping), q.csv, current)
+            rows = report.rows(reports, q.slice, q.grouping)
+            return render(report.path, rows, q.csv, current)
         return endpoint
 
-    for path, (method, summary) in GROUPED_REPORTS.items():
+    for report in GROUPED_REPORTS:
         router.add_api_route(
-            f"/{path}", grouped(path, getattr(reports, method)), methods=["GET"],
-            name=path.replace("-", "_"), response_model=Report, summary=summary,
+            f"/{report.path}", grouped(report), methods=["GET"],
+            name=report.path.replace("-", "_"), response_model=Report, summary=report.summary,
             description=FILTERS)
 
     @get("/backlog", response_model=Report, summary="Open complaints by age",
