@@ -17,6 +17,10 @@ class Database(Protocol):
 
     def run(self, sql: str | Composable, params: Sequence[Any] = ()) -> tuple[list[tuple], int]:
         ...
+    def define(self, statements: Sequence[str | Composable]) -> None:
+        """Run schema statements (CREATE ... IF NOT EXISTS) so that replicas starting together
+        do not race on them."""
+        ...
     def has_table(self, name: str) -> bool: ...
     def close(self) -> None: ...
 
@@ -43,6 +47,10 @@ class SqliteDatabase:
         with self._lock:
             cursor = self._db.execute(sql, tuple(params))
             return cursor.fetchall(), cursor.rowcount
+
+    def define(self, statements: Sequence[str]) -> None:
+        for statement in statements:  # SQLite's write lock serialises DDL already
+            self.run(statement)
 
     def has_table(self, name: str) -> bool:
         rows, _ = self.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
@@ -76,6 +84,15 @@ class PostgresDatabase:
             cursor = connection.execute(query, tuple(params) or None)
             rows = cursor.fetchall() if cursor.description else []
             return rows, cursor.rowcount
+
+    def define(self, statements: Sequence[str | Composable]) -> None:
+        # Concurrent CREATE TABLE IF NOT EXISTS can still fail on PostgreSQL's catalogue
+        # (pg_type's unique index) when two replicas start at once: one transaction, under
+        # one lock that every replica's schema change takes, makes them take turns.
+        with self._pool.connection() as connection, connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext('runtime.auth.db'))")
+            for statement in statements:
+                connection.execute(statement, None)
 
     def has_table(self, name: str) -> bool:
         [(exists,)], _ = self.run("SELECT to_regclass(?) IS NOT NULL", (name,))

@@ -68,17 +68,13 @@ class PiiAccessLog:
         return cls(open_database(url, name="pii-access-log"))
 
     def _create(self) -> None:
-        time_type = "TIMESTAMPTZ" if self.db.dialect == "postgresql" else "TEXT"
-        self.db.run(_DDL.format(time=time_type))
-        for index in _INDEXES:
-            self.db.run(index)
-        if self.db.dialect == "postgresql":
-            for statement in [append_only.postgres_function("public"),
-                              *append_only.postgres_triggers("public", TABLE)]:
-                self.db.run(statement)
-        else:
-            for statement in append_only.sqlite_triggers(TABLE):
-                self.db.run(statement)
+        postgres = self.db.dialect == "postgresql"
+        self.db.define([
+            _DDL.format(time="TIMESTAMPTZ" if postgres else "TEXT"), *_INDEXES,
+            *([append_only.postgres_function("public"),
+               *append_only.postgres_triggers("public", TABLE)] if postgres
+              else append_only.sqlite_triggers(TABLE)),
+        ])
 
     def record(self, principal: Principal, *, complaint_id: str,
                fields: list[str]) -> PiiRead | None:

@@ -50,7 +50,7 @@ class FilingQuota:
         self.db, self.per_day, self._clock = db, per_day, clock
         self._forgotten_before: date | None = None
         if not db.has_table("filing_quota"):
-            db.run(_DDL)
+            db.define([_DDL])
 
     def consume(self, *, tenant: str, customer_id: str) -> int:
         """Count one filing and return how many remain today; QuotaExceeded when none did."""
