@@ -23,6 +23,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from contracts.intake import Language
@@ -34,6 +35,13 @@ SURROGATE = re.compile(r"[\ud800-\udfff]")
 NONCHARACTER = re.compile("[\\ufdd0-\\ufdef" + "".join(
     f"\\U{plane << 16 | 0xFFFE:08x}\\U{plane << 16 | 0xFFFF:08x}" for plane in range(17)) + "]")
 MAX_ERRORS = 10  # a body of a million bad strings gets a short answer
+
+
+class RequestBody(BaseModel):
+    """A request's JSON body: a field it does not declare is refused (422), never ignored, so
+    a misspelt or unexpected field cannot pass unseen."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def flaw(text: str) -> tuple[str, str] | None:

@@ -11,12 +11,13 @@ from typing import Annotated
 
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, HTTPException, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts.lifecycle import ComplaintStatus
 from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
 from runtime.lifecycle import status_of
+from runtime.request_validation import RequestBody
 from services.dispatch.application import DispatchApplication
 from services.dispatch.domain import Assignment
 from services.dispatch.handovers import AgentUnavailable, NoSuchAssignment, NotOpen, UnknownTarget
@@ -46,9 +47,7 @@ class AssignmentView(BaseModel):
     collaborators: list[Collaborator]
 
 
-class TransferRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TransferRequest(RequestBody):
     to_queue: str = Field(min_length=1, max_length=128)
     to_agent_id: str | None = Field(None, max_length=128)
     reason: str = Field(min_length=1, max_length=2000)
@@ -66,9 +65,7 @@ class TransferView(BaseModel):
     reason: str
 
 
-class CollaboratorRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CollaboratorRequest(RequestBody):
     department: str = Field(min_length=1, max_length=128)
     task: str = Field(min_length=1, max_length=2000)
 

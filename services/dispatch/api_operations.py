@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, require
+from runtime.request_validation import RequestBody
 from runtime.yaml_nodes import ConfigFileError
 from services.dispatch.application import DispatchApplication
 from services.dispatch.capacity import UnknownAgent
@@ -27,9 +28,7 @@ ConfigReader = Annotated[Principal, Depends(require(Scope.CONFIG_READ))]
 ConfigWriter = Annotated[Principal, Depends(require(Scope.CONFIG_WRITE))]
 
 
-class AgentUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgentUpdate(RequestBody):
     on_shift: bool | None = None
     capacity: int | None = Field(None, ge=0, le=1000)
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from contracts.lifecycle import ComplaintStatus
@@ -21,6 +21,7 @@ from runtime.auth.pii_log import PiiAccessLog, disclose
 from runtime.auth.quota import FilingQuota
 from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
+from runtime.request_validation import RequestBody
 from runtime.tracking import TrackingTokens
 from services.intake.application import IntakeApplication
 from services.intake.channel_api import build_channel_router
@@ -67,16 +68,12 @@ class TrackingView(BaseModel):
                               "(solution proposed too) and what the customer was told")
 
 
-class BatchItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchItem(RequestBody):
     idempotency_key: str = Field(min_length=1, max_length=128)
     submission: Submission
 
 
-class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchRequest(RequestBody):
     items: list[dict[str, Any]] = Field(
         min_length=1,
         description="Each {idempotency_key, submission}; validated one by one, so a bad item "
@@ -98,9 +95,7 @@ class BatchResult(BaseModel):
     results: list[ItemResult]
 
 
-class ErasureRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ErasureRequest(RequestBody):
     reason: ErasureReason
 
 

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from runtime import problems
 from runtime.auth import Principal, Scope, authorize_object, require
 from runtime.ownership import owner_of
+from runtime.request_validation import RequestBody
 from services.intake.api import find
 from services.intake.application import IntakeApplication
 from services.intake.classification.taxonomy import Taxonomy
@@ -27,9 +28,7 @@ Reader = Annotated[Principal, Depends(require(Scope.COMPLAINTS_READ))]
 Worker = Annotated[Principal, Depends(require(Scope.COMPLAINTS_WORK))]
 
 
-class CategoryCorrection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CategoryCorrection(RequestBody):
     category: str = Field(min_length=1, max_length=64,
                           description="One of the taxonomy's categories, not triage")
 

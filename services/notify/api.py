@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts.notify import NotifyChannel
 from runtime import problems
 from runtime.auth import Principal, Scope, require
+from runtime.request_validation import RequestBody
 from runtime.yaml_nodes import ConfigFileError
 from services.notify.application import NotifyApplication
 from services.notify.ruleset import NotifyRules
@@ -24,10 +25,9 @@ ConfigWriter = Annotated[Principal, Depends(require(Scope.CONFIG_WRITE))]
 Id = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
-class Contact(BaseModel):
+class Contact(RequestBody):
     """Where a customer wants to be told; each address is sealed with the customer's key."""
 
-    model_config = ConfigDict(extra="forbid")
     email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
     sms: str | None = Field(None, pattern=r"^\+?[0-9]{6,20}$")
     wechat: str | None = Field(None, min_length=1, max_length=128, description="Their openid")

@@ -18,7 +18,7 @@ from typing import Annotated
 import yaml
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts.lifecycle import ComplaintStatus
 from contracts.sla import ClockOutcome
@@ -26,6 +26,7 @@ from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, authorize_object, require
 from runtime.lifecycle import status_of
 from runtime.ownership import owner_of
+from runtime.request_validation import RequestBody
 from runtime.views import view_of
 from services.sla.application import SlaApplication
 from services.sla.domain import ClockNotLive, ComplaintSla
@@ -91,9 +92,7 @@ class Ledger(BaseModel):
     entries: list[LedgerEntryView]
 
 
-class RebaseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RebaseRequest(RequestBody):
     reason: str = Field(min_length=1, max_length=500)
 
 

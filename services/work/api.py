@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts.intake import Channel, Severity
 from contracts.lifecycle import ComplaintStatus, Stage
@@ -22,7 +22,7 @@ from runtime import problems
 from runtime.auth import NotFound, Principal, Scope, require
 from runtime.auth.dependencies import Forbidden
 from runtime.auth.limits import page_size
-from runtime.request_validation import known_query
+from runtime.request_validation import RequestBody, known_query
 from services.work.application import WorkApplication
 from services.work.domain import SlaState
 from services.work.queries import Listing, SearchTerms, WorkQueries
@@ -81,9 +81,7 @@ class Customer360(BaseModel):
                                            "caller may see, newest first")
 
 
-class TagRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TagRequest(RequestBody):
     tag: str = Field(min_length=1, max_length=40)
 
 

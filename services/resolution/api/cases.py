@@ -11,7 +11,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from contracts.intake import Channel
@@ -19,6 +19,7 @@ from contracts.resolution import MessageKind, NoteVisibility
 from runtime.auth import Principal, Scope, require
 from runtime.auth.pii_log import PiiAccessLog
 from runtime.lifecycle import status_of
+from runtime.request_validation import RequestBody
 from services.resolution.api.common import ComplaintId, attachment, on_case
 from services.resolution.api.views import CaseView, case_view, shown
 from services.resolution.application import ResolutionApplication
@@ -26,46 +27,34 @@ from services.resolution.domain import templates
 from services.resolution.messages import negotiate, translated
 
 
-class UpdateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UpdateRequest(RequestBody):
     text: str = Field(min_length=1, max_length=5_000)
     visibility: NoteVisibility
     channel: Channel | None = Field(None, description="Needed when the customer sees it")
 
 
-class NoteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NoteRequest(RequestBody):
     text: str | None = Field(None, max_length=10_000)
     template: str | None = Field(None, description="five_whys or 5w2h")
     fields: dict[str, str | int | float | None] = Field(default_factory=dict)
     visibility: NoteVisibility = NoteVisibility.INTERNAL
 
 
-class NotificationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NotificationRequest(RequestBody):
     channel: Channel
     kind: MessageKind
     message: str | None = Field(None, max_length=5_000)
 
 
-class WaitRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WaitRequest(RequestBody):
     reason: str = Field(min_length=1, max_length=1_000)
 
 
-class ReplyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReplyRequest(RequestBody):
     channel: Channel | None = None
 
 
-class ConflictRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConflictRequest(RequestBody):
     person: str = Field(min_length=1, max_length=128)
     reason: str = Field(min_length=1, max_length=1_000)
 

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts.intake import Channel
 from runtime.auth import Principal, Scope
+from runtime.request_validation import RequestBody
 from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.application import ResolutionApplication
 from services.resolution.domain.closure import MAX_DETAIL
@@ -23,9 +24,7 @@ Token = Annotated[str, Path(min_length=20, max_length=128)]
 SurveyId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class SurveyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SurveyRequest(RequestBody):
     channel: Channel
 
 
@@ -36,9 +35,7 @@ class IssuedSurveyView(BaseModel):
     expires_at: datetime
 
 
-class RevocationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RevocationRequest(RequestBody):
     reason: str = Field(min_length=1, max_length=1_000)
 
 
@@ -50,24 +47,18 @@ class SurveyView(BaseModel):
     questions: dict[str, str]
 
 
-class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Answer(RequestBody):
     csat: int = Field(ge=1, le=5, description="How satisfied are you, 1 (poor) to 5 (excellent)")
     nps: int | None = Field(None, ge=0, le=10, description="Would you recommend us, 0 to 10")
     comment: str | None = Field(None, max_length=2_000)
 
 
-class FollowUpDoneRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FollowUpDoneRequest(RequestBody):
     note: str | None = Field(None, min_length=1, max_length=2_000,
                              description="What the customer said on the follow-up")
 
 
-class RootCauseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RootCauseRequest(RequestBody):
     category: str = Field(min_length=1, max_length=64,
                           description="A code of the root-cause taxonomy (GET /v1/root-causes)")
     why_chain: list[str] = Field(min_length=1, max_length=10)
@@ -75,9 +66,7 @@ class RootCauseRequest(BaseModel):
                                description="The root cause in your own words")
 
 
-class CloseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CloseRequest(RequestBody):
     root_cause_category: str | None = Field(None, max_length=64, description=(
         "A code of the root-cause taxonomy; omit to use the root cause recorded before"))
     why_chain: list[str] = Field(default_factory=list, max_length=10)
@@ -86,9 +75,7 @@ class CloseRequest(BaseModel):
         "A documented exception: closes without an executed, notified resolution"))
 
 
-class ReopenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReopenRequest(RequestBody):
     reason: str = Field(min_length=1, max_length=1_000)
 
 

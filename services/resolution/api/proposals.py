@@ -12,11 +12,12 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from runtime.auth import Principal, Scope, require
 from runtime.auth.masking import REDACTED, may_read_personal_data
 from runtime.auth.pii_log import PiiAccessLog
+from runtime.request_validation import RequestBody
 from services.resolution.api.common import ComplaintId, on_case
 from services.resolution.api.views import ProposalView, opened_or_masked, proposal_view
 from services.resolution.application import ResolutionApplication
@@ -26,47 +27,35 @@ from services.resolution.messages import negotiate
 ProposalId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class ProposalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProposalRequest(RequestBody):
     solution_id: str = Field(description="An id from GET /v1/solutions")
     amount: Decimal | None = Field(None, gt=0, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     description: str | None = Field(None, max_length=2_000)
 
 
-class ApprovalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApprovalRequest(RequestBody):
     comment: str | None = Field(None, min_length=1, max_length=MAX_COMMENT,
                                 description="The approver's comment, kept on the case")
 
 
-class RejectionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RejectionRequest(RequestBody):
     reason: str = Field(min_length=1, max_length=1_000)
     comment: str | None = Field(None, min_length=1, max_length=MAX_COMMENT)
 
 
-class TaskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TaskRequest(RequestBody):
     title: str = Field(min_length=1, max_length=300)
     assignee: str = Field(min_length=1, max_length=128)
     due_at: datetime
 
 
-class CompletionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CompletionRequest(RequestBody):
     evidence_ids: list[str] = Field(min_length=1, max_length=50)
     note: str | None = Field(None, max_length=2_000)
 
 
-class ExecutionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ExecutionRequest(RequestBody):
     evidence_ids: list[str] = Field(default_factory=list, max_length=50)
 
 
