@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from prometheus_client import Gauge
 
 from runtime.eventstore import persistence_env
-from runtime.sealed_store import advisory_key
+from runtime.schema_lock import advisory_key
 
 log = logging.getLogger(__name__)
 

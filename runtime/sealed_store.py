@@ -8,7 +8,6 @@ chain tables are append-only (see runtime.append_only).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -22,6 +21,7 @@ from psycopg.sql import SQL, Identifier
 
 from runtime import append_only
 from runtime.chain import GENESIS, ChainEntry, event_hash, link
+from runtime.schema_lock import SCHEMA_LOCK, STARTUP_LOCK, STARTUP_UNLOCK, transaction_lock
 
 Row = tuple[int, str, int, str, bytes]  # position, originator_id, version, topic, state
 
@@ -34,11 +34,6 @@ def seal(previous_entry_hash: str, rows: Iterable[Row]) -> list[ChainEntry]:
         previous_entry_hash = link(previous_entry_hash, this)
         entries.append(ChainEntry(position, this, previous_entry_hash))
     return entries
-
-
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for pg_advisory_xact_lock."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 class SealingSQLiteProcessRecorder(SQLiteProcessRecorder):
@@ -113,9 +108,7 @@ class SealingPostgresProcessRecorder(PostgresProcessRecorder):
         # but needs no UPDATE privilege, so an insert-only service role can take it.
         self.lock_table_statements = [
             self.lock_table_statements[0],
-            SQL("SELECT pg_advisory_xact_lock({})").format(
-                advisory_key(f"{schema}.{self.events_table_name}")
-            ),
+            transaction_lock(f"{schema}.{self.events_table_name}"),
         ]
 
     def select_chain(self) -> tuple[list[Row], list[ChainEntry]]:
@@ -130,20 +123,20 @@ class SealingPostgresProcessRecorder(PostgresProcessRecorder):
                          .format(self.chain))
             return events, [ChainEntry(**r) for r in curs.fetchall()]
 
+    def create_table(self) -> None:
+        # The library creates its row types first, each in a transaction of its own, and two
+        # replicas doing so at once collide in pg_type: the whole definition takes turns, under
+        # a lock held by a connection of its own (released if the process dies).
+        with self.datastore.get_connection() as holder:
+            holder.execute(STARTUP_LOCK)
+            try:
+                super().create_table()
+            finally:
+                holder.execute(STARTUP_UNLOCK)
+
     def _create_table(self, curs: Cursor[DictRow]) -> None:
-        # Replicas starting together must not race on CREATE OR REPLACE of one function.
-        key = advisory_key("complaint-platform:ddl")
-        curs.execute(SQL("SELECT pg_advisory_xact_lock({})").format(key))
-        # What the library read of the tracking table before the lock may be stale: a replica
-        # that held the lock may have created it since, and its migration record with it.
-        curs.execute("SELECT count(*) > 0 AS present FROM information_schema.tables "
-                     "WHERE table_schema = %s AND table_name = %s",
-                     (self.datastore.schema, self.tracking_table_name))
-        row = curs.fetchone()
-        if row is not None and row["present"]:
-            self.tracking_table_exists = True
-            self.tracking_migration_current = self.tracking_migration_previous = (
-                self._max_tracking_id(self.table_migration_identifier, curs))
+        # The append-only function is shared with access control's tables (Database.define).
+        curs.execute(SCHEMA_LOCK)
         super()._create_table(curs)
 
     def insert_events(

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from runtime.batch_commit import joined_sqlite
 from runtime.eventstore import persistence_env
+from runtime.schema_lock import SCHEMA_LOCK
 
 PREFIX = "pii:v1:"
 NONCE_BYTES = 12
@@ -243,7 +244,9 @@ class PostgresKeys(_SqlKeys):
         # A service role without CREATE on the schema still starts once the owner made it.
         [(exists,)], _ = self._run("SELECT to_regclass('customer_keys') IS NOT NULL", ())
         if not exists:
-            self._run(_TABLE.format(blob="BYTEA", time="TIMESTAMPTZ"), ())
+            with self._pool.connection() as connection, connection.transaction():
+                connection.execute(SCHEMA_LOCK)
+                connection.execute(_TABLE.format(blob="BYTEA", time="TIMESTAMPTZ"))
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple], int]:
         with self._pool.connection() as connection:

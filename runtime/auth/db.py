@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from psycopg.sql import Composable
 
 from runtime.eventstore import persistence_env
+from runtime.schema_lock import SCHEMA_LOCK
 
 
 class Database(Protocol):
@@ -86,11 +87,8 @@ class PostgresDatabase:
             return rows, cursor.rowcount
 
     def define(self, statements: Sequence[str | Composable]) -> None:
-        # Concurrent CREATE TABLE IF NOT EXISTS can still fail on PostgreSQL's catalogue
-        # (pg_type's unique index) when two replicas start at once: one transaction, under
-        # one lock that every replica's schema change takes, makes them take turns.
         with self._pool.connection() as connection, connection.transaction():
-            connection.execute("SELECT pg_advisory_xact_lock(hashtext('runtime.auth.db'))")
+            connection.execute(SCHEMA_LOCK)
             for statement in statements:
                 connection.execute(statement, None)
 

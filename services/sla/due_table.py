@@ -43,8 +43,7 @@ class DueTable:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        for statement in SCHEMA:
-            self.db.run(statement)
+        self.db.define(SCHEMA)
 
     @classmethod
     def of(cls, env: Any) -> DueTable:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from runtime.batch_commit import joined_sqlite
 from runtime.eventstore import persistence_env
+from runtime.schema_lock import SCHEMA_LOCK
 
 COMPLAINT_COLUMNS = (
     "complaint_id", "tenant", "channel", "customer_id", "customer_tier", "region", "product",
@@ -69,10 +70,13 @@ class Store:
     # What a SELECT appends to lock the rows it reads until the transaction ends.
     for_update = ""
 
+    # What a schema change runs first, so that replicas starting together take turns.
+    schema_lock: tuple[str, ...] = ()
+
     def open(self) -> None:
         """Create the tables and indexes that are missing."""
         with self.transaction() as run:
-            for create in (*TABLES.values(), *INDEXES):
+            for create in (*self.schema_lock, *TABLES.values(), *INDEXES):
                 run(create)
 
     def drop(self) -> None:
@@ -147,6 +151,7 @@ class PostgresStore(Store):
     """A small pool; each transaction is one connection's."""
 
     for_update = " FOR UPDATE"
+    schema_lock = (SCHEMA_LOCK,)
 
     def __init__(self, env: dict[str, str]) -> None:
         from psycopg.rows import dict_row
