@@ -48,7 +48,7 @@ def together(work: Callable[[], None], n: int) -> list[BaseException]:
         barrier.wait()
         try:
             work()
-        except BaseException as failure:  # noqa: BLE001 - collected and asserted on below
+        except BaseException as failure:  # collected and asserted on below
             failures.append(failure)
 
     threads = [threading.Thread(target=run) for _ in range(n)]
