@@ -27,7 +27,7 @@ from runtime.upcast import added
 from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.collaboration import CollaborationMixin
 from services.resolution.domain.communication import CommunicationMixin, check_text
-from services.resolution.domain.errors import Conflicted, NotAllowed, WrongState
+from services.resolution.domain.errors import NotAllowed, WrongState
 from services.resolution.domain.execution import ExecutionMixin
 from services.resolution.domain.feedback import FeedbackMixin
 from services.resolution.domain.follow_up import FollowUpMixin
@@ -87,25 +87,9 @@ class Case(
             return CaseStatus.CLOSED
         return CaseStatus.INVESTIGATING if self.handler else CaseStatus.OPEN
 
-    def check_may_handle(
-        self, actor: str, *, action: RefusedAction = RefusedAction.HANDLE,
-        proposal_id: str | None = None,
-    ) -> None:
-        """Recusal (回避): a person declared conflicted may not act on this complaint."""
-        if actor in self.conflicts:
-            raise Conflicted(
-                "{actor} is conflicted on this complaint: {reason}",
-                actor=actor, action=action, proposal_id=proposal_id, reason=self.conflicts[actor],
-            )
-
-    def check_open(self) -> None:
-        if self.is_closed:
-            raise CaseClosed("the complaint is closed; reopen it first")
-
     def accept(self, *, agent: str, at: datetime) -> None:
         """An agent takes the case and starts investigating."""
-        self.check_may_handle(agent)
-        self.check_open()
+        self.check_may_act(agent)
         if self.handler == agent:
             raise AlreadyAccepted("{agent} already handles this case", agent=agent)
         self._accepted(agent=agent, at=at)
@@ -204,10 +188,6 @@ class Case(
             "actor": actor, "action": str(action), "rule": str(rule), "detail": detail,
             "proposal_id": proposal_id, "at": at,
         })
-
-
-class CaseClosed(WrongState):
-    """The complaint is closed."""
 
 
 class AlreadyAccepted(WrongState):

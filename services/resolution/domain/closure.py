@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from runtime.attribution import recall
 from runtime.upcast import added
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.communication import SYSTEM, check_text
 from services.resolution.domain.errors import Invalid, WrongState
 from services.resolution.domain.follow_up import FollowUpOpen
@@ -67,7 +68,7 @@ def root_cause(category: str, why_chain: Sequence[str], taxonomy_version: str | 
             "taxonomy_version": taxonomy_version, "detail": detail}
 
 
-class ClosureMixin(Aggregate):
+class ClosureMixin(CaseGuards):
     """Root cause, closure (by hand, by exception, automatically) and reopening."""
 
     def _init_closure(self) -> None:
@@ -87,8 +88,7 @@ class ClosureMixin(Aggregate):
     ) -> None:
         """Record what caused the complaint, so closure (even automatic) carries it: a code of
         the taxonomy, the why-chain and, in free text, the detail."""
-        self.check_may_handle(by)
-        self.check_open()
+        self.check_may_act(by)
         version = check_root_cause(category, why_chain, exception=False, taxonomy=taxonomy,
                                    detail=detail)
         self._root_cause_recorded(category=category, why_chain=list(why_chain), by=by, at=at,
@@ -100,8 +100,7 @@ class ClosureMixin(Aggregate):
         taxonomy: RootCauseTaxonomy | None = None, detail: str | None = None,
     ) -> None:
         """Close: with an executed, notified resolution and a root cause, or by exception."""
-        self.check_may_handle(by)
-        self.check_open()
+        self.check_may_act(by)
         if category is None and self.root_cause is None:
             raise InvalidRootCause("closing needs a root cause category")
         if exception_reason is not None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.errors import NotFound, WrongState, find
 
 
@@ -32,7 +33,7 @@ class Collaboration:
         self.completed_by, self.completed_at = by, at
 
 
-class CollaborationMixin(Aggregate):
+class CollaborationMixin(CaseGuards):
     """Collaboration tasks of other departments on this case."""
 
     def _init_collaboration(self) -> None:
@@ -58,8 +59,7 @@ class CollaborationMixin(Aggregate):
     def complete_collaboration(self, *, task_id: str, by: str, at: datetime) -> None:
         """Report the collaboration task done (who may is decided by the caller's department,
         at the API; a conflicted person may not)."""
-        self.check_may_handle(by)
-        self.check_open()
+        self.check_may_act(by)
         collaboration = self.collaboration(task_id)
         collaboration.check_not_done()
         self._collaboration_completed(task_id=task_id, department=collaboration.department,

@@ -9,12 +9,13 @@ from eventsourcing.domain import Aggregate, event
 from contracts.intake import Channel
 from contracts.resolution import MessageKind, NoteVisibility
 from runtime.attribution import recall
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.errors import Invalid, WrongState
 
 SYSTEM = "system"
 
 
-class CommunicationMixin(Aggregate):
+class CommunicationMixin(CaseGuards):
     """Progress updates, customer notifications and waiting on the customer, on the case."""
 
     def _init_communication(self) -> None:
@@ -30,8 +31,7 @@ class CommunicationMixin(Aggregate):
         channel: Channel | None, at: datetime,
     ) -> None:
         """Record progress; a customer-visible update is also sent to the customer."""
-        self.check_may_handle(author)
-        self.check_open()
+        self.check_may_act(author)
         check_text(text)
         if visibility == NoteVisibility.CUSTOMER and channel is None:
             raise ChannelRequired("a customer-visible update needs the customer's channel")
@@ -43,8 +43,7 @@ class CommunicationMixin(Aggregate):
         self, *, channel: Channel, kind: MessageKind, message: str | None, by: str, at: datetime
     ) -> None:
         """Tell the customer something on their channel."""
-        self.check_may_handle(by)
-        self.check_open()
+        self.check_may_act(by)
         if kind == MessageKind.SURVEY:
             raise Invalid("surveys are sent with their own token: issue a survey instead")
         if kind == MessageKind.RESOLUTION and self.executed_proposal_id is None:
@@ -66,8 +65,7 @@ class CommunicationMixin(Aggregate):
 
     def wait_for_customer(self, *, actor: str, reason: str, at: datetime) -> None:
         """The complaint waits on the customer; SLA clocks pause."""
-        self.check_may_handle(actor)
-        self.check_open()
+        self.check_may_act(actor)
         check_text(reason)
         if self.waiting_since is not None:
             raise AlreadyWaiting("waiting on the customer since {since}", since=self.waiting_since)

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.communication import check_text
 from services.resolution.domain.errors import Conflicted, Invalid, NotFound, WrongState
 
@@ -51,7 +52,7 @@ class Task:
         self.completed_by, self.evidence_ids = by, list(evidence_ids)
 
 
-class ExecutionMixin(Aggregate):
+class ExecutionMixin(CaseGuards):
     """Tasks of a proposal and its execution; nothing runs before the proposal is approved."""
 
     def _init_execution(self) -> None:
@@ -95,8 +96,7 @@ class ExecutionMixin(Aggregate):
         self._executed(proposal_id=proposal_id, by=by, evidence_ids=list(evidence_ids), at=at)
 
     def _executable(self, proposal_id: str, by: str) -> Proposal:
-        self.check_may_handle(by)
-        self.check_open()
+        self.check_may_act(by)
         proposal = self.proposal(proposal_id)
         proposal.check_executable(by)
         return proposal

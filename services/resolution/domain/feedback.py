@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.envelope import NAMESPACE
 from contracts.intake import Channel
 from contracts.resolution import MessageKind
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.errors import Invalid, NotFound, WrongState, find
 
 MAX_COMMENT = 2_000
@@ -77,7 +78,7 @@ class Survey:
         self.revoked_at = at
 
 
-class FeedbackMixin(Aggregate):
+class FeedbackMixin(CaseGuards):
     """Surveys sent to the customer and their answers."""
 
     def _init_feedback(self) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.communication import check_text
 from services.resolution.domain.errors import NotFound, WrongState, find
 
@@ -40,7 +41,7 @@ class FollowUp:
     outcome: str | None = None
 
 
-class FollowUpMixin(Aggregate):
+class FollowUpMixin(CaseGuards):
     """Follow-ups of low scores, and which task deadlines were reported missed."""
 
     def _init_follow_up(self) -> None:

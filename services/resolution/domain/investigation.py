@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from contracts.intake import Language
 from contracts.resolution import EvidenceKind, NoteVisibility
 from services.resolution.domain import templates
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.communication import check_text
 from services.resolution.domain.errors import Invalid, NotFound, find
 from services.resolution.domain.language import DEFAULT
@@ -68,7 +69,7 @@ class Evidence:
         return evidence_kind(content_type)
 
 
-class InvestigationMixin(Aggregate):
+class InvestigationMixin(CaseGuards):
     """Notes and evidence of the case's investigation."""
 
     def _init_investigation(self) -> None:
@@ -82,8 +83,7 @@ class InvestigationMixin(Aggregate):
     ) -> None:
         """Add a note; a template's fields are validated and, without text, rendered with
         labels in the complaint's language."""
-        self.check_may_handle(author)
-        self.check_open()
+        self.check_may_act(author)
         values: dict[str, Any] = {}
         if template is not None:
             values, rendered = templates.fill(template, fields, language or DEFAULT)
@@ -101,8 +101,7 @@ class InvestigationMixin(Aggregate):
         size_bytes: int, by: str, at: datetime,
     ) -> None:
         """Attach a stored file by its content hash."""
-        self.check_may_handle(by)
-        self.check_open()
+        self.check_may_act(by)
         kind = Evidence.check_new(sha256, filename, content_type)
         self._evidence_attached(
             evidence_id=evidence_id, sha256=sha256, filename=filename,

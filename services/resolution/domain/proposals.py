@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from contracts.resolution import RefusedAction, ResolutionKind
 from runtime.attribution import recall
 from runtime.upcast import added
+from services.resolution.domain.case_guards import CaseGuards
 from services.resolution.domain.communication import check_text
 from services.resolution.domain.errors import (
     Invalid,
@@ -172,7 +173,7 @@ class Decided(Aggregate.Event):
     upcast_v2_v3 = staticmethod(recall)
 
 
-class ProposalsMixin(Aggregate):
+class ProposalsMixin(CaseGuards):
     """Proposing a solution and deciding on it, step by step."""
 
     def _init_proposals(self) -> None:
@@ -188,8 +189,7 @@ class ProposalsMixin(Aggregate):
         currency: str | None, description: str, chain: Sequence[str], by: str, at: datetime,
     ) -> None:
         """Propose a solution; the policy's chain of approver roles comes with it."""
-        self.check_may_handle(by)
-        self.check_open()
+        self.check_may_act(by)
         Proposal.check_new(solution, amount, currency, description)
         self._proposed(
             proposal_id=proposal_id, kind=solution.kind, solution_id=solution.id, amount=amount,
