@@ -1,17 +1,21 @@
 """The one way a rule or policy file is read: YAML parsed with line numbers, validated by a
 pydantic model, and every mistake reported as `file:line: field: message`.
 
-Files checked by hand (dispatch's routing and roster, notify's rules) walk the same
-line-numbered nodes (runtime.yaml_nodes) and fail with the same ConfigFileError.
+A file whose scalars mean what its model says rather than what YAML 1.1 guesses (`2024.10`
+is a version, not the number 2024.1) is read `as_written`; a file that words its mistakes
+its own way (dispatch's) gives `validate` a `describe`. Files still checked by hand walk the
+same line-numbered nodes (runtime.yaml_nodes) and fail with the same ConfigFileError.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from runtime.yaml_nodes import ConfigFileError, load
 
@@ -27,16 +31,36 @@ def parse_with_data(content: str | bytes, source: str, model: type[M]) -> tuple[
     """The validated model and the plain data it was validated from (kept by stores that
     record a document as it was read)."""
     root, data = parse_data(content, source)
-    try:
-        return model.model_validate(data), data
-    except ValidationError as error:
-        raise invalid(error, source, root) from None
+    return validate(model, data, source, root), data
 
 
-def parse_data(content: str | bytes, source: str) -> tuple[yaml.Node, Any]:
-    """The document's root node and its plain data; a syntax error names its line."""
+def parse_data(
+    content: str | bytes, source: str, *, as_written: bool = False
+) -> tuple[yaml.Node, Any]:
+    """The document's root node and its plain data; a syntax error names its line.
+    `as_written` keeps every scalar as the text written (null as None) for the model to type."""
     text = content.decode("utf-8") if isinstance(content, bytes) else content
-    return load(text, source).node, yaml.SafeLoader(text).get_single_data()
+    root = load(text, source).node
+    if as_written:
+        return root, written(root, source)
+    return root, yaml.SafeLoader(text).get_single_data()
+
+
+def in_fields(error: ErrorDetails) -> str:
+    """A pydantic error as `categories[2].keywords.en: message`."""
+    return f"{dotted(error['loc']) or '(top)'}: {error['msg']}"
+
+
+def validate(
+    model: type[M], data: Any, source: str, root: yaml.Node,
+    describe: Callable[[ErrorDetails], str] = in_fields,
+) -> M:
+    """`data` validated by `model`; ConfigFileError gives each mistake's line and, in the
+    words of `describe`, its reason."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise invalid(error, source, root, describe) from None
 
 
 def read_model(path: Path, model: type[M]) -> M:
@@ -45,14 +69,33 @@ def read_model(path: Path, model: type[M]) -> M:
     return parse_model(path.read_bytes(), path.name, model)
 
 
-def invalid(error: ValidationError, source: str, root: yaml.Node) -> ConfigFileError:
+def invalid(
+    error: ValidationError, source: str, root: yaml.Node,
+    describe: Callable[[ErrorDetails], str] = in_fields,
+) -> ConfigFileError:
     """One ConfigFileError for every problem pydantic found, each at the line it concerns."""
-    problems = [(line_of(root, e["loc"]), f"{dotted(e['loc']) or '(top)'}: {e['msg']}")
-                for e in error.errors(include_url=False)]
+    problems = [(line_of(root, e["loc"]), describe(e)) for e in error.errors(include_url=False)]
     (line, reason), *more = problems
     if more:
         reason += "".join(f"; {source}:{at}: {what}" for at, what in more)
     return ConfigFileError(source, line, reason)
+
+
+def written(node: yaml.Node, source: str) -> Any:
+    """The node's data with every scalar as written, null as None; a key given twice, or one
+    that is not a text, is refused at its line."""
+    if isinstance(node, yaml.SequenceNode):
+        return [written(item, source) for item in node.value]
+    if not isinstance(node, yaml.MappingNode):
+        return None if node.tag == "tag:yaml.org,2002:null" else node.value
+    data: dict[str, Any] = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value in data:
+            what = f"{key.value!r} is given twice" if isinstance(key, yaml.ScalarNode) else (
+                "a key must be a text")
+            raise ConfigFileError(source, key.start_mark.line + 1, what)
+        data[key.value] = written(value, source)
+    return data
 
 
 def dotted(loc: tuple[Any, ...]) -> str:
