@@ -23,12 +23,13 @@ department's Desk and override the values here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field
 
 from contracts.dispatch import AssignmentStrategy
 from contracts.sla import EscalationLevel
-from runtime.yaml_nodes import Node, load, optional, required
-
-STRATEGIES = frozenset({AssignmentStrategy.SKILL_BASED, AssignmentStrategy.ROUND_ROBIN})
+from services.dispatch.config_files import OneOrMore, Read, Section, Text, named, read
 
 
 @dataclass(frozen=True)
@@ -97,83 +98,84 @@ class Roster:
 
 def parse_roster(content: bytes, *, source: str) -> Roster:
     """The roster in `content`; ConfigFileError names the line and reason of a mistake."""
-    root = load(content.decode("utf-8"), source)
-    top = root.mapping("roster", allowed=frozenset({"executive", "departments", "queues",
-                                                     "agents"}))
-    executive = required(root, top, "executive", "roster").text("executive")
+    file = read(content, source, RosterFile, _owner)
     departments = {
-        name: _department(name, node)
-        for name, node in required(root, top, "departments", "roster")
-        .mapping("departments").items()
+        name: Department(name, entry.supervisor, entry.team_lead, entry.head)
+        for name, entry in file.model.departments.items()
     }
-    queues = {
-        name: _queue(name, node, departments)
-        for name, node in required(root, top, "queues", "roster").mapping("queues").items()
-    }
+    queues = {name: _queue(file, name, entry) for name, entry in file.model.queues.items()}
     agents: dict[str, Agent] = {}
-    for node in optional(top, "agents", lambda n: n.sequence("agents"), []):
-        agent = _agent(node, queues)
+    for index in range(len(file.model.agents)):
+        agent = _agent(file, index, queues)
         if agent.id in agents:
-            raise node.fail(f"agent {agent.id!r} is listed twice")
+            raise file.mistake(("agents", index), f"agent {agent.id!r} is listed twice")
         agents[agent.id] = agent
-    return Roster(departments=departments, queues=queues, agents=agents, executive=executive)
+    return Roster(departments=departments, queues=queues, agents=agents,
+                  executive=file.model.executive)
 
 
-def _department(name: str, node: Node) -> Department:
-    fields = node.mapping(
-        f"department {name}", allowed=frozenset({"supervisor", "team_lead", "head"})
-    )
-    what = f"department {name}"
-    return Department(
-        name=name,
-        supervisor=required(node, fields, "supervisor", what).text("supervisor"),
-        team_lead=required(node, fields, "team_lead", what).text("team_lead"),
-        head=required(node, fields, "head", what).text("head"),
-    )
+class DepartmentEntry(Section):
+    supervisor: Text
+    team_lead: Text
+    head: Text
 
 
-def _queue(name: str, node: Node, departments: dict[str, Department]) -> Queue:
-    what = f"queue {name}"
-    fields = node.mapping(what, allowed=frozenset({"department", "strategy"}))
-    department_node = required(node, fields, "department", what)
-    department = department_node.text("department")
-    if department not in departments:
-        raise department_node.fail(f"{what}: department {department!r} is not declared")
-    strategy = optional(
-        fields, "strategy",
-        lambda n: n.texts_in(f"{what}: strategy", frozenset(STRATEGIES))[0],
-        AssignmentStrategy.SKILL_BASED.value,
-    )
-    return Queue(name=name, department=department, strategy=AssignmentStrategy(strategy))
+class QueueEntry(Section):
+    department: Text
+    strategy: Literal["skill_based", "round_robin"] = "skill_based"
 
 
-def _agent(node: Node, queues: dict[str, Queue]) -> Agent:
-    fields = node.mapping(
-        "agent", allowed=frozenset({"id", "queues", "skills", "languages", "capacity",
-                                    "on_shift"}),
-    )
-    agent_id = required(node, fields, "id", "agent").text("agent id")
-    what = f"agent {agent_id}"
-    queues_node = required(node, fields, "queues", what)
-    served = queues_node.texts(f"{what}: queues")
-    for queue in served:
+class AgentEntry(Section):
+    id: Text
+    queues: OneOrMore[Text]
+    skills: OneOrMore[Text] = ()
+    languages: OneOrMore[Text] = ()
+    capacity: int = Field(ge=0)
+    on_shift: bool = True
+
+
+class RosterFile(Section):
+    executive: Text
+    departments: dict[str, DepartmentEntry]
+    queues: dict[str, QueueEntry]
+    agents: tuple[AgentEntry, ...] = ()
+
+
+def _owner(loc: tuple[Any, ...], data: Any) -> tuple[str, type[Section], tuple[Any, ...]]:
+    match loc:
+        case ("departments", str(name), *rest):
+            return f"department {name}", DepartmentEntry, tuple(rest)
+        case ("queues", str(name), *rest):
+            return f"queue {name}", QueueEntry, tuple(rest)
+        case ("agents", int(index), *rest):
+            return named("agent", data["agents"][index]), AgentEntry, tuple(rest)
+    return "roster", RosterFile, loc
+
+
+def _queue(file: Read[RosterFile], name: str, entry: QueueEntry) -> Queue:
+    if entry.department not in file.model.departments:
+        raise file.mistake(("queues", name, "department"),
+                           f"queue {name}: department {entry.department!r} is not declared")
+    return Queue(name=name, department=entry.department,
+                 strategy=AssignmentStrategy(entry.strategy))
+
+
+def _agent(file: Read[RosterFile], index: int, queues: dict[str, Queue]) -> Agent:
+    entry = file.model.agents[index]
+    for queue in entry.queues:
         if queue not in queues:
-            raise queues_node.fail(f"{what}: queue {queue!r} is not declared")
-    departments = {queues[queue].department for queue in served}
+            raise file.mistake(("agents", index, "queues"),
+                               f"agent {entry.id}: queue {queue!r} is not declared")
+    departments = {queues[queue].department for queue in entry.queues}
     if len(departments) > 1:
-        raise queues_node.fail(
-            f"{what}: serves queues of several departments ({', '.join(sorted(departments))}); "
-            "an agent belongs to one department"
+        raise file.mistake(
+            ("agents", index, "queues"),
+            f"agent {entry.id}: serves queues of several departments "
+            f"({', '.join(sorted(departments))}); an agent belongs to one department",
         )
     return Agent(
-        id=agent_id,
-        department=departments.pop(),
-        queues=served,
-        skills=frozenset(optional(fields, "skills", lambda n: n.texts(f"{what}: skills"), ())),
-        languages=frozenset(
-            language.casefold()
-            for language in optional(fields, "languages", lambda n: n.texts("languages"), ())
-        ),
-        capacity=required(node, fields, "capacity", what).integer(f"{what}: capacity"),
-        on_shift=optional(fields, "on_shift", lambda n: n.boolean(f"{what}: on_shift"), True),
+        id=entry.id, department=departments.pop(), queues=entry.queues,
+        skills=frozenset(entry.skills),
+        languages=frozenset(language.casefold() for language in entry.languages),
+        capacity=entry.capacity, on_shift=entry.on_shift,
     )

@@ -19,20 +19,72 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection
+from typing import Any
+
+from pydantic import Field, PrivateAttr, create_model, field_validator, model_validator
 
 from contracts.intake import Channel, CustomerTier, Severity
-from runtime.yaml_nodes import Node, load, optional, required
+from services.dispatch.config_files import OneOrMore, Read, Section, Text, named, read
 from services.dispatch.ruleset import MATCH_FIELDS, Rule, RuleSet
 
-TOP = frozenset({"version", "default", "rules", "description"})
-RULE = frozenset({"id", "priority", "when", "queue", "skills", "description"})
-DEFAULT = frozenset({"queue", "skills"})
-ENUMS = {
-    "severity": frozenset(Severity),
-    "channel": frozenset(Channel),
-    "customer_tier": frozenset(CustomerTier),
-}
+ENUMS = {"severity": Severity, "channel": Channel, "customer_tier": CustomerTier}
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class _Conditions(Section):
+    _order: tuple[str, ...] = PrivateAttr(())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_file_order(cls, data: Any, handler: Any) -> Any:
+        conditions = handler(data)
+        conditions._order = tuple(data)  # a rule explains itself in the order it was written
+        return conditions
+
+    def as_written(self) -> dict[str, tuple[str, ...]]:
+        return {name: tuple(map(str, getattr(self, name))) for name in self._order}
+
+
+# Every match field, each one value or a list; severity, channel and tier from their enums.
+When = create_model(
+    "When", __base__=_Conditions,
+    **{name: (OneOrMore[ENUMS.get(name, Text)], ()) for name in sorted(MATCH_FIELDS)},
+)
+
+
+class RuleEntry(Section):
+    id: Text
+    priority: int = Field(ge=0)
+    queue: Text
+    when: When = When()
+    skills: OneOrMore[Text] = ()
+    description: Text = ""
+
+    @field_validator("id")
+    @classmethod
+    def _plain_id(cls, rule_id: str) -> str:
+        if not RULE_ID.match(rule_id):
+            raise ValueError(
+                f"rule id {rule_id!r} must be lower-case letters, digits, '.', '_' or '-'"
+            )
+        return rule_id
+
+    def rule(self) -> Rule:
+        return Rule(id=self.id, priority=self.priority, queue=self.queue,
+                    when=self.when.as_written(), skills=self.skills,
+                    description=self.description)
+
+
+class Default(Section):
+    queue: Text
+    skills: OneOrMore[Text] = ()
+
+
+class RuleFile(Section):
+    version: Text
+    default: Default
+    rules: tuple[RuleEntry, ...] = ()
+    description: Text = ""
 
 
 def content_hash(content: bytes) -> str:
@@ -44,75 +96,53 @@ def parse_rules(
     content: bytes, *, source: str, known_queues: Collection[str] | None = None
 ) -> RuleSet:
     """The rule set in `content`; ConfigFileError names the line and reason of a mistake."""
-    root = load(content.decode("utf-8"), source)
-    top = root.mapping("rule file", allowed=TOP)
-    version = required(root, top, "version", "rule file").text("version")
-    default_node = required(root, top, "default", "rule file")
-    default = default_node.mapping("default", allowed=DEFAULT)
-    default_queue_node = required(default_node, default, "queue", "default")
-    default_queue = _queue(default_queue_node, known_queues)
-    rules = [
-        _rule(node, known_queues)
-        for node in optional(top, "rules", lambda n: n.sequence("rules"), [])
-    ]
-    _check_unique(rules, optional(top, "rules", lambda n: n.sequence("rules"), []))
+    file = read(content, source, RuleFile, _owner)
+    if known_queues is not None:
+        _check_queues(file, known_queues)
+    _check_unique(file)
     return RuleSet(
-        version=version,
+        version=file.model.version,
         content_hash=content_hash(content),
-        rules=tuple(rules),
-        default_queue=default_queue,
-        default_skills=optional(default, "skills", lambda n: n.texts("skills"), ()),
+        rules=tuple(entry.rule() for entry in file.model.rules),
+        default_queue=file.model.default.queue,
+        default_skills=file.model.default.skills,
     )
 
 
-def _rule(node: Node, known_queues: Collection[str] | None) -> Rule:
-    fields = node.mapping("rule", allowed=RULE)
-    rule_id = required(node, fields, "id", "rule").text("rule id")
-    if not RULE_ID.match(rule_id):
-        raise fields["id"].fail(
-            f"rule id {rule_id!r} must be lower-case letters, digits, '.', '_' or '-'"
-        )
-    what = f"rule {rule_id}"
-    return Rule(
-        id=rule_id,
-        priority=required(node, fields, "priority", what).integer(f"{what}: priority"),
-        queue=_queue(required(node, fields, "queue", what), known_queues),
-        when=optional(fields, "when", lambda n: _conditions(n, what), {}),
-        skills=optional(fields, "skills", lambda n: n.texts(f"{what}: skills"), ()),
-        description=optional(fields, "description", lambda n: n.text("description"), ""),
-    )
+def _owner(loc: tuple[Any, ...], data: Any) -> tuple[str, type[Section], tuple[Any, ...]]:
+    match loc:
+        case ("rules", int(index), "when", str(field), *rest) if field in MATCH_FIELDS:
+            return named("rule", data["rules"][index]), When, (field, *rest)
+        case ("rules", int(index), "when", *rest):
+            return f"{named('rule', data['rules'][index])}: when", When, tuple(rest)
+        case ("rules", int(index), *rest):
+            return named("rule", data["rules"][index]), RuleEntry, tuple(rest)
+        case ("default", *rest):
+            return "default", Default, tuple(rest)
+    return "rule file", RuleFile, loc
 
 
-def _conditions(node: Node, what: str) -> dict[str, tuple[str, ...]]:
-    fields = node.mapping(f"{what}: when", allowed=MATCH_FIELDS)
-    return {
-        name: (
-            value.texts_in(f"{what}: {name}", ENUMS[name]) if name in ENUMS
-            else value.texts(f"{what}: {name}")
-        )
-        for name, value in fields.items()
-    }
+def _check_queues(file: Read[RuleFile], known_queues: Collection[str]) -> None:
+    queues = [(("default", "queue"), file.model.default.queue),
+              *((("rules", i, "queue"), rule.queue) for i, rule in enumerate(file.model.rules))]
+    for loc, queue in queues:
+        if queue not in known_queues:
+            raise file.mistake(loc, f"queue {queue!r} is not in the roster (known: "
+                                    f"{', '.join(sorted(known_queues))})")
 
 
-def _queue(node: Node, known_queues: Collection[str] | None) -> str:
-    queue = node.text("queue")
-    if known_queues is not None and queue not in known_queues:
-        raise node.fail(
-            f"queue {queue!r} is not in the roster (known: {', '.join(sorted(known_queues))})"
-        )
-    return queue
-
-
-def _check_unique(rules: list[Rule], nodes: list[Node]) -> None:
+def _check_unique(file: Read[RuleFile]) -> None:
     ids: dict[str, int] = {}
     priorities: dict[int, str] = {}
-    for rule, node in zip(rules, nodes, strict=True):
+    for index, rule in enumerate(file.model.rules):
         if rule.id in ids:
-            raise node.fail(f"rule id {rule.id!r} is already used on line {ids[rule.id]}")
+            raise file.mistake(("rules", index),
+                               f"rule id {rule.id!r} is already used on line {ids[rule.id]}")
         if rule.priority in priorities:
-            raise node.fail(
+            raise file.mistake(
+                ("rules", index),
                 f"rule {rule.id}: priority {rule.priority} is already taken by rule "
-                f"{priorities[rule.priority]} (first match must be unambiguous)"
+                f"{priorities[rule.priority]} (first match must be unambiguous)",
             )
-        ids[rule.id] = node.line
+        ids[rule.id] = file.line(("rules", index))
         priorities[rule.priority] = rule.id
