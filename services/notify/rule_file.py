@@ -28,13 +28,26 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import time, timedelta
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from contracts.notify import NotifyChannel, RecipientRole
 from contracts.registry import EVENT_TYPES
-from runtime.yaml_nodes import Node, load, optional, required
+from runtime.yaml_files import line_of, parse_data, validate
+from runtime.yaml_nodes import ConfigFileError
 from services.notify.quiet import QuietHours
 from services.notify.ruleset import (
     ENDPOINT_CHANNELS,
@@ -46,182 +59,217 @@ from services.notify.ruleset import (
     Rule,
 )
 
-TOP = frozenset({"version", "description", "default_language", "quiet_hours", "people",
-                 "departments", "approvers", "endpoints", "rules"})
-RULE = frozenset({"id", "event", "when", "to", "channels", "template", "urgent", "after",
-                  "reminder", "subscribers", "description"})
-PERSON = frozenset({"language", "channels", "mute", "quiet_hours", *NotifyChannel})
-CHANNELS = frozenset(NotifyChannel)
-ROLES = frozenset(RecipientRole)
-LANGUAGES = frozenset({"zh", "en"})
+T = TypeVar("T")
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+def _one_of(allowed: Iterable[str]):
+    choices = frozenset(allowed)
+
+    def check(value: Any) -> Any:
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(choices))}")
+        return value
+    return BeforeValidator(check)
+
+
+def _published(event_type: str) -> str:
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"{event_type!r} is not a published event type")
+    return event_type
+
+
+def _clock(value: Any) -> time:
+    try:
+        return time.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"times are HH:MM, got {value!r}") from None
+
+
+def _duration(value: Any) -> timedelta:
+    match = DURATION.match(value) if isinstance(value, str) else None
+    if not match or not any(match.groups()):
+        raise ValueError("must be an ISO 8601 duration in hours/minutes, e.g. PT4H")
+    return timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+
+
+def _rule_id(rule_id: str) -> str:
+    if not RULE_ID.match(rule_id):
+        raise ValueError(f"rule id {rule_id!r} must be lower-case letters, digits, .-_")
+    return rule_id
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OneOrMore = Annotated[tuple[T, ...], BeforeValidator(_listed), Field(min_length=1)]  # or one
+EventType = Annotated[Text, AfterValidator(_published)]
+Channel = Annotated[NotifyChannel, _one_of(NotifyChannel)]
+Language = Annotated[str, _one_of({"zh", "en"})]
+
+
+class Part(BaseModel):
+    """A mapping of the rule file: an undeclared field is a mistake, and so is a key YAML
+    reads as true or false (`on:` is not `event:`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def keys_are_texts(cls, data: Any) -> Any:
+        for key in data if isinstance(data, dict) else ():
+            if yaml.resolver.Resolver().resolve(yaml.ScalarNode, key, (True, False)) == _BOOL:
+                raise ValueError(f"keys must be strings, got {key!r} (YAML reads it as "
+                                 "true or false)")
+        return data
+
+
+class QuietHoursFile(Part):
+    start: Annotated[time, BeforeValidator(_clock)]
+    end: Annotated[time, BeforeValidator(_clock)]
+    timezone: Text = "UTC"
+
+    @model_validator(mode="after")
+    def known_zone(self) -> QuietHoursFile:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        return self
+
+    def build(self) -> QuietHours:
+        return QuietHours(self.start, self.end, self.timezone)
+
+
+class PersonFile(Part):
+    language: Language = "zh"
+    channels: OneOrMore[Channel] = ()
+    mute: frozenset[EventType] = frozenset()
+    quiet_hours: QuietHoursFile | None = None
+    email: Text | None = None
+    sms: Text | None = None
+    wechat: Text | None = None
+    wecom: Text | None = None  # an endpoint's name, as are dingtalk's and webhook's
+    dingtalk: Text | None = None
+    webhook: Text | None = None
+
+    def addresses(self) -> dict[NotifyChannel, str]:
+        return {c: getattr(self, c) for c in NotifyChannel if getattr(self, c) is not None}
+
+    def build(self, person_id: str) -> Person:
+        return Person(id=person_id, language=self.language, addresses=self.addresses(),
+                      channels=self.channels, mute=self.mute,
+                      quiet_hours=self.quiet_hours.build() if self.quiet_hours else None)
+
+
+class DepartmentFile(Part):
+    lead: Text
+    chain: dict[str, Text] = {}
+
+    def build(self) -> Department:
+        return Department(lead=self.lead, chain=self.chain)
+
+
+class EndpointFile(Part):
+    channel: Annotated[NotifyChannel, _one_of(ENDPOINT_CHANNELS)]
+    url_secret: Text
+    signing_secret: Text | None = None
+
+    def build(self, name: str) -> Endpoint:
+        return Endpoint(name=name, channel=self.channel, url_secret=self.url_secret,
+                        signing_secret=self.signing_secret)
+
+
+class ReminderFile(Part):
+    key: Text
+    at: Text | None = None
+    delay: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(0)
+    cancel_on: tuple[EventType, ...] = ()
+
+    def build(self) -> Reminder:
+        return Reminder(key=self.key, at_field=self.at, delay=self.delay,
+                        cancel_on=self.cancel_on)
+
+
+class RuleFile(Part):
+    id: Annotated[Text, AfterValidator(_rule_id)]
+    event: EventType
+    to: OneOrMore[Annotated[RecipientRole, _one_of(RecipientRole)]]
+    channels: OneOrMore[Channel]
+    template: Text
+    when: dict[str, OneOrMore[Text]] = {}
+    urgent: bool = False  # true, yes, on ...
+    after: Text | None = None
+    reminder: ReminderFile | None = None
+    subscribers: OneOrMore[Text] = ()
+    description: Text = ""
+
+    @model_validator(mode="after")
+    def subscribers_named(self) -> RuleFile:
+        if RecipientRole.SUBSCRIBERS in self.to and not self.subscribers:
+            raise ValueError("`to: subscribers` needs a `subscribers` list")
+        return self
+
+    def build(self) -> Rule:
+        return Rule(id=self.id, on=self.event, to=self.to, channels=self.channels,
+                    template=self.template, when=self.when, urgent=self.urgent,
+                    after=self.after, reminder=self.reminder.build() if self.reminder else None,
+                    subscribers=self.subscribers, description=self.description)
+
+
+class NotifyRuleFile(Part):
+    version: Text
+    description: Text | None = None
+    default_language: Language = "zh"
+    quiet_hours: QuietHoursFile | None = None
+    people: dict[str, PersonFile] = {}
+    departments: dict[str, DepartmentFile] = {}
+    approvers: dict[str, OneOrMore[Text]] = {}
+    endpoints: dict[str, EndpointFile] = {}
+    rules: list[RuleFile]
 
 
 def parse_rules(content: bytes, *, source: str,
                 templates: Collection[str] | None = None) -> NotifyRules:
     """The rules in `content`; ConfigFileError names the line and reason of a mistake."""
-    root = load(content.decode("utf-8"), source)
-    top = root.mapping("rule file", allowed=TOP)
-    people = optional(top, "people", _people, {})
-    endpoints = optional(top, "endpoints", _endpoints, {})
-    rules = [_rule(node, templates) for node in required(root, top, "rules", "rule file")
-             .sequence("rules")]
-    _check(root, rules, required(root, top, "rules", "rule file").sequence("rules"), people,
-           endpoints)
+    root, data = parse_data(content, source, as_written=True)
+    file = validate(NotifyRuleFile, data, source, root)
+    for loc, reason in _disagreements(file, templates, root):
+        raise ConfigFileError(source, line_of(root, loc), reason)
     return NotifyRules(
-        version=required(root, top, "version", "rule file").text("version"),
+        version=file.version,
         content_hash=hashlib.sha256(content).hexdigest(),
-        rules=tuple(rules),
-        quiet_hours=optional(top, "quiet_hours", lambda n: _quiet(n, "quiet_hours"), None),
-        people=people,
-        departments=optional(top, "departments", _departments, {}),
-        approvers=optional(top, "approvers", lambda n: {
-            role: value.texts(f"approvers: {role}") for role, value in
-            n.mapping("approvers").items()}, {}),
-        endpoints=endpoints,
-        default_language=optional(top, "default_language",
-                                  lambda n: n.texts_in("default_language", LANGUAGES)[0], "zh"),
+        rules=tuple(rule.build() for rule in file.rules),
+        quiet_hours=file.quiet_hours.build() if file.quiet_hours else None,
+        people={pid: person.build(pid) for pid, person in file.people.items()},
+        departments={name: d.build() for name, d in file.departments.items()},
+        approvers=file.approvers,
+        endpoints={name: e.build(name) for name, e in file.endpoints.items()},
+        default_language=file.default_language,
     )
 
 
-def _rule(node: Node, templates: Collection[str] | None) -> Rule:
-    fields = node.mapping("rule", allowed=RULE)
-    rule_id = required(node, fields, "id", "rule").text("rule id")
-    if not RULE_ID.match(rule_id):
-        raise fields["id"].fail(f"rule id {rule_id!r} must be lower-case letters, digits, .-_")
-    what = f"rule {rule_id}"
-    on = _event_type(required(node, fields, "event", what), f"{what}: event")
-    template = required(node, fields, "template", what).text(f"{what}: template")
-    if templates is not None and template not in templates:
-        raise fields["template"].fail(f"{what}: no template {template!r} "
-                                      f"(known: {', '.join(sorted(templates))})")
-    to = tuple(RecipientRole(r) for r in required(node, fields, "to", what)
-               .texts_in(f"{what}: to", ROLES))
-    subscribers = optional(fields, "subscribers", lambda n: n.texts(f"{what}: subscribers"), ())
-    if RecipientRole.SUBSCRIBERS in to and not subscribers:
-        raise fields["to"].fail(f"{what}: `to: subscribers` needs a `subscribers` list")
-    return Rule(
-        id=rule_id, on=on, to=to, template=template, subscribers=subscribers,
-        channels=tuple(NotifyChannel(c) for c in required(node, fields, "channels", what)
-                       .texts_in(f"{what}: channels", CHANNELS)),
-        when=optional(fields, "when", lambda n: {
-            name: value.texts(f"{what}: when {name}") for name, value in
-            n.mapping(f"{what}: when").items()}, {}),
-        urgent=optional(fields, "urgent", lambda n: n.boolean(f"{what}: urgent"), False),
-        after=optional(fields, "after", lambda n: n.text(f"{what}: after"), None),
-        reminder=optional(fields, "reminder", lambda n: _reminder(n, what), None),
-        description=optional(fields, "description", lambda n: n.text("description"), ""),
-    )
-
-
-def _reminder(node: Node, what: str) -> Reminder:
-    fields = node.mapping(f"{what}: reminder", allowed=frozenset({"key", "at", "delay",
-                                                                   "cancel_on"}))
-    return Reminder(
-        key=required(node, fields, "key", f"{what}: reminder").text("reminder key"),
-        at_field=optional(fields, "at", lambda n: n.text("reminder at"), None),
-        delay=optional(fields, "delay", lambda n: _duration(n, f"{what}: delay"), timedelta(0)),
-        cancel_on=optional(fields, "cancel_on", lambda n: tuple(
-            _event_type(item, f"{what}: cancel_on") for item in n.sequence("cancel_on")), ()),
-    )
-
-
-def _event_type(node: Node, what: str) -> str:
-    event_type = node.text(what)
-    if event_type not in EVENT_TYPES:
-        raise node.fail(f"{what}: {event_type!r} is not a published event type")
-    return event_type
-
-
-def _duration(node: Node, what: str) -> timedelta:
-    match = DURATION.match(node.text(what))
-    if not match or not any(match.groups()):
-        raise node.fail(f"{what} must be an ISO 8601 duration in hours/minutes, e.g. PT4H")
-    return timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
-
-
-def _quiet(node: Node, what: str) -> QuietHours:
-    fields = node.mapping(what, allowed=frozenset({"start", "end", "timezone"}))
-    zone = optional(fields, "timezone", lambda n: n.text(f"{what}: timezone"), "UTC")
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise fields["timezone"].fail(f"{what}: unknown time zone {zone!r}") from None
-    return QuietHours(_clock(required(node, fields, "start", what), what),
-                      _clock(required(node, fields, "end", what), what), zone)
-
-
-def _clock(node: Node, what: str) -> time:
-    try:
-        return time.fromisoformat(node.text(what))
-    except ValueError:
-        raise node.fail(f"{what}: times are HH:MM, got {node.text(what)!r}") from None
-
-
-def _people(node: Node) -> dict[str, Person]:
-    people = {}
-    for person_id, value in node.mapping("people").items():
-        what = f"person {person_id}"
-        fields = value.mapping(what, allowed=PERSON)
-        people[person_id] = Person(
-            id=person_id,
-            language=optional(fields, "language",
-                              lambda n, w=what: n.texts_in(f"{w}: language", LANGUAGES)[0], "zh"),
-            addresses={NotifyChannel(c): fields[c].text(f"{what}: {c}")
-                       for c in NotifyChannel if c in fields},
-            channels=optional(fields, "channels", lambda n, w=what: tuple(
-                NotifyChannel(c) for c in n.texts_in(f"{w}: channels", CHANNELS)), ()),
-            mute=optional(fields, "mute", lambda n, w=what: frozenset(
-                _event_type(i, f"{w}: mute") for i in n.sequence(f"{w}: mute")), frozenset()),
-            quiet_hours=optional(fields, "quiet_hours",
-                                 lambda n, w=what: _quiet(n, f"{w}: quiet_hours"), None),
-        )
-    return people
-
-
-def _departments(node: Node) -> dict[str, Department]:
-    out = {}
-    for name, value in node.mapping("departments").items():
-        fields = value.mapping(f"department {name}", allowed=frozenset({"lead", "chain"}))
-        out[name] = Department(
-            lead=required(value, fields, "lead", f"department {name}").text("lead"),
-            chain=optional(fields, "chain", lambda n, d=name: {
-                level: person.text(f"department {d}: chain {level}")
-                for level, person in n.mapping(f"department {d}: chain").items()}, {}),
-        )
-    return out
-
-
-def _endpoints(node: Node) -> dict[str, Endpoint]:
-    out = {}
-    for name, value in node.mapping("endpoints").items():
-        what = f"endpoint {name}"
-        fields = value.mapping(what, allowed=frozenset({"channel", "url_secret",
-                                                        "signing_secret"}))
-        out[name] = Endpoint(
-            name=name,
-            channel=NotifyChannel(required(value, fields, "channel", what).texts_in(
-                f"{what}: channel", frozenset({"webhook", "wecom", "dingtalk"}))[0]),
-            url_secret=required(value, fields, "url_secret", what).text(f"{what}: url_secret"),
-            signing_secret=optional(fields, "signing_secret",
-                                    lambda n, w=what: n.text(f"{w}: signing_secret"), None),
-        )
-    return out
-
-
-def _check(root: Node, rules: list[Rule], nodes: list[Node], people: dict[str, Person],
-           endpoints: dict[str, Endpoint]) -> None:
-    lines: dict[str, int] = {}
-    for rule, node in zip(rules, nodes, strict=True):
-        if rule.id in lines:
-            raise node.fail(f"rule id {rule.id!r} is already used on line {lines[rule.id]}")
-        lines[rule.id] = node.line
-    for rule, node in zip(rules, nodes, strict=True):
-        if rule.after is not None and rule.after not in lines:
-            raise node.fail(f"rule {rule.id}: after {rule.after!r}: no such rule")
-    for person in people.values():
-        for channel, address in person.addresses.items():
-            if channel in ENDPOINT_CHANNELS and address not in endpoints:
-                raise root.fail(f"person {person.id}: {channel} endpoint {address!r} is not "
-                                "in endpoints")
+def _disagreements(file: NotifyRuleFile, templates: Collection[str] | None,
+                   root: yaml.Node) -> Iterable[tuple[tuple[Any, ...], str]]:
+    """Where one part of the file names what no other part defines, and why."""
+    first: dict[str, int] = {}
+    for at, rule in enumerate(file.rules):
+        if rule.id in first:
+            yield ("rules", at), (f"rule id {rule.id!r} is already used on line "
+                                  f"{line_of(root, ('rules', first[rule.id]))}")
+        first.setdefault(rule.id, at)
+        if templates is not None and rule.template not in templates:
+            yield ("rules", at, "template"), (f"rule {rule.id}: no template {rule.template!r} "
+                                              f"(known: {', '.join(sorted(templates))})")
+    for at, rule in enumerate(file.rules):
+        if rule.after is not None and rule.after not in first:
+            yield ("rules", at, "after"), f"rule {rule.id}: after {rule.after!r}: no such rule"
+    for person_id, person in file.people.items():
+        for channel, address in person.addresses().items():
+            if channel in ENDPOINT_CHANNELS and address not in file.endpoints:
+                yield ("people", person_id, channel), (
+                    f"person {person_id}: {channel} endpoint {address!r} is not in endpoints")
