@@ -3,8 +3,8 @@ pydantic model, and every mistake reported as `file:line: field: message`.
 
 A file whose scalars mean what its model says rather than what YAML 1.1 guesses (`2024.10`
 is a version, not the number 2024.1) is read `as_written`; a file that words its mistakes
-its own way (dispatch's) gives `validate` a `describe`. Files still checked by hand walk the
-same line-numbered nodes (runtime.yaml_nodes) and fail with the same ConfigFileError.
+its own way (dispatch's) gives `validate` a `describe`. A check across a file's items (notify's
+`after`, dispatch's rule ids) names its line with `line_of` and raises the same ConfigFileError.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def parse_data(
     """The document's root node and its plain data; a syntax error names its line.
     `as_written` keeps every scalar as the text written (null as None) for the model to type."""
     text = content.decode("utf-8") if isinstance(content, bytes) else content
-    root = load(text, source).node
+    root = load(text, source)
     if as_written:
         return root, written(root, source)
     return root, yaml.SafeLoader(text).get_single_data()
