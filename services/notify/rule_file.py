@@ -106,7 +106,8 @@ def _listed(value: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-OneOrMore = Annotated[tuple[T, ...], BeforeValidator(_listed), Field(min_length=1)]  # or one
+# One value, or a non-empty list of them.
+OneOrMore = Annotated[tuple[T, ...], BeforeValidator(_listed), Field(min_length=1)]
 EventType = Annotated[Text, AfterValidator(_published)]
 Channel = Annotated[NotifyChannel, _one_of(NotifyChannel)]
 Language = Annotated[str, _one_of({"zh", "en"})]
@@ -158,7 +159,8 @@ class PersonFile(Part):
     webhook: Text | None = None
 
     def addresses(self) -> dict[NotifyChannel, str]:
-        return {c: getattr(self, c) for c in NotifyChannel if getattr(self, c) is not None}
+        """The person's address on each channel they gave one for."""
+        return {c: getattr(self, c) for c in NotifyChannel if getattr(self, c, None) is not None}
 
     def build(self, person_id: str) -> Person:
         return Person(id=person_id, language=self.language, addresses=self.addresses(),
