@@ -16,6 +16,7 @@ import secrets
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -66,12 +67,18 @@ class KeyVault:
 
     def seal(self, tenant: str, customer_id: str, plaintext: str) -> str:
         """Encrypt under the customer's key, creating the key on first use."""
+        return self.sealer(tenant, customer_id)(plaintext)
+
+    def sealer(self, tenant: str, customer_id: str) -> Callable[[str], str]:
+        """seal() for several values of one customer, the key looked up once (one filing)."""
         key_id, key = self._key_for(tenant, customer_id)
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        ciphertext = AESGCM(key).encrypt(
-            nonce, plaintext.encode(), _associated(key_id, tenant, customer_id)
-        )
-        return f"{PREFIX}{key_id}:{base64.b64encode(nonce + ciphertext).decode()}"
+        cipher, associated = AESGCM(key), _associated(key_id, tenant, customer_id)
+
+        def seal(plaintext: str) -> str:
+            nonce = secrets.token_bytes(NONCE_BYTES)
+            ciphertext = cipher.encrypt(nonce, plaintext.encode(), associated)
+            return f"{PREFIX}{key_id}:{base64.b64encode(nonce + ciphertext).decode()}"
+        return seal
 
     def open(self, tenant: str, customer_id: str, sealed: str) -> str | None:
         """The plaintext, or None once the key has been erased."""

@@ -126,7 +126,7 @@ class IntakeApplication(ServiceApplication):
         if reading is None:  # plaintext: read before anything is sealed
             reading = self.understanding.read(submission)
         person = self._person(tenant, submission)
-        seal = partial(self.vault.seal, tenant, person.customer_id)
+        seal = self.vault.sealer(tenant, person.customer_id)
         complaint = Complaint(
             tenant=tenant,
             channel=submission.channel.value,
