@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bare_relay import bare_relay  # noqa: E402
 from bench.platform_under_test import (  # noqa: E402
     Platform,
+    cpu_seconds,
     rss_mib,
     running_platform,
     started_platform,
@@ -197,6 +198,7 @@ async def from_inbound(platform: Platform, assigned: Assigned, count: int, run: 
     if not count:
         return 0
     seen = set(assigned.at)
+    counted, cpu = await analytics_count(platform), cpu_by_process(platform)
     producer = AIOKafkaProducer(bootstrap_servers=platform.kafka, acks="all",
                                 enable_idempotence=True, linger_ms=5)
     await producer.start()
@@ -223,7 +225,17 @@ async def from_inbound(platform: Platform, assigned: Assigned, count: int, run: 
     print(json.dumps({"phase": "inbound", "produced": count, "produced_in_s": round(produced, 1),
                       "decided": len(new), "all_decided_in_s": round(elapsed, 1),
                       "decided_per_s": round(len(new) / elapsed, 1) if new else 0}), flush=True)
+    while await analytics_count(platform) - counted < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    used = {p: (t - cpu[p]) * 1000 / count for p, t in cpu_by_process(platform).items()}
+    print(json.dumps({"phase": "inbound", "cpu_ms_per_complaint": {
+        p: round(ms, 2) for p, ms in used.items()}, "total": round(sum(used.values()), 1)}),
+        flush=True)
     return len(new)
+
+
+def cpu_by_process(platform: Platform) -> dict[str, float]:
+    return {p: cpu_seconds(pid) for p, pid in platform.pids.items()}
 
 
 async def drained(assigned: Assigned, accepted: dict[str, float], drain_s: float) -> None:
