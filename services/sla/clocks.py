@@ -63,6 +63,16 @@ def uncovered_years(calendar: Calendar, start: datetime, reach: datetime | None)
     return [] if reach is None else list(calendar.uncovered_years(start, reach))
 
 
+def calendar_gaps(calendar: Calendar, rule: ClockRule, *, business: bool, started_at: datetime,
+                  allowed: timedelta, due: dict[str, datetime],
+                  also: datetime | None = None) -> list[int]:
+    """uncovered_years of a clock computed under `rule`: as far as its holiday_reach, or `also`
+    (another instant its computation read the calendar at) when that is later."""
+    reach = holiday_reach(business=business, roll_forward=rule.roll_forward,
+                          started_at=started_at, allowed=allowed, due=due)
+    return uncovered_years(calendar, started_at, max(filter(None, (reach, also)), default=None))
+
+
 def schedule(
     counting: Calendar,
     at: datetime,

@@ -20,7 +20,7 @@ from services.sla.clocks import (
     Clock,
     Status,
     allowed_time,
-    holiday_reach,
+    calendar_gaps,
     micros,
     schedule,
     uncovered_years,
@@ -153,8 +153,6 @@ class Lifecycle(Recomputation):
                       if summary_days else None)
         due = schedule(calendar if business else ELAPSED, started_at, allowed, ZERO,
                        spec.thresholds(), set())
-        reach = holiday_reach(business=business, roll_forward=spec.rule.roll_forward,
-                              started_at=started_at, allowed=allowed, due=due)
         sla._clock_started(complaint_id=sla.complaint_id, clock={
             "key": spec.key, "target": spec.target.value, "regime": spec.regime,
             "severity": spec.severity.value, "policy_id": spec.policy_id,
@@ -163,8 +161,9 @@ class Lifecycle(Recomputation):
             "rule": spec.rule.model_dump(mode="json"), "thresholds": spec.thresholds(),
             "gaming_share": spec.gaming_share, "run": run, "started_at": started_at,
             "allowed_us": micros(allowed), "summary_by": summary_by, "due": due,
-            "uncovered_years": uncovered_years(
-                calendar, started_at, max(filter(None, (reach, summary_by)), default=None)),
+            "uncovered_years": calendar_gaps(calendar, spec.rule, business=business,
+                                             started_at=started_at, allowed=allowed, due=due,
+                                             also=summary_by),
         }, cause=act.cause, actor=act.actor)
         if sla.waiting_since is not None and spec.rule.pausable:
             self._pause(sla, spec.key, "waiting on the customer",

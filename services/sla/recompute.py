@@ -12,10 +12,9 @@ from services.sla.clocks import (
     Clock,
     Status,
     allowed_time,
-    holiday_reach,
+    calendar_gaps,
     micros,
     schedule,
-    uncovered_years,
 )
 from services.sla.domain import Act, ComplaintSla
 from services.sla.policy import ClockRule, ClockSpec, Policy
@@ -117,9 +116,9 @@ class Recomputation:
             changes["running_since"] = at
             changes["due"] = schedule(counting, at, allowed, consumed, thresholds,
                                       set(clock.fired))
-        changes["uncovered_years"] = uncovered_years(new_calendar, clock.started_at, holiday_reach(
-            business=business, roll_forward=rule.roll_forward, started_at=clock.started_at,
-            allowed=allowed, due=changes["due"]))
+        changes["uncovered_years"] = calendar_gaps(
+            new_calendar, rule, business=business, started_at=clock.started_at, allowed=allowed,
+            due=changes["due"])
         sla._clock_rebased(
             **sla.ref(key), trigger=trigger, changes=changes, at=at,
             previous_deadline_at=clock.deadline_at,
