@@ -77,24 +77,22 @@ def chosen(letters: Iterable[DeadLetter], wanted: Wanted) -> list[DeadLetter]:
 
 async def read_letters(kafka: KafkaSettings | str, since: datetime | None) -> list[DeadLetter]:
     """Every dead letter from `since` (or the beginning) to the topic's end as of now."""
+    # earliest: aiokafka resets a newly assigned partition's position in the background, by
+    # this strategy; under load a `latest` reset could land after a seek and skip every letter.
     consumer = AIOKafkaConsumer(**client_options(connection(kafka)), group_id=None,
-                                enable_auto_commit=False)
+                                enable_auto_commit=False, auto_offset_reset="earliest")
     try:
         await consumer.start()
         partitions = [TopicPartition(DEAD_LETTER.name, p) for p in range(DEAD_LETTER.partitions)]
-        consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         starts = await consumer.offsets_for_times(
             {tp: int(since.timestamp() * 1000) for tp in partitions}
         ) if since else {}
-        for tp in partitions:
-            found = starts.get(tp)
-            if found is None and since is not None:
-                consumer.seek(tp, ends[tp])  # nothing written since
-            elif found is not None:
-                consumer.seek(tp, found.offset)
-            else:
-                await consumer.seek_to_beginning(tp)
+        consumer.assign(partitions)
+        if since is not None:  # seek before anything awaits: no reset is under way to undo it
+            for tp in partitions:
+                found = starts.get(tp)
+                consumer.seek(tp, ends[tp] if found is None else found.offset)
         letters = []
         while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
             batches = await consumer.getmany(timeout_ms=500, max_records=5000)

@@ -48,8 +48,10 @@ async def rebuild(
                                 f"still running? ({cli.one_line(error)})") from error
     producer = dead_letters.producer = build_producer(settings)
     consumer = AIOKafkaConsumer(
+        # earliest, as the seek to the beginning below: aiokafka resets a newly assigned
+        # partition in the background, and a `latest` reset landing last would replay nothing.
         **client_options(settings), group_id=None, enable_auto_commit=False,
-        client_id=f"{settings.service}-rebuild",
+        auto_offset_reset="earliest", client_id=f"{settings.service}-rebuild",
     )
     try:
         await producer.start()
