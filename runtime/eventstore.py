@@ -14,7 +14,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, ProcessRecorder
 
-from contracts.envelope import NAMESPACE
+from contracts.envelope import NAMESPACE, DomainEvent, Envelope
 from runtime import tracing
 from runtime.batch_commit import batch_commit_for
 
@@ -87,6 +87,11 @@ class ServiceApplication(Application[uuid.UUID]):
     def savepoint(self) -> contextlib.AbstractContextManager[None]:
         """Within a batch: a part undone alone when it raises."""
         return self._batches.savepoint()
+
+    def prepare(self, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        """Before a consumed batch's transaction (runtime.inbox): work done once for all its
+        events rather than once per event; intake classifies a batch's submissions together.
+        Nothing by default."""
 
     @property
     def process_recorder(self) -> ProcessRecorder:

@@ -56,6 +56,7 @@ class Inbox:
         the caller applies the rest one by one (retries, dead letters) in their order.
         """
         outcomes: list[Outcome] = []
+        self.app.prepare(events)
         with self.app.batch():
             for envelope, event in events:
                 try:

@@ -30,6 +30,7 @@ from services.intake.domain import CUSTOMER_ID, Complaint, ErasureReason, Submis
 from services.intake.filing import Accepted, Filer
 from services.intake.metrics import BATCH_SIZE
 from services.intake.refusals import count, field_errors, refuse
+from services.intake.understanding import Reading
 
 Filing = Annotated[Principal, Depends(require(Scope.COMPLAINTS_FILE))]
 STATUS = "The complaint's lifecycle status, the same on every service (contracts.lifecycle)"
@@ -158,8 +159,7 @@ def build_router(
         with slots.hold(caller):
             charge(request, caller, items=len(batch.items))
             BATCH_SIZE.observe(len(batch.items))
-            results = [file_item(filer, index, raw, caller)
-                       for index, raw in enumerate(batch.items)]
+            results = file_items(filer, batch.items, caller)
         accepted_count = sum(r.status == 202 for r in results)
         return BatchResult(
             accepted=accepted_count, refused=len(results) - accepted_count, results=results
@@ -235,16 +235,28 @@ def build_router(
     return router
 
 
-def file_item(filer: Filer, index: int, raw: dict[str, Any], caller: Principal) -> ItemResult:
-    """One item of a batch, filed or refused alone."""
+def file_items(filer: Filer, raws: list[dict[str, Any]], caller: Principal) -> list[ItemResult]:
+    """Each item of a batch filed or refused alone; the valid ones classified together."""
+    results: dict[int, ItemResult] = {}
+    items: dict[int, BatchItem] = {}
+    for index, raw in enumerate(raws):
+        try:
+            items[index] = BatchItem.model_validate(raw)
+        except ValidationError as error:
+            errors = field_errors(error)
+            count(errors)
+            results[index] = ItemResult(index=index, status=422, errors=errors)
+    readings = filer.app.read_many([item.submission for item in items.values()])
+    for (index, item), reading in zip(items.items(), readings, strict=True):
+        results[index] = file_item(filer, index, item, caller, reading)
+    return [results[index] for index in range(len(raws))]
+
+
+def file_item(filer: Filer, index: int, item: BatchItem, caller: Principal,
+              reading: Reading) -> ItemResult:
+    """One valid item of a batch, filed or refused alone."""
     try:
-        item = BatchItem.model_validate(raw)
-    except ValidationError as error:
-        errors = field_errors(error)
-        count(errors)
-        return ItemResult(index=index, status=422, errors=errors)
-    try:
-        filed = filer.file(item.submission, item.idempotency_key, caller=caller)
+        filed = filer.file(item.submission, item.idempotency_key, caller=caller, reading=reading)
     except HTTPException as refusal:  # the quota (429) or history (403)
         return ItemResult(index=index, status=refusal.status_code, errors=[
             {"loc": ["submission"], "msg": refusal.detail,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from contracts.envelope import DomainEvent, Envelope
+from contracts.inbound import ComplaintSubmitted
 from contracts.intake import Attachment, ComplaintDetails
 from runtime.eventstore import Cause, IntegrityError, ServiceApplication
+from runtime.inbox import Rejected
 from runtime.transact import transact
 from runtime.vault import KeyVault
 from services.intake.classification import Classifier, shipped
@@ -24,6 +28,7 @@ from services.intake.domain import (
 from services.intake.identities import Identities, Resolved
 from services.intake.identity import PointIds
 from services.intake.metrics import RECEIVED, count_understood
+from services.intake.submissions import submission_of
 from services.intake.understanding import DuplicatePolicy, Reading, Understanding
 
 ERASED = "[erased]"
@@ -87,6 +92,8 @@ class IntakeApplication(ServiceApplication):
         super().__init__(env=env)
         self.vault = vault
         self.clock = clock
+        # Readings of the consumed batch in hand, by event id (prepare, prepared_reading).
+        self._prepared: dict[uuid.UUID, Reading] = {}
         self.understanding = Understanding(
             classifier=classifier or shipped(), policy=duplicates or DuplicatePolicy(),
             vault=vault, repository=self.repository,
@@ -117,6 +124,26 @@ class IntakeApplication(ServiceApplication):
     def read(self, submission: Submission) -> Reading:
         """Classify a submission's plaintext (pure CPU, no store: any thread, before filing)."""
         return self.understanding.read(submission)
+
+    def read_many(self, submissions: Sequence[Submission]) -> list[Reading]:
+        """read() of each, classified together: the cheap way for a batch."""
+        return self.understanding.read_many(submissions)
+
+    def prepare(self, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        """A consumed batch's submissions classified together, before its transaction; each
+        filing takes its reading (prepared_reading). An invalid one is left to its handler."""
+        submissions = {}
+        for envelope, event in events:
+            if isinstance(event, ComplaintSubmitted):
+                with contextlib.suppress(Rejected):
+                    submissions[envelope.id] = submission_of(event)
+        if submissions:  # a batch of another topic leaves the inbound batch's readings be
+            readings = self.read_many(list(submissions.values()))
+            self._prepared = dict(zip(submissions, readings, strict=True))
+
+    def prepared_reading(self, event_id: uuid.UUID) -> Reading | None:
+        """The reading prepare() took of this consumed submission, once; None if it took none."""
+        return self._prepared.pop(event_id, None)
 
     def _file(self, submission: Submission, tenant: str, keys: list[str],
               cause: Cause | None, reading: Reading | None) -> Filed:

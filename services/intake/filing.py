@@ -17,6 +17,7 @@ from runtime.tracking import TrackingTokens
 from services.intake.application import IntakeApplication
 from services.intake.domain import Submission
 from services.intake.metrics import GROUP_COMMIT_SIZE
+from services.intake.understanding import Reading
 
 
 class Accepted(BaseModel):
@@ -60,7 +61,7 @@ class Filer:
                 self.app, on_commit=GROUP_COMMIT_SIZE.observe))
 
     def file(self, submission: Submission, idempotency_key: str | None, *,
-             caller: Principal) -> Accepted:
+             caller: Principal, reading: Reading | None = None) -> Accepted:
         """File once per key or reference; a repeat gets the same receipt and costs no quota."""
         adapter = Role.CHANNEL_ADAPTER in caller.roles
         if submission.historical and not adapter:
@@ -75,9 +76,10 @@ class Filer:
             # The person, not the channel's id: filing on another channel is no new allowance.
             self.quota.consume(tenant=tenant,
                                customer_id=self.app.customer_of(submission, tenant=tenant))
-        # Classified here, in the request's thread, so that the group's transaction (and its
-        # write lock) holds only the store's work; a repeat's reading is not used.
-        reading = self.app.read(submission)
+        # Classified here (or with its batch's items), in the request's thread, so that the
+        # group's transaction (and its write lock) holds only the store's work; a repeat's
+        # reading is not used.
+        reading = reading or self.app.read(submission)
         filed = self.commits.run(partial(
             self.app.file_complaint, submission, tenant=tenant,
             idempotency_key=idempotency_key, reading=reading,

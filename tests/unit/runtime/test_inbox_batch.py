@@ -35,7 +35,7 @@ def inbox(app) -> Inbox:
     return Inbox(app=app, consumer="intake", handlers=SUBSCRIPTIONS[INBOUND])
 
 
-def submission(n: int, *, text: str | None = None) -> tuple:
+def submission(n: int, *, text: str | None = None, unnamed: bool = False) -> tuple:
     raw = json.loads(SAMPLE.read_text())
     raw["id"] = str(uuid.UUID(int=n + 1))
     data = raw["data"]
@@ -45,6 +45,9 @@ def submission(n: int, *, text: str | None = None) -> tuple:
     data["idempotency_key"] = f"web:{n}"
     if text is not None:
         data["text"] = text
+    if unnamed:  # no product, nor a subject that names one: the text says what it is about
+        raw["data"] = {**data, "subject": "A complaint", "product": None, "sub_product": None,
+                       "issue": None, "sub_issue": None}
     return parse(raw)
 
 
@@ -103,3 +106,37 @@ def test_nothing_of_a_batch_is_visible_to_other_threads_before_it_commits(app):
     assert inbox(app).process_batch([submission(1), submission(2)]) == [Outcome.HANDLED] * 2
     assert seen == [0]
     assert processed(app) == 2
+
+
+TEXTS = ("I was charged twice for the same loan payment and the bank refuses to refund it.",
+         "The debt collector calls me at work every day about a debt that is not mine.",
+         "My credit report shows an account I never opened; the bureau ignored my dispute.")
+
+
+def understandings(app) -> list[dict]:
+    """Each filed complaint's classification, in the order filed."""
+    return [app.repository.get(n.originator_id).understanding for n in stored(app)
+            if n.topic.endswith("Complaint.Received")]
+
+
+def test_a_batch_s_submissions_are_classified_in_one_call_as_each_alone_would_be(
+    app, tmp_path
+):
+    events = [submission(n, text=TEXTS[n], unnamed=True) for n in range(3)]
+    calls: list[int] = []
+    classify_many = app.understanding.classifier.classify_many
+
+    def counted(items):
+        calls.append(len(items))
+        return classify_many(items)
+
+    app.understanding.classifier.classify_many = counted
+    assert inbox(app).process_batch(events) == [Outcome.HANDLED] * 3
+    assert calls == [3]
+    (tmp_path / "alone").mkdir()
+    alone = intake(tmp_path / "alone")
+    for event in events:
+        assert inbox(alone).process(*event) is Outcome.HANDLED
+    assert understandings(app) == understandings(alone)
+    assert len({u["category"] for u in understandings(app)}) == 3  # three different readings
+    assert app._prepared == {}  # every reading was taken by its filing
