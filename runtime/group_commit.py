@@ -22,7 +22,7 @@ import contextlib
 import contextvars
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -71,18 +71,31 @@ class GroupCommit:
 
     def run(self, work: Callable[[], T]) -> T:
         """Run `work` in the next group's transaction; its result once that has committed."""
-        mine = _Work(work, contextvars.copy_context())
-        with self._lock:
-            self._waiting.append(mine)
-            mine.leads = not self._busy
-            self._busy = True
-        if not mine.leads:
-            mine.wake.wait()  # finished by a leader, or made the next leader
-        if not mine.finished:
-            self._lead()
+        (mine,) = self._submit([work])
         if mine.error is not None:
             raise mine.error
         return mine.value
+
+    def run_all(self, works: Sequence[Callable[[], Any]]) -> list[tuple[Any, BaseException | None]]:
+        """run() of each of one caller's works (a batch request's items), handed over together:
+        they share transactions (up to `most` each) instead of taking one each in turn. Each
+        one's (result, None) or (None, the error it raised), once its transaction committed."""
+        return [(work.value, work.error) for work in self._submit(works)]
+
+    def _submit(self, works: Sequence[Callable[[], Any]]) -> list[_Work]:
+        mine = [_Work(work, contextvars.copy_context()) for work in works]
+        if not mine:
+            return mine
+        with self._lock:
+            self._waiting.extend(mine)
+            mine[0].leads = not self._busy
+            self._busy = True
+        for work in mine:
+            if not work.leads and not work.finished:
+                work.wake.wait()  # finished by a leader, or made the next leader
+            if not work.finished:
+                self._lead()
+        return mine
 
     def _lead(self) -> None:
         try:

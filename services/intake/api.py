@@ -27,10 +27,9 @@ from services.intake.application import IntakeApplication
 from services.intake.channel_api import build_channel_router
 from services.intake.customer_ids import normalise_customer_id
 from services.intake.domain import CUSTOMER_ID, Complaint, ErasureReason, Submission
-from services.intake.filing import Accepted, Filer
+from services.intake.filing import Accepted, Filer, ToFile
 from services.intake.metrics import BATCH_SIZE
 from services.intake.refusals import count, field_errors, refuse
-from services.intake.understanding import Reading
 
 Filing = Annotated[Principal, Depends(require(Scope.COMPLAINTS_FILE))]
 STATUS = "The complaint's lifecycle status, the same on every service (contracts.lifecycle)"
@@ -236,7 +235,8 @@ def build_router(
 
 
 def file_items(filer: Filer, raws: list[dict[str, Any]], caller: Principal) -> list[ItemResult]:
-    """Each item of a batch filed or refused alone; the valid ones classified together."""
+    """Each item of a batch filed or refused alone; the valid ones classified together and
+    their saves handed to the group commit together."""
     results: dict[int, ItemResult] = {}
     items: dict[int, BatchItem] = {}
     for index, raw in enumerate(raws):
@@ -247,21 +247,22 @@ def file_items(filer: Filer, raws: list[dict[str, Any]], caller: Principal) -> l
             count(errors)
             results[index] = ItemResult(index=index, status=422, errors=errors)
     readings = filer.app.read_many([item.submission for item in items.values()])
-    for (index, item), reading in zip(items.items(), readings, strict=True):
-        results[index] = file_item(filer, index, item, caller, reading)
+    outcomes = filer.file_many([
+        ToFile(item.submission, item.idempotency_key, reading)
+        for item, reading in zip(items.values(), readings, strict=True)
+    ], caller=caller)
+    for index, outcome in zip(items, outcomes, strict=True):
+        results[index] = item_result(index, outcome)
     return [results[index] for index in range(len(raws))]
 
 
-def file_item(filer: Filer, index: int, item: BatchItem, caller: Principal,
-              reading: Reading) -> ItemResult:
-    """One valid item of a batch, filed or refused alone."""
-    try:
-        filed = filer.file(item.submission, item.idempotency_key, caller=caller, reading=reading)
-    except HTTPException as refusal:  # the quota (429) or history (403)
-        return ItemResult(index=index, status=refusal.status_code, errors=[
-            {"loc": ["submission"], "msg": refusal.detail,
-             "type": REFUSALS.get(refusal.status_code, "refused")}])
-    return ItemResult(index=index, status=202, accepted=filed)
+def item_result(index: int, outcome: Accepted | HTTPException) -> ItemResult:
+    """An item's 202 with its receipt, or its refusal: the quota (429) or history (403)."""
+    if isinstance(outcome, HTTPException):
+        return ItemResult(index=index, status=outcome.status_code, errors=[
+            {"loc": ["submission"], "msg": outcome.detail,
+             "type": REFUSALS.get(outcome.status_code, "refused")}])
+    return ItemResult(index=index, status=202, accepted=outcome)
 
 
 REFUSALS = {status.HTTP_429_TOO_MANY_REQUESTS: "filing_quota_exceeded",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -14,7 +14,7 @@ from runtime.auth import Principal, Role
 from runtime.auth.quota import FilingQuota
 from runtime.group_commit import GroupCommit
 from runtime.tracking import TrackingTokens
-from services.intake.application import IntakeApplication
+from services.intake.application import Filed, IntakeApplication
 from services.intake.domain import Submission
 from services.intake.metrics import GROUP_COMMIT_SIZE
 from services.intake.understanding import Reading
@@ -44,6 +44,15 @@ class HistoryRefused(HTTPException):
 
 
 @dataclass(frozen=True)
+class ToFile:
+    """One submission to file, with its key, and its reading when taken with a batch's."""
+
+    submission: Submission
+    idempotency_key: str | None
+    reading: Reading | None = None
+
+
+@dataclass(frozen=True)
 class Filer:
     """Files a submission for the caller's tenant, wakes the relay, and writes the receipt."""
 
@@ -61,9 +70,37 @@ class Filer:
                 self.app, on_commit=GROUP_COMMIT_SIZE.observe))
 
     def file(self, submission: Submission, idempotency_key: str | None, *,
-             caller: Principal, reading: Reading | None = None) -> Accepted:
+             caller: Principal) -> Accepted:
         """File once per key or reference; a repeat gets the same receipt and costs no quota."""
+        (outcome,) = self.file_many([ToFile(submission, idempotency_key)], caller=caller)
+        if isinstance(outcome, HTTPException):
+            raise outcome
+        return outcome
+
+    def file_many(self, items: Sequence[ToFile], *,
+                  caller: Principal) -> list[Accepted | HTTPException]:
+        """file() of each, their saves handed to the group commit together (a batch request:
+        a few transactions, not one per item); each accepted or refused alone. Any other
+        error is raised once every item was answered; what was saved stays saved."""
+        outcomes: dict[int, Accepted | HTTPException] = {}
+        saves: dict[int, Callable[[], Filed]] = {}
+        for n, item in enumerate(items):
+            try:
+                saves[n] = self._save(item, caller)
+            except HTTPException as refusal:
+                outcomes[n] = refusal
+        results = self.commits.run_all(list(saves.values()))
+        self.on_saved()
+        for n, (filed, error) in zip(saves, results, strict=True):
+            if error is not None:
+                raise error
+            outcomes[n] = self._receipt(filed)
+        return [outcomes[n] for n in range(len(items))]
+
+    def _save(self, item: ToFile, caller: Principal) -> Callable[[], Filed]:
+        """The filing's save for the group commit, once admitted (quota charged, classified)."""
         adapter = Role.CHANNEL_ADAPTER in caller.roles
+        submission, idempotency_key = item.submission, item.idempotency_key
         if submission.historical and not adapter:
             raise HistoryRefused()
         if submission.verified_contacts and not adapter:
@@ -79,12 +116,11 @@ class Filer:
         # Classified here (or with its batch's items), in the request's thread, so that the
         # group's transaction (and its write lock) holds only the store's work; a repeat's
         # reading is not used.
-        reading = reading or self.app.read(submission)
-        filed = self.commits.run(partial(
-            self.app.file_complaint, submission, tenant=tenant,
-            idempotency_key=idempotency_key, reading=reading,
-        ))
-        self.on_saved()
+        reading = item.reading or self.app.read(submission)
+        return partial(self.app.file_complaint, submission, tenant=tenant,
+                       idempotency_key=idempotency_key, reading=reading)
+
+    def _receipt(self, filed: Filed) -> Accepted:
         token = self.tokens.issue(filed.complaint_id, filed_at=filed.filed_at)
         return Accepted(
             complaint_id=filed.complaint_id,

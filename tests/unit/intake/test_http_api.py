@@ -65,6 +65,8 @@ def test_batch_files_good_items_and_refuses_bad_ones_alone(intake):
     client, app = intake
     blank_before, missing_before = refusals("value_error"), refusals("missing")
     sizes_before = counted("intake_batch_size_count"), counted("intake_batch_size_sum")
+    commits_before = (counted("intake_group_commit_size_count"),
+                      counted("intake_group_commit_size_sum"))
 
     answer = client.post("/v1/complaints:batch", json={"items": [
         item("b-1"),
@@ -89,6 +91,9 @@ def test_batch_files_good_items_and_refuses_bad_ones_alone(intake):
     assert (refusals("value_error") - blank_before, refusals("missing") - missing_before) == (1, 1)
     assert (counted("intake_batch_size_count") - sizes_before[0],
             counted("intake_batch_size_sum") - sizes_before[1]) == (1, 3)
+    # The two valid items were saved in one transaction, not one each.
+    assert (counted("intake_group_commit_size_count") - commits_before[0],
+            counted("intake_group_commit_size_sum") - commits_before[1]) == (1, 2)
 
 
 def test_the_same_batch_five_times_files_each_item_once(intake):

@@ -144,3 +144,44 @@ def test_a_failed_commit_answers_every_request_of_the_group_with_its_error():
     # and the coalescer is not stuck: the next piece of work runs (and fails the same way)
     with pytest.raises(OSError):
         commits.run(lambda: 1)
+
+
+def test_one_caller_s_works_share_transactions_up_to_most_each_answered_alone(app):
+    sizes: list[int] = []
+    commits = GroupCommit(app, linger_s=0, most=4, on_commit=sizes.append)
+
+    def refused():
+        app.file_complaint(submission(9), tenant="acme")
+        raise ValueError("refused after saving")
+
+    works = [lambda n=n: app.file_complaint(submission(n), tenant="acme") for n in range(5)]
+    got = commits.run_all([*works[:2], refused, *works[2:], works[0]])
+
+    assert sizes == [4, 3]  # seven works, at most four a transaction
+    assert [error is None for _, error in got] == [True, True, False, True, True, True, True]
+    assert isinstance(got[2][1], ValueError) and got[2][0] is None
+    filed = [value for value, _ in got[:2] + got[3:6]]
+    assert all(f.created for f in filed)
+    assert got[6][0].created is False and got[6][0].complaint_id == filed[0].complaint_id
+    assert app.filed_before(submission(9), tenant="acme") is None
+    assert commits.waiting == 0
+
+
+def test_works_handed_over_together_wait_behind_a_commit_under_way_and_then_lead(app):
+    sizes: list[int] = []
+    commits = GroupCommit(app, linger_s=0, most=2, on_commit=sizes.append)
+    outcomes = Outcomes(commits)
+    gate, started = threading.Event(), threading.Event()
+    outcomes.start("first", lambda: started.set() or gate.wait(30))
+    assert started.wait(30)
+    got: list = []
+    batch = threading.Thread(target=lambda: got.extend(commits.run_all(
+        [lambda n=n: app.file_complaint(submission(n), tenant="acme") for n in range(3)])))
+    batch.start()
+    until(lambda: commits.waiting == 3)
+    gate.set()
+    batch.join(60)
+    outcomes.join()
+
+    assert sizes == [1, 2, 1]
+    assert len(got) == 3 and all(error is None and value.created for value, error in got)
