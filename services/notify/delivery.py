@@ -20,6 +20,7 @@ from typing import Any
 
 from runtime.background import in_thread
 from runtime.lease import Lease
+from runtime.notification_log import TopicReader
 from runtime.survey_links import survey_link
 from services.notify import metrics
 from services.notify.application import NotifyApplication
@@ -50,7 +51,7 @@ class Deliverer:
         self.app, self.providers, self.templates, self.rules = app, providers, templates, rules
         self.lease, self.policy, self.interval_s, self.clock = lease, policy, interval_s, clock
         self.pending: dict[uuid.UUID, datetime] = {}
-        self.position: int | None = None
+        self.log = TopicReader(app.recorder, _topics(), page=PAGE)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -61,12 +62,8 @@ class Deliverer:
 
     def follow(self) -> None:
         """Read the store's new message events into the pending index."""
-        while notifications := self.app.recorder.select_notifications(
-            self.position, PAGE, topics=_topics(), inclusive_of_start=self.position is None
-        ):
-            for stored in notifications:
-                self._index(self.app.mapper.to_domain_event(stored))
-            self.position = notifications[-1].id
+        for stored in self.log.read():
+            self._index(self.app.mapper.to_domain_event(stored))
         metrics.PENDING.set(len(self.pending))
 
     def _index(self, event: Any) -> None:

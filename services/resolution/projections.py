@@ -18,6 +18,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from runtime.notification_log import TopicReader
 from services.resolution.domain import Case
 from services.resolution.domain.closure import ClosureMixin
 from services.resolution.domain.collaboration import CollaborationMixin
@@ -104,8 +105,6 @@ class Projections:
 
     def __init__(self, app: Any, batch_size: int = 500) -> None:
         self.app = app
-        self.batch_size = batch_size
-        self.position = 0
         self.knowledge = KnowledgeBase()
         self.stats = Stats()
         self._lock = threading.Lock()
@@ -128,22 +127,15 @@ class Projections:
             CollaborationMixin.CollaborationRequested: self._task_opened,
             CollaborationMixin.CollaborationCompleted: self._task_done,
         }
-        self._topics = [get_topic(cls) for cls in self._folds]
+        self._log = TopicReader(app.recorder, [get_topic(cls) for cls in self._folds],
+                                page=batch_size)
 
     def catch_up(self) -> None:
         """Fold every event stored since the last call."""
         with self._lock:
-            while True:
-                notifications = self.app.recorder.select_notifications(
-                    self.position, self.batch_size, topics=self._topics,
-                    inclusive_of_start=False,
-                )
-                if not notifications:
-                    return
-                for notification in notifications:
-                    stored = self.app.mapper.to_domain_event(notification)
-                    self._folds[type(stored)](stored)
-                self.position = notifications[-1].id
+            for notification in self._log.read():
+                stored = self.app.mapper.to_domain_event(notification)
+                self._folds[type(stored)](stored)
 
     def _proposed(self, e: Any) -> None:
         self.stats.proposals_by_kind[str(e.kind)] += 1

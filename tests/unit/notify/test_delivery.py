@@ -89,6 +89,21 @@ def test_a_due_message_is_sent_once_and_recorded(harness: Harness):
     assert counted("email", "sent") == before + 1
 
 
+def test_a_poll_stands_at_the_last_event_stored_not_at_the_last_message(harness: Harness):
+    """Else every poll would look again through the events after the last message."""
+    filed(harness)  # the complaint's file and the records of consuming it: no message
+    d = deliverer(harness, Clock(NOON))
+    recorder = harness.app.recorder
+    d.follow()
+    assert d.pending == {}
+    assert d.log.position == recorder.max_notification_id()
+
+    harness.deliver(warning())  # after it, messages: found from there
+    d.follow()
+    assert len(d.pending) == 2
+    assert d.log.position == recorder.max_notification_id()
+
+
 def test_the_survey_waits_for_the_resolution_notice(harness: Harness):
     harness.app.register_contact(tenant=TENANT, customer_id=CUSTOMER,
                                  addresses={NotifyChannel.EMAIL: "li.lei@example.cn"},
