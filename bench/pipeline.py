@@ -5,13 +5,13 @@
     .venv/bin/python bench/pipeline.py --running --kafka 127.0.0.1:9092  # `make run`'s platform
 
 Without --running it starts what `make run` starts (a KRaft broker of its own, the registry's
-topics, the dev issuer, then intake, dispatch, sla, resolution and analytics as processes) in
-a temporary directory, and stops all of it at the end. Complaints are POSTed to intake at a
-steady open-loop rate (each at its scheduled instant, whatever the answers), then at each rate
-of the ramp. It prints the accepted rate, the latency percentiles from POST accepted to
-dispatch's decision (`complaint.assigned.v1`, or `complaint.queued.v1` when every agent is
-busy), the same for a bare 3-hop relay (produce, consume, produce, consume, produce, consume)
-at the same rate, their ratio, RSS per process, and `lost`: accepted complaints not
+topics, the dev issuer, then intake, dispatch, sla, resolution, analytics, work and notify as
+processes) in a temporary directory, and stops all of it at the end. Complaints are POSTed to
+intake at a steady open-loop rate (each at its scheduled instant, whatever the answers), then
+at each rate of the ramp. It prints the accepted rate, the latency percentiles from POST
+accepted to dispatch's decision (`complaint.assigned.v1`, or `complaint.queued.v1` when every
+agent is busy), the same for a bare 3-hop relay (produce, consume, produce, consume, produce,
+consume) at the same rate, their ratio, RSS per process, and `lost`: accepted complaints not
 assigned, or not counted by analytics, once the platform has drained.
 """
 
