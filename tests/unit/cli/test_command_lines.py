@@ -25,6 +25,7 @@ COMMANDS = {
     "audit/__main__.py": ["-m", "audit"],
     "audit/audit_verify.py": [],  # shipped inside every bundle: see bundled_verifier
     "bench/analytics_load.py": ["bench/analytics_load.py"],
+    "bench/cfpb_import.py": ["bench/cfpb_import.py"],
     "bench/classifier.py": ["bench/classifier.py"],
     "bench/pipeline.py": ["bench/pipeline.py"],
     "bench/work_queries.py": ["bench/work_queries.py"],
