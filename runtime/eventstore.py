@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,10 @@ class StoreRepository(Repository[uuid.UUID]):
 class ServiceApplication(Application[uuid.UUID]):
     """An application whose saves can carry the record of the event that caused them."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._noting = threading.local()  # noting_saves, per thread
+
     def construct_repository(self) -> Repository[uuid.UUID]:
         return StoreRepository(event_store=self.events, snapshot_store=self.snapshots)
 
@@ -128,9 +133,25 @@ class ServiceApplication(Application[uuid.UUID]):
 
     def save(self, *objs: Any, cause: Cause | None = None, **kwargs: Any) -> Any:
         """Save aggregates; with a cause, atomically with the record that it was processed."""
-        if cause is not None:
-            objs = (Processed(cause.consumer, cause.event_id), *objs, *cause.also())
-        return super().save(*objs, **kwargs)
+        if cause is None:
+            return super().save(*objs, **kwargs)
+        objs = (Processed(cause.consumer, cause.event_id), *objs, *cause.also())
+        recordings = super().save(*objs, **kwargs)
+        noted = getattr(self._noting, "causes", None)
+        if noted is not None:
+            noted.add(cause)
+        return recordings
+
+    @contextlib.contextmanager
+    def noting_saves(self) -> Iterator[set[Cause]]:
+        """The causes this thread saves the record of within the block, as it saves them: the
+        inbox learns whether its handler recorded the event without reading the store back."""
+        noted: set[Cause] = set()
+        outer, self._noting.causes = getattr(self._noting, "causes", None), noted
+        try:
+            yield noted
+        finally:
+            self._noting.causes = outer  # a block within another (a test's) hands back
 
     def _record(self, processing_event: Any) -> Any:
         tracing.stamp(processing_event.events)  # the trace goes wherever the events are published

@@ -82,13 +82,14 @@ class Inbox:
             if self.app.has_processed(cause):
                 return Outcome.DUPLICATE
             try:
-                handler(self.app, event, envelope, cause)
+                with self.app.noting_saves() as saved:
+                    handler(self.app, event, envelope, cause)
             except IntegrityError:
                 if self.app.has_processed(cause):
                     return Outcome.DUPLICATE
                 raise
             # A handler that decided the event needs no effect saved nothing: record that.
-            if not self.app.has_processed(cause):
+            if cause not in saved:
                 self.app.acknowledge(cause)
             log.info("applied %s", envelope.type, extra={"event_id": str(envelope.id)})
             return Outcome.HANDLED
