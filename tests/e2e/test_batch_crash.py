@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -38,12 +39,12 @@ def applied(service, topic: str) -> int:
 
 
 def kill_mid_burst(platform, name: str, topic: str, env, workdir) -> int:
-    """SIGKILL the service as soon as it applied a batch of the burst; start it again on its
-    port. Returns how many events it had applied in batches."""
+    """SIGKILL the service as soon as it took a full batch's worth of the burst into batches;
+    start it again on its port. Returns how many events it had taken."""
     service = platform[name]
     deadline = time.monotonic() + 120
     done = 0
-    while done == 0 and time.monotonic() < deadline:
+    while done < BATCH and time.monotonic() < deadline:
         done = applied(service, topic)
         time.sleep(0.02)
     stop(service, signal.SIGKILL)
@@ -59,9 +60,13 @@ def test_consumers_killed_mid_batch_lose_and_double_nothing(
     env = {"KAFKA_BOOTSTRAP": private_kafka_bootstrap, "CONSUMER_SESSION_TIMEOUT_S": "6",
            "CONSUMER_BATCH_SIZE": str(BATCH), **e2e_tokens.env}
     with running(("intake", "dispatch"), env=env, workdir=tmp_path) as platform:
-        produce(private_kafka_bootstrap, INBOUND,
-                [submission(run, n) for n in range(SUBMISSIONS)])
+        # Produced while intake is watched: intake files a batch in well under a second, and
+        # watching only once all was produced could find the burst applied already.
+        burst = threading.Thread(target=produce, args=(
+            private_kafka_bootstrap, INBOUND, [submission(run, n) for n in range(SUBMISSIONS)]))
+        burst.start()
         intake_applied = kill_mid_burst(platform, "intake", INBOUND.name, env, tmp_path)
+        burst.join()
         dispatch_applied = kill_mid_burst(
             platform, "dispatch", INTAKE_EVENTS.name, env, tmp_path)
 
