@@ -92,8 +92,8 @@ class IntakeApplication(ServiceApplication):
         super().__init__(env=env)
         self.vault = vault
         self.clock = clock
-        # Readings of the consumed batch in hand, by event id (prepare, prepared_reading).
-        self._prepared: dict[uuid.UUID, Reading] = {}
+        # The consumed batch's submissions and readings in hand, by event id (prepare).
+        self._prepared: dict[uuid.UUID, tuple[Submission, Reading]] = {}
         self.understanding = Understanding(
             classifier=classifier or shipped(), policy=duplicates or DuplicatePolicy(),
             vault=vault, repository=self.repository,
@@ -130,8 +130,9 @@ class IntakeApplication(ServiceApplication):
         return self.understanding.read_many(submissions)
 
     def prepare(self, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
-        """A consumed batch's submissions classified together, before its transaction; each
-        filing takes its reading (prepared_reading). An invalid one is left to its handler."""
+        """A consumed batch's submissions validated and classified together, before its
+        transaction; each filing takes its own (prepared). An invalid one is left to its
+        handler, which refuses it."""
         submissions = {}
         for envelope, event in events:
             if isinstance(event, ComplaintSubmitted):
@@ -139,10 +140,12 @@ class IntakeApplication(ServiceApplication):
                     submissions[envelope.id] = submission_of(event)
         if submissions:  # a batch of another topic leaves the inbound batch's readings be
             readings = self.read_many(list(submissions.values()))
-            self._prepared = dict(zip(submissions, readings, strict=True))
+            self._prepared = {event_id: (submission, reading) for (event_id, submission), reading
+                              in zip(submissions.items(), readings, strict=True)}
 
-    def prepared_reading(self, event_id: uuid.UUID) -> Reading | None:
-        """The reading prepare() took of this consumed submission, once; None if it took none."""
+    def prepared(self, event_id: uuid.UUID) -> tuple[Submission, Reading] | None:
+        """The submission prepare() made of this consumed event and its reading, once; None
+        if it made none."""
         return self._prepared.pop(event_id, None)
 
     def _file(self, submission: Submission, tenant: str, keys: list[str],

@@ -16,11 +16,12 @@ from services.intake.submissions import submission_of
 def file_submission(
     app: IntakeApplication, event: ComplaintSubmitted, envelope: Envelope, cause: Cause
 ) -> None:
-    """A channel adapter's submission gets the same validation as an HTTP one; its reading
-    was taken with its batch's (IntakeApplication.prepare) unless it comes alone."""
+    """A channel adapter's submission gets the same validation as an HTTP one; it was
+    validated and read with its batch's (IntakeApplication.prepare) unless it comes alone."""
+    submission, reading = app.prepared(envelope.id) or (submission_of(event), None)
     app.file_complaint(
-        submission_of(event), tenant=envelope.tenant, idempotency_key=event.idempotency_key,
-        cause=cause, reading=app.prepared_reading(envelope.id),
+        submission, tenant=envelope.tenant, idempotency_key=event.idempotency_key,
+        cause=cause, reading=reading,
     )
 
 
