@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from contracts.sla import ClockOutcome
-from services.sla.calendar import Calendar
+from services.sla.calendar import ELAPSED, Calendar
 from services.sla.policy import ClockRule
 
 US = timedelta(microseconds=1)
@@ -86,6 +86,25 @@ def schedule(
         name: counting.add(at, max(allowed * share - consumed, ZERO))
         for name, share in thresholds.items()
         if name not in fired
+    }
+
+
+def timing(rule: ClockRule, calendar: Calendar, started_at: datetime,
+           thresholds: dict[str, float], *, at: datetime | None = None,
+           consumed: timedelta = ZERO, fired: set[str] | None = None, running: bool = True,
+           also: datetime | None = None) -> dict:
+    """The fields of a clock's state that starting it, or re-basing it at `at` with `consumed`
+    used and the alarms `fired` already fired, sets from its rule and calendar: whether it
+    counts business time, the time it allows, the alarms still due (none while not running)
+    and the years its deadlines reach that the calendar knows no holidays of."""
+    allowed, business = allowed_time(rule, calendar, started_at)
+    due = (schedule(calendar if business else ELAPSED, at or started_at, allowed, consumed,
+                    thresholds, fired or set()) if running else {})
+    return {
+        "business_time": business, "allowed_us": micros(allowed), "due": due,
+        "uncovered_years": calendar_gaps(calendar, rule, business=business,
+                                         started_at=started_at, allowed=allowed, due=due,
+                                         also=also),
     }
 
 

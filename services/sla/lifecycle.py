@@ -12,17 +12,15 @@ from datetime import datetime
 
 from contracts.intake import Severity
 from contracts.sla import ClockOutcome
-from services.sla.calendar import ELAPSED, Calendar
+from services.sla.calendar import Calendar
 from services.sla.catalog import Catalog
 from services.sla.clocks import (
     BREACH,
-    ZERO,
     Clock,
     Status,
-    allowed_time,
-    calendar_gaps,
     micros,
     schedule,
+    timing,
     uncovered_years,
 )
 from services.sla.domain import Act, ComplaintSla
@@ -147,23 +145,17 @@ class Lifecycle(Recomputation):
     def _start(self, sla: ComplaintSla, spec: ClockSpec, started_at: datetime, act: Act,
                run: int = 1) -> None:
         calendar = self.catalog.calendar(spec.calendar_id)
-        allowed, business = allowed_time(spec.rule, calendar, started_at)
         summary_days = spec.rule.summary_business_days
         summary_by = (calendar.close_of_business_day_after(started_at, summary_days)
                       if summary_days else None)
-        due = schedule(calendar if business else ELAPSED, started_at, allowed, ZERO,
-                       spec.thresholds(), set())
         sla._clock_started(complaint_id=sla.complaint_id, clock={
             "key": spec.key, "target": spec.target.value, "regime": spec.regime,
             "severity": spec.severity.value, "policy_id": spec.policy_id,
             "policy_version": spec.policy_version, "calendar_id": calendar.calendar_id,
-            "calendar_version": calendar.version, "business_time": business,
-            "rule": spec.rule.model_dump(mode="json"), "thresholds": spec.thresholds(),
-            "gaming_share": spec.gaming_share, "run": run, "started_at": started_at,
-            "allowed_us": micros(allowed), "summary_by": summary_by, "due": due,
-            "uncovered_years": calendar_gaps(calendar, spec.rule, business=business,
-                                             started_at=started_at, allowed=allowed, due=due,
-                                             also=summary_by),
+            "calendar_version": calendar.version, "rule": spec.rule.model_dump(mode="json"),
+            "thresholds": spec.thresholds(), "gaming_share": spec.gaming_share, "run": run,
+            "started_at": started_at, "summary_by": summary_by,
+            **timing(spec.rule, calendar, started_at, spec.thresholds(), also=summary_by),
         }, cause=act.cause, actor=act.actor)
         if sla.waiting_since is not None and spec.rule.pausable:
             self._pause(sla, spec.key, "waiting on the customer",

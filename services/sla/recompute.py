@@ -6,16 +6,7 @@ alarms still to come. It is always recorded (ClockRebased), never silent.
 
 from __future__ import annotations
 
-from services.sla.calendar import ELAPSED
-from services.sla.clocks import (
-    BREACH,
-    Clock,
-    Status,
-    allowed_time,
-    calendar_gaps,
-    micros,
-    schedule,
-)
+from services.sla.clocks import BREACH, Clock, Status, micros, timing
 from services.sla.domain import Act, ComplaintSla
 from services.sla.policy import ClockRule, ClockSpec, Policy
 
@@ -99,26 +90,21 @@ class Recomputation:
                    thresholds: dict[str, float], gaming_share: float,
                    extension_step: int) -> None:
         clock = sla.clocks[key]
-        new_calendar = self.catalog.calendar(*calendar)
-        allowed, business = allowed_time(rule, new_calendar, clock.started_at)
-        counting = new_calendar if business else ELAPSED
         at = max(act.at, clock.running_since or act.at)
         consumed = clock.consumed_at(at, self.counting(clock))
+        running = clock.status is Status.RUNNING
         changes = {
             "severity": severity, "policy_id": policy[0], "policy_version": policy[1],
             "calendar_id": calendar[0], "calendar_version": calendar[1],
-            "business_time": business, "rule": rule.model_dump(mode="json"),
-            "thresholds": thresholds, "gaming_share": gaming_share,
-            "allowed_us": micros(allowed), "consumed_us": micros(consumed),
-            "extension_step": extension_step, "due": {},
+            "rule": rule.model_dump(mode="json"), "thresholds": thresholds,
+            "gaming_share": gaming_share, "extension_step": extension_step,
+            "consumed_us": micros(consumed),
+            **timing(rule, self.catalog.calendar(*calendar), clock.started_at, thresholds,
+                     at=at, consumed=consumed,
+                     fired=set(clock.fired), running=running),
         }
-        if clock.status is Status.RUNNING:
+        if running:
             changes["running_since"] = at
-            changes["due"] = schedule(counting, at, allowed, consumed, thresholds,
-                                      set(clock.fired))
-        changes["uncovered_years"] = calendar_gaps(
-            new_calendar, rule, business=business, started_at=clock.started_at, allowed=allowed,
-            due=changes["due"])
         sla._clock_rebased(
             **sla.ref(key), trigger=trigger, changes=changes, at=at,
             previous_deadline_at=clock.deadline_at,
