@@ -57,6 +57,9 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS work_clocks_of ON work_clocks (complaint_id)",
     "CREATE INDEX IF NOT EXISTS work_tags_by_tag ON work_tags (tag, complaint_id)",
     "CREATE INDEX IF NOT EXISTS work_keys_of_customer ON work_search_keys (tenant, customer_id)",
+    # Projecting a complaint's received event first deletes its keys: without this index each
+    # complaint received scanned every complaint's keys (tests/unit/work/test_projection_plans).
+    "CREATE INDEX IF NOT EXISTS work_keys_of_complaint ON work_search_keys (complaint_id)",
 )
 
 
