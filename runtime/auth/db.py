@@ -18,6 +18,9 @@ class Database(Protocol):
 
     def run(self, sql: str | Composable, params: Sequence[Any] = ()) -> tuple[list[tuple], int]:
         ...
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for each row, in one transaction (one commit, not one a row)."""
+        ...
     def define(self, statements: Sequence[str | Composable]) -> None:
         """Run schema statements (CREATE ... IF NOT EXISTS) so that replicas starting together
         do not race on them."""
@@ -48,6 +51,16 @@ class SqliteDatabase:
         with self._lock:
             cursor = self._db.execute(sql, tuple(params))
             return cursor.fetchall(), cursor.rowcount
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(sql, [tuple(row) for row in rows])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def define(self, statements: Sequence[str]) -> None:
         for statement in statements:  # SQLite's write lock serialises DDL already
@@ -85,6 +98,10 @@ class PostgresDatabase:
             cursor = connection.execute(query, tuple(params) or None)
             rows = cursor.fetchall() if cursor.description else []
             return rows, cursor.rowcount
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._pool.connection() as connection, connection.transaction():
+            connection.cursor().executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
 
     def define(self, statements: Sequence[str | Composable]) -> None:
         with self._pool.connection() as connection, connection.transaction():

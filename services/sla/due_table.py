@@ -52,11 +52,14 @@ class DueTable:
             return cls(PostgresDatabase(dict(env), name="sla-due"))
         return cls(SqliteDatabase(env.get("SQLITE_DBNAME") or ":memory:"))
 
-    def upsert(self, sla_id: uuid.UUID, version: int, due_at: datetime | None,
-               clocks: list[ClockSummary]) -> None:
-        """Record a complaint's state at `version` unless a newer one is recorded."""
-        summary = json.dumps([[s, t, st, _text(d)] for s, t, st, d in clocks])
-        self.db.run(UPSERT, (str(sla_id), version, _text(due_at), summary))
+    def upsert(self, states: list[tuple[uuid.UUID, int, datetime | None, list[ClockSummary]]]
+               ) -> None:
+        """Record complaints' states (id, version, next due instant, live clocks), in one
+        transaction, each unless a newer one of it is recorded."""
+        self.db.run_many(UPSERT, [
+            (str(sla_id), version, _text(due_at),
+             json.dumps([[s, t, st, _text(d)] for s, t, st, d in clocks]))
+            for sla_id, version, due_at, clocks in states])
 
     def due_by(self, until: datetime) -> list[tuple[uuid.UUID, datetime]]:
         """Complaints with an alarm due at or before `until`."""

@@ -62,8 +62,7 @@ class DueIndex:
                 break
             changed |= {n.originator_id for n in batch if n.topic.startswith(TOPIC_PREFIX)}
             self.position = batch[-1].id
-        for sla_id in changed:
-            self.update(self.app.repository.get(sla_id))
+        self.update(*(self.app.repository.get(sla_id) for sla_id in changed))
         if self.position > start:
             # Another replica's index may have recorded this far or further.
             with contextlib.suppress(IntegrityError):
@@ -79,17 +78,22 @@ class DueIndex:
         with self._lock:
             self._due, self.window_end = due, window_end
 
-    def update(self, sla: ComplaintSla) -> None:
-        """Take a complaint's current clocks into the index."""
-        live = [c for c in sla.clocks.values() if c.live]
-        due = sla.next_due() if live else None
-        self.table.upsert(sla.id, sla.version, due, [
-            (c.severity, c.target, c.status.value, c.deadline_at) for c in live])
+    def update(self, *slas: ComplaintSla) -> None:
+        """Take complaints' current clocks into the index."""
+        states = []
+        for sla in slas:
+            live = [c for c in sla.clocks.values() if c.live]
+            states.append((sla.id, sla.version, sla.next_due() if live else None,
+                           [(c.severity, c.target, c.status.value, c.deadline_at) for c in live]))
+        if not states:
+            return
+        self.table.upsert(states)
         with self._lock:
-            if due is not None and self.window_end is not None and due <= self.window_end:
-                self._due[sla.id] = due
-            else:
-                self._due.pop(sla.id, None)
+            for sla_id, _, due, _ in states:
+                if due is not None and self.window_end is not None and due <= self.window_end:
+                    self._due[sla_id] = due
+                else:
+                    self._due.pop(sla_id, None)
 
     def due(self, now: datetime) -> list[uuid.UUID]:
         with self._lock:
