@@ -33,7 +33,9 @@ T = TypeVar("T")
 class DispatchApplication(ServiceApplication):
     """Gives complaints to queues and agents, and keeps every hand-over on record."""
 
-    # A desk sees every assignment of its department; snapshots keep loading it short.
+    # A desk sees every assignment of its department: it stays loaded between saves, and
+    # snapshots keep loading it after a restart short.
+    kept_loaded = (Desk,)
     snapshotting_intervals: ClassVar[dict[type, int]] = {Desk: 100}
 
     def __init__(
