@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,11 +19,38 @@ import httpx
 SERVICES = ("intake", "dispatch", "sla", "resolution", "analytics")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port nothing listens on now, that no client connection can take before the
+    service binds it, and that this run never handed out before.
+
+    Ports the kernel picks (bind to port 0) come from its range for outgoing connections: one
+    so picked was taken by a Kafka client's connection or handed to a second service before the
+    first bound it (a platform started so lost intake to EADDRINUSE). These come from below
+    that range."""
+    lowest_outgoing = _outgoing_ports()[0]
+    while True:
+        port = random.randrange(lowest_outgoing // 2, lowest_outgoing)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+
+
+def _outgoing_ports() -> tuple[int, int]:
+    """The kernel's range of ports for outgoing connections (Linux's default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 @dataclass
