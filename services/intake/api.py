@@ -235,7 +235,7 @@ def build_router(
 
 
 def file_items(filer: Filer, raws: list[dict[str, Any]], caller: Principal) -> list[ItemResult]:
-    """Each item of a batch filed or refused alone; the valid ones classified together and
+    """Each item of a batch filed or refused alone; the admitted ones classified together and
     their saves handed to the group commit together."""
     results: dict[int, ItemResult] = {}
     items: dict[int, BatchItem] = {}
@@ -246,11 +246,9 @@ def file_items(filer: Filer, raws: list[dict[str, Any]], caller: Principal) -> l
             errors = field_errors(error)
             count(errors)
             results[index] = ItemResult(index=index, status=422, errors=errors)
-    readings = filer.app.read_many([item.submission for item in items.values()])
-    outcomes = filer.file_many([
-        ToFile(item.submission, item.idempotency_key, reading)
-        for item, reading in zip(items.values(), readings, strict=True)
-    ], caller=caller)
+    outcomes = filer.file_many(
+        [ToFile(item.submission, item.idempotency_key) for item in items.values()],
+        caller=caller)
     for index, outcome in zip(items, outcomes, strict=True):
         results[index] = item_result(index, outcome)
     return [results[index] for index in range(len(raws))]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from runtime.auth import Principal, Role
 from runtime.auth.quota import FilingQuota
 from runtime.group_commit import GroupCommit
+from runtime.grouping import GroupCall
 from runtime.tracking import TrackingTokens
 from services.intake.application import Filed, IntakeApplication
 from services.intake.domain import Submission
@@ -45,11 +46,10 @@ class HistoryRefused(HTTPException):
 
 @dataclass(frozen=True)
 class ToFile:
-    """One submission to file, with its key, and its reading when taken with a batch's."""
+    """One submission to file, with its key."""
 
     submission: Submission
     idempotency_key: str | None
-    reading: Reading | None = None
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,16 @@ class Filer:
     quota: FilingQuota | None = None
     # Concurrent filings saved in one transaction (runtime.group_commit); built if not given
     commits: GroupCommit | None = None
+    # Concurrent filings classified in one call of the models (runtime.grouping): alone, a
+    # submission costs the models' per-call overhead, several times its share of a group's.
+    readings: GroupCall[Submission, Reading] | None = None
 
     def __post_init__(self) -> None:
         if self.commits is None:
             object.__setattr__(self, "commits", GroupCommit(
                 self.app, on_commit=GROUP_COMMIT_SIZE.observe))
+        if self.readings is None:
+            object.__setattr__(self, "readings", GroupCall(self.app.read_many))
 
     def file(self, submission: Submission, idempotency_key: str | None, *,
              caller: Principal) -> Accepted:
@@ -83,22 +88,29 @@ class Filer:
         a few transactions, not one per item); each accepted or refused alone. Any other
         error is raised once every item was answered; what was saved stays saved."""
         outcomes: dict[int, Accepted | HTTPException] = {}
-        saves: dict[int, Callable[[], Filed]] = {}
+        admitted: dict[int, ToFile] = {}
         for n, item in enumerate(items):
             try:
-                saves[n] = self._save(item, caller)
+                admitted[n] = self._admitted(item, caller)
             except HTTPException as refusal:
                 outcomes[n] = refusal
-        results = self.commits.run_all(list(saves.values()))
+        # Classified in the request's thread (with whatever else is filed meanwhile), so that
+        # the group's transaction, and its write lock, holds only the store's work. A repeat's
+        # reading is not used.
+        readings = self.readings.call_all([item.submission for item in admitted.values()])
+        results = self.commits.run_all([
+            partial(self.app.file_complaint, item.submission, tenant=caller.tenant,
+                    idempotency_key=item.idempotency_key, reading=reading)
+            for item, reading in zip(admitted.values(), readings, strict=True)])
         self.on_saved()
-        for n, (filed, error) in zip(saves, results, strict=True):
+        for n, (filed, error) in zip(admitted, results, strict=True):
             if error is not None:
                 raise error
             outcomes[n] = self._receipt(filed)
         return [outcomes[n] for n in range(len(items))]
 
-    def _save(self, item: ToFile, caller: Principal) -> Callable[[], Filed]:
-        """The filing's save for the group commit, once admitted (quota charged, classified)."""
+    def _admitted(self, item: ToFile, caller: Principal) -> ToFile:
+        """The item as it may be filed (quota charged), or its refusal raised."""
         adapter = Role.CHANNEL_ADAPTER in caller.roles
         submission, idempotency_key = item.submission, item.idempotency_key
         if submission.historical and not adapter:
@@ -113,12 +125,7 @@ class Filer:
             # The person, not the channel's id: filing on another channel is no new allowance.
             self.quota.consume(tenant=tenant,
                                customer_id=self.app.customer_of(submission, tenant=tenant))
-        # Classified here (or with its batch's items), in the request's thread, so that the
-        # group's transaction (and its write lock) holds only the store's work; a repeat's
-        # reading is not used.
-        reading = item.reading or self.app.read(submission)
-        return partial(self.app.file_complaint, submission, tenant=tenant,
-                       idempotency_key=idempotency_key, reading=reading)
+        return ToFile(submission, idempotency_key)
 
     def _receipt(self, filed: Filed) -> Accepted:
         token = self.tokens.issue(filed.complaint_id, filed_at=filed.filed_at)
