@@ -162,6 +162,7 @@ async def bench(platform: Platform, args: argparse.Namespace) -> None:
     n, reported = 0, []
     for name, rate, seconds in phases:
         accepted: dict[str, float] = {}
+        counted, cpu = await analytics_count(platform), cpu_by_process(platform)
         began = time.monotonic()
         failures = await drive(platform, rate, seconds, run, accepted, first=n)
         elapsed = time.monotonic() - began
@@ -170,6 +171,8 @@ async def bench(platform: Platform, args: argparse.Namespace) -> None:
         await drained(assigned, accepted, args.drain_s)
         reported.append(report_phase(name, rate, seconds, accepted, assigned.at, failures,
                                      elapsed))
+        await counted_by_analytics(platform, counted + len(accepted), args.drain_s)
+        print(json.dumps({"phase": name, **cpu_used(platform, cpu, len(accepted))}), flush=True)
         everything.update(accepted)
     inbound = await from_inbound(platform, assigned, args.inbound, run, args.drain_s)
     baseline = await bare_relay(platform.kafka, args.rate, min(args.seconds, 20))
@@ -225,17 +228,28 @@ async def from_inbound(platform: Platform, assigned: Assigned, count: int, run: 
     print(json.dumps({"phase": "inbound", "produced": count, "produced_in_s": round(produced, 1),
                       "decided": len(new), "all_decided_in_s": round(elapsed, 1),
                       "decided_per_s": round(len(new) / elapsed, 1) if new else 0}), flush=True)
-    while await analytics_count(platform) - counted < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.5)
-    used = {p: (t - cpu[p]) * 1000 / count for p, t in cpu_by_process(platform).items()}
-    print(json.dumps({"phase": "inbound", "cpu_ms_per_complaint": {
-        p: round(ms, 2) for p, ms in used.items()}, "total": round(sum(used.values()), 1)}),
-        flush=True)
+    await counted_by_analytics(platform, counted + count, deadline - time.monotonic())
+    print(json.dumps({"phase": "inbound", **cpu_used(platform, cpu, count)}), flush=True)
     return len(new)
+
+
+async def counted_by_analytics(platform: Platform, total: int, wait_s: float) -> None:
+    """Until analytics has counted `total` complaints (or wait_s has passed)."""
+    deadline = time.monotonic() + wait_s
+    while await analytics_count(platform) < total and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
 
 
 def cpu_by_process(platform: Platform) -> dict[str, float]:
     return {p: cpu_seconds(pid) for p, pid in platform.pids.items()}
+
+
+def cpu_used(platform: Platform, before: dict[str, float], complaints: int) -> dict:
+    """CPU milliseconds each process spent per complaint since `before`, and their total."""
+    used = {p: (t - before[p]) * 1000 / max(complaints, 1)
+            for p, t in cpu_by_process(platform).items()}
+    return {"cpu_ms_per_complaint": {p: round(ms, 2) for p, ms in used.items()},
+            "total": round(sum(used.values()), 1)}
 
 
 async def drained(assigned: Assigned, accepted: dict[str, float], drain_s: float) -> None:
