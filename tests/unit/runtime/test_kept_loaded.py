@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from eventsourcing.domain import Aggregate, event
 
-from runtime.eventstore import ServiceApplication, persistence_env
+from runtime.eventstore import ServiceApplication
+from tests.unit.runtime.test_transact import replicas
 
 
 class Ledger(Aggregate):
@@ -28,11 +29,7 @@ class Keeping(ServiceApplication):
 @pytest.fixture
 def apps(tmp_path):
     """Two replicas on one store; both keep ledgers loaded."""
-    env = persistence_env(f"sqlite:///{tmp_path}/store.sqlite")
-    one, two = Keeping(env=env), Keeping(env=env)
-    yield one, two
-    one.close()
-    two.close()
+    yield from replicas(tmp_path, Keeping)
 
 
 def opened(app: ServiceApplication, *entries: str) -> Ledger:

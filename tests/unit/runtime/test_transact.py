@@ -21,14 +21,18 @@ class Counter(Aggregate):
         self.value += 1
 
 
-@pytest.fixture
-def apps(tmp_path):
-    """Two replicas on one store."""
+def replicas(tmp_path, cls: type[ServiceApplication] = ServiceApplication):
+    """Two replicas of an application on one store, closed afterwards (a fixture's body)."""
     env = persistence_env(f"sqlite:///{tmp_path}/store.sqlite")
-    one, two = ServiceApplication(env=env), ServiceApplication(env=env)
+    one, two = cls(env=env), cls(env=env)
     yield one, two
     one.close()
     two.close()
+
+
+@pytest.fixture
+def apps(tmp_path):
+    yield from replicas(tmp_path)
 
 
 def counter(app: ServiceApplication) -> uuid.UUID:
